@@ -1,0 +1,64 @@
+"""The ``liangxin`` command line (Typer + Rich).
+
+Each sub-command lives next to the code it drives and is registered here, so that the command line,
+the tests and the Dagster definitions call the same functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="liangxin",
+    help=(
+        "两新组织党建统计 — receive the quarterly returns of community general branches, audit them, "
+        "load them into DuckDB, compute the indicators with dbt and publish dashboards and the annual return.\n\n"
+        "Paths come from LIANGXIN_HOME (default ./data) and friends; see `liangxin paths`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+@app.callback()
+def _main() -> None:
+    """两新组织党建统计 (liangxin)."""
+
+
+# (command name, module, attribute) — each attribute is a plain function with Typer annotations.
+_COMMANDS = [
+    ("generate", "liangxin.generator.cli", "generate"),
+    ("template", "liangxin.template", "template_command"),
+    ("ingest", "liangxin.ingest", "ingest_command"),
+]
+
+for _name, _module, _attr in _COMMANDS:
+    try:
+        _fn = getattr(importlib.import_module(_module), _attr)
+    except (ImportError, AttributeError):  # a command whose module is not there yet is simply absent
+        continue
+    app.command(_name)(_fn)
+
+
+@app.command("paths")
+def paths_command() -> None:
+    """Show where liangxin reads and writes (inbox, archive, outbox, databases, build outputs)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from liangxin import paths
+
+    table = Table(title="liangxin 路径 / paths")
+    table.add_column("what")
+    table.add_column("path")
+    for label, fn in [("home", paths.home), ("inbox 收件箱", paths.inbox), ("archive 归档", paths.archive),
+                      ("outbox 回执", paths.outbox), ("build db 构建库", paths.build_db),
+                      ("serve db 服务快照", paths.serve_db), ("build outputs 发布", paths.build_dir)]:
+        table.add_row(label, str(fn()))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()
