@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a clean clone: creates .venv, installs the project with its pinned
+# dependencies, installs the Debian packages the tests drive (LibreOffice, Chromium, CJK fonts) when
+# missing, then runs pytest.  Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not slow"`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+
+need=()
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "Installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+export LIANGXIN_REQUIRE_LIBREOFFICE=1
+export PATH="$PWD/.venv/bin:$PATH"   # dbt and dagster must be on PATH
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests"; exit 1
+fi
+exit "$rc"
