@@ -7,6 +7,7 @@ the tests and the Dagster definitions call the same functions.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import typer
 
@@ -32,14 +33,24 @@ _COMMANDS = [
     ("generate", "liangxin.generator.cli", "generate"),
     ("template", "liangxin.template", "template_command"),
     ("ingest", "liangxin.ingest", "ingest_command"),
+    ("build", "liangxin.build", "build_command"),
+    ("demo", "liangxin.demo", "demo_command"),
+    ("annual-return", "liangxin.annual", "annual_return_command"),
+    ("dashboard", "liangxin.dashboard", "dashboard_command"),
+    ("sql", "liangxin.sql", "sql_command"),
 ]
 
-for _name, _module, _attr in _COMMANDS:
+def _exists(module: str) -> bool:
     try:
-        _fn = getattr(importlib.import_module(_module), _attr)
-    except (ImportError, AttributeError):  # a command whose module is not there yet is simply absent
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+for _name, _module, _attr in _COMMANDS:
+    if not _exists(_module):  # a command whose module does not exist yet is absent
         continue
-    app.command(_name)(_fn)
+    app.command(_name)(getattr(importlib.import_module(_module), _attr))
 
 
 @app.command("paths")
