@@ -23,7 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-export LIANGXIN_REQUIRE_LIBREOFFICE=1
+export LIANGXIN_REQUIRE_LIBREOFFICE=1 LIANGXIN_REQUIRE_CHROMIUM=1
 export PATH="$PWD/.venv/bin:$PATH"   # dbt and dagster must be on PATH
 set +e
 .venv/bin/python -m pytest "$@"
