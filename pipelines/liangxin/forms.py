@@ -255,7 +255,7 @@ ATTENDANCE = Form(
         F("身份证号", "person_id", TEXT, REQ, rule="18位，校验位按GB 11643；入库时假名化", max_len=18, pii=PII_ID),
         F("参训身份", "role", CODE, REQ, "attendee_role", rule="从下拉列表选择"),
         F("所在党组织编码", "party_org_code", TEXT, COND, rule="书记、副书记、党务工作者必填", max_len=20),
-        F("所在单位信用代码", "uscc", TEXT, COND, rule="出资人必填", max_len=18),
+        F("所在单位信用代码", "uscc", TEXT, COND, rule="出资人必填"),
     ),
 )
 
@@ -271,7 +271,7 @@ MOBILE_MEMBERS = Form(
         F("流向", "direction", CODE, REQ, "direction", rule="流入/流出"),
         F("流动开始日期", "since", DATE, REQ, rule="日期"),
         F("组织关系所在党组织", "home_org", TEXT, REQ, rule="组织关系所在党组织名称"),
-        F("现从业单位信用代码", "uscc", TEXT, COND, rule="流入必填且须在表1中；流出留空", max_len=18),
+        F("现从业单位信用代码", "uscc", TEXT, COND, rule="流入必填且须在表1中；流出留空"),
         F("编入党组织编码", "host_party_org_code", TEXT, OPTIONAL, rule="流入：编入的党组织；留空=尚未纳入管理", max_len=20),
         F("登记日期", "registered_on", DATE, REQ, rule="凡进必登"),
         F("核实日期", "verified_on", DATE, OPTIONAL, rule="凡登必核；不早于登记日期；留空=尚未核实"),
