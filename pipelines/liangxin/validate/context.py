@@ -1,0 +1,106 @@
+"""What the validator needs to know beyond the file itself (docs/internals.md, "Validation result").
+
+Reference data defaults to the seeds; the four callables are answered by the warehouse
+(``liangxin.warehouse.WarehouseContext``) and by :meth:`ValidationContext.offline` ("nothing loaded yet").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from liangxin import seeds
+
+
+@dataclass(frozen=True)
+class PreviousReturn:
+    """The current accepted return of the previous quarter for the same unit (rules P1–P3).
+
+    ``party_orgs``: 党组织编码 -> 表3 期末实有数; ``units``: rows of 表1; ``party_org_count``: rows of 表2;
+    ``members``: Σ 表3 期末实有数 over all rows of 表3.
+    """
+
+    party_orgs: dict[str, int]
+    units: int
+    party_org_count: int
+    members: int
+
+
+def _no_corrections(unit_code: str, period: str) -> list[int]:
+    return []
+
+
+def _no_previous(unit_code: str, period: str) -> PreviousReturn | None:
+    return None
+
+
+def _no_owner(party_org_code: str) -> str | None:
+    return None
+
+
+def _no_owners(uscc: str, period: str) -> set[str]:
+    return set()
+
+
+@dataclass
+class ValidationContext:
+    """``received_on``: the receipt date (F3: period not in the future, 报出日期 not after it).
+
+    Overrides (``None`` = read the seed): ``register`` unit_code -> register row (needs ``unit_name``),
+    ``template_versions`` known versions, ``uscc_allow_list``, ``deadlines`` period -> date,
+    ``parameters`` (kpi_parameters.csv).
+
+    Callables (the warehouse answers them):
+
+    - ``accepted_corrections(unit, period)``: correction numbers already accepted for the unit and period.
+    - ``previous_return(unit, period)``: called with the period *being validated*; answers the current
+      accepted return of the quarter before it (``periods.previous_period(period)``; Q1 -> last year's Q4),
+      or ``None`` when there is none.
+    - ``party_org_owner(code)``: the unit whose accepted returns list the Party organization, or ``None``.
+    - ``uscc_owners(uscc, period)``: units whose current return of ``period`` lists the uscc with 登记状态 存续.
+    """
+
+    received_on: dt.date
+    register: dict[str, dict[str, str]] | None = None
+    template_versions: set[str] | frozenset[str] | None = None
+    uscc_allow_list: frozenset[str] | set[str] | None = None
+    deadlines: dict[str, dt.date] | None = None
+    parameters: dict[str, str] | None = None
+    accepted_corrections: Callable[[str, str], list[int]] = _no_corrections
+    previous_return: Callable[[str, str], PreviousReturn | None] = _no_previous
+    party_org_owner: Callable[[str], str | None] = _no_owner
+    uscc_owners: Callable[[str, str], set[str]] = _no_owners
+    max_hits_per_rule_sheet: int = 200
+    max_rows_per_sheet: int = 200_000
+
+    @classmethod
+    def offline(cls, received_on: dt.date | None = None, **overrides) -> "ValidationContext":
+        """A context with seed reference data whose callables answer "nothing loaded yet"."""
+        return cls(received_on=received_on or dt.date.today(), **overrides)
+
+    # resolved reference data -------------------------------------------------------------------
+    def get_register(self) -> dict[str, dict[str, str]]:
+        if self.register is None:
+            self.register = seeds.community_by_code()
+        return self.register
+
+    def get_template_versions(self) -> frozenset[str]:
+        if self.template_versions is None:
+            self.template_versions = frozenset(seeds.template_versions())
+        return frozenset(self.template_versions)
+
+    def get_allow_list(self) -> frozenset[str]:
+        if self.uscc_allow_list is None:
+            self.uscc_allow_list = seeds.uscc_allow_list()
+        return frozenset(u.upper() for u in self.uscc_allow_list)
+
+    def get_deadlines(self) -> dict[str, dt.date]:
+        if self.deadlines is None:
+            self.deadlines = seeds.deadlines()
+        return self.deadlines
+
+    def get_parameters(self) -> dict[str, str]:
+        if self.parameters is None:
+            self.parameters = seeds.parameters()
+        return self.parameters

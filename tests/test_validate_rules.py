@@ -1,0 +1,420 @@
+"""One real file per rule violation: each case mutates the hand-made clean return and asserts the hit
+(rule id, severity, sheet, row, column header, cell) and that nothing unexpected fires."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from liangxin import forms
+from liangxin.validate import PreviousReturn, validate_file
+from returnbuilder import (USCC_1, USCC_4, ErrorValue, Formula, ReturnBuilder, context, describe, hits_of,
+                           matching_previous, uscc)
+
+S = {f.key: f.sheet for f in forms.FORMS}
+
+
+def label(key, name):
+    return forms.FORMS_BY_KEY[key].field(name).label
+
+
+def run(b: ReturnBuilder, tmp_path, fmt="xlsx", **ctx_kw):
+    path = b.write(tmp_path / ("r.xlsx" if fmt == "xlsx" else "r.zip"), fmt)
+    return validate_file(path, context(b.period, **ctx_kw))
+
+
+def expect(result, rule, sev, key, row, field, b: ReturnBuilder | None = None, i: int | None = None,
+           cell: str | None = "auto", allowed=()):
+    """Assert one hit with exactly these coordinates, and that only `rule` and `allowed` rules fired."""
+    if cell == "auto":
+        cell = b.cell(key, i, field) if (b is not None and i is not None) else None
+    column = label(key, field) if field else None
+    match = [h for h in result.hits if h.rule_id == rule and h.severity == sev and h.sheet == S[key]
+             and h.row == row and h.column == column and h.cell == cell]
+    assert match, f"no {rule}/{sev} at {S[key]} r{row} {column} {cell}; got:\n{describe(result)}"
+    h = match[0]
+    assert h.message.startswith(f"[{rule}] ")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in h.message), h.message
+    fired = {h.rule_id for h in result.hits}
+    assert fired <= {rule, *allowed}, describe(result)
+    assert result.outcome == ("rejected" if sev == "E" or any(x.severity == "E" for x in result.hits)
+                              else "accepted_with_warnings")
+    return h
+
+
+# ---------------------------------------------------------------------------------------------------
+# F2, F7: sheets and columns
+# ---------------------------------------------------------------------------------------------------
+def test_f2_missing_sheet(tmp_path):
+    r = run(ReturnBuilder().drop_sheet("trainings"), tmp_path)
+    h = [h for h in hits_of(r, "F2") if h.sheet == S["trainings"]]
+    assert h and h[0].severity == "E" and h[0].row is None
+    # attendance refers to training codes of the missing sheet: X5 is not raised on top (no noise)
+    assert {x.rule_id for x in r.hits} == {"F2"}, describe(r)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "gb18030"])
+def test_f2_missing_column(tmp_path, fmt):
+    b = ReturnBuilder().drop_column("party_orgs", "deputies")
+    r = run(b, tmp_path, fmt)
+    expect(r, "F2", "E", "party_orgs", 1, "deputies", cell=None)
+
+
+def test_f2_headers_match_after_normalisation_and_by_text_not_position(tmp_path):
+    b = ReturnBuilder()
+    b.rename_header("organizations", "payroll_prev_year", " 上年职工工资总额(元) ")  # half-width parens, spaces
+    b.rename_header("party_orgs", "party_org_code", "党组织\u3000编码")  # full-width space
+    b.rename_header("member_flows", "in_mobile", "其中:流动党员接转")
+    b.move_column_to_end("member_flows", "opening")
+    r = run(b, tmp_path)
+    assert r.hits == [], describe(r)
+    assert r.rows["member_flows"][0].values["opening"] == 5
+
+
+def test_f2_cell_reference_follows_actual_column_position(tmp_path):
+    b = ReturnBuilder().move_column_to_end("member_flows", "opening")
+    b.set("member_flows", 0, "opening", "abc")
+    r = run(b, tmp_path)
+    h = expect(r, "F4", "E", "member_flows", 2, "opening", b, 0)
+    assert h.cell == "Q2" and h.value == "abc"
+
+
+def test_f7_extra_column_and_sheet(tmp_path):
+    b = ReturnBuilder().add_column("organizations", "备注", ["自行添加"]).add_sheet("填报说明", [["说明"], ["无"]])
+    r = run(b, tmp_path)
+    assert r.outcome == "accepted_with_warnings"
+    col = [h for h in r.hits if h.rule_id == "F7" and h.sheet == S["organizations"]]
+    assert col[0].severity == "W" and col[0].row == 1 and col[0].column == "备注" and col[0].cell == "AD1"
+    assert [h.sheet for h in r.hits if h.rule_id == "F7" and h.row is None] == ["填报说明"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# F3 cover, F6 corrections, P4
+# ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("field,raw,sev,ctx_kw", [
+    ("unit_code", "330199999999", "E", {}),
+    ("unit_name", "金桥社区", "W", {}),
+    ("period", "2020-3", "E", {}),
+    ("template_version", "LX-Q-2099.9", "E", {}),
+    ("submitted_on", dt.date(2020, 10, 14), "E", {"received_on": dt.date(2020, 10, 13)}),
+    ("filled_by", None, "E", {}),
+])
+def test_f3_cover(tmp_path, field, raw, sev, ctx_kw):
+    b = ReturnBuilder().set("cover", 0, field, raw)
+    r = run(b, tmp_path, **ctx_kw)
+    allowed = {"unit_code": {"P1"}, "period": {"P1"}}.get(field, ())
+    expect(r, "F3", sev, "cover", 2, field, b, 0, allowed=allowed)
+
+
+def test_f3_period_in_future(tmp_path):
+    b = ReturnBuilder().set("cover", 0, "period", "2021Q1")
+    r = run(b, tmp_path)  # received 2020-10-12
+    expect(r, "F3", "E", "cover", 2, "period", b, 0)
+
+
+def test_f3_empty_cover(tmp_path):
+    b = ReturnBuilder()
+    b.data["cover"] = []
+    r = run(b, tmp_path)
+    assert [(h.rule_id, h.severity, h.sheet, h.row) for h in r.hits] == [("F3", "E", "封面", 2)]
+
+
+def test_f6_correction_without_reason_or_original(tmp_path):
+    b = ReturnBuilder().set("cover", 0, "correction_no", 1)
+    r = run(b, tmp_path)
+    expect(r, "F6", "E", "cover", 2, "correction_reason", b, 0)
+    expect(r, "F6", "E", "cover", 2, "correction_no", b, 0)
+
+
+def test_f6_original_when_already_accepted(tmp_path):
+    b = ReturnBuilder()
+    r = run(b, tmp_path, accepted_corrections=lambda u, p: [0] if (u, p) == ("330199001001", "2020Q3") else [])
+    h = expect(r, "F6", "E", "cover", 2, "correction_no", b, 0)
+    assert "请以更正序号 1 报送更正" in h.message and h.value == "0"
+
+
+def test_f6_lower_or_equal_correction(tmp_path):
+    b = ReturnBuilder().set("cover", 0, "correction_no", 1).set("cover", 0, "correction_reason", "更正表3")
+    r = run(b, tmp_path, accepted_corrections=lambda u, p: [0, 1])
+    h = expect(r, "F6", "E", "cover", 2, "correction_no", b, 0)
+    assert "请以更正序号 2 报送更正" in h.message
+
+
+def test_f6_valid_correction_is_accepted(tmp_path):
+    b = ReturnBuilder().set("cover", 0, "correction_no", 1).set("cover", 0, "correction_reason", "更正表3")
+    r = run(b, tmp_path, accepted_corrections=lambda u, p: [0])
+    assert r.hits == [] and r.correction_no == 1
+
+
+def test_p4_after_deadline(tmp_path):
+    b = ReturnBuilder().set("cover", 0, "submitted_on", dt.date(2020, 10, 20))
+    r = run(b, tmp_path, received_on=dt.date(2020, 10, 25))
+    h = expect(r, "P4", "W", "cover", 2, "submitted_on", b, 0)
+    assert "2020-10-15" in h.message
+
+
+# ---------------------------------------------------------------------------------------------------
+# F4 cell types, F5 keys
+# ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key,i,field,raw", [
+    ("organizations", 0, "employees", "3.5"),
+    ("organizations", 0, "employees", "-2"),
+    ("organizations", 0, "employees", "三十"),
+    ("organizations", 1, "org_category", "私营企业"),
+    ("organizations", 1, "operating", "可能"),
+    ("party_orgs", 1, "established_on", "2018-02-30"),
+    ("party_orgs", 1, "established_on", "15/03/2018"),
+    ("party_orgs", 0, "party_org_code", "JQ_001 党支部"),
+    ("trainings", 0, "hours", "两天"),
+    ("member_flows", 1, "revealed", ErrorValue("#REF!")),
+    ("member_flows", 1, "absorbed", Formula("=1+1")),
+    ("organizations", 2, "org_name", None),
+    ("organizations", 2, "org_name", "\u3000\u00a0\u200b "),  # only spaces: blank
+    ("party_orgs", 0, "study_sessions", None),
+    ("attendance", 0, "party_org_code", None),  # 书记 without organization
+    ("attendance", 1, "uscc", None),  # 出资人 without unit
+])
+def test_f4_cells(tmp_path, key, i, field, raw):
+    b = ReturnBuilder().set(key, i, field, raw)
+    r = run(b, tmp_path)
+    allowed = {"party_org_code": {"X1", "X4", "X6", "P1", "P2", "R3"}}.get(field, ())
+    h = expect(r, "F4", "E", key, i + 2, field, b, i, allowed=allowed)
+    if raw is not None and not isinstance(raw, Formula) and raw.strip("\u3000\u00a0\u200b "):
+        assert h.value == str(raw)
+
+
+def test_f4_annual_fields_required_in_q4_only(tmp_path):
+    b = ReturnBuilder("2020Q4").set("party_orgs", 1, "six_flag", None)
+    r = run(b, tmp_path)
+    expect(r, "F4", "E", "party_orgs", 3, "six_flag", b, 1)
+    assert run(ReturnBuilder("2020Q3"), tmp_path).hits == []  # the same cell is blank in Q3
+
+
+def test_f4_d20_payroll_required_only_for_separately_established_enterprises(tmp_path):
+    b = ReturnBuilder("2020Q4").set("organizations", 0, "party_funds", None)
+    r = run(b, tmp_path)
+    expect(r, "F4", "E", "organizations", 2, "party_funds", b, 0)
+    # a stray figure for a jointly covered enterprise is accepted (D20)
+    b2 = ReturnBuilder("2020Q4").set("organizations", 1, "payroll_prev_year", "1,200,000.00")
+    r2 = run(b2, tmp_path)
+    assert r2.hits == [] and r2.rows["organizations"][1].values["payroll_prev_year"] == Decimal("1200000.00")
+
+
+@pytest.mark.parametrize("key,i", [("organizations", 0), ("party_orgs", 1), ("member_flows", 0),
+                                   ("trainings", 1), ("attendance", 2), ("mobile_members", 0)])
+def test_f5_duplicate_keys(tmp_path, key, i):
+    b = ReturnBuilder()
+    j = b.copy_row(key, i)
+    r = run(b, tmp_path)
+    pk = forms.FORMS_BY_KEY[key].primary_key
+    allowed = {"organizations": {"X4", "R2"}, "party_orgs": {"X1", "X2", "X3", "P3"},
+               "member_flows": {"X2", "P3"}, "mobile_members": set()}.get(key, ())
+    h = expect(r, "F5", "E", key, j + 2, pk[-1], b, j, allowed=allowed)
+    assert f"第 {i + 2} 行" in h.message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------------------------------
+def test_i1_bad_check_character_is_a_warning(tmp_path):
+    bad = USCC_4[:17] + ("0" if USCC_4[17] != "0" else "1")
+    b = ReturnBuilder().set("organizations", 3, "uscc", bad)
+    h = expect(run(b, tmp_path), "I1", "W", "organizations", 5, "uscc", b, 3)
+    assert h.value == bad and USCC_4[17] in h.message
+
+
+def test_i1_allow_listed_uscc_passes(tmp_path):
+    b = ReturnBuilder().set("organizations", 3, "uscc", "52330199MJ00000027")
+    assert run(b, tmp_path).hits == []
+
+
+def test_i1_individual_business_is_an_error(tmp_path):
+    b = ReturnBuilder().set("organizations", 3, "uscc", uscc("92330199MA2H0L5M5"))
+    expect(run(b, tmp_path), "I1", "E", "organizations", 5, "uscc", b, 3)
+
+
+@pytest.mark.parametrize("key,i,field,raw", [
+    ("party_orgs", 0, "secretary_id", "330102198001011231"),
+    ("attendance", 2, "person_id", "330102199002301234"),  # 02-30 is not a date
+    ("mobile_members", 1, "person_id", "33010219950505"),
+])
+def test_i2_citizen_id(tmp_path, key, i, field, raw):
+    from liangxin import checks
+    assert not checks.id_valid(raw)
+    b = ReturnBuilder().set(key, i, field, raw)
+    expect(run(b, tmp_path), "I2", "E", key, i + 2, field, b, i)
+
+
+def test_i3_uscc_in_another_community(tmp_path):
+    b = ReturnBuilder()
+    r = run(b, tmp_path, uscc_owners=lambda u, p: {"330199001001", "330199001002"} if u == USCC_1 else set())
+    h = expect(r, "I3", "W", "organizations", 2, "uscc", b, 0)
+    assert "330199001002" in h.message
+
+
+def test_i4_party_org_of_another_community(tmp_path):
+    b = ReturnBuilder()
+    r = run(b, tmp_path, party_org_owner=lambda c: "330199002001" if c == "JQ-002" else "330199001001")
+    expect(r, "I4", "E", "party_orgs", 3, "party_org_code", b, 1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Within a sheet
+# ---------------------------------------------------------------------------------------------------
+def _m(*changes):
+    def apply(b):
+        for key, i, field, value in changes:
+            b.set(key, i, field, value)
+    return apply
+
+
+CASES = [
+    # rule, sev, mutation, (key, i, field) of the hit, other rules allowed to fire as well
+    ("R1", "E", _m(("organizations", 1, "legal_rep_secretary", True)), ("organizations", 1, "legal_rep_secretary"), ()),
+    ("R2", "E", _m(("organizations", 0, "members_relation_elsewhere", 6)),
+     ("organizations", 0, "members_relation_elsewhere"), ()),
+    ("R2", "E", _m(("organizations", 0, "employees", 3)), ("organizations", 0, "employees"), ()),
+    ("R3", "E", _m(("organizations", 3, "party_org_code", "JQ-002")), ("organizations", 3, "party_org_code"), ()),
+    ("R3", "E", _m(("organizations", 1, "party_org_code", None)), ("organizations", 1, "party_org_code"), ("X3",)),
+    ("R4", "W", _m(("organizations", 0, "members_formal", 2)), ("organizations", 0, "members_formal"), ()),
+    ("R5", "E", _m(("organizations", 0, "control_type", None)), ("organizations", 0, "control_type"), ()),
+    ("R5", "E", _m(("organizations", 2, "control_type", "私有经济控制")), ("organizations", 2, "control_type"), ()),
+    ("R6", "W", _m(("party_orgs", 0, "formation_mode", "行业组建")), ("party_orgs", 0, "formation_mode"), ()),
+    ("R6", "W", _m(("party_orgs", 1, "formation_mode", "挂靠组建")), ("party_orgs", 1, "formation_mode"), ()),
+    ("R7", "W", _m(("party_orgs", 0, "members_formal", 7), ("party_orgs", 0, "members_probationary", 0),
+                   ("party_orgs", 0, "committee_meetings", 0), ("member_flows", 0, "developed", 2),
+                   ("member_flows", 0, "closing_should", 7), ("member_flows", 0, "closing_actual", 7)),
+     ("party_orgs", 0, "committee_meetings"), ()),
+    ("R8", "W", _m(("party_orgs", 0, "org_type", "党总支")), ("party_orgs", 0, "org_type"), ()),
+    ("R10", "E", _m(("member_flows", 1, "in_mobile", 2)), ("member_flows", 1, "in_mobile"), ()),
+    ("R10", "E", _m(("member_flows", 1, "out_whole_unit", 3)), ("member_flows", 1, "out_whole_unit"), ()),
+    ("R11", "E", _m(("member_flows", 0, "closing_should", 7)), ("member_flows", 0, "closing_should"), ("R12", "R13")),
+    ("R12", "E", _m(("member_flows", 0, "closing_actual", 5), ("party_orgs", 0, "members_probationary", 0)),
+     ("member_flows", 0, "difference_note"), ("R13",)),
+    ("R13", "W", _m(("member_flows", 0, "closing_actual", 5), ("party_orgs", 0, "members_probationary", 0),
+                    ("member_flows", 0, "difference_note", "1名党员组织关系转出手续未办结")),
+     ("member_flows", 0, "closing_actual"), ()),
+    ("R14", "E", _m(("trainings", 1, "end_on", dt.date(2020, 9, 1))), ("trainings", 1, "end_on"), ()),
+    ("R14", "E", _m(("trainings", 0, "start_on", dt.date(2020, 6, 30))), ("trainings", 0, "start_on"), ()),
+    ("R14", "E", _m(("trainings", 0, "hours", 0)), ("trainings", 0, "hours"), ()),
+    ("R15", "E", _m(("mobile_members", 0, "verified_on", dt.date(2020, 7, 1))), ("mobile_members", 0, "verified_on"), ()),
+    ("R15", "E", _m(("mobile_members", 0, "uscc", None)), ("mobile_members", 0, "uscc"), ()),
+    ("R15", "E", _m(("mobile_members", 1, "uscc", USCC_1)), ("mobile_members", 1, "uscc"), ()),
+    # across sheets
+    ("X1", "E", _m(("organizations", 0, "party_org_code", "JQ-009")), ("organizations", 0, "party_org_code"), ("X4",)),
+    ("X1", "E", _m(("attendance", 0, "party_org_code", "JQ-404")), ("attendance", 0, "party_org_code"), ()),
+    ("X1", "E", _m(("member_flows", 1, "party_org_code", "JQ-009")), ("member_flows", 1, "party_org_code"), ("P1",)),
+    ("X2", "E", _m(("party_orgs", 1, "members_probationary", 1)), ("member_flows", 1, "closing_actual"), ()),
+    ("X3", "W", _m(("organizations", 2, "party_status", "未建立"), ("organizations", 2, "party_org_code", None)),
+     ("party_orgs", 1, "org_type"), ()),
+    ("X4", "E", _m(("organizations", 3, "party_status", "挂靠"), ("organizations", 3, "party_org_code", "JQ-001")),
+     ("party_orgs", 0, "formation_mode"), ()),
+    ("X5", "E", _m(("attendance", 1, "training_code", "PX-NONE")), ("attendance", 1, "training_code"), ()),
+    ("X6", "E", _m(("mobile_members", 0, "host_party_org_code", "JQ-404")),
+     ("mobile_members", 0, "host_party_org_code"), ()),
+    ("X6", "E", _m(("mobile_members", 0, "uscc", uscc("91330199MA2H0X9X9"))), ("mobile_members", 0, "uscc"), ()),
+]
+
+
+@pytest.mark.parametrize("rule,sev,mutate,where,allowed", CASES,
+                         ids=[f"{c[0]}-{c[3][0]}-{c[3][2]}" for c in CASES])
+def test_within_and_across_sheets(tmp_path, rule, sev, mutate, where, allowed):
+    b = ReturnBuilder()
+    mutate(b)
+    key, i, field = where
+    expect(run(b, tmp_path), rule, sev, key, i + 2, field, b, i, allowed=allowed)
+
+
+def test_x1_party_org_without_member_flow_row(tmp_path):
+    b = ReturnBuilder()
+    del b.data["member_flows"][1]
+    r = run(b, tmp_path)
+    expect(r, "X1", "E", "party_orgs", 3, "party_org_code", b, 1)
+
+
+def test_r9_appraisal_q4(tmp_path):
+    b = ReturnBuilder("2020Q4").set("party_orgs", 0, "appraisal_unqualified", 7)
+    expect(run(b, tmp_path), "R9", "E", "party_orgs", 2, "appraisal_unqualified", b, 0)
+    b = ReturnBuilder("2020Q4").set("party_orgs", 1, "appraisal_participants", 5)
+    expect(run(b, tmp_path), "R9", "E", "party_orgs", 3, "appraisal_participants", b, 1)
+
+
+def test_rule_hits_in_csv_zip_have_the_same_coordinates(tmp_path):
+    b = ReturnBuilder()
+    b.set("member_flows", 0, "closing_should", 7)
+    rx = run(b, tmp_path, "xlsx")
+    rc = run(b, tmp_path, "gb18030")
+    key = [(h.rule_id, h.severity, h.sheet, h.row, h.column, h.cell, h.value) for h in rx.hits]
+    assert key == [(h.rule_id, h.severity, h.sheet, h.row, h.column, h.cell, h.value) for h in rc.hits]
+    assert ("R11", "E", S["member_flows"], 2, "期末应有数", "M2", "7") in key
+
+
+# ---------------------------------------------------------------------------------------------------
+# Across periods
+# ---------------------------------------------------------------------------------------------------
+def test_p1_opening_differs_from_previous_closing(tmp_path):
+    b = ReturnBuilder()
+    prev = PreviousReturn(party_orgs={"JQ-001": 4, "JQ-002": 4}, units=4, party_org_count=2, members=8)
+    h = expect(run(b, tmp_path, previous=prev), "P1", "E", "member_flows", 2, "opening", b, 0)
+    assert h.value == "5" and "4" in h.message
+
+
+def test_p1_previous_quarter_asked_for_q1_is_last_years_q4(tmp_path):
+    asked = []
+    b = ReturnBuilder("2021Q1")
+    b.set("cover", 0, "template_version", "LX-Q-2020.1")
+
+    def prev(unit, period):
+        asked.append((unit, period))
+        return matching_previous()
+    r = run(b, tmp_path, previous_return=prev)
+    assert asked == [("330199001001", "2021Q1")] and r.hits == [], describe(r)
+
+
+def test_p1_without_previous_return_is_one_warning(tmp_path):
+    r = run(ReturnBuilder(), tmp_path, previous=None)
+    assert [(h.rule_id, h.severity, h.sheet, h.row, h.column) for h in r.hits] == \
+        [("P1", "W", S["member_flows"], None, "期初党员数")]
+
+
+def test_p2_organization_disappeared(tmp_path):
+    prev = PreviousReturn(party_orgs={"JQ-001": 5, "JQ-002": 4, "JQ-003": 3}, units=4, party_org_count=3, members=12)
+    r = run(ReturnBuilder(), tmp_path, previous=prev)
+    assert [(h.rule_id, h.severity, h.sheet, h.column, h.value) for h in r.hits] == \
+        [("P2", "W", S["party_orgs"], "党组织编码", "JQ-003")], describe(r)
+
+
+def test_p3_community_totals_jump(tmp_path):
+    prev = PreviousReturn(party_orgs={"JQ-001": 5, "JQ-002": 4}, units=10, party_org_count=2, members=9)
+    r = run(ReturnBuilder(), tmp_path, previous=prev)
+    assert [(h.rule_id, h.severity, h.sheet, h.value) for h in r.hits] == [("P3", "W", S["organizations"], "4")]
+    # 4 -> 8 units is +100 % but only +4: below the absolute threshold of 5
+    prev = PreviousReturn(party_orgs={"JQ-001": 5, "JQ-002": 4}, units=8, party_org_count=2, members=9)
+    assert run(ReturnBuilder(), tmp_path, previous=prev).hits == []
+
+
+def test_p5_district_transfers():
+    from liangxin.validate import check_p5
+    assert check_p5([(2020, 100, 98)]) == []
+    hits = check_p5([(2020, 100, 60)])
+    assert [(h.rule_id, h.severity) for h in hits] == [("P5", "W")] and hits[0].message.startswith("[P5] ")
+
+
+# ---------------------------------------------------------------------------------------------------
+# every error reported, floods capped
+# ---------------------------------------------------------------------------------------------------
+def test_every_error_is_reported_and_floods_are_capped(tmp_path):
+    b = ReturnBuilder()
+    b.set("organizations", 0, "employees", "x").set("party_orgs", 1, "deputies", "y")
+    b.set("member_flows", 0, "closing_should", 7).set("trainings", 0, "hours", -1)
+    r = run(b, tmp_path)
+    assert {"F4", "R11", "R12", "R14"} <= {h.rule_id for h in r.errors}
+    assert len(hits_of(r, "F4")) == 2
+    flood = ReturnBuilder()
+    for n in range(250):
+        flood.append("attendance", training_code="PX-NONE", person_name="某", person_id=f"ID{n}", role="党员")
+    r = run(flood, tmp_path, max_hits_per_rule_sheet=200)
+    x5 = hits_of(r, "X5")
+    assert len(x5) == 201 and x5[-1].row is None and "另有 50 处" in x5[-1].message
