@@ -1,0 +1,595 @@
+"""The static leadership dashboard: one self-contained, offline ``build/dashboard/index.html``.
+
+It reads the serving snapshot read-only (``connect_readonly``) and embeds everything the page needs:
+
+* Plotly's JavaScript, inlined once (no CDN, no network, no external fonts);
+* the indicator values of every entity (district, streets, communities) and period as compact JSON;
+* the bulletin (单建率通报) and the should-form worklist (应建未建) per quarter;
+* a small vanilla-JS application (``dashboards/static/dashboard.js``) that renders the cards, tables and
+  charts for the selected quarter and scope, and re-renders when the selectors change.
+
+The headline cards of the default period (latest quarter, whole district) are also rendered server-side, each in
+an element carrying ``data-indicator`` / ``data-value`` so that tests and browsers can read the numbers.
+
+Input contract (tables are looked up by name in any schema via ``information_schema.tables``):
+``fct_indicators`` (long table of indicator values; required), seeds ``indicators``, ``communities``,
+``streets`` (required), ``kpi_bulletin`` (optional: computed from ``fct_indicators`` when absent),
+``kpi_worklist_should_form`` (optional: the section says so when absent), ``development_quotas`` (optional:
+only used when ``fct_indicators`` has no K7q rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import typer
+
+from liangxin import paths
+from liangxin.periods import PERIOD_RE, previous_period
+from liangxin.serving import connect_readonly
+
+STATIC_DIR = paths.PROJECT_ROOT / "dashboards" / "static"
+FONT_STACK = '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
+
+#: the headline cards, in display order; K9 is yearly (the year of the selected quarter)
+HEADLINE = ("K1", "K2", "K3", "K4", "K9", "M")
+YEARLY_HEADLINE = frozenset({"K9"})
+
+REQUIRED_TABLES = ("fct_indicators", "indicators", "communities", "streets")
+
+K3B_CATEGORY_ZH = {
+    "k3b_joint": "联合中应单建", "joint": "联合中应单建", "联合建立": "联合中应单建", "挂靠": "联合中应单建",
+    "k3b_functional": "功能型", "functional": "功能型", "功能型": "功能型",
+    "k3b_none": "未建立", "none": "未建立", "none_should": "未建立", "未建立": "未建立",
+}
+
+
+class DashboardDataError(RuntimeError):
+    """The snapshot lacks something the dashboard needs (message in Chinese)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# table lookup
+
+
+def _schema_rank(schema: str) -> tuple[int, str]:
+    s = schema.lower()
+    if "mart" in s:
+        return (0, s)
+    if "seed" in s or s == "ref":
+        return (1, s)
+    if s == "main":
+        return (2, s)
+    return (3, s)
+
+
+def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The quoted ``"schema"."table"`` holding table/view ``name`` in the open database, or None."""
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and lower(table_name) = lower(?)",
+        [name],
+    ).fetchall()
+    if not rows:
+        return None
+    schema, table = sorted(rows, key=lambda r: _schema_rank(r[0]))[0]
+    return '"{}"."{}"'.format(schema.replace('"', '""'), table.replace('"', '""'))
+
+
+def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Like :func:`find_table` but a missing table is an error with a Chinese message naming it."""
+    found = find_table(con, name)
+    if found is None:
+        raise DashboardDataError(
+            f"服务快照中缺少数据表“{name}”，无法生成领导看板。请先运行 liangxin build（或 liangxin demo）"
+            f"完成指标计算并发布服务快照。 / table {name!r} not found in the serving snapshot."
+        )
+    return found
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from {table} limit 0").description]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# value helpers
+
+
+def _plain(v: Any) -> Any:
+    """JSON-friendly scalar: Decimal → float, integral floats → int, NaN → None, dates → ISO strings."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, Decimal):
+        v = float(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    return str(v).strip().lower() in ("true", "t", "1", "yes", "y", "是")
+
+
+def num_attr(v: Any) -> str:
+    """The ``data-value`` text of a number (the same text JavaScript's ``String(n)`` gives; NULL → "")."""
+    v = _plain(v)
+    if v is None:
+        return ""
+    return str(v) if isinstance(v, int) else repr(v)
+
+
+def fmt_value(v: Any, kind: str) -> str:
+    v = _plain(v)
+    if v is None:
+        return "—"
+    if kind == "ratio":
+        return f"{v * 100:.1f}%"
+    if kind == "mean":
+        return f"{v:.2f}"
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}"
+
+
+def fmt_change(delta: Any, kind: str) -> str:
+    delta = _plain(delta)
+    if delta is None:
+        return "—"
+    if kind == "ratio":
+        pts = round(delta * 100, 1)
+        body = f"{abs(pts):.1f}个百分点"
+    elif kind == "mean":
+        pts = round(delta, 2)
+        body = f"{abs(pts):.2f}"
+    else:
+        pts = delta
+        body = f"{abs(delta):,}" if isinstance(delta, int) else f"{abs(delta):,.1f}"
+    if pts > 0:
+        return "▲" + body
+    if pts < 0:
+        return "▼" + body
+    return "持平"
+
+
+def period_label(period: str) -> str:
+    m = PERIOD_RE.match(period or "")
+    if m:
+        return f"{m.group(1)}年第{m.group(2)}季度"
+    return f"{period}年" if re.fullmatch(r"\d{4}", period or "") else str(period)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# loading
+
+
+def _load_indicators(con, table: str) -> dict[str, dict[str, Any]]:
+    cols = set(_columns(con, table))
+    rows = con.execute(f"select * from {table}").fetchall()
+    names = _columns(con, table)
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        d = dict(zip(names, r))
+        iid = str(d["indicator_id"])
+        tv = d.get("target_value")
+        try:
+            tv = None if tv in (None, "") else float(tv)
+        except (TypeError, ValueError):
+            tv = None
+        out[iid] = {
+            "name": d.get("name_zh") or iid,
+            "group": d.get("group_zh") or "",
+            "kind": (d.get("kind") or "count"),
+            "quarterly": _truthy(d.get("quarterly")) if "quarterly" in cols else True,
+            "yearly": _truthy(d.get("yearly")) if "yearly" in cols else True,
+            "num_name": d.get("numerator_name") or "",
+            "den_name": d.get("denominator_name") or "",
+            "target": d.get("target") or "—",
+            "target_value": _plain(tv),
+            "sort": _plain(_to_float(d.get("sort_order"))),
+        }
+    return dict(sorted(out.items(), key=lambda kv: (kv[1]["sort"] is None, kv[1]["sort"] or 0, kv[0])))
+
+
+def _to_float(v: Any) -> float | None:
+    try:
+        return None if v in (None, "") else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rows(con, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _pick(cols: list[str], *candidates: str, contains: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> str | None:
+    low = {c.lower(): c for c in cols}
+    for c in candidates:
+        if c.lower() in low:
+            return low[c.lower()]
+    if contains:
+        for c in cols:
+            cl = c.lower()
+            if all(p in cl for p in contains) and not any(x in cl for x in exclude):
+                return c
+    return None
+
+
+def _competition_rank(values: list[tuple[str, float | None]]) -> dict[str, int | None]:
+    """Standard competition ranking by value descending (1, 2, 2, 4); NULL values are unranked (None)."""
+    ranked = sorted((v for v in values if v[1] is not None), key=lambda kv: -kv[1])
+    out: dict[str, int | None] = {code: None for code, v in values if v is None}
+    prev, prev_rank = None, 0
+    for i, (code, v) in enumerate(ranked, start=1):
+        rank = prev_rank if prev is not None and v == prev else i
+        out[code] = rank
+        prev, prev_rank = v, rank
+    return out
+
+
+BULLETIN_IDS = ("K1", "K2", "K3", "K3b")
+
+
+def _compute_bulletin(values, communities_order, quarters) -> dict[str, list[dict[str, Any]]]:
+    """Bulletin rows from fct_indicators (decisions.md, "Bulletin")."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in quarters:
+        prev = previous_period(p)
+        rows = []
+        for code in communities_order:
+            cur = values.get(code, {}).get(p, {})
+            if not any(i in cur for i in BULLETIN_IDS):
+                continue
+            old = values.get(code, {}).get(prev, {})
+            row: dict[str, Any] = {"code": code}
+            for i in BULLETIN_IDS:
+                v = cur.get(i, [None])[0]
+                o = old.get(i, [None])[0]
+                row[i] = v
+                row[i + "_chg"] = _plain(v - o) if v is not None and o is not None else None
+            rows.append(row)
+        ranks = _competition_rank([(r["code"], r["K1"]) for r in rows])
+        for r in rows:
+            r["rank"] = ranks[r["code"]]
+        rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))  # stable: register order within ties
+        out[p] = rows
+    return out
+
+
+def _load_bulletin(con, table: str, values, communities_order, quarters, name_to_code):
+    """Bulletin rows from the dbt table, adapting to its column names; missing pieces come from fct_indicators."""
+    cols = _columns(con, table)
+    c_code = _pick(cols, "community_code", "entity_code", "unit_code", "community_unit_code", "code",
+                   contains=("code",), exclude=("street", "district"))
+    c_name = _pick(cols, "community_name", "entity_name", "unit_name", "community")
+    c_period = _pick(cols, "period", "report_period", "quarter")
+    c_rank = _pick(cols, "rank", "k1_rank", "rank_k1", "rank_by_k1", contains=("rank",))
+    if c_period is None or (c_code is None and c_name is None):
+        return _compute_bulletin(values, communities_order, quarters), "computed"
+    fields: dict[str, str | None] = {}
+    for i in BULLETIN_IDS:
+        il = i.lower()
+        fields[i] = _pick(cols, il, f"{il}_value", f"value_{il}", f"{il}_rate")
+        chg = None
+        for c in cols:
+            cl = c.lower()
+            if re.search(rf"(^|_){il}(_|$)", cl) and re.search(r"chg|change|delta|diff|qoq", cl):
+                chg = c
+                break
+        fields[i + "_chg"] = chg
+    computed = _compute_bulletin(values, communities_order, quarters)
+    by_key = {(p, r["code"]): r for p, rs in computed.items() for r in rs}
+    out: dict[str, list[dict[str, Any]]] = {p: [] for p in quarters}
+    for d in _rows(con, f"select * from {table}"):
+        p = str(d[c_period])
+        code = str(d[c_code]) if c_code else name_to_code.get(str(d[c_name]))
+        if p not in out or code is None:
+            continue
+        base = by_key.get((p, code), {})
+        row: dict[str, Any] = {"code": code}
+        for f, c in fields.items():
+            row[f] = _plain(d[c]) if c else base.get(f)
+        row["rank"] = _plain(d[c_rank]) if c_rank else base.get("rank")
+        out[p].append(row)
+    order = {c: i for i, c in enumerate(communities_order)}
+    for p, rs in out.items():
+        rs.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, order.get(r["code"], 1e9)))
+    return out, "table"
+
+
+def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    if table is None:
+        return {}, "absent"
+    cols = _columns(con, table)
+    c_period = _pick(cols, "period", "report_period", "quarter")
+    c_code = _pick(cols, "community_code", "entity_code", "unit_code", "community_unit_code",
+                   contains=("code",), exclude=("street", "district", "uscc", "org", "party"))
+    c_cname = _pick(cols, "community_name", "entity_name", "community")
+    c_uscc = _pick(cols, "uscc", "unit_uscc", contains=("uscc",))
+    c_org = _pick(cols, "org_name", "organization_name", "unit_name", "name", "company_name")
+    c_members = _pick(cols, "members_formal", "formal_members", contains=("formal",))
+    c_status = _pick(cols, "party_status", "party_org_status", contains=("status",))
+    c_cat = _pick(cols, "category", "split", "split_category", "k3b_category", "indicator_id", "reason",
+                  contains=("categ",))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for d in _rows(con, f"select * from {table}"):
+        period = str(d[c_period]) if c_period else "*"
+        code = str(d[c_code]) if c_code and d[c_code] is not None else None
+        if code is None and c_cname:
+            code = name_to_code.get(str(d[c_cname]))
+        cat = d[c_cat] if c_cat else None
+        cat_zh = K3B_CATEGORY_ZH.get(str(cat).strip().lower(), str(cat)) if cat is not None else "—"
+        out.setdefault(period, []).append({
+            "code": code,
+            "cname": str(d[c_cname]) if c_cname and d[c_cname] is not None else None,
+            "uscc": str(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
+            "org": str(d[c_org]) if c_org and d[c_org] is not None else "—",
+            "members": _plain(d[c_members]) if c_members else None,
+            "status": str(d[c_status]) if c_status and d[c_status] is not None else "—",
+            "cat": cat_zh,
+        })
+    if "*" in out:  # no period column: the same current list for every quarter
+        rows = out.pop("*")
+        for p in quarters:
+            out.setdefault(p, []).extend(rows)
+    for rs in out.values():
+        rs.sort(key=lambda r: (r["code"] or "", r["cat"], r["org"]))
+    return out, "table"
+
+
+def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
+    """Everything the page embeds, as plain JSON-able Python (also handy for tests and other readers)."""
+    con = connect_readonly(serve_db)
+    try:
+        tables = {name: resolve_table(con, name) for name in REQUIRED_TABLES}
+        indicators = _load_indicators(con, tables["indicators"])
+        fct = tables["fct_indicators"]
+        fcols = {c.lower() for c in _columns(con, fct)}
+        for c in ("indicator_id", "level", "entity_code", "period", "value"):
+            if c not in fcols:
+                raise DashboardDataError(f"数据表 fct_indicators 缺少字段“{c}”。 / column {c!r} missing in fct_indicators.")
+        opt = {c: (f"cast({c} as double)" if c in ("numerator", "denominator") else c) if c in fcols else "null"
+               for c in ("numerator", "denominator", "entity_name", "denominator_name", "snapshot_date", "period_type")}
+        raw = con.execute(
+            f"select indicator_id, level, entity_code, {opt['entity_name']}, period, {opt['period_type']}, "
+            f"cast(value as double), {opt['numerator']}, {opt['denominator']}, {opt['denominator_name']}, "
+            f"{opt['snapshot_date']} from {fct}"
+        ).fetchall()
+        communities = _rows(con, f"select * from {tables['communities']}")
+        streets = _rows(con, f"select * from {tables['streets']}")
+
+        values: dict[str, dict[str, dict[str, list[Any]]]] = {}
+        entities: dict[str, dict[str, Any]] = {}
+        den_names: dict[str, str] = {}
+        snapshots: dict[str, str] = {}
+        quarters: set[str] = set()
+        years: set[str] = set()
+        for iid, level, code, ename, period, ptype, value, num, den, den_name, snap in raw:
+            code, period = str(code), str(period)
+            if PERIOD_RE.match(period):
+                quarters.add(period)
+            elif re.fullmatch(r"\d{4}", period):
+                years.add(period)
+            else:
+                continue
+            values.setdefault(code, {}).setdefault(period, {})[str(iid)] = [_plain(value), _plain(num), _plain(den)]
+            ent = entities.setdefault(code, {"level": str(level), "name": ename})
+            if ename and not ent["name"]:
+                ent["name"] = ename
+            if den_name and str(iid) not in den_names:
+                den_names[str(iid)] = str(den_name)
+            if snap is not None:
+                s = str(_plain(snap))
+                if s > snapshots.get(period, ""):
+                    snapshots[period] = s
+        for iid, dn in den_names.items():
+            if iid in indicators and not indicators[iid]["den_name"]:
+                indicators[iid]["den_name"] = dn
+
+        street_order = {str(s["street_code"]): i for i, s in enumerate(
+            sorted(streets, key=lambda s: (_to_float(s.get("sort_order")) or 0, str(s["street_code"]))))}
+        street_names = {str(s["street_code"]): s["street_name"] for s in streets}
+        comm_sorted = sorted(communities, key=lambda c: (street_order.get(str(c["street_code"]), 1e9),
+                                                         _to_float(c.get("sort_order")) or 0, str(c["unit_code"])))
+        for c in comm_sorted:
+            code = str(c["unit_code"])
+            ent = entities.setdefault(code, {"level": "community", "name": c["unit_name"]})
+            ent.update(name=ent["name"] or c["unit_name"], street=str(c["street_code"]),
+                       street_name=c.get("street_name") or street_names.get(str(c["street_code"])))
+        for s in streets:
+            if str(s["street_code"]) in entities:
+                ent = entities[str(s["street_code"])]
+                ent["name"] = ent["name"] or s["street_name"]
+        for code, ent in entities.items():
+            ent["name"] = ent["name"] or code
+        district = sorted((c for c, e in entities.items() if e["level"] == "district"), key=str)
+        if not district:
+            raise DashboardDataError("数据表 fct_indicators 中没有全区（level = 'district'）的指标行，无法生成领导看板。")
+        district_code = district[0]
+        community_codes = [str(c["unit_code"]) for c in comm_sorted]
+        community_codes += sorted(c for c, e in entities.items() if e["level"] == "community" and c not in community_codes)
+        street_codes = sorted((c for c, e in entities.items() if e["level"] == "street"),
+                              key=lambda c: (street_order.get(c, 1e9), c))
+        qs = sorted(quarters)
+        ys = sorted(years | {q[:4] for q in qs})
+        name_to_code = {entities[c]["name"]: c for c in community_codes}
+
+        # K7q quota fallback: the development_quotas seed summed over the register (decisions D10)
+        if not any("K7q" in per for per in values.get(district_code, {}).values()):
+            qt = find_table(con, "development_quotas")
+            if qt:
+                for y, quota in con.execute(f"select cast(year as varchar), sum(quota) from {qt} group by 1").fetchall():
+                    for q in qs:
+                        if q.startswith(str(y)):
+                            values[district_code].setdefault(q, {}).setdefault("K7q", [None, None, _plain(quota)])
+
+        bt = find_table(con, "kpi_bulletin")
+        if bt:
+            bulletin, bulletin_source = _load_bulletin(con, bt, values, community_codes, qs, name_to_code)
+        else:
+            bulletin, bulletin_source = _compute_bulletin(values, community_codes, qs), "computed"
+        worklist, worklist_source = _load_worklist(con, find_table(con, "kpi_worklist_should_form"), qs, name_to_code)
+    finally:
+        con.close()
+
+    district_quarters = [q for q in qs if q in values.get(district_code, {})]
+    default_period = (district_quarters or qs or [""])[-1]
+    snapshot = snapshots.get(default_period) or max(snapshots.values(), default=None)
+    return {
+        "meta": {
+            "title": "两新组织党建工作统计看板",
+            "district_code": district_code,
+            "district_name": entities[district_code]["name"],
+            "snapshot_date": snapshot,
+            "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "default_period": default_period,
+            "bulletin_source": bulletin_source,
+            "worklist_source": worklist_source,
+            "headline": list(HEADLINE),
+            "font": FONT_STACK,
+        },
+        "quarters": qs,
+        "years": ys,
+        "snapshots": snapshots,
+        "indicators": indicators,
+        "entities": entities,
+        "streets": street_codes,
+        "communities": community_codes,
+        "street_names": street_names,
+        "values": values,
+        "bulletin": bulletin,
+        "worklist": worklist,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# public API
+
+
+def _headline_from_data(data: dict[str, Any], period: str, entity: str | None = None) -> dict[str, Any]:
+    ent = entity or data["meta"]["district_code"]
+    per = data["values"].get(ent, {})
+    out: dict[str, Any] = {}
+    for iid in HEADLINE:
+        p = period[:4] if iid in YEARLY_HEADLINE else period
+        out[iid] = per.get(p, {}).get(iid, [None])[0]
+    return out
+
+
+def headline_numbers(serve_db: Path | None, period: str, entity_code: str | None = None) -> dict[str, Any]:
+    """The headline numbers shown on the cards: K1, K2, K3, K4, M for the quarter ``period`` and K9 for its year,
+    for the district (or ``entity_code``). Missing or NULL values are ``None``."""
+    return _headline_from_data(load_dashboard_data(serve_db), period, entity_code)
+
+
+def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
+    ind = data["indicators"].get(iid, {"name": iid, "kind": "count", "target": "—", "den_name": "", "num_name": ""})
+    kind = ind["kind"]
+    yearly = iid in YEARLY_HEADLINE
+    p = period[:4] if yearly else period
+    prev = str(int(period[:4]) - 1) if yearly else (previous_period(period) if PERIOD_RE.match(period) else "")
+    per = data["values"].get(entity, {})
+    v, num, den = (per.get(p, {}).get(iid) or [None, None, None])[:3]
+    old = (per.get(prev, {}).get(iid) or [None])[0]
+    delta = v - old if v is not None and old is not None else None
+    chg = fmt_change(delta, kind)
+    chg_cls = "up" if chg.startswith("▲") else "down" if chg.startswith("▼") else "flat"
+    if kind in ("ratio", "mean"):
+        fraction = f"{fmt_value(num, 'count')} / {fmt_value(den, 'count')}"
+        detail = f"分子/分母：{fraction}（分母：{ind['den_name'] or '—'}）"
+        tip = f"{ind['name']}：{fmt_value(v, kind)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，" \
+              f"分母（{ind['den_name']}）{fmt_value(den, 'count')}"
+    else:
+        detail = ind["num_name"] or ""
+        tip = f"{ind['name']}：{fmt_value(v, kind)}（{ind['num_name']}）"
+    scope = f"{p}年度" if yearly else period_label(p)
+    esc = html.escape
+    return (
+        f'<div class="card" data-indicator="{esc(iid)}" data-value="{num_attr(v)}" data-period="{esc(p)}" '
+        f'title="{esc(tip)}">'
+        f'<div class="card-title">{esc(ind["name"])}<span class="card-scope">{esc(scope)}</span></div>'
+        f'<div class="card-value">{esc(fmt_value(v, kind))}</div>'
+        f'<div class="card-change {chg_cls}">{"较上年" if yearly else "较上季"} {esc(chg)}</div>'
+        f'<div class="card-target">目标：{esc(str(ind["target"]))}</div>'
+        f'<div class="card-detail">{esc(detail)}</div>'
+        f"</div>"
+    )
+
+
+def _json_for_script(obj: Any) -> str:
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
+               .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The complete page for already loaded data."""
+    from plotly.offline import get_plotlyjs
+
+    period = data["meta"]["default_period"]
+    entity = data["meta"]["district_code"]
+    cards = "".join(_card_html(data, iid, period, entity) for iid in HEADLINE) if period else \
+        '<p class="empty">服务快照中没有季度指标数据。</p>'
+    options = "".join(
+        f'<option value="{html.escape(q)}"{" selected" if q == period else ""}>{html.escape(period_label(q))}</option>'
+        for q in reversed(data["quarters"])
+    )
+    snap = data["meta"]["snapshot_date"] or "—"
+    parts = {
+        "TITLE": html.escape(data["meta"]["title"]),
+        "DISTRICT": html.escape(str(data["meta"]["district_name"])),
+        "SNAPSHOT": html.escape(str(snap)),
+        "GENERATED": html.escape(data["meta"]["generated_at"]),
+        "PERIOD_OPTIONS": options,
+        "CARDS": cards,
+        "CSS": (STATIC_DIR / "dashboard.css").read_text(encoding="utf-8"),
+        "PLOTLYJS": get_plotlyjs(),
+        "DATA": _json_for_script(data),
+        "APPJS": (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8"),
+    }
+    template = (STATIC_DIR / "index.html.tmpl").read_text(encoding="utf-8")
+    # one pass, so that nothing inserted (Plotly's code, the data) is scanned for placeholders again
+    return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: parts[m.group(1)], template)
+
+
+def render_dashboard(serve_db: Path | None, out_dir: Path | None) -> Path:
+    """Write ``out_dir/index.html`` (self-contained, offline) from the serving snapshot; returns its path."""
+    out_dir = Path(out_dir or paths.build_dir() / "dashboard")
+    data = load_dashboard_data(serve_db)
+    page = render_html(data)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    tmp = out_dir / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def dashboard_command(
+    serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ serving snapshot."),
+    out: Path = typer.Option(None, "-o", "--out", help="输出目录（默认 build/dashboard）/ output directory."),
+) -> None:
+    """生成领导看板：自包含、可离线打开的 index.html / write the static leadership dashboard."""
+    try:
+        path = render_dashboard(serve_db or paths.serve_db(), out or paths.build_dir() / "dashboard")
+    except (FileNotFoundError, DashboardDataError) as exc:
+        typer.echo(f"看板生成失败：{exc}", err=True)
+        raise typer.Exit(2)
+    size = path.stat().st_size / 1e6
+    typer.echo(f"已生成领导看板 / dashboard written: {path}（{size:.1f} MB）")

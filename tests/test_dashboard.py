@@ -1,0 +1,270 @@
+"""The static leadership dashboard, rendered from a small hand-made serving snapshot.
+
+Every number asserted here was typed by hand below; nothing of our pipeline (dbt, generator) is involved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from liangxin import paths
+from liangxin.cli import app
+from liangxin.dashboard import (DashboardDataError, _competition_rank, headline_numbers, load_dashboard_data,
+                                render_dashboard)
+
+CHROMIUM = "/usr/bin/chromium"
+D, S, C1, C2 = "330199", "330199001", "330199001001", "330199001002"
+SNAP = "2021-04-20"
+
+# (indicator, level, entity, name, period, numerator, denominator, value, denominator name)
+ROWS = [
+    ("K1", "district", D, "示范区", "2020Q4", 10, 100, 0.1, "党建基数单位数"),
+    ("K2", "district", D, "示范区", "2020Q4", 80, 100, 0.8, "党建基数单位数"),
+    ("K3", "district", D, "示范区", "2020Q4", 9, 15, 0.6, "应单独组建单位数"),
+    ("K4", "district", D, "示范区", "2020Q4", 90, 100, 0.9, "党建基数单位数"),
+    ("M", "district", D, "示范区", "2020Q4", 240, None, 240, None),
+    ("K1", "district", D, "示范区", "2021Q1", 12, 100, 0.12, "党建基数单位数"),
+    ("K2", "district", D, "示范区", "2021Q1", 85, 100, 0.85, "党建基数单位数"),
+    ("K3", "district", D, "示范区", "2021Q1", 10, 16, 0.625, "应单独组建单位数"),
+    ("K4", "district", D, "示范区", "2021Q1", 95, 100, 0.95, "党建基数单位数"),
+    ("M", "district", D, "示范区", "2021Q1", 250, None, 250, None),
+    ("K7a", "district", D, "示范区", "2021Q1", 3, None, 3, None),
+    ("K7b", "district", D, "示范区", "2021Q1", 2, None, 2, None),
+    ("K7q", "district", D, "示范区", "2021Q1", 3, 5, 0.6, "本年发展计划数"),
+    ("K13", "district", D, "示范区", "2021Q1", 20, 25, 0.8, "整季度存在的党组织数"),
+    ("K20", "district", D, "示范区", "2021Q1", 1, 2, 0.5, "社区数"),
+    ("K9", "district", D, "示范区", "2020", 30, 40, 0.75, "本年书记人数"),
+    ("K9", "district", D, "示范区", "2021", 0, 0, None, "本年书记人数"),
+    ("K1", "street", S, "东湖街道", "2021Q1", 12, 100, 0.12, "党建基数单位数"),
+    ("K2", "street", S, "东湖街道", "2021Q1", 85, 100, 0.85, "党建基数单位数"),
+    ("K1", "community", C1, "金桥社区党总支", "2020Q4", 6, 50, 0.12, "党建基数单位数"),
+    ("K2", "community", C1, "金桥社区党总支", "2020Q4", 40, 50, 0.8, "党建基数单位数"),
+    ("K3", "community", C1, "金桥社区党总支", "2020Q4", 5, 8, 0.625, "应单独组建单位数"),
+    ("K3b", "community", C1, "金桥社区党总支", "2020Q4", 3, None, 3, None),
+    ("K1", "community", C1, "金桥社区党总支", "2021Q1", 7, 50, 0.14, "党建基数单位数"),
+    ("K2", "community", C1, "金桥社区党总支", "2021Q1", 43, 50, 0.86, "党建基数单位数"),
+    ("K3", "community", C1, "金桥社区党总支", "2021Q1", 6, 8, 0.75, "应单独组建单位数"),
+    ("K3b", "community", C1, "金桥社区党总支", "2021Q1", 2, None, 2, None),
+    ("K1", "community", C2, "银杏社区党总支", "2020Q4", 4, 50, 0.08, "党建基数单位数"),
+    ("K2", "community", C2, "银杏社区党总支", "2020Q4", 40, 50, 0.8, "党建基数单位数"),
+    ("K3", "community", C2, "银杏社区党总支", "2020Q4", 4, 7, 4 / 7, "应单独组建单位数"),
+    ("K3b", "community", C2, "银杏社区党总支", "2020Q4", 3, None, 3, None),
+    ("K1", "community", C2, "银杏社区党总支", "2021Q1", 5, 50, 0.1, "党建基数单位数"),
+    ("K2", "community", C2, "银杏社区党总支", "2021Q1", 42, 50, 0.84, "党建基数单位数"),
+    ("K3", "community", C2, "银杏社区党总支", "2021Q1", 4, 8, 0.5, "应单独组建单位数"),
+    ("K3b", "community", C2, "银杏社区党总支", "2021Q1", 4, None, 4, None),
+]
+
+WORKLIST = [  # (community, period, uscc, org_name, members_formal, party_status, category)
+    (C1, "2021Q1", "91330100MA2AAAAA1X", "杭州甲乙科技有限公司", 4, "联合建立", "K3b_joint"),
+    (C1, "2021Q1", "91330100MA2BBBBB2X", "东湖丙丁贸易有限公司", 3, "未建立", "K3b_none"),
+    (C2, "2021Q1", "52330100MA2CCCCC3X", "银杏社工服务中心", 5, "功能型", "K3b_functional"),
+    (C2, "2020Q4", "91330100MA2DDDDD4X", "西溪戊己物流有限公司", 3, "挂靠", "K3b_joint"),
+]
+
+
+def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, fct: bool = True) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("create schema main_marts; create schema main_seeds")
+    if fct:
+        con.execute("""create table main_marts.fct_indicators (indicator_id varchar, level varchar,
+            entity_code varchar, entity_name varchar, period varchar, period_type varchar, numerator bigint,
+            denominator bigint, value double, denominator_name varchar, snapshot_date date)""")
+        con.executemany(
+            "insert into main_marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i, lv, e, n, p, "quarter" if "Q" in p else "year", num, den, v, dn, SNAP)
+             for i, lv, e, n, p, num, den, v, dn in ROWS])
+    if bulletin:  # the columns of the dbt model kpi_bulletin
+        con.execute("""create table main_marts.kpi_bulletin (unit_code varchar, unit_name varchar,
+            street_code varchar, street_name varchar, district_code varchar, period varchar, snapshot_date date,
+            k1 double, k1_numerator bigint, k1_denominator bigint, k1_change double, k2 double, k2_change double,
+            k3 double, k3_change double, k3b double, k3b_change double, k1_rank bigint, sort_order integer)""")
+        con.executemany("insert into main_marts.kpi_bulletin values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (C1, "金桥社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.14, 7, 50, 0.02, 0.86, 0.06, 0.75, 0.125, 2, -1, 1, 1),
+            (C2, "银杏社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.1, 5, 50, 0.02, 0.84, 0.04, 0.5, -0.0714, 4, 1, 2, 2),
+            (C1, "金桥社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.12, 6, 50, None, 0.8, None, 0.625, None, 3, None, 1, 1),
+            (C2, "银杏社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.08, 4, 50, None, 0.8, None, 0.5714, None, 3, None, 2, 2),
+        ])
+    if worklist:  # the columns of the dbt model kpi_worklist_should_form (unit_code = the community)
+        con.execute("""create table main_marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
+            street_code varchar, street_name varchar, period varchar, uscc varchar, org_name varchar,
+            org_category varchar, members_formal integer, members_probationary integer, party_status varchar,
+            status varchar, split_indicator_id varchar, split_category varchar)""")
+        zh = {"K3b_joint": "联合中应单建", "K3b_functional": "功能型", "K3b_none": "未建立"}
+        con.executemany("insert into main_marts.kpi_worklist_should_form values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(c, None, S, "东湖街道", p, u, o, "非公有制企业", m, 0, st, "NONE_SHOULD", cat, zh[cat])
+                         for c, p, u, o, m, st, cat in WORKLIST])
+    seeds = paths.SEEDS_DIR
+    con.execute(f"create table main_seeds.indicators as select * from read_csv('{seeds / 'indicators.csv'}', header=true)")
+    con.execute("""create table main_seeds.streets as select * from (values
+        ('330199001', '东湖街道', '330199', '示范区', 1)) t(street_code, street_name, district_code, district_name, sort_order)""")
+    con.execute("""create table main_seeds.communities as select * from (values
+        ('330199001001', '金桥社区党总支', '330199001', '东湖街道', '330199', '示范区', 1),
+        ('330199001002', '银杏社区党总支', '330199001', '东湖街道', '330199', '示范区', 2))
+        t(unit_code, unit_name, street_code, street_name, district_code, district_name, sort_order)""")
+    con.execute("""create table main_seeds.development_quotas as select * from (values
+        ('330199001001', 2021, 3), ('330199001002', 2021, 2)) t(unit_code, year, quota)""")
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def snapshot(tmp_path):
+    return make_snapshot(tmp_path / "serve.duckdb")
+
+
+def embedded_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="lx-data">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1))
+
+
+def card_values(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-indicator="([A-Za-z0-9_]+)" data-value="([-0-9.e]*)"', page))
+
+
+def test_render_is_offline_and_headline_numbers_are_the_typed_ones(snapshot, tmp_path):
+    out = render_dashboard(snapshot, tmp_path / "dash")
+    assert out == tmp_path / "dash" / "index.html"
+    page = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 15_000_000
+    # offline: no external script, stylesheet, image or font; Plotly's code inlined exactly once
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", page, re.I)
+    assert not re.search(r"<img[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", page, re.I)
+    assert not re.search(r"@import|url\(\s*[\"']?(https?:)?//", page.split("<script>")[0], re.I)
+    assert page.count("plotly.js v") == 1
+    assert 'lang="zh-CN"' in page and '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif' in page
+    # headline cards of the default period (latest quarter 2021Q1, whole district); K9 is the year 2021 (0/0 → —)
+    assert card_values(page) == {"K1": "0.12", "K2": "0.85", "K3": "0.625", "K4": "0.95", "K9": "", "M": "250"}
+    assert "12.0%" in page and "分子/分母：12 / 100（分母：党建基数单位数）" in page
+    assert "较上季 ▲2.0个百分点" in page  # K1 0.10 → 0.12
+    assert "较上季 ▲10" in page  # M 240 → 250
+    assert headline_numbers(snapshot, "2021Q1") == {"K1": 0.12, "K2": 0.85, "K3": 0.625, "K4": 0.95, "K9": None, "M": 250}
+    assert headline_numbers(snapshot, "2020Q4") == {"K1": 0.1, "K2": 0.8, "K3": 0.6, "K4": 0.9, "K9": 0.75, "M": 240}
+    assert headline_numbers(snapshot, "2021Q1", C2)["K1"] == 0.1
+
+
+def test_embedded_bulletin_and_worklist(snapshot, tmp_path):
+    data = embedded_data(render_dashboard(snapshot, tmp_path).read_text(encoding="utf-8"))
+    assert data["quarters"] == ["2020Q4", "2021Q1"] and data["years"] == ["2020", "2021"]
+    assert data["meta"]["default_period"] == "2021Q1" and data["meta"]["snapshot_date"] == SNAP
+    assert data["meta"]["worklist_source"] == "table"
+    assert data["meta"]["bulletin_source"] == "table"
+    b = data["bulletin"]["2021Q1"]
+    assert [(r["code"], r["rank"], r["K1"], r["K1_chg"], r["K3b"], r["K3b_chg"]) for r in b] == [
+        (C1, 1, 0.14, 0.02, 2, -1), (C2, 2, 0.1, 0.02, 4, 1)]
+    w = data["worklist"]["2021Q1"]
+    assert [(r["code"], r["org"], r["members"], r["cat"]) for r in w] == [
+        (C1, "东湖丙丁贸易有限公司", 3, "未建立"), (C1, "杭州甲乙科技有限公司", 4, "联合中应单建"),
+        (C2, "银杏社工服务中心", 5, "功能型")]
+    assert data["values"][D]["2021Q1"]["K7q"] == [0.6, 3, 5]
+    assert data["entities"][C1]["street_name"] == "东湖街道"
+
+
+def test_bulletin_computed_when_table_absent(tmp_path):
+    db = make_snapshot(tmp_path / "s.duckdb", bulletin=False, worklist=False)
+    data = load_dashboard_data(db)
+    assert data["meta"]["bulletin_source"] == "computed" and data["meta"]["worklist_source"] == "absent"
+    b = {r["code"]: r for r in data["bulletin"]["2021Q1"]}
+    assert b[C1]["rank"] == 1 and b[C2]["rank"] == 2
+    assert b[C1]["K1_chg"] == pytest.approx(0.02) and b[C2]["K2_chg"] == pytest.approx(0.04)
+    assert b[C1]["K3b_chg"] == -1 and b[C2]["K3b_chg"] == 1
+    assert all(r["K1_chg"] is None for r in data["bulletin"]["2020Q4"])  # no previous quarter
+    page = render_dashboard(db, tmp_path / "d").read_text(encoding="utf-8")
+    assert card_values(page)["K1"] == "0.12"
+
+
+def test_competition_ranking_ties_and_nulls():
+    assert _competition_rank([("a", 0.5), ("b", 0.3), ("c", 0.5), ("d", None), ("e", 0.2)]) == {
+        "a": 1, "c": 1, "b": 3, "e": 4, "d": None}
+
+
+def test_missing_table_is_named_in_chinese(tmp_path):
+    db = make_snapshot(tmp_path / "s.duckdb", fct=False)
+    with pytest.raises(DashboardDataError, match="缺少数据表“fct_indicators”"):
+        render_dashboard(db, tmp_path / "d")
+
+
+def test_cli_dashboard(snapshot, tmp_path):
+    res = CliRunner().invoke(app, ["dashboard", "--db", str(snapshot), "-o", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cli" / "index.html").exists()
+    res = CliRunner().invoke(app, ["dashboard", "--db", str(tmp_path / "none.duckdb"), "-o", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "服务快照不存在" in res.output
+
+
+def test_cli_dashboard_defaults_from_environment(snapshot, tmp_path, monkeypatch):
+    monkeypatch.setenv("LIANGXIN_SERVE_DUCKDB", str(snapshot))
+    monkeypatch.setenv("LIANGXIN_BUILD", str(tmp_path / "build"))
+    res = CliRunner().invoke(app, ["dashboard"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "build" / "dashboard" / "index.html").read_text(encoding="utf-8")
+    assert card_values(page)["K2"] == "0.85"
+
+
+# ------------------------------------------------------------------------------------------------- browser
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+           "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+           # no network at all: every request goes to a dead proxy, loopback included
+           "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+           "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def _console_problems(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines()
+            if "CONSOLE" in ln or "Uncaught" in ln or "net::ERR" in ln]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("LIANGXIN_REQUIRE_CHROMIUM") != "1",
+                    reason="Chromium not installed (set LIANGXIN_REQUIRE_CHROMIUM=1 to make this an error)")
+def test_dashboard_in_headless_chromium(snapshot, tmp_path):
+    page = render_dashboard(snapshot, tmp_path / "dash")
+    url = page.as_uri()
+
+    # 1. the DOM after the scripts ran, for the previous quarter chosen through the URL
+    res = _chromium(["--dump-dom", url + "#period=2020Q4"], tmp_path / "profile1")
+    dom = res.stdout
+    assert res.returncode == 0, res.stderr[-2000:]
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert 'data-ready="1"' in body and 'data-period="2020Q4"' in body, res.stderr[-2000:]
+    assert "data-error" not in body
+    assert re.search(r'<div id="lx-errors" class="notice error" hidden="">\s*</div>', dom)
+    assert _console_problems(res.stderr) == []
+    assert card_values(dom) == {"K1": "0.1", "K2": "0.8", "K3": "0.6", "K4": "0.9", "K9": "0.75", "M": "240"}
+    assert "75.0%" in dom and "2020年度" in dom
+    assert dom.count('class="main-svg"') >= 20  # every chart was drawn by Plotly
+    worklist = re.search(r'<table[^>]*id="tb-worklist"[^>]*>.*?</table>', dom, re.S).group(0)
+    assert "东湖丙丁贸易有限公司" not in worklist and "西溪戊己物流有限公司" in worklist  # the 2020Q4 worklist
+    # the bulletin table of 2020Q4: 金桥 ranked first with 12.0%
+    assert re.search(r"<td[^>]*>1</td><td[^>]*>金桥社区党总支</td><td[^>]*>东湖街道</td><td[^>]*>12\.0%</td>", dom)
+
+    # 2. a community scope through the URL: the cards follow it
+    res = _chromium(["--dump-dom", url + f"#period=2021Q1&scope={C2}"], tmp_path / "profile2")
+    assert card_values(res.stdout)["K1"] == "0.1"
+    assert f'data-scope="{C2}"' in re.search(r"<body[^>]*>", res.stdout).group(0)
+    assert _console_problems(res.stderr) == []
+
+    # 3. a screenshot of the default view
+    shot = tmp_path / "dashboard.png"
+    res = _chromium([f"--screenshot={shot}", "--window-size=1400,2400", "--hide-scrollbars", url],
+                    tmp_path / "profile3")
+    assert shot.exists() and shot.stat().st_size > 50_000, res.stderr[-2000:]
+    assert _console_problems(res.stderr) == []
+    if os.environ.get("LIANGXIN_SCREENSHOT_DIR"):
+        target = Path(os.environ["LIANGXIN_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target / "dashboard.png")
