@@ -79,8 +79,9 @@ Rows (number of units of the column's subset, unless said otherwise):
   or unknown type, so that A4 已单独建立 = 党委 + 总支部 + 支部 holds);
   已建立联合党支部的 = 联合建立 or 挂靠; 其中具有3名以上党员的 = those with 从业正式党员数 ≥ 3;
   联合党支部数 = number of distinct Party organizations of 党组织类别 联合党支部 pointed to by the units of
-  已建立联合党支部的 in the subset (distinct (community, 党组织编码) pairs, so district = Σ communities).  This row is
-  not additive across the 控制类型 columns: a joint branch covering units of two control types counts in both;
+  已建立联合党支部的 in the subset (distinct (community, 党组织编码) pairs, so district = Σ communities).  In the
+  控制类型 columns each joint branch counts once, under the control type of the enterprise with the smallest USCC
+  pointing to it (decisions.md D46), so 总数 = Σ control-type columns holds for this row too;
   未建立党组织 = 未建立 or 功能型 (a functional organization is not organizational coverage; A4 holds);
   应建尚未建立党组织的 = those with 从业正式党员数 ≥ 3; 仅有个别党员的 = the others with 正式 + 预备 ≥ 1;
   没有党员的 = 正式 + 预备 = 0;
@@ -591,6 +592,9 @@ def _t1_finish(row: dict) -> dict:
     return row
 
 
+CONTROL_COLUMNS = ("私有经济控制", "港澳台商经济控制", "外商经济控制")
+
+
 def _t2_columns(u) -> list[str]:
     cols = ["总数"]
     if _ge(u.get("employees"), 50):
@@ -610,6 +614,7 @@ def _t2_community(ret, prm) -> tuple[dict, dict]:
     """(table of counts, {column: set of joint-branch codes}) for one Q4 return."""
     table = {row: {col: 0 for col in T2_COLUMNS} for row in T2_ROWS}
     joint: dict[str, set] = {col: set() for col in T2_COLUMNS}
+    owner: dict[str, tuple[str, str | None]] = {}
     org_type = {o.get("party_org_code"): o.get("org_type") for o in ret.get("party_orgs", ())}
     for u in ret.get("organizations", ()):
         if _category(u) != ENTERPRISE or not _in_b(u, prm):
@@ -636,8 +641,14 @@ def _t2_community(ret, prm) -> tuple[dict, dict]:
                 table[r][col] += 1
             table["从业人员"][col] += _int(u.get("employees"))
             table["其中党员"][col] += members
-            if st in (JOINT, ATTACHED) and org_type.get(code) == "联合党支部":
+            if st in (JOINT, ATTACHED) and org_type.get(code) == "联合党支部" and col not in CONTROL_COLUMNS:
                 joint[col].add(code)
+        if st in (JOINT, ATTACHED) and org_type.get(code) == "联合党支部":
+            key = (str(u.get("uscc") or ""), u.get("control_type"))
+            owner[code] = min(owner.get(code, key), key)
+    for code, (_, control) in owner.items():  # D46: one control-type column per joint branch
+        if control in CONTROL_COLUMNS:
+            joint[control].add(code)
     for col in T2_COLUMNS:
         table["联合党支部数"][col] = len(joint[col])
     return table, joint
