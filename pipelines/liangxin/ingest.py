@@ -1,0 +1,483 @@
+"""Receive returns: archive by SHA-256 → validate → report → load (one DuckDB transaction per file).
+
+``ingest_file`` is the one path every submission takes (the CLI ``liangxin ingest`` and the Dagster asset
+``raw_returns`` both call it):
+
+1. hash the bytes; under the writer lock (``<db>.lock``, one writer across processes) a file whose SHA-256
+   is already in ``raw.submissions`` is a duplicate (重复提交): nothing is written except a log line;
+2. copy the bytes into ``archive/<sha[:2]>/<sha>.<ext>`` (temp file + ``os.replace``; folders 0o700) —
+   the archive is the only place raw ID numbers exist;
+3. validate the archived copy with the warehouse as context (corrections, previous quarter, owners);
+4. write the Chinese receipt / rejection report to the outbox and append a line to
+   ``archive/receipts.jsonl``;
+5. load the submission in one transaction (``warehouse.load_submission``).
+
+Crash safety: the DuckDB transaction is all-or-nothing, the archive copy is idempotent by SHA-256, and the
+duplicate check runs inside the lock; a re-run after a kill at any point converges to the rows of a clean
+run (a receipt line may repeat, raw rows never do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import traceback
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from filelock import FileLock
+
+from liangxin import forms, paths, privacy, warehouse
+from liangxin.validate.result import (
+    ACCEPTED,
+    ACCEPTED_WITH_WARNINGS,
+    DUPLICATE,
+    OUTCOME_ZH,
+    REJECTED,
+)
+
+log = logging.getLogger("liangxin.ingest")
+
+FAILED = "failed"  # internal failure (a bug or an I/O problem), not a rejection
+OUTCOME_LABELS = {**OUTCOME_ZH, FAILED: "内部错误"}
+SUFFIXES = (".xlsx", ".zip")
+ARCHIVE_MODE = 0o700
+
+
+@dataclass
+class IngestOutcome:
+    path: Path
+    original_name: str
+    sha256: str
+    outcome: str  # accepted | accepted_with_warnings | rejected | duplicate | failed
+    unit_code: str | None = None
+    unit_name: str | None = None
+    period: str | None = None
+    correction_no: int | None = None
+    error_count: int = 0
+    warning_count: int = 0
+    first_errors: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per raw table
+    rule_counts: dict[str, int] = field(default_factory=dict)  # "R13/W" -> number of hits
+    archived: Path | None = None
+    reports: tuple[Path, Path] | None = None
+    seconds: float = 0.0
+    internal_error: str | None = None
+
+    @property
+    def outcome_zh(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+def writer_lock(db_path: Path) -> FileLock:
+    """The cross-process lock of every writer of the build database (same file as ``serving.writer_lock``)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(db_path) + ".lock")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=ARCHIVE_MODE)
+    os.chmod(path, ARCHIVE_MODE)
+    return path
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """(SHA-256 hex, size) of a file, read in 1 MiB chunks (memory stays bounded for oversized files)."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def archive_file(path: Path, sha: str, original_name: str, archive_dir: Path) -> Path:
+    """Copy a file to ``archive/<sha[:2]>/<sha>.<ext>`` once (temp + fsync + os.replace; folders 0o700).
+
+    The copy is hashed while it is written; if the source changed since it was hashed (still being
+    copied into the inbox), nothing is archived and an error is raised.
+    """
+    ext = Path(original_name).suffix.lower().lstrip(".") or "bin"
+    _private_dir(archive_dir)
+    folder = _private_dir(archive_dir / sha[:2])
+    target = folder / f"{sha}.{ext}"
+    for stale in folder.glob(f".{sha}.*.tmp"):  # left by a killed process (we hold the writer lock)
+        stale.unlink(missing_ok=True)
+    if target.exists() and file_sha256(target)[0] == sha:
+        return target
+    tmp = folder / f".{sha}.{os.getpid()}.tmp"
+    try:
+        h = hashlib.sha256()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if h.hexdigest() != sha:
+            raise RuntimeError(f"文件在读取过程中发生变化，请稍后重试 / file changed while being read: {path}")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def append_receipt(archive_dir: Path, record: dict) -> None:
+    """One JSON line per received file in ``archive/receipts.jsonl`` (appended with a single write)."""
+    _private_dir(archive_dir)
+    line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    fd = os.open(archive_dir / "receipts.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _validate(path: Path, ctx, original_name: str):
+    try:
+        from liangxin.validate import validate_file  # the validator package (another module's contract)
+    except ImportError:
+        from liangxin.validate.core import validate_file
+
+    return validate_file(path, ctx, original_name)
+
+
+def _write_reports(result, outbox_dir: Path, received_at: dt.datetime) -> tuple[Path, Path] | None:
+    try:
+        from liangxin.reports import write_reports
+    except ImportError:  # pragma: no cover - reports module not present
+        log.warning("回执模块不可用，未生成回执 / reports module unavailable")
+        return None
+    return write_reports(result, outbox_dir, received_at)
+
+
+# --------------------------------------------------------------------------------------------------
+# One file
+# --------------------------------------------------------------------------------------------------
+class WriterSession:
+    """The writer lock and one DuckDB connection, kept across consecutive files of one batch.
+
+    Opening and closing DuckDB costs a checkpoint (~100 ms) per file, so a batch keeps both for up to
+    ``slice_seconds`` and then releases them (pausing briefly so that a waiting process gets the lock):
+    concurrent ingests interleave, and every file is still validated and loaded entirely under the lock.
+    """
+
+    def __init__(self, db: Path, slice_seconds: float = 2.0):
+        self.db = db
+        self.slice_seconds = slice_seconds
+        self._lock = writer_lock(db)
+        self._con = None
+        self._since = 0.0
+        self._yield = False
+
+    def connection(self):
+        if self._con is None:
+            if self._yield:
+                time.sleep(0.12)  # > filelock's poll interval: let a waiting writer in
+                self._yield = False
+            self._lock.acquire()
+            try:
+                warehouse.create_database(self.db)  # atomically, so that a kill never leaves a broken file
+                self._con = warehouse.connect(self.db)
+                warehouse.ensure_schema(self._con)
+            except BaseException:
+                self._con = None
+                self._lock.release()
+                raise
+            self._since = time.monotonic()
+        return self._con
+
+    def file_done(self, failed: bool = False) -> None:
+        if self._con is not None and (failed or time.monotonic() - self._since >= self.slice_seconds):
+            self.release()
+            self._yield = True
+
+    def release(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+                self._lock.release()
+
+    def __enter__(self) -> "WriterSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
+                outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
+                original_name: str | None = None, session: WriterSession | None = None) -> IngestOutcome:
+    """Receive one file (see the module docstring). Raises only on internal failure.
+
+    ``session``: a :class:`WriterSession` shared by the files of a batch (``ingest_paths``); without it the
+    lock and connection are taken for this file only.
+    """
+    privacy.hmac_secret()  # refuse (production without a real secret) before anything is written
+    db = Path(db_path) if db_path is not None else paths.build_db()
+    if session is None:
+        with WriterSession(db, slice_seconds=0) as own:
+            return ingest_file(path, db_path=db, archive_dir=archive_dir, outbox_dir=outbox_dir,
+                               received_at=received_at, original_name=original_name, session=own)
+    t0 = time.perf_counter()
+    path = Path(path)
+    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
+    received_at = received_at or dt.datetime.now(dt.timezone.utc)
+    if received_at.tzinfo is None:
+        received_at = received_at.astimezone()
+    name = original_name or path.name
+    sha, size = file_sha256(path)
+    out = IngestOutcome(path=path, original_name=name, sha256=sha, outcome=DUPLICATE)
+
+    con = session.connection()  # from here on we hold the writer lock
+    failed = True
+    try:
+        if warehouse.submission_exists(con, sha):  # checked inside the lock: two processes never both load
+            first = con.execute("SELECT unit_code, unit_name, period, correction_no, original_name, received_at "
+                                "FROM raw.submissions WHERE submission_id = ?", [sha]).fetchone()
+            out.unit_code, out.unit_name, out.period, out.correction_no = first[:4]
+            log.info("重复提交，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", name, first[4],
+                     first[5], sha[:12])
+            out.seconds = time.perf_counter() - t0
+            failed = False
+            return out
+        archived = archive_file(path, sha, name, archive_dir)
+        out.archived = archived
+        ctx = warehouse.WarehouseContext(con).validation_context(received_on=received_at.astimezone().date())
+        result = _validate(archived, ctx, name)
+        if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
+            raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
+        if not result.original_name:
+            result.original_name = name
+        out.outcome = result.outcome
+        out.unit_code, out.unit_name = result.unit_code, result.unit_name
+        out.period, out.correction_no = result.period, result.correction_no
+        out.error_count, out.warning_count = len(result.errors), len(result.warnings)
+        out.first_errors = [h.message for h in result.errors[:5]]
+        for h in result.hits:
+            k = f"{h.rule_id}/{h.severity}"
+            out.rule_counts[k] = out.rule_counts.get(k, 0) + 1
+        out.reports = _write_reports(result, outbox_dir, received_at)
+        append_receipt(archive_dir, {
+            "received_at": received_at.isoformat(), "original_name": name, "sha256": sha,
+            "size_bytes": size, "outcome": result.outcome, "unit_code": result.unit_code,
+            "period": result.period, "correction_no": result.correction_no,
+            "error_count": out.error_count, "warning_count": out.warning_count,
+        })
+        out.rows = warehouse.load_submission(con, result, received_at, name)
+        failed = False
+    finally:
+        session.file_done(failed=failed)
+    out.seconds = time.perf_counter() - t0
+    log.info("%s：%s（%s %s 更正%s，错误 %d，警告 %d）", out.outcome_zh, name, out.unit_code, out.period,
+             out.correction_no, out.error_count, out.warning_count)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Many files
+# --------------------------------------------------------------------------------------------------
+def _norm(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
+
+
+def peek_cover(path: Path) -> tuple[str | None, int | None]:
+    """(period, correction_no) read leniently from the cover, for ordering only (never for validation)."""
+    try:
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                name = next((n for n in zf.namelist() if _norm(Path(n).stem) == forms.COVER.sheet), None)
+                if name is None:
+                    return None, None
+                raw = zf.read(name)
+            for enc in ("utf-8-sig", "gb18030"):
+                try:
+                    text = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                return None, None
+            import csv
+            import io
+
+            rows = list(csv.reader(io.StringIO(text)))[:3]
+        else:
+            from python_calamine import CalamineWorkbook
+
+            wb = CalamineWorkbook.from_path(str(path))
+            sheet = next((s for s in wb.sheet_names if forms.normalise_header(s) == forms.normalise_header(
+                forms.COVER.sheet)), None)
+            if sheet is None:
+                return None, None
+            rows = wb.get_sheet_by_name(sheet).to_python(nrows=3)
+    except Exception:
+        return None, None
+    if len(rows) < 2:
+        return None, None
+    header = [forms.normalise_header(h) for h in rows[0]]
+    values = dict(zip(header, rows[1]))
+    period = _norm(values.get("报告期")).upper() or None
+    corr = _norm(values.get("更正序号"))
+    m = re.match(r"^(\d+)(\.0+)?$", corr)
+    return period, (int(m.group(1)) if m else None)
+
+
+def collect_files(paths_in: list[Path]) -> list[Path]:
+    """Files as given plus *.xlsx / *.zip found recursively in folders, ordered by period, correction, name."""
+    files: list[Path] = []
+    for p in paths_in:
+        p = Path(p)
+        if p.is_dir():
+            files += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                      and not f.name.startswith(("~$", "."))]
+        else:
+            files.append(p)
+    seen: set[Path] = set()
+    unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
+
+    def key(f: Path):
+        period, corr = peek_cover(f)
+        return (period is None, period or "", corr if corr is not None else 0, f.name, str(f))
+
+    return sorted(unique, key=key)
+
+
+def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
+                 outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
+                 progress: bool = True, slice_seconds: float = 2.0) -> list[IngestOutcome]:
+    """Ingest files and folders (see :func:`collect_files`); an internal failure on one file is recorded
+    as outcome ``failed`` and the others continue."""
+    privacy.hmac_secret()  # SecretConfigurationError before any file is touched
+    files = collect_files(paths_in)
+    outcomes: list[IngestOutcome] = []
+    session = WriterSession(Path(db_path) if db_path is not None else paths.build_db(), slice_seconds)
+
+    def one(f: Path) -> IngestOutcome:
+        try:
+            return ingest_file(f, db_path=db_path, archive_dir=archive_dir, outbox_dir=outbox_dir,
+                               received_at=received_at, session=session)
+        except privacy.SecretConfigurationError:
+            raise
+        except Exception as exc:  # internal failure: record it, go on with the next file
+            log.error("内部错误：%s：%s\n%s", f.name, exc, traceback.format_exc())
+            return IngestOutcome(path=f, original_name=f.name, sha256="", outcome=FAILED,
+                                 internal_error=f"{type(exc).__name__}: {exc}")
+
+    try:
+        _run_all(files, one, outcomes, progress)
+    finally:
+        session.release()
+    return outcomes
+
+
+def _run_all(files, one, outcomes, progress) -> None:
+    if progress and files:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), transient=True) as bar:
+            task = bar.add_task("", total=len(files))
+            for f in files:
+                bar.update(task, description=f.name)
+                outcomes.append(one(f))
+                bar.advance(task)
+    else:
+        outcomes.extend(one(f) for f in files)
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------
+def print_summary(outcomes: list[IngestOutcome], console=None, max_errors: int = 3) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    counts = {k: 0 for k in (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, DUPLICATE, FAILED)}
+    for o in outcomes:
+        counts[o.outcome] = counts.get(o.outcome, 0) + 1
+    table = Table(title="报表接收汇总")
+    table.add_column("结果")
+    table.add_column("文件数", justify="right")
+    for k, n in counts.items():
+        if k == FAILED and n == 0:
+            continue
+        table.add_row(OUTCOME_LABELS[k], str(n))
+    table.add_row("合计", str(len(outcomes)), style="bold")
+    console.print(table)
+    rejected = [o for o in outcomes if o.outcome == REJECTED]
+    if rejected:
+        t = Table(title="退回文件（前几条错误）", show_lines=True)
+        t.add_column("文件")
+        t.add_column("单位 / 报告期")
+        t.add_column("错误数", justify="right")
+        t.add_column("主要错误")
+        for o in rejected:
+            t.add_row(o.original_name, f"{o.unit_code or '—'} {o.period or ''}", str(o.error_count),
+                      "\n".join(o.first_errors[:max_errors]))
+        console.print(t)
+    for o in outcomes:
+        if o.outcome == FAILED:
+            console.print(f"[red]内部错误：{o.original_name}：{o.internal_error}[/red]")
+
+
+def ingest_command(
+    paths_in: list[Path] = typer.Argument(None, metavar="PATHS...",
+                                          help="Files (.xlsx / .zip) or folders; default: the inbox."),
+    db: Path = typer.Option(None, "--db", help="Build database (default $LIANGXIN_DUCKDB or data/build.duckdb)."),
+    archive: Path = typer.Option(None, "--archive", help="Archive folder (default $LIANGXIN_ARCHIVE)."),
+    outbox: Path = typer.Option(None, "--outbox", help="Outbox for reports (default $LIANGXIN_OUTBOX)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Do not show the progress bar."),
+) -> None:
+    """接收报表：归档、审核、出具回执并入库。Receive returns: archive, audit, report and load each file.
+
+    退回（审核错误）属正常结果，退出码为 0；仅内部错误时退出码非 0。
+    Rejections are normal (exit code 0); only an internal failure exits non-zero.
+    """
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(show_path=False)])
+    if not paths_in:
+        paths.inbox().mkdir(parents=True, exist_ok=True)
+    targets = list(paths_in) if paths_in else [paths.inbox()]
+    missing = [p for p in targets if not Path(p).exists()]
+    if missing:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[red]路径不存在：{', '.join(map(str, missing))}[/red]")
+        raise typer.Exit(2)
+    try:
+        outcomes = ingest_paths(targets, db_path=db, archive_dir=archive, outbox_dir=outbox,
+                                progress=not no_progress)
+    except privacy.SecretConfigurationError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
+        raise typer.Exit(2)
+    print_summary(outcomes)
+    if any(o.outcome == FAILED for o in outcomes):
+        raise typer.Exit(1)

@@ -1,0 +1,119 @@
+"""Personal data on ingestion (returns.md §5): HMAC person keys, masked names and phones.
+
+Raw citizen ID numbers never enter the warehouse: each becomes
+``person_key = HMAC-SHA256(LIANGXIN_HMAC_SECRET, upper(trim(id)))`` (hex), plus the birth year and sex that
+the number encodes.  Names are kept as surname + ``*``; phones as ``138****8000``.
+
+The secret comes from ``LIANGXIN_HMAC_SECRET``.  Without it a development default is used and a loud warning
+is printed (once per process); with ``LIANGXIN_ENV=production`` a missing or default secret is an error, so
+that a production warehouse can never be keyed with a public constant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sys
+
+from liangxin.checks import id_birth_date, id_sex
+
+SECRET_ENV = "LIANGXIN_HMAC_SECRET"
+ENV_ENV = "LIANGXIN_ENV"
+DEV_DEFAULT_SECRET = "liangxin-development-secret-do-not-use-in-production"
+
+# Two-character surnames (复姓).  Anything not listed here has a one-character surname.
+COMPOUND_SURNAMES = frozenset(
+    """
+    欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 独孤 南宫 西门 万俟
+    闻人 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 仲孙 呼延 端木 百里 东郭 南门 羊舌 微生 公羊 梁丘 左丘
+    东门 第五 拓跋 赫连 司空 司寇 亓官 巫马 段干 夹谷 宰父 谷梁 漆雕 乐正 壤驷 公良 公西 鲜于 闾丘
+    """.split()
+)
+
+_warned = False
+
+
+class SecretConfigurationError(RuntimeError):
+    """The HMAC secret is missing or the development default in production."""
+
+
+def _warn_default_once() -> None:
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    try:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            "[bold red]警告：未设置 LIANGXIN_HMAC_SECRET，正在使用开发用默认密钥对身份证号做假名化。[/bold red]\n"
+            "[red]生产环境必须设置区级密钥（LIANGXIN_HMAC_SECRET），否则人员键可被还原比对。[/red]\n"
+            "[dim]WARNING: LIANGXIN_HMAC_SECRET is not set; person keys use the public development default.[/dim]"
+        )
+    except Exception:  # pragma: no cover - rich is a dependency, but never fail on a warning
+        print("WARNING: LIANGXIN_HMAC_SECRET is not set; using the development default.", file=sys.stderr)
+
+
+def hmac_secret() -> bytes:
+    """The district secret for person keys (see the module docstring for the rules)."""
+    secret = os.environ.get(SECRET_ENV) or ""
+    production = os.environ.get(ENV_ENV, "").strip().lower() == "production"
+    if production and (not secret or secret == DEV_DEFAULT_SECRET):
+        raise SecretConfigurationError(
+            "生产环境（LIANGXIN_ENV=production）必须设置区级密钥 LIANGXIN_HMAC_SECRET，且不得使用开发默认值 / "
+            "LIANGXIN_HMAC_SECRET must be set to a non-default value in production."
+        )
+    if not secret:
+        _warn_default_once()
+        secret = DEV_DEFAULT_SECRET
+    return secret.encode("utf-8")
+
+
+def normalise_id(id_number: str) -> str:
+    return str(id_number).strip().upper()
+
+
+def person_key(id_number: str, secret: bytes | None = None) -> str:
+    """HMAC-SHA256(secret, upper(trim(id))) as 64 hex characters."""
+    key = secret if secret is not None else hmac_secret()
+    return hmac.new(key, normalise_id(id_number).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def birth_year(id_number: str) -> int | None:
+    d = id_birth_date(normalise_id(id_number))
+    return d.year if d else None
+
+
+def sex(id_number: str) -> str | None:
+    code = normalise_id(id_number)
+    if len(code) < 17 or not code[16].isdigit():
+        return None
+    return id_sex(code)
+
+
+def surname(name: str) -> str:
+    n = str(name).strip()
+    return n[:2] if n[:2] in COMPOUND_SURNAMES else n[:1]
+
+
+def mask_name(name: str | None) -> str | None:
+    """``张三丰`` → ``张*``; ``欧阳修`` → ``欧阳*``; blank stays blank (None)."""
+    if name is None:
+        return None
+    n = str(name).strip()
+    if not n:
+        return None
+    return surname(n) + "*"
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``13812348000`` → ``138****8000``; ≥ 8 characters keep the first 3 and last 4; shorter: all ``*``."""
+    if phone is None:
+        return None
+    p = "".join(str(phone).split())
+    if not p:
+        return None
+    if len(p) >= 8:
+        return p[:3] + "*" * (len(p) - 7) + p[-4:]
+    return "*" * len(p)
