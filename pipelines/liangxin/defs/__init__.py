@@ -4,23 +4,47 @@
 - ``partitions``: quarterly ``YYYYQn`` partitions;
 - ``ingestion``: ``inbox_sensor`` → ``ingest_job`` → ``raw_returns`` (+ rule-hit asset checks),
   ``period_submissions`` (per quarter);
-- ``dbt``: the hook where the dbt assets plug in downstream of ``raw_returns`` (empty until a manifest exists).
+- ``dbt``: the dbt models downstream of ``raw_returns``, dbt tests as asset checks;
+- publishing (``liangxin.publish_assets``): ``serve_snapshot`` → ``static_dashboard``, ``annual_returns``,
+  ``superset_dashboards``;
+- ``build_and_publish_job`` (dbt build + publishing) and ``rebuild_after_ingest`` (a run-status sensor that
+  starts it after every successful ingestion run that accepted something).
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
+BUILD_JOB = "build_and_publish_job"
+
 
 def build_definitions() -> dg.Definitions:
     from liangxin.defs.dbt import dbt_definitions
     from liangxin.defs.ingestion import inbox_sensor, ingest_job, period_submissions, raw_returns
     from liangxin.defs.resources import LiangxinPaths
+    from liangxin.publish_assets import build_publish_assets
+
+    dbt_defs = dbt_definitions()
+    dbt_assets = [a for a in (dbt_defs.assets or []) if isinstance(a, dg.AssetsDefinition)]
+    marts = [k for a in dbt_assets for k in a.keys
+             if a.group_names_by_key.get(k) in ("marts", "annual")]
+    publish = build_publish_assets(marts)
+    build_selection = dg.AssetSelection.assets(*dbt_assets, *publish) if dbt_assets else dg.AssetSelection.assets(*publish)
+    build_job = dg.define_asset_job(
+        BUILD_JOB, selection=build_selection,
+        description="dbt build（全部模型与测试）→ 服务快照 → 静态驾驶舱、统计年报、Superset（如已配置）。",
+    )
+
+    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
+                          request_job=build_job, default_status=dg.DefaultSensorStatus.RUNNING,
+                          description="每次接收成功后重新构建并发布。")
+    def rebuild_after_ingest(context: dg.RunStatusSensorContext):
+        return dg.RunRequest(run_key=f"rebuild-after-{context.dagster_run.run_id}")
 
     core = dg.Definitions(
-        assets=[raw_returns, period_submissions],
-        jobs=[ingest_job],
-        sensors=[inbox_sensor],
+        assets=[raw_returns, period_submissions, *publish],
+        jobs=[ingest_job, build_job],
+        sensors=[inbox_sensor, rebuild_after_ingest],
         resources={"liangxin": LiangxinPaths()},
     )
-    return dg.Definitions.merge(core, dbt_definitions())
+    return dg.Definitions.merge(core, dbt_defs)

@@ -1,20 +1,29 @@
-"""Hook for the dbt assets (owned by the dbt work; wired by the lead).
+"""dbt inside Dagster: the warehouse models as assets downstream of ingestion, dbt tests as asset checks.
 
-``dbt_definitions()`` returns an empty ``Definitions`` while ``dbt_project/target/manifest.json`` does not
-exist (run ``dbt parse`` or ``dagster-dbt project prepare-and-package`` first).  When it exists, the dbt
-models become assets downstream of ``raw_returns`` and run in the same ``duckdb_writer`` pool as ingestion.
-
-Lineage: dagster-dbt requires one asset key per dbt source, so each source table ``raw.<t>`` is keyed
-``raw/<t>`` and declared here as an (external) ``AssetSpec`` that depends on ``raw_returns``:
-``raw_returns`` → ``raw/<t>`` → ``stg_returns__*`` → … (``raw_returns`` is what writes those tables).
+- One ``@dbt_assets`` definition over the whole project, in the ``duckdb_writer`` pool (the same pool as
+  ingestion) with ``BackfillPolicy.single_run()``; dbt tests become asset checks (error severity blocks).
+- Lineage: dagster-dbt wants one asset key per dbt source, so each source table ``raw.<t>`` is keyed
+  ``raw/<t>`` and declared as an ``AssetSpec`` that depends on ``raw_returns`` (which writes those tables):
+  ``raw_returns`` → ``raw/<t>`` → ``stg_returns__*`` → … → marts → annual.
+- The build holds the cross-process writer lock (``ingest.writer_lock``) so a manual ``liangxin ingest`` and a
+  build never collide on the DuckDB file, and it passes ``LIANGXIN_DUCKDB`` explicitly so dbt writes the same
+  file as ingestion whatever the current directory.
+- The manifest is (re)parsed when missing or older than the project files, so the definitions load outside
+  ``dagster dev`` too (the known dagster-dbt pitfall). ``LIANGXIN_DISABLE_DBT_ASSETS=1`` leaves dbt out.
 """
 
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from liangxin import paths
 from liangxin.defs.resources import DUCKDB_POOL
@@ -26,38 +35,87 @@ def manifest_path() -> Path:
     return paths.DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def _dbt_executable() -> str:
-    """``dbt`` of this virtualenv when PATH does not hold it (e.g. /venv/bin/python -m ...)."""
-    import shutil
-    import sys
-
+def dbt_executable() -> str:
+    """dbt from the same environment as this Python (the venv's bin/), else from PATH."""
     beside = Path(sys.executable).parent / "dbt"
-    return "dbt" if shutil.which("dbt") or not beside.exists() else str(beside)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if not found:
+        raise FileNotFoundError("找不到 dbt 命令 / dbt is not installed in this environment")
+    return found
+
+
+def dbt_env(db_path: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["LIANGXIN_DUCKDB"] = str(Path(db_path or paths.build_db()).resolve())
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env["DO_NOT_TRACK"] = "1"
+    return env
+
+
+def project_files(project_dir: Path = paths.DBT_PROJECT_DIR):
+    """Every file the dbt build depends on (models, macros, tests, seeds, project and profile)."""
+    yield project_dir / "dbt_project.yml"
+    yield project_dir / "profiles.yml"
+    for sub in ("models", "macros", "tests"):
+        if (project_dir / sub).exists():
+            yield from (p for p in (project_dir / sub).rglob("*") if p.is_file())
+    yield from paths.SEEDS_DIR.glob("*.csv")
+
+
+def ensure_manifest(project_dir: Path = paths.DBT_PROJECT_DIR) -> Path:
+    """Run ``dbt parse`` when target/manifest.json is missing or older than any project file."""
+    manifest = project_dir / "target" / "manifest.json"
+    if manifest.exists():
+        mtime = manifest.stat().st_mtime
+        if all(p.stat().st_mtime <= mtime for p in project_files(project_dir) if p.exists()):
+            return manifest
+    proc = subprocess.run(
+        [dbt_executable(), "parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
+        env=dbt_env(), cwd=project_dir, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    return manifest
 
 
 def dbt_definitions() -> dg.Definitions:
-    manifest = manifest_path()
-    if not manifest.exists() or os.environ.get("LIANGXIN_DISABLE_DBT_ASSETS") == "1":
+    if os.environ.get("LIANGXIN_DISABLE_DBT_ASSETS") == "1":
         return dg.Definitions()
-
-    from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+    manifest = ensure_manifest()
 
     class Translator(DagsterDbtTranslator):
         def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
             if dbt_resource_props.get("resource_type") == "source" and dbt_resource_props.get("schema") == "raw":
                 return dg.AssetKey(["raw", dbt_resource_props["name"]])
+            if dbt_resource_props.get("resource_type") in ("model", "seed", "snapshot"):
+                return dg.AssetKey([dbt_resource_props["name"]])
             return super().get_asset_key(dbt_resource_props)
+
+        def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+            if dbt_resource_props.get("resource_type") == "seed":
+                return "reference"
+            fqn = dbt_resource_props.get("fqn") or []
+            return fqn[1] if len(fqn) > 2 else "warehouse"
 
     project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
 
-    @dbt_assets(manifest=manifest, project=project, dagster_dbt_translator=Translator(), pool=DUCKDB_POOL)
+    @dbt_assets(manifest=manifest, project=project,
+                dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+                backfill_policy=dg.BackfillPolicy.single_run(), pool=DUCKDB_POOL, name="liangxin_dbt")
     def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         from liangxin.ingest import writer_lock
+        from liangxin.warehouse import connect, ensure_schema
 
+        os.environ.update(dbt_env())  # dbt and ingestion must write the same file
         with writer_lock(paths.build_db()):  # the same cross-process lock as the CLI ingest
+            con = connect(paths.build_db())
+            try:
+                ensure_schema(con)  # the raw sources exist even before the first return arrives
+            finally:
+                con.close()
             yield from dbt.cli(["build"], context=context).stream()
-
-    import json
 
     sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {}).values()
     raw_tables = sorted({s["name"] for s in sources if s.get("schema") == "raw"})
@@ -66,4 +124,8 @@ def dbt_definitions() -> dg.Definitions:
                      description=f"raw.{t}（由 raw_returns 写入）", kinds={"duckdb"})
         for t in raw_tables
     ]
-    return dg.Definitions(assets=[*raw_specs, liangxin_dbt], resources={"dbt": DbtCliResource(project_dir=project, dbt_executable=_dbt_executable())})
+    return dg.Definitions(
+        assets=[*raw_specs, liangxin_dbt],
+        resources={"dbt": DbtCliResource(project_dir=project, profiles_dir=str(paths.DBT_PROJECT_DIR),
+                                         dbt_executable=dbt_executable())},
+    )

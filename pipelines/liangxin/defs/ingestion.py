@@ -37,6 +37,7 @@ class RawReturnsConfig(dg.Config):
     """Files or folders to ingest; empty = the whole inbox (already received files are duplicates: no-ops)."""
 
     paths: list[str] = []
+    progress: bool = False  # a Rich progress bar on the terminal (the CLI's in-process runs)
 
 
 def _rule_table(counts: Counter, severity: str) -> dict[str, int]:
@@ -64,7 +65,7 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
             context.log.warning(f"文件或目录不存在（可能已被移走），跳过：{p}")
     targets = [p for p in targets if p.exists()]
     outcomes = ingest_paths(targets, db_path=liangxin.db(), archive_dir=liangxin.archive(),
-                            outbox_dir=liangxin.outbox(), progress=False)
+                            outbox_dir=liangxin.outbox(), progress=config.progress)
     by_outcome = Counter(o.outcome for o in outcomes)
     rules: Counter = Counter()
     rows: Counter = Counter()

@@ -1,0 +1,3 @@
+-- 年报审核规则 A5（警告）：⌈联合覆盖单位数 ÷ 5⌉ ≤ 联合党支部数
+{{ config(severity='warn') }}
+{{ a5_violations() }}

@@ -1,0 +1,87 @@
+"""Publishing as Dagster assets downstream of the dbt marts.
+
+``serve_snapshot`` (build.duckdb → serve.duckdb by copy + atomic rename) → ``static_dashboard``
+(build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx for every year with a Q4 return)
+and ``superset_dashboards`` (only when ``LIANGXIN_SUPERSET_URL`` is set).
+"""
+
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from liangxin import paths
+
+SNAPSHOT_KEY = dg.AssetKey("serve_snapshot")
+
+
+class AnnualConfig(dg.Config):
+    """Years to publish; empty = every year whose Q4 return is in the snapshot."""
+
+    years: list[int] = []
+
+
+def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
+    @dg.asset(key=SNAPSHOT_KEY, deps=upstream, group_name="publish", pool="duckdb_writer", kinds={"duckdb"},
+              description="服务快照 serve.duckdb：构建库检查点后复制并原子替换，所有读者只读打开。")
+    def serve_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from liangxin.serving import connect_readonly, publish_snapshot
+
+        path = publish_snapshot()
+        con = connect_readonly(path)
+        try:
+            n = con.execute("select count(*) from marts.fct_indicators").fetchone()[0]
+        finally:
+            con.close()
+        context.log.info(f"服务快照已发布：{path}（指标值 {n} 条）")
+        return dg.MaterializeResult(metadata={"path": str(path), "indicator_values": n,
+                                              "size_bytes": Path(path).stat().st_size})
+
+    @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"html", "plotly"},
+              description="领导驾驶舱静态页面 build/dashboard/index.html（离线可用）。")
+    def static_dashboard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from liangxin.dashboard import render_dashboard
+
+        out = render_dashboard(paths.serve_db(), paths.build_dir() / "dashboard")
+        return dg.MaterializeResult(metadata={"path": str(out), "size_bytes": Path(out).stat().st_size})
+
+    @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"excel"},
+              description="统计年报 build/annual/<年>.xlsx（表一至表八与审核结果；有LibreOffice时另出PDF）。")
+    def annual_returns(context: dg.AssetExecutionContext, config: AnnualConfig) -> dg.MaterializeResult:
+        from liangxin.annual import convert_to_pdf, write_annual_return
+        from liangxin.serving import connect_readonly
+
+        years = list(config.years)
+        if not years:
+            con = connect_readonly()
+            try:
+                years = [int(r[0]) for r in con.execute(
+                    "select distinct period_year from intermediate.int_current_submissions "
+                    "where period_quarter = 4 order by 1").fetchall()]
+            finally:
+                con.close()
+        written = {}
+        for y in years:
+            out = write_annual_return(y, paths.build_dir() / "annual" / f"{y}.xlsx")
+            written[str(y)] = str(out)
+            if os.environ.get("LIANGXIN_ANNUAL_PDF", "1") == "1":
+                try:
+                    pdf = convert_to_pdf(out)
+                    if pdf:
+                        written[f"{y}.pdf"] = str(pdf)
+                except Exception as exc:  # a PDF is a convenience; the workbook is the return
+                    context.log.warning(f"PDF 转换失败：{exc}")
+        return dg.MaterializeResult(metadata={"files": dg.MetadataValue.json(written)})
+
+    @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"superset"},
+              description="Superset 看板（仅当设置了 LIANGXIN_SUPERSET_URL 时发布）。")
+    def superset_dashboards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        if not os.environ.get("LIANGXIN_SUPERSET_URL"):
+            return dg.MaterializeResult(metadata={"published": False, "reason": "LIANGXIN_SUPERSET_URL 未设置"})
+        from liangxin.superset import publish_if_configured
+
+        result = publish_if_configured()
+        return dg.MaterializeResult(metadata={"published": True, "result": dg.MetadataValue.json(result or {})})
+
+    return [serve_snapshot, static_dashboard, annual_returns, superset_dashboards]
