@@ -28,10 +28,14 @@ def _defs():
     return defs
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the CLI shows its own progress
+
+
 def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = False):
     job = _defs().resolve_job_def("ingest_job")
     result = job.execute_in_process(
-        run_config={"ops": {"raw_returns": {"config": {"paths": [str(p) for p in targets], "progress": progress}}}},
+        run_config={"ops": {"raw_returns": {"config": {"paths": [str(p) for p in targets], "progress": progress}}},
+                    **QUIET},
         instance=instance,
         raise_on_error=False,
     )
@@ -80,7 +84,7 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     job = _defs().resolve_job_def("build_and_publish_job")
     with console.status("dbt build 与发布 / building the warehouse and publishing …"):
         result = job.execute_in_process(
-            run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}},
+            run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
             instance=instance,
             raise_on_error=False,
         )
