@@ -38,6 +38,7 @@ _COMMANDS = [
     ("annual-return", "liangxin.annual", "annual_return_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
+    ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
 ]
 
 def _exists(module: str) -> bool:
@@ -50,7 +51,11 @@ def _exists(module: str) -> bool:
 for _name, _module, _attr in _COMMANDS:
     if not _exists(_module):  # a command whose module does not exist yet is absent
         continue
-    app.command(_name)(getattr(importlib.import_module(_module), _attr))
+    _obj = getattr(importlib.import_module(_module), _attr)
+    if isinstance(_obj, typer.Typer):
+        app.add_typer(_obj, name=_name)
+    else:
+        app.command(_name)(_obj)
 
 
 @app.command("paths")

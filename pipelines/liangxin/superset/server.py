@@ -1,0 +1,366 @@
+"""Stand Superset up locally: its own virtualenv, a config file, metadata DB, admin, gunicorn by PID.
+
+Everything lives under ``$LIANGXIN_HOME/superset/`` (override with ``LIANGXIN_SUPERSET_HOME``):
+
+| file / folder         | what                                                         |
+|-----------------------|--------------------------------------------------------------|
+| venv/                 | Superset's own virtualenv (it pins SQLAlchemy < 2, pandas…)  |
+| superset_config.py    | generated config (secret from the environment)              |
+| superset.db           | SQLite metadata database                                     |
+| superset.pid / .log   | the gunicorn process id and its log                          |
+
+| variable                      | default            | what                                    |
+|-------------------------------|--------------------|-----------------------------------------|
+| LIANGXIN_SUPERSET_PORT        | 8088               | port on 127.0.0.1                        |
+| LIANGXIN_SUPERSET_SECRET_KEY  | dev key (warning)  | Flask SECRET_KEY                         |
+| LIANGXIN_SUPERSET_ADMIN       | admin (warning)    | admin user name                          |
+| LIANGXIN_SUPERSET_PASSWORD    | admin (warning)    | admin password                           |
+| LIANGXIN_SUPERSET_VENV        | <home>/venv        | reuse an existing Superset virtualenv    |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from liangxin import paths
+
+SUPERSET_REQUIREMENTS = {
+    "apache-superset": "6.1.0",
+    "duckdb": "1.5.5",
+    "flask-caching": "2.3.1",
+}
+# Not pinned to an exact version, only constrained (see docs/superset.md for why each is needed).
+SUPERSET_EXTRA = ["duckdb-engine", "rich", "cachetools", "flask-limiter<4"]
+
+DEV_SECRET_KEY = "liangxin-dev-secret-key-DO-NOT-USE-IN-PRODUCTION"
+DEV_ADMIN = "admin"
+DEV_PASSWORD = "admin"
+
+
+def _warn(msg: str) -> None:
+    print(f"\n!!! 警告 / WARNING: {msg}\n", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    venv: Path
+    port: int
+    admin: str
+    password: str
+    secret_key: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "superset_config.py"
+
+    @property
+    def metadata_db(self) -> Path:
+        return self.home / "superset.db"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / "superset.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return self.home / "superset.log"
+
+    def bin(self, name: str) -> Path:
+        return self.venv / "bin" / name
+
+
+def settings(warn: bool = False) -> Settings:
+    home = Path(os.environ.get("LIANGXIN_SUPERSET_HOME") or paths.home() / "superset").expanduser().resolve()
+    venv = Path(os.environ.get("LIANGXIN_SUPERSET_VENV") or home / "venv").expanduser().absolute()
+    secret = os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY")
+    admin = os.environ.get("LIANGXIN_SUPERSET_ADMIN")
+    password = os.environ.get("LIANGXIN_SUPERSET_PASSWORD")
+    if warn and not secret:
+        _warn("LIANGXIN_SUPERSET_SECRET_KEY 未设置，使用开发用默认密钥；生产环境必须设置 / "
+              "using the development SECRET_KEY — set LIANGXIN_SUPERSET_SECRET_KEY outside development")
+    if warn and not (admin and password):
+        _warn("LIANGXIN_SUPERSET_ADMIN / LIANGXIN_SUPERSET_PASSWORD 未设置，管理员为 admin/admin（仅限开发）/ "
+              "admin user defaults to admin/admin — development only")
+    return Settings(home=home, venv=venv, port=int(os.environ.get("LIANGXIN_SUPERSET_PORT") or 8088),
+                    admin=admin or DEV_ADMIN, password=password or DEV_PASSWORD,
+                    secret_key=secret or DEV_SECRET_KEY)
+
+
+# --------------------------------------------------------------------------------------------- venv
+
+def _requirements() -> list[str]:
+    return [f"{k}=={v}" for k, v in SUPERSET_REQUIREMENTS.items()] + SUPERSET_EXTRA
+
+
+def _venv_ok(s: Settings) -> bool:
+    py = s.bin("python")
+    if not py.exists() or not s.bin("superset").exists():
+        return False
+    names = list(SUPERSET_REQUIREMENTS) + ["duckdb-engine", "rich", "cachetools", "flask-limiter", "gunicorn"]
+    code = ("import importlib.metadata as m, json, sys\n"
+            "out = {}\n"
+            f"for n in {names!r}:\n"
+            "    try: out[n] = m.version(n)\n"
+            "    except m.PackageNotFoundError: out[n] = None\n"
+            "print(json.dumps(out))")
+    res = subprocess.run([str(py), "-c", code], capture_output=True, text=True)
+    if res.returncode != 0:
+        return False
+    got = json.loads(res.stdout)
+    if any(v is None for v in got.values()):
+        return False
+    if any(got[k] != v for k, v in SUPERSET_REQUIREMENTS.items()):
+        return False
+    return int(got["flask-limiter"].split(".")[0]) < 4
+
+
+def ensure_venv(s: Settings, log=print) -> bool:
+    """Create Superset's virtualenv with the pinned packages; returns True when something was installed."""
+    if _venv_ok(s):
+        log(f"Superset 虚拟环境已就绪 / venv ready: {s.venv}")
+        return False
+    log(f"创建 Superset 虚拟环境 / creating the Superset venv: {s.venv} (pip cache reused when present)")
+    s.venv.parent.mkdir(parents=True, exist_ok=True)
+    if not s.bin("python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(s.venv)], check=True)
+    pip = [str(s.bin("python")), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run(pip + ["install", "--quiet", "--upgrade", "pip", "wheel"], check=True)
+    subprocess.run(pip + ["install", "--quiet", *_requirements()], check=True)
+    if not _venv_ok(s):
+        raise RuntimeError("Superset 虚拟环境安装后校验失败 / the Superset venv does not have the pinned versions")
+    return True
+
+
+# ------------------------------------------------------------------------------------------- config
+
+CONFIG_TEMPLATE = '''\
+# Generated by `liangxin superset up` — do not edit; edit liangxin/superset/server.py instead.
+import os
+import re
+import sys
+
+from sqlalchemy.engine.url import make_url
+
+SECRET_KEY = os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY") or {dev_key!r}
+if SECRET_KEY == {dev_key!r}:
+    print("!!! WARNING: Superset runs with the development SECRET_KEY; "
+          "set LIANGXIN_SUPERSET_SECRET_KEY outside development", file=sys.stderr)
+
+SQLALCHEMY_DATABASE_URI = "sqlite:///" + {metadata_db!r} + "?check_same_thread=false"
+
+_cache = {{"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}}
+CACHE_CONFIG = dict(_cache, CACHE_KEY_PREFIX="liangxin_")
+DATA_CACHE_CONFIG = dict(_cache, CACHE_KEY_PREFIX="liangxin_data_")
+FILTER_STATE_CACHE_CONFIG = dict(_cache, CACHE_KEY_PREFIX="liangxin_filter_")
+EXPLORE_FORM_DATA_CACHE_CONFIG = dict(_cache, CACHE_KEY_PREFIX="liangxin_explore_")
+
+RATELIMIT_STORAGE_URI = "memory://"
+TALISMAN_ENABLED = False          # plain http on 127.0.0.1
+WTF_CSRF_ENABLED = True
+WTF_CSRF_EXEMPT_LIST = []
+
+# Only the serving snapshot may be connected: no SQLite, no other DuckDB file, no in-memory DuckDB.
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+ALLOWED_DUCKDB_FILES = {allowed!r}
+
+
+def DB_SQLA_URI_VALIDATOR(sqlalchemy_uri):
+    url = make_url(str(sqlalchemy_uri)) if not hasattr(sqlalchemy_uri, "drivername") else sqlalchemy_uri
+    if url.drivername.split("+")[0] != "duckdb" or os.path.realpath(url.database or ":memory:") not in [
+        os.path.realpath(p) for p in ALLOWED_DUCKDB_FILES
+    ]:
+        raise ValueError("only the liangxin serving snapshot (DuckDB, read-only) may be connected")
+
+
+CSV_EXTENSIONS = set()
+EXCEL_EXTENSIONS = set()
+COLUMNAR_EXTENSIONS = set()
+ALLOWED_EXTENSIONS = set()
+
+FEATURE_FLAGS = {{"DASHBOARD_RBAC": True, "ENABLE_TEMPLATE_PROCESSING": False}}
+SQLLAB_CTAS_NO_LIMIT = False
+ROW_LIMIT = 50000
+
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {{
+    "zh": {{"flag": "cn", "name": "简体中文"}},
+    "en": {{"flag": "us", "name": "English"}},
+}}
+'''
+
+
+def write_config(s: Settings, serve_db: Path | None = None) -> Path:
+    s.home.mkdir(parents=True, exist_ok=True)
+    serve = Path(serve_db or paths.serve_db()).resolve()
+    text = CONFIG_TEMPLATE.format(dev_key=DEV_SECRET_KEY, metadata_db=str(s.metadata_db),
+                                  allowed=[str(serve)])
+    if not s.config_file.exists() or s.config_file.read_text() != text:
+        s.config_file.write_text(text)
+    return s.config_file
+
+
+def _env(s: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SUPERSET_CONFIG_PATH"] = str(s.config_file)
+    env["FLASK_APP"] = "superset.app:create_app()"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["SUPERSET_LOAD_EXAMPLES"] = "no"
+    env["PATH"] = f"{s.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    env["VIRTUAL_ENV"] = str(s.venv)
+    if not os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY"):
+        env["LIANGXIN_SUPERSET_SECRET_KEY"] = DEV_SECRET_KEY
+    return env
+
+
+def _run(s: Settings, args: list[str], log=print) -> None:
+    with open(s.logfile, "a") as fh:
+        fh.write(f"\n$ {' '.join(args)}\n")
+        fh.flush()
+        res = subprocess.run(args, env=_env(s), cwd=s.home, stdout=fh, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        tail = "\n".join(s.logfile.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"命令失败 / command failed: {' '.join(args)}\n{tail}")
+
+
+# ------------------------------------------------------------------------------------------- process
+
+def read_pid(s: Settings) -> int | None:
+    try:
+        pid = int(s.pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def healthy(s: Settings, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{s.url}/health", timeout=timeout) as r:
+            return r.status == 200 and r.read().strip() == b"OK"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _admin_exists(s: Settings) -> bool:
+    import sqlite3
+
+    if not s.metadata_db.exists():
+        return False
+    try:
+        con = sqlite3.connect(str(s.metadata_db))
+        try:
+            return con.execute("select count(*) from ab_user where username = ?", (s.admin,)).fetchone()[0] > 0
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
+def up(serve_db: Path | None = None, log=print, timeout: float = 120.0) -> dict:
+    """Install (if needed), configure, migrate, create the admin, init and start gunicorn; idempotent."""
+    t0 = time.monotonic()
+    s = settings(warn=True)
+    pid = read_pid(s)
+    if pid and healthy(s):
+        log(f"Superset 已在运行 / already running: {s.url} (pid {pid})")
+        return {"url": s.url, "pid": pid, "seconds": 0.0, "started": False}
+    s.home.mkdir(parents=True, exist_ok=True)
+    ensure_venv(s, log=log)
+    write_config(s, serve_db)
+    log("superset db upgrade …")
+    _run(s, [str(s.bin("superset")), "db", "upgrade"])
+    if not _admin_exists(s):
+        log(f"创建管理员 / creating admin user {s.admin!r} …")
+        _run(s, [str(s.bin("superset")), "fab", "create-admin", "--username", s.admin, "--firstname", "管理员",
+                 "--lastname", "liangxin", "--email", f"{s.admin}@liangxin.invalid", "--password", s.password])
+    log("superset init …")
+    _run(s, [str(s.bin("superset")), "init"])
+    if pid:  # a stale process that does not answer: stop it first
+        stop_pid(pid)
+    logfh = open(s.logfile, "a")
+    proc = subprocess.Popen(
+        [str(s.bin("gunicorn")), "-w", "1", "--threads", "4", "--timeout", "120", "-b", f"127.0.0.1:{s.port}",
+         "superset.app:create_app()"],
+        env=_env(s), cwd=s.home, stdout=logfh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    logfh.close()
+    s.pidfile.write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = "\n".join(s.logfile.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"gunicorn 退出 / gunicorn exited with {proc.returncode}\n{tail}")
+        if healthy(s):
+            seconds = time.monotonic() - t0
+            log(f"Superset 已启动 / up: {s.url} (pid {proc.pid}, {seconds:.0f} s)")
+            return {"url": s.url, "pid": proc.pid, "seconds": seconds, "started": True}
+        time.sleep(0.5)
+    stop_pid(proc.pid)
+    raise TimeoutError(f"Superset 未在 {timeout:.0f} 秒内就绪 / not healthy in time; see {s.logfile}")
+
+
+def stop_pid(pid: int, timeout: float = 20.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                return
+        except ChildProcessError:
+            pass
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def down(log=print) -> bool:
+    s = settings()
+    pid = read_pid(s)
+    if not pid:
+        log("Superset 未运行 / not running")
+        s.pidfile.unlink(missing_ok=True)
+        return False
+    stop_pid(pid)
+    s.pidfile.unlink(missing_ok=True)
+    log(f"Superset 已停止 / stopped (pid {pid})")
+    return True
+
+
+def status() -> dict:
+    s = settings()
+    pid = read_pid(s)
+    return {"url": s.url, "pid": pid, "healthy": bool(pid) and healthy(s), "home": str(s.home),
+            "venv": str(s.venv), "venv_ready": _venv_ok(s), "log": str(s.logfile)}
