@@ -38,6 +38,8 @@ _COMMANDS = [
     ("annual-return", "liangxin.annual", "annual_return_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
+    ("backup", "liangxin.ops", "backup_command"),
+    ("restore", "liangxin.ops", "restore_command"),
     ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
 ]
 

@@ -1,0 +1,241 @@
+"""End to end on the real path: generated workbooks → Dagster ingestion → dbt build → serving snapshot →
+dashboard and annual return, held against the generator's ground truth (an oracle computed in plain Python
+from the world model, independent of the SQL).
+
+The district is generated for 2019Q1–2021Q4 (60 communities, 720 workbooks).  Then one community's 2020Q3
+return is corrected (correction 1) and every indicator and the annual tables must change exactly as the truth
+of the corrected world says.
+"""
+
+import copy
+import datetime as dt
+import math
+import os
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import pytest
+
+from liangxin.forms import ENTERPRISE
+
+pytestmark = pytest.mark.slow
+
+START, END, SEED = "2019Q1", "2021Q4", 20201
+CORRECTED = ("330199002003", "2020Q3")
+
+
+def _env(tmp):
+    return {
+        "LIANGXIN_HOME": str(tmp / "data"),
+        "LIANGXIN_BUILD": str(tmp / "build"),
+        "LIANGXIN_ANNUAL_PDF": "0",
+        "LIANGXIN_HMAC_SECRET": "end-to-end-test-secret",
+    }
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    from dagster import DagsterInstance
+
+    from liangxin.generator import build_world, write_world
+    from liangxin.pipeline import build_and_publish, ingest_through_dagster
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    saved = {k: os.environ.get(k) for k in _env(tmp)}
+    os.environ.update(_env(tmp))
+    try:
+        world = build_world("district", START, END, SEED)
+        returns_dir = tmp / "returns"
+        write_world(world, returns_dir, fmt="xlsx", progress=False)
+        instance = DagsterInstance.ephemeral()
+        ingest_through_dagster([returns_dir], instance=instance)
+        built = build_and_publish(instance=instance, force=True, years=[2019, 2020, 2021])
+        yield {"tmp": tmp, "world": world, "instance": instance, "built": built}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _warehouse_indicators(serve_db):
+    con = duckdb.connect(str(serve_db), read_only=True)
+    try:
+        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value "
+                           "from marts.fct_indicators").fetchall()
+    finally:
+        con.close()
+    return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+
+
+def _compare(truth_records, warehouse):
+    truth = {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t for t in truth_records}
+    missing = sorted(set(truth) - set(warehouse))[:10]
+    extra = sorted(set(warehouse) - set(truth))[:10]
+    assert not missing, f"in truth, not in the warehouse: {missing}"
+    assert not extra, f"in the warehouse, not in truth: {extra}"
+    bad = []
+    for key, t in truth.items():
+        num, den, val = warehouse[key]
+        ok = (num is None) == (t["numerator"] is None) and (num is None or float(num) == float(t["numerator"]))
+        ok = ok and (den is None) == (t["denominator"] is None) and (den is None or float(den) == float(t["denominator"]))
+        if t["value"] is None or val is None:
+            ok = ok and t["value"] is None and val is None
+        else:
+            ok = ok and math.isclose(float(val), float(t["value"]), rel_tol=0, abs_tol=1e-9)
+        if not ok:
+            bad.append((key, t["numerator"], t["denominator"], t["value"], num, den, val))
+    assert not bad, f"{len(bad)} values differ, e.g. {bad[:5]}"
+    return len(truth)
+
+
+def test_every_return_accepted_and_raw_counts_equal_the_generator(pipeline):
+    world = pipeline["world"]
+    con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
+    try:
+        outcomes = dict(con.execute("select outcome, count(*) from raw.submissions group by 1").fetchall())
+        assert outcomes.get("rejected", 0) == 0, outcomes
+        assert sum(outcomes.values()) == len(world.returns) == 720
+        for form in ("organizations", "party_orgs", "member_flows", "trainings", "attendance", "mobile_members"):
+            expected = sum(len(r.get(form, [])) for r in world.returns.values())
+            assert con.execute(f"select count(*) from raw.{form}").fetchone()[0] == expected, form
+    finally:
+        con.close()
+
+
+def test_every_indicator_equals_the_truth(pipeline):
+    from liangxin.truth import compute_truth
+
+    n = _compare(compute_truth(pipeline["world"]), _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
+    print(f"\n{n} indicator values compared with the generator's truth: all equal")
+    assert n > 30000
+
+
+def test_no_raw_id_in_the_warehouse(pipeline):
+    world = pipeline["world"]
+    ids = set()
+    for ret in world.returns.values():
+        ids.update(o["secretary_id"] for o in ret.get("party_orgs", []))
+        ids.update(a["person_id"] for a in ret.get("attendance", []))
+    blob = (pipeline["tmp"] / "data" / "build.duckdb").read_bytes()
+    sample = sorted(ids)
+    assert len(sample) > 500
+    assert not [i for i in sample if i.encode() in blob]
+
+
+def _annual_sheet_values(path, sheet):
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_annual_workbook_tables_one_and_two_equal_marts_and_truth(pipeline):
+    from liangxin.truth import compute_annual_truth
+
+    built = pipeline["built"]
+    path = built["annual"]["2020"]
+    truth = compute_annual_truth(pipeline["world"], 2020)
+    con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
+    try:
+        cells = con.execute("select table_no, row_label, col_label, value from annual.rpt_annual_cells "
+                            "where year = 2020 and table_no in (1, 2)").fetchall()
+    finally:
+        con.close()
+    mart = {(t, r, c): v for t, r, c, v in cells}
+    checked = 0
+    for table_no, sheet in ((1, "表一"), (2, "表二")):
+        grid = _annual_sheet_values(path, sheet)
+        # header rows: find the row whose first cell is 项目, then the column labels below/at it
+        start = next(i for i, row in enumerate(grid) if row and row[0] == "项目")
+        labels = grid[start + 1] if any(grid[start + 1][1:]) and not isinstance(grid[start + 1][1], (int, float)) else grid[start]
+        labels = [labels[j] or grid[start][j] for j in range(len(labels))]
+        body_start = start + 2 if labels is not grid[start] else start + 1
+        for row in grid[body_start:]:
+            if not row or row[0] is None or str(row[0]).startswith("填报人"):
+                continue
+            for j in range(1, len(row)):
+                if labels[j] is None:
+                    continue
+                key = (table_no, row[0], labels[j])
+                if key in mart:
+                    v = row[j]
+                    expected = mart[key]
+                    assert (v == "—" and expected is None) or float(v) == float(expected), (key, v, expected)
+                    checked += 1
+    assert checked > 100
+    # the truth for the district rows (总计) of 表一 and the district column block of 表二
+    t1_total = truth["t1"]["总计"]
+    for col, value in t1_total.items():
+        assert float(mart[(1, "总计", col)]) == float(value), col
+    district = pipeline["world"].communities[0]["district_code"]
+    for row_label, cols in truth["t2"][district].items():
+        for col, value in cols.items():
+            key = (2, row_label, col)
+            if key in mart:
+                assert float(mart[key]) == float(value), key
+                checked += 1
+    print(f"\n{checked} annual-return cells checked against the marts and the truth")
+
+
+def _correct(world):
+    """A correction of one community's 2020Q3 return, consistent with every error rule."""
+    ret = copy.deepcopy(world.returns[CORRECTED])
+    ret["cover"][0]["correction_no"] = 1
+    ret["cover"][0]["correction_reason"] = "更正发展党员、出党人数及部分单位群团组织情况"
+    ret["cover"][0]["submitted_on"] = dt.date(2020, 10, 20)
+    flows = [f for f in ret["member_flows"] if f["closing_actual"] and f["closing_actual"] > 0]
+    flows[0]["developed"] += 1
+    flows[0]["exited"] += 1  # closing unchanged: balance, X2 and next quarter's P1 still hold
+    flows[0]["revealed"] += 2
+    flipped = 0
+    for u in ret["organizations"]:
+        if u["reg_status"] == "存续" and u["has_union"] and flipped < 3:
+            u["has_union"] = False
+            flipped += 1
+    for u in ret["organizations"]:
+        if (u["org_category"] == ENTERPRISE and u["reg_status"] == "存续" and u["employees"] >= 10
+                and u["operating"] and u["fixed_premises"]
+                and (u["members_formal"] or 0) + (u["members_probationary"] or 0) == 0):
+            u["employees"] = 5  # leaves the base B
+            break
+    assert flipped == 3
+    new_world = copy.copy(world)
+    new_world.returns = dict(world.returns)
+    new_world.returns[CORRECTED] = ret
+    return new_world, ret
+
+
+def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pipeline):
+    from liangxin.generator import write_return
+    from liangxin.pipeline import build_and_publish, ingest_through_dagster
+    from liangxin.truth import compute_annual_truth, compute_truth
+
+    old_truth = {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
+                 for t in compute_truth(pipeline["world"])}
+    new_world, ret = _correct(pipeline["world"])
+    path = pipeline["tmp"] / "corrections" / f"{CORRECTED[0]}_{CORRECTED[1]}_更正1.xlsx"
+    write_return(ret, path, fmt="xlsx")
+    ingest_through_dagster([path], instance=pipeline["instance"])
+    build_and_publish(instance=pipeline["instance"], force=True, years=[2020])
+    new_records = compute_truth(new_world)
+    n = _compare(new_records, _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
+    changed = [k for k in old_truth if k[3] == CORRECTED[1] and k[2] == CORRECTED[0]
+               and old_truth[k] != {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
+                                    for t in new_records}.get(k)]
+    assert {k[0] for k in changed} >= {"K6_union", "K7c", "K7"}, changed
+    print(f"\nafter the correction: {n} values compared, {len(changed)} community values changed")
+    t1 = compute_annual_truth(new_world, 2020)["t1"]
+    con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
+    try:
+        mart = dict(((r, c), v) for r, c, v in con.execute(
+            "select row_label, col_label, value from annual.rpt_annual_cells where year = 2020 and table_no = 1"
+        ).fetchall())
+        current = con.execute("select correction_no from intermediate.int_current_submissions "
+                              "where unit_code = ? and period = ?", list(CORRECTED)).fetchone()[0]
+    finally:
+        con.close()
+    assert current == 1
+    for col, value in t1["总计"].items():
+        assert float(mart[("总计", col)]) == float(value), col
+    assert t1["总计"]["发展党员"] == compute_annual_truth(pipeline["world"], 2020)["t1"]["总计"]["发展党员"] + 1
