@@ -228,7 +228,9 @@ def test_district_sizes():
     assert 3_000 <= s["base"] <= 4_200
     assert 430 <= s["standalone_orgs"] <= 520 and 450 <= s["eligible"] <= 650
     assert 550 <= s["joint_branches"] <= 680 and 2_400 <= s["joint_units"] <= 3_000
-    assert 450 <= s["inflow"] <= 800 and 100 <= s["outflow"] <= 250
+    # inflow rows of a 4-quarter world: 60 × Poisson(7) + 60 × 3 × Poisson(0.25) ≈ 465 ± 22; the band must
+    # not sit within one σ of the mean (any change to the random stream could flip it)
+    assert 400 <= s["inflow"] <= 800 and 100 <= s["outflow"] <= 250
     assert 150 <= s["per_year"][2021]["developed"] <= 350
     assert 1_800 <= s["per_year"][2021]["attendance"] <= 3_200
 

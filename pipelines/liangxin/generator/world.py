@@ -42,7 +42,7 @@ CONTROL_WEIGHTS = (("私有经济控制", 93), ("港澳台商经济控制", 4), 
 UNITS_PER_COMMUNITY = 13_000 / 60
 SOCIAL_SHARE = 600 / 13_000
 STANDALONE_PER_60 = {"党委": 20, "党总支": 40, "党支部": 390}
-JOINT_PER_COMMUNITY = 10
+JOINT_PER_COMMUNITY = 9.6  # + the coverage drive (NEW_JOINT_PER_COMMUNITY_QUARTER) ≈ 600 after a few years
 FUNCTIONAL_PER_60 = 25
 NONE_ELIGIBLE_PER_60 = 30
 INFLOW_START_PER_COMMUNITY = 7.0
@@ -50,6 +50,20 @@ INFLOW_NEW_PER_COMMUNITY_QUARTER = 0.25
 OUTFLOW_START_PER_COMMUNITY = 2.0
 OUTFLOW_NEW_PER_COMMUNITY_QUARTER = 0.05
 SIZE_FLOOR = {"党委": 100, "党总支": 50}
+# Coverage calibration (scale.md: coverage 85–92% of the "三有" base, standalone 10–15% of it, joint branches
+# cover most small units).  Joint branches and 挂靠 are formed for the small-but-三有 units of the base (实体运营
+# ∧ 固定经营场所 ∧ ≥ BASE_MIN employees), so their units are taken from the 三有 units first and made 三有 when
+# short; the units left outside the base are the tiny / non-operating ones.  Social organizations are always in
+# the base, so some join joint branches too (社会组织联合党支部); the rest stay mostly uncovered.
+BASE_MIN = 10  # = seeds/kpi_parameters.csv base_min_employees
+JOINT_EMPLOYEES = (12, 40)  # employee range given to a joint / 挂靠 unit that is short of the threshold
+JOINT_SOCIAL_SHARE = 0.11  # share of joint-branch units that are social organizations
+BASE_LEFT_UNCOVERED = 0.05  # share of the 三有 enterprises passed over when organized units are picked
+# coverage drive: chance per community and quarter that a new joint branch takes in uncovered 三有 units, so
+# that coverage keeps pace with (slightly ahead of) new units entering the base
+NEW_JOINT_PER_COMMUNITY_QUARTER = 0.12
+# instructors / first secretaries are sent to most covered units (K5) and to many uncovered base units (K4)
+INSTRUCTOR_P = {"联合建立": 0.72, "挂靠": 0.72, "单独建立": 0.6, "base": 0.5, "other": 0.12}
 
 
 @dataclass
@@ -201,7 +215,9 @@ class _Builder:
         self.org_seq[comm] += 1
         return f"{comm}-{self.org_seq[comm]:04d}"
 
-    def new_unit(self, comm: str, social: bool) -> Unit:
+    def new_unit(self, comm: str, social: bool, young: bool = False) -> Unit:
+        """A unit of the register; ``young`` = registered during the run (new enterprises start smaller, so
+        the base grows with the register but not faster than the coverage drive)."""
         rng = self.rng
         u = Unit()
         u.comm = comm
@@ -222,12 +238,13 @@ class _Builder:
             u.name = self.iss.enterprise_name(u.industry, self.district_name(comm))
             u.operating = rng.random() < 0.85
             u.premises = u.operating and rng.random() < 0.8
-            u.employees = int(math.exp(rng.gauss(1.45, 1.1))) + 1
+            u.employees = int(math.exp(rng.gauss(1.0 if young else 1.45, 1.1))) + 1
         u.uscc = self.iss.uscc(u.cat, self.region(comm))
         u.above = u.is_ent and u.employees >= 100 and rng.random() < 0.6
         u.lr_member = False
         u.mf = u.mp = u.mre = 0
-        u.instructor = rng.random() < 0.12
+        in_base = not u.is_ent or (u.operating and u.premises and u.employees >= BASE_MIN)
+        u.instructor = rng.random() < INSTRUCTOR_P["base" if in_base else "other"]
         u.first_secretary = rng.random() < 0.01
         u.union = rng.random() < (0.6 if u.employees >= 25 else 0.1)
         u.youth = rng.random() < (0.25 if u.employees >= 25 else 0.03)
@@ -239,6 +256,13 @@ class _Builder:
         u.inspection = None
         u.double_strong = False
         return u
+
+    def make_small_base_unit(self, u: Unit) -> None:
+        """Make a small unit "三有" (operating, premises, >= BASE_MIN employees) for a joint / 挂靠 branch."""
+        u.operating = True
+        u.premises = True
+        if u.employees < JOINT_EMPLOYEES[0]:
+            u.employees = self.rng.randint(*JOINT_EMPLOYEES)
 
     def make_base_unit(self, u: Unit, minimum: int, maximum: int) -> None:
         """Make a unit operating, with premises and an employee count in [minimum, maximum]."""
@@ -304,6 +328,12 @@ class _Builder:
             free = list(units)  # units not yet given a role
             social_free = [u for u in free if not u.is_ent]
             ent_free = [u for u in free if u.is_ent]
+            # ``take`` pops from the end: put the 三有 enterprises last (stable sort keeps the shuffled order
+            # within each group), so organized units come from the base and the tiny ones stay unorganized;
+            # a few 三有 enterprises are left in the unorganized part (the coverage gap of the base)
+            first_pick = [u.operating and u.premises and u.employees >= BASE_MIN
+                          and rng.random() >= BASE_LEFT_UNCOVERED for u in ent_free]
+            ent_free = [u for _, u in sorted(zip(first_pick, ent_free), key=lambda t: t[0])]
 
             def take(pool: list[Unit]) -> Unit:
                 u = pool.pop()
@@ -343,12 +373,13 @@ class _Builder:
                 u.mf, u.mp = o.formal, o.prob
                 u.mre = u.mf + u.mp
             # joint branches
-            n_joint = max(1, int(round(rng.gauss(JOINT_PER_COMMUNITY, 3))))
+            n_joint = max(1, int(round(rng.gauss(JOINT_PER_COMMUNITY, 2))))
             for j in range(n_joint):
                 size = int(weighted(rng, (("2", 5), ("3", 10), ("4", 20), ("5", 65))))
                 if len(ent_free) < size + 5:
                     break
-                members = [take(ent_free) for _ in range(size)]
+                members = [take(social_free if social_free and rng.random() < JOINT_SOCIAL_SHARE else ent_free)
+                           for _ in range(size)]
                 self.make_joint(comm, members, _rand_date(rng, dt.date(2008, 1, 1), first - dt.timedelta(days=30)))
             # affiliated (挂靠) units under a building branch
             if rng.random() < 0.5 and len(ent_free) > 10:
@@ -356,7 +387,9 @@ class _Builder:
                 for u in members:
                     u.mf = int(weighted(rng, (("0", 30), ("1", 45), ("2", 25))))
                     u.mre = u.mf if rng.random() < 0.3 else 0
+                    self.make_small_base_unit(u)  # 挂靠 units are small 三有 units of the base
                     u.employees = max(u.employees, u.mf + 2)
+                    u.instructor = rng.random() < INSTRUCTOR_P["挂靠"]
                 n = max(3, sum(u.mf - u.mre for u in members) + rng.randint(1, 3))
                 est = _rand_date(rng, dt.date(2010, 1, 1), first - dt.timedelta(days=30))
                 o = self.new_org(comm, "党支部", "挂靠组建",
@@ -388,7 +421,7 @@ class _Builder:
         u.status, u.org = "单独建立", o.code
         u.extra = rng.randint(0, 2) if initial else 0
         u.mf, u.mp, u.mre = o.formal + u.extra, o.prob, u.extra
-        u.instructor = rng.random() < 0.35
+        u.instructor = rng.random() < INSTRUCTOR_P["单独建立"]
         u.pmd = o.otype != "党支部" and rng.random() < 0.6
         u.ftw = rng.randint(1, 3) if o.otype != "党支部" else (1 if rng.random() < 0.2 else 0)
         u.lr_member = rng.random() < 0.5
@@ -408,9 +441,10 @@ class _Builder:
         rng = self.rng
         for u in members:
             if u.mf == 0:
-                u.mf = int(weighted(rng, (("0", 42), ("1", 40), ("2", 17), ("3", 1))))
+                u.mf = int(weighted(rng, (("0", 42), ("1", 40), ("2", 17.6), ("3", 0.4))))
             u.mp = 1 if rng.random() < 0.03 else 0
             u.mre = min(u.mf + u.mp, 1) if rng.random() < 0.2 else 0
+            self.make_small_base_unit(u)  # joint branches serve the small 三有 units of the base
             u.employees = max(u.employees, u.mf + u.mp + rng.randint(1, 8))
         n = max(3, sum(u.mf + u.mp - u.mre for u in members))
         mode = weighted(rng, (("联合组建", 80), ("区域组建", 12), ("行业组建", 8)))
@@ -421,7 +455,7 @@ class _Builder:
         o.units = [u.uscc for u in members]
         for u in members:
             u.status, u.org = "联合建立", o.code
-            u.instructor = rng.random() < 0.25
+            u.instructor = rng.random() < INSTRUCTOR_P["联合建立"]
         return o
 
     def add_mobile(self, comm: str, direction: str, since: dt.date, not_before: dt.date | None = None,
@@ -492,7 +526,7 @@ class _Builder:
                         u.comm = rng.choice(targets)
                 # new units
                 for _ in range(poisson(rng, UNITS_PER_COMMUNITY * 0.005)):
-                    u = self.new_unit(comm, rng.random() < SOCIAL_SHARE)
+                    u = self.new_unit(comm, rng.random() < SOCIAL_SHARE, young=True)
                     self.units[comm].append(u)
             for comm in self.comm_codes:  # moved units join their new community's list
                 for u in list(self.units[comm]):
@@ -503,8 +537,8 @@ class _Builder:
             for u in self.units[comm]:
                 if u.closed_in is not None or u.comm != comm:
                     continue
-                if rng.random() < 0.05:
-                    u.employees = max(1, u.employees + rng.randint(-2, 3))
+                if rng.random() < 0.05:  # symmetric, so that the base does not creep up by drift alone
+                    u.employees = max(1, u.employees + rng.randint(-2, 2))
                 if u.status == "未建立" and rng.random() < 0.004 and u.mf < 3 and idx > 0:
                     u.mf += 1
                     u.mre = u.mf if rng.random() < 0.9 else u.mre
@@ -528,21 +562,23 @@ class _Builder:
                         u.mre = 0
                         o.new_in = p
                         self.flows[o.code] = {"opening": 0, "transferred_in": n}
-                if rng.random() < 0.03 * (len(self.units[comm]) / UNITS_PER_COMMUNITY):
-                    cands = [u for u in self.units[comm] if u.status == "未建立" and u.is_ent and u.closed_in is None
-                             and u.comm == comm and u.moved_in is None and u.operating and 1 <= u.mf <= 2]
+                if rng.random() < NEW_JOINT_PER_COMMUNITY_QUARTER * (len(self.units[comm]) / UNITS_PER_COMMUNITY):
+                    # uncovered units of the base (三有 enterprises, social organizations) with 0–2 members
+                    cands = [u for u in self.units[comm] if u.status == "未建立" and u.closed_in is None
+                             and u.comm == comm and u.moved_in is None and u.operating and u.mf <= 2
+                             and (not u.is_ent or (u.premises and u.employees >= BASE_MIN))]
                     if len(cands) >= 3:
                         rng.shuffle(cands)
-                        members = cands[: rng.randint(2, min(4, len(cands)))]
-                        if sum(u.mf for u in members) >= 3:
-                            for u in members:
-                                u.mre = 0
-                                u.pinned = True
-                            o = self.make_joint(comm, members, _rand_date(rng, ps, pe - dt.timedelta(days=5)))
-                            o.prob = 0
-                            o.formal = max(3, sum(u.mf + u.mp - u.mre for u in members))
-                            o.new_in = p
-                            self.flows[o.code] = {"opening": 0, "transferred_in": o.formal}
+                        members = cands[: rng.randint(2, min(5, len(cands)))]
+                        for u in members:
+                            u.mre = 0
+                            u.pinned = True
+                        # the branch starts with ≥ 3 members transferred in (formal = max(3, …), as in populate)
+                        o = self.make_joint(comm, members, _rand_date(rng, ps, pe - dt.timedelta(days=5)))
+                        o.prob = 0
+                        o.formal = max(3, sum(u.mf + u.mp - u.mre for u in members))
+                        o.new_in = p
+                        self.flows[o.code] = {"opening": 0, "transferred_in": o.formal}
         # 3. mobile ledger: new rows and status changes (接转 feeds 表3 in_mobile)
         mobile_in: dict[str, int] = {}
         for comm in self.comm_codes:
