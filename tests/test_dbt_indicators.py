@@ -282,3 +282,34 @@ def test_annual_tables(con):
         assert audit[("annual_rule", rule)] == (0, True)
     assert audit[("warning_hits", "P4")] == (1, None)
     assert ("warning_hits", "F4") not in audit
+
+
+def test_a_broken_rollup_fails_exactly_the_roll_up_rule(built):
+    """A community row of 表一 altered consistently (A2 still holds for it) breaks only A1 (district = Σ communities)."""
+    import os
+    import shutil
+    import subprocess
+
+    db, work, _ = built
+    tampered = work / "tampered.duckdb"
+    shutil.copyfile(db, tampered)
+    c = duckdb.connect(str(tampered))
+    changed = c.execute(
+        """update annual.rpt_annual_t1
+           set developed = developed + 1, increase_total = increase_total + 1,
+               year_end_should = year_end_should + 1, actual_minus_should = actual_minus_should - 1
+           where level = 'community' and entity_code = ? and year = 2020""", [A]).fetchone()
+    c.close()
+    assert changed is None or changed[0] == 1
+    env = dict(os.environ, LIANGXIN_DUCKDB=str(tampered), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    tests = ["assert_a1_annual_rule", "assert_a2_annual_rule", "assert_a3_annual_rule", "assert_a4_annual_rule"]
+    proc = subprocess.run(
+        [fx.dbt_executable(), "test", "--select", *tests, "--project-dir", str(fx.DBT_PROJECT),
+         "--profiles-dir", str(fx.DBT_PROJECT), "--target-path", str(work / "target-tampered"),
+         "--log-path", str(work / "logs-tampered")],
+        env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=600)
+    results = json.loads((work / "target-tampered" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results}
+    assert status == {"assert_a1_annual_rule": "fail", "assert_a2_annual_rule": "pass",
+                      "assert_a3_annual_rule": "pass", "assert_a4_annual_rule": "pass"}, (status, proc.stdout[-3000:])
+    assert proc.returncode != 0
