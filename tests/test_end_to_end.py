@@ -91,6 +91,13 @@ def _compare(truth_records, warehouse):
     return len(truth)
 
 
+def test_one_dagster_run_materialises_every_model_with_green_checks(pipeline):
+    built = pipeline["built"]
+    # build_and_publish raises on any failed asset check; here: every dbt test ran as a check and passed
+    assert built["asset_checks_passed"] > 300
+    assert built["assets_materialized"] > 60  # seeds, staging, intermediate, marts, annual, publishing
+
+
 def test_every_return_accepted_and_raw_counts_equal_the_generator(pipeline):
     world = pipeline["world"]
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
@@ -125,57 +132,91 @@ def test_no_raw_id_in_the_warehouse(pipeline):
     assert not [i for i in sample if i.encode() in blob]
 
 
-def _annual_sheet_values(path, sheet):
+T1_COLUMNS = {  # rpt_annual_t1 column → the truth's (and the workbook's) Chinese column
+    "prev_year_end_total": "上年底总数", "increase_total": "本年增加合计", "developed": "发展党员",
+    "restored": "恢复党籍", "transferred_in": "转入组织关系", "in_whole_unit": "其中整建制转入",
+    "decrease_total": "本年减少合计", "exited": "出党", "suspended": "停止党籍", "deceased": "死亡",
+    "transferred_out": "转出组织关系", "out_whole_unit": "其中整建制转出", "year_end_should": "本年底应有数",
+    "year_end_actual": "本年底实有数", "actual_minus_should": "实有数与应有数之差",
+}
+T2_COLUMNS = {"total": "总数", "employees_50_plus": "从业人员50人以上", "employees_100_plus": "从业人员100人以上",
+              "legal_rep_member": "法定代表人是党员的", "legal_rep_secretary": "其中兼任企业党组织书记的",
+              "private_control": "私有经济控制", "hk_macao_taiwan_control": "港澳台商经济控制",
+              "foreign_control": "外商经济控制"}
+
+
+def _truth_col(group, label):
+    return f"{group}{label}" if label == "合计" else label
+
+
+def workbook_cells(path, sheet):
+    """{(row label, column group, column label): value} read back from one sheet of the annual workbook."""
     ws = openpyxl.load_workbook(path, data_only=True)[sheet]
-    return [[c.value for c in row] for row in ws.iter_rows()]
+    grid = [[c.value for c in row] for row in ws.iter_rows()]
+    top = next(i for i, row in enumerate(grid) if row and row[0] == "项目")
+    two_rows = any(v not in (None, "") for v in grid[top + 1][1:]) and not isinstance(grid[top + 1][1], (int, float))
+    cols, group = {}, None
+    for j in range(1, len(grid[top])):
+        if two_rows and grid[top + 1][j] not in (None, ""):
+            group = grid[top][j] if grid[top][j] not in (None, "") else group
+            cols[j] = (group, grid[top + 1][j])
+        else:
+            group = None
+            if grid[top][j] not in (None, ""):
+                cols[j] = ("", grid[top][j])
+    out = {}
+    for row in grid[top + (2 if two_rows else 1):]:
+        if not row or row[0] in (None, "") or str(row[0]).startswith("填报人"):
+            continue
+        for j, (g, label) in cols.items():
+            out[(row[0], g or "", label)] = row[j]
+    return out
 
 
 def test_annual_workbook_tables_one_and_two_equal_marts_and_truth(pipeline):
+    """Every cell of 表一 and 表二 in the workbook = the mart; every community, street and district row = truth."""
     from liangxin.truth import compute_annual_truth
 
-    built = pipeline["built"]
-    path = built["annual"]["2020"]
+    path = pipeline["built"]["annual"]["2020"]
     truth = compute_annual_truth(pipeline["world"], 2020)
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
     try:
-        cells = con.execute("select table_no, row_label, col_label, value from annual.rpt_annual_cells "
-                            "where year = 2020 and table_no in (1, 2)").fetchall()
+        cells = con.execute("select table_no, row_label, coalesce(col_group, ''), col_label, value "
+                            "from annual.rpt_annual_cells where year = 2020 and table_no in (1, 2)").fetchall()
+        t1 = con.execute(f"select level, entity_code, {', '.join(T1_COLUMNS)} from annual.rpt_annual_t1 "
+                         "where year = 2020").fetchall()
+        t2 = con.execute(f"select level, entity_code, line_label, {', '.join(T2_COLUMNS)} "
+                         "from annual.rpt_annual_t2 where year = 2020").fetchall()
     finally:
         con.close()
-    mart = {(t, r, c): v for t, r, c, v in cells}
     checked = 0
     for table_no, sheet in ((1, "表一"), (2, "表二")):
-        grid = _annual_sheet_values(path, sheet)
-        # header rows: find the row whose first cell is 项目, then the column labels below/at it
-        start = next(i for i, row in enumerate(grid) if row and row[0] == "项目")
-        labels = grid[start + 1] if any(grid[start + 1][1:]) and not isinstance(grid[start + 1][1], (int, float)) else grid[start]
-        labels = [labels[j] or grid[start][j] for j in range(len(labels))]
-        body_start = start + 2 if labels is not grid[start] else start + 1
-        for row in grid[body_start:]:
-            if not row or row[0] is None or str(row[0]).startswith("填报人"):
-                continue
-            for j in range(1, len(row)):
-                if labels[j] is None:
-                    continue
-                key = (table_no, row[0], labels[j])
-                if key in mart:
-                    v = row[j]
-                    expected = mart[key]
-                    assert (v == "—" and expected is None) or float(v) == float(expected), (key, v, expected)
-                    checked += 1
-    assert checked > 100
-    # the truth for the district rows (总计) of 表一 and the district column block of 表二
-    t1_total = truth["t1"]["总计"]
-    for col, value in t1_total.items():
-        assert float(mart[(1, "总计", col)]) == float(value), col
-    district = pipeline["world"].communities[0]["district_code"]
-    for row_label, cols in truth["t2"][district].items():
-        for col, value in cols.items():
-            key = (2, row_label, col)
-            if key in mart:
-                assert float(mart[key]) == float(value), key
-                checked += 1
-    print(f"\n{checked} annual-return cells checked against the marts and the truth")
+        book = workbook_cells(path, sheet)
+        mart = {(r, g, c): v for t, r, g, c, v in cells if t == table_no}
+        assert set(book) == set(mart), (sheet, sorted(set(book) ^ set(mart))[:5])
+        for key, v in book.items():
+            expected = mart[key]
+            assert (v == "—" and expected is None) or float(v) == float(expected), (sheet, key, v, expected)
+            checked += 1
+    print(f"\n{checked} workbook cells of 表一/表二 equal the marts")
+    cat = {"enterprise": "非公有制企业", "social": "社会组织"}
+    compared = 0
+    for level, code, *values in t1:
+        key = "总计" if level == "district" else cat.get(code, code) if level == "category" else code
+        expected = truth["t1"][key]
+        for col, v in zip(T1_COLUMNS.values(), values):
+            assert float(v) == float(expected[col]), (key, col, v, expected[col])
+            compared += 1
+    assert compared == len(truth["t1"]) * len(T1_COLUMNS)
+    for level, code, line, *values in t2:
+        if level not in ("community", "street", "district"):
+            continue
+        expected = truth["t2"][code][line.replace("补充：", "")]
+        for col, v in zip(T2_COLUMNS.values(), values):
+            assert float(v) == float(expected[col]), (code, line, col, v, expected[col])
+            compared += 1
+    print(f"{compared} cells of 表一/表二 equal the generator's truth")
+    assert compared > 5000
 
 
 def _correct(world):
@@ -228,9 +269,9 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     t1 = compute_annual_truth(new_world, 2020)["t1"]
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
     try:
-        mart = dict(((r, c), v) for r, c, v in con.execute(
-            "select row_label, col_label, value from annual.rpt_annual_cells where year = 2020 and table_no = 1"
-        ).fetchall())
+        mart = dict(((r, _truth_col(g, c)), v) for r, g, c, v in con.execute(
+            "select row_label, coalesce(col_group, ''), col_label, value from annual.rpt_annual_cells "
+            "where year = 2020 and table_no = 1").fetchall())
         current = con.execute("select correction_no from intermediate.int_current_submissions "
                               "where unit_code = ? and period = ?", list(CORRECTED)).fetchone()[0]
     finally:

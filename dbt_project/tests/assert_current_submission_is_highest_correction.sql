@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_current_submissions'}}}) }}
 -- 当前报送是该社区该报告期已接收报送中更正序号最高的一份；拒收的报送从不成为当前报送
 select c.*
 from {{ ref('int_current_submissions') }} as c

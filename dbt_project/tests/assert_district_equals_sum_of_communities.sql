@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicators'}}}) }}
 -- 可加指标（除 K9、K9b 按人去重、K12 按场次去重，以及 K10 分母取名册社区数外）：
 -- 区级、街道级的分子、分母等于其下各社区之和（D9）
 with comm as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_indicators'}}}) }}
 -- K10、K20 的分母为名册中该层级下的社区数（种子 communities）
 with reg as (
     select 'district' as level, district_code as entity_code, count(*) as n from {{ ref('communities') }} group by district_code

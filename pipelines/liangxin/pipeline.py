@@ -96,6 +96,10 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     for key in ("fct_indicators", "serve_snapshot", "static_dashboard", "annual_returns"):
         if key not in materialized:
             raise PipelineError(f"资产 {key} 未物化 / asset {key} was not materialised")
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failed = [ev.asset_check_key.name for ev in evaluations if not ev.passed]
+    if failed:
+        raise PipelineError(f"数据测试未通过 / data tests failed: {', '.join(sorted(failed))}")
     from liangxin.serving import connect_readonly
 
     con = connect_readonly()
@@ -106,7 +110,8 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     annual = {}
     for y in sorted(p.stem for p in (paths.build_dir() / "annual").glob("*.xlsx")):
         annual[y] = str(paths.build_dir() / "annual" / f"{y}.xlsx")
-    outputs = {"dashboard": str(dashboard), "annual": annual, "indicator_values": n}
+    outputs = {"dashboard": str(dashboard), "annual": annual, "indicator_values": n,
+               "asset_checks_passed": len(evaluations), "assets_materialized": len(materialized)}
     state.write_text(json.dumps({"fingerprint": build_fingerprint(), "outputs": outputs}, ensure_ascii=False),
                      encoding="utf-8")
     return {**outputs, "note": f"dbt build 完成，发布 {len(annual)} 份年报"}
