@@ -54,8 +54,9 @@ def dbt_env(db_path: Path | None = None) -> dict[str, str]:
     return env
 
 
-def project_files(project_dir: Path = paths.DBT_PROJECT_DIR):
+def project_files(project_dir: Path | None = None):
     """Every file the dbt build depends on (models, macros, tests, seeds, project and profile)."""
+    project_dir = Path(project_dir or paths.DBT_PROJECT_DIR)
     yield project_dir / "dbt_project.yml"
     yield project_dir / "profiles.yml"
     for sub in ("models", "macros", "tests"):
@@ -64,8 +65,9 @@ def project_files(project_dir: Path = paths.DBT_PROJECT_DIR):
     yield from paths.SEEDS_DIR.glob("*.csv")
 
 
-def ensure_manifest(project_dir: Path = paths.DBT_PROJECT_DIR) -> Path:
+def ensure_manifest(project_dir: Path | None = None) -> Path:
     """Run ``dbt parse`` when target/manifest.json is missing or older than any project file."""
+    project_dir = Path(project_dir or paths.DBT_PROJECT_DIR)
     manifest = project_dir / "target" / "manifest.json"
     if manifest.exists():
         mtime = manifest.stat().st_mtime
@@ -81,7 +83,7 @@ def ensure_manifest(project_dir: Path = paths.DBT_PROJECT_DIR) -> Path:
 
 
 def dbt_definitions() -> dg.Definitions:
-    if os.environ.get("LIANGXIN_DISABLE_DBT_ASSETS") == "1":
+    if os.environ.get("LIANGXIN_DISABLE_DBT_ASSETS") == "1" or not (paths.DBT_PROJECT_DIR / "dbt_project.yml").exists():
         return dg.Definitions()
     manifest = ensure_manifest()
 
