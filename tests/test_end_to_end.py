@@ -280,3 +280,85 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     for col, value in t1["总计"].items():
         assert float(mart[("总计", col)]) == float(value), col
     assert t1["总计"]["发展党员"] == compute_annual_truth(pipeline["world"], 2020)["t1"]["总计"]["发展党员"] + 1
+
+
+def test_dashboard_in_chromium_offline_shows_the_warehouse_headline_numbers(pipeline):
+    """The published build/dashboard/index.html, opened offline in headless Chromium: no console errors, and
+    the headline cards (after the page's scripts ran) equal fct_indicators in the serving snapshot."""
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        if os.environ.get("LIANGXIN_REQUIRE_CHROMIUM") == "1":
+            pytest.fail("Debian's chromium is required (LIANGXIN_REQUIRE_CHROMIUM=1)")
+        pytest.skip("chromium not installed")
+    page = Path(pipeline["built"]["dashboard"])
+    tmp = pipeline["tmp"]
+    base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # no network at all
+            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000"]
+    res = subprocess.run([*base, f"--user-data-dir={tmp / 'chr1'}", "--dump-dom", page.as_uri() + "#period=2021Q4"],
+                         capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr[-2000:]
+    problems = [ln for ln in res.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln or "net::ERR" in ln]
+    assert problems == []
+    assert 'data-ready="1"' in re.search(r"<body[^>]*>", res.stdout).group(0)
+    cards = dict(re.findall(r'data-indicator="([A-Za-z0-9_]+)" data-value="([-0-9.e]*)"', res.stdout))
+    con = duckdb.connect(str(tmp / "data" / "serve.duckdb"), read_only=True)
+    try:
+        want = dict(con.execute(
+            """select indicator_id, value from marts.fct_indicators where level = 'district'
+               and ((indicator_id in ('K1', 'K2', 'K3', 'K4', 'M') and period = '2021Q4')
+                    or (indicator_id = 'K9' and period = '2021'))""").fetchall())
+    finally:
+        con.close()
+    assert set(want) == {"K1", "K2", "K3", "K4", "K9", "M"}
+    for k, v in want.items():
+        assert math.isclose(float(cards[k]), float(v), rel_tol=1e-9), (k, cards[k], v)
+    shot = tmp / "build" / "dashboard.png"
+    subprocess.run([*base, f"--user-data-dir={tmp / 'chr2'}", f"--screenshot={shot}", "--window-size=1400,2600",
+                    "--hide-scrollbars", page.as_uri()], capture_output=True, text=True, timeout=240)
+    assert shot.exists() and shot.stat().st_size > 50_000
+    repo_build = Path(__file__).resolve().parents[1] / "build"
+    repo_build.mkdir(exist_ok=True)
+    shutil.copyfile(shot, repo_build / "dashboard-demo.png")
+
+
+def test_readers_are_not_blocked_by_a_running_build(pipeline):
+    """While dbt builds (holding the build database), `liangxin sql -c` and the dashboard render still work."""
+    import subprocess
+    import sys
+    import time
+
+    from liangxin.dashboard import render_dashboard
+    from liangxin.defs.dbt import dbt_env, dbt_executable
+    from liangxin.paths import DBT_PROJECT_DIR
+
+    tmp = pipeline["tmp"]
+    env = dbt_env(tmp / "data" / "build.duckdb")
+    build = subprocess.Popen(
+        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp / "dbt-target"), "--log-path", str(tmp / "dbt-logs")],
+        env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(4)  # dbt holds the build database by now
+        assert build.poll() is None, "the build finished before the readers could run"
+        cli = [sys.executable, "-m", "liangxin.cli", "sql", "-c",
+               "select count(*) as n from marts.fct_indicators"]
+        res = subprocess.run(cli, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "LIANGXIN_SERVE_DUCKDB": str(tmp / "data" / "serve.duckdb")})
+        assert res.returncode == 0, res.stdout + res.stderr
+        con = duckdb.connect(str(tmp / "data" / "serve.duckdb"), read_only=True)
+        n = con.execute("select count(*) from marts.fct_indicators").fetchone()[0]
+        con.close()
+        assert f"│ {n} " in res.stdout, res.stdout
+        out = render_dashboard(tmp / "data" / "serve.duckdb", tmp / "dash-during-build")
+        assert out.exists() and out.stat().st_size > 1_000_000
+        assert build.poll() is None, "the readers finished only after the build (not concurrent)"
+    finally:
+        build.wait(timeout=900)
+    assert build.returncode == 0
