@@ -40,6 +40,7 @@ _COMMANDS = [
     ("sql", "liangxin.sql", "sql_command"),
     ("backup", "liangxin.ops", "backup_command"),
     ("restore", "liangxin.ops", "restore_command"),
+    ("reingest", "liangxin.ops", "reingest_command"),
     ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
 ]
 

@@ -1,0 +1,279 @@
+"""Operations: consistent backups, restores and re-ingestion from the archive (docs/operations.md).
+
+- :func:`backup` copies the build database (under the writer lock, after a CHECKPOINT, so no writer can
+  change it and no WAL is needed), the archive (the only place raw ID numbers exist) and the outbox into
+  ``<dest>/liangxin-backup-<UTC time>/`` with ``manifest.json`` listing the SHA-256 and size of every file.
+  The folder is written under a temporary name and renamed when complete: a backup folder without the
+  ``.partial`` prefix is always whole.  The serving snapshot is not backed up: it is re-published from the
+  build database (``publish_snapshot``).
+- :func:`restore` verifies every file of a backup against its manifest, then puts the database, archive and
+  outbox back; it refuses to overwrite existing data unless ``force=True`` (``--force``).
+- :func:`reingest_all` rebuilds a fresh build database from the archive alone (needed when the HMAC secret
+  is rotated: person keys change, so every file is ingested again), with each file's original name and
+  receipt time taken from ``archive/receipts.jsonl``.
+
+CLI (registered by the lead): ``liangxin backup DEST``, ``liangxin restore SRC [--force]``,
+``liangxin reingest [--db NEW.duckdb]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import typer
+
+from liangxin import paths
+
+MANIFEST = "manifest.json"
+FORMAT = "liangxin-backup/1"
+DB_NAME = "build.duckdb"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
+class BackupError(RuntimeError):
+    """A backup cannot be made or restored (message in Chinese and English)."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _lock(db: Path):
+    from liangxin.ingest import writer_lock
+
+    return writer_lock(db)
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        shutil.copytree(src, dst, symlinks=False, ignore=shutil.ignore_patterns("*.tmp", ".*.tmp"))
+    else:
+        dst.mkdir(parents=True)
+
+
+def _make_private(root: Path) -> None:
+    for p in [root, *root.rglob("*")]:
+        os.chmod(p, PRIVATE_DIR if p.is_dir() else PRIVATE_FILE)
+
+
+def _manifest_files(root: Path) -> dict[str, dict]:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            out[p.relative_to(root).as_posix()] = {"sha256": _sha256(p), "size": p.stat().st_size}
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Backup
+# --------------------------------------------------------------------------------------------------
+def backup(dest: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
+           outbox_dir: Path | None = None, now: dt.datetime | None = None) -> Path:
+    """Write a consistent backup folder under ``dest``; returns its path."""
+    import duckdb
+
+    db = Path(db_path or paths.build_db())
+    archive = Path(archive_dir or paths.archive())
+    outbox = Path(outbox_dir or paths.outbox())
+    if not db.exists():
+        raise BackupError(f"构建库不存在，无可备份内容 / build database not found: {db}")
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    name = f"liangxin-backup-{now:%Y%m%dT%H%M%S%fZ}"
+    final, partial = dest / name, dest / f".partial-{name}"
+    if final.exists():
+        raise BackupError(f"备份目录已存在 / backup already exists: {final}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(mode=PRIVATE_DIR)
+    try:
+        with _lock(db):  # no ingest, build or publish can write while we copy
+            con = duckdb.connect(str(db))
+            try:
+                con.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
+            finally:
+                con.close()
+            shutil.copyfile(db, partial / DB_NAME)
+            _copy_tree(archive, partial / "archive")
+            _copy_tree(outbox, partial / "outbox")
+        _make_private(partial)  # the archive holds raw ID numbers: the backup is as restricted
+        manifest = {
+            "format": FORMAT,
+            "created_at": now.isoformat(),
+            "sources": {"db": str(db), "archive": str(archive), "outbox": str(outbox)},
+            "files": _manifest_files(partial),
+        }
+        (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.chmod(partial / MANIFEST, PRIVATE_FILE)
+        for p in [*partial.rglob("*")]:
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    os.fsync(fh.fileno())
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return final
+
+
+def verify(src: Path | str) -> dict:
+    """Check a backup folder against its manifest; returns the manifest or raises :class:`BackupError`."""
+    src = Path(src)
+    try:
+        manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"不是有效的备份（缺少或无法读取 {MANIFEST}）/ not a backup: {src}") from exc
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"未知的备份格式 / unknown backup format: {manifest.get('format')}")
+    bad = []
+    for rel, meta in manifest["files"].items():
+        p = src / rel
+        if not p.is_file() or p.stat().st_size != meta["size"] or _sha256(p) != meta["sha256"]:
+            bad.append(rel)
+    if bad:
+        raise BackupError(f"备份已损坏，以下文件与清单不符 / backup damaged: {', '.join(bad[:10])}")
+    if DB_NAME not in manifest["files"]:
+        raise BackupError("备份中没有构建库 / the backup holds no build database")
+    return manifest
+
+
+# --------------------------------------------------------------------------------------------------
+# Restore
+# --------------------------------------------------------------------------------------------------
+def _has_data(p: Path) -> bool:
+    return p.is_file() or (p.is_dir() and any(p.iterdir()))
+
+
+def restore(src: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
+            outbox_dir: Path | None = None, force: bool = False) -> dict[str, Path]:
+    """Put a verified backup back in place; refuses to overwrite existing data unless ``force``."""
+    src = Path(src)
+    verify(src)
+    db = Path(db_path or paths.build_db())
+    archive = Path(archive_dir or paths.archive())
+    outbox = Path(outbox_dir or paths.outbox())
+    existing = [p for p in (db, Path(str(db) + ".wal"), archive, outbox) if _has_data(p)]
+    if existing and not force:
+        raise BackupError("目标位置已有数据，未覆盖（确需覆盖请加 --force）/ refusing to overwrite: "
+                          + ", ".join(map(str, existing)))
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(db):
+        # the database: temp copy + rename; a stale WAL would be replayed onto the restored file
+        tmp = db.with_name(f".{db.name}.restore.tmp")
+        shutil.copyfile(src / DB_NAME, tmp)
+        Path(str(db) + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, db)
+        for source, target, private in ((src / "archive", archive, True), (src / "outbox", outbox, False)):
+            staging = target.with_name(f".{target.name}.restore")
+            shutil.rmtree(staging, ignore_errors=True)
+            _copy_tree(source, staging)
+            if private:
+                _make_private(staging)
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+    return {"db": db, "archive": archive, "outbox": outbox}
+
+
+# --------------------------------------------------------------------------------------------------
+# Re-ingest from the archive (secret rotation, lost database)
+# --------------------------------------------------------------------------------------------------
+def _receipts(archive: Path) -> dict[str, dict]:
+    """sha256 -> first receipt record (original name, receipt time) from archive/receipts.jsonl."""
+    out: dict[str, dict] = {}
+    f = archive / "receipts.jsonl"
+    if f.exists():
+        for line in f.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a line torn by a crash
+            out.setdefault(rec.get("sha256"), rec)
+    return out
+
+
+def reingest_all(archive_dir: Path | None = None, *, db_path: Path, outbox_dir: Path | None = None):
+    """Ingest every archived file into the (new, empty) database ``db_path``; returns the outcomes.
+
+    Files are taken in period / correction order; each keeps its original name and receipt time, so the
+    date rules (F3 报出日期, P4 deadline) give the same answers as when the file was first received.
+    """
+    from liangxin.ingest import SUFFIXES, WriterSession, collect_files, ingest_file
+
+    archive = Path(archive_dir or paths.archive())
+    db = Path(db_path)
+    if db.exists():
+        raise BackupError(f"目标数据库已存在，请指定一个新文件 / target database exists: {db}")
+    receipts = _receipts(archive)
+    files = collect_files([p for p in archive.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                           and not p.name.startswith(".")])
+    outcomes = []
+    with WriterSession(db) as session:
+        for f in files:
+            rec = receipts.get(f.stem, {})
+            received = rec.get("received_at")
+            outcomes.append(ingest_file(
+                f, db_path=db, archive_dir=archive, outbox_dir=outbox_dir or db.parent / "outbox-reingest",
+                received_at=dt.datetime.fromisoformat(received) if received else None,
+                original_name=rec.get("original_name") or f.name, session=session))
+    return outcomes
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------
+def backup_command(
+    dest: Path = typer.Argument(..., help="备份存放目录 / folder that receives the backup folder"),
+) -> None:
+    """备份：构建库（加写锁、CHECKPOINT 后复制）、归档与回执目录，附 SHA-256 清单。Back up db, archive and outbox."""
+    try:
+        out = backup(dest)
+    except BackupError as exc:
+        typer.echo(f"备份失败 / backup failed: {exc}", err=True)
+        raise typer.Exit(2)
+    n = len(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"])
+    typer.echo(f"已备份 {n} 个文件 / backup written: {out}")
+
+
+def restore_command(
+    src: Path = typer.Argument(..., help="备份目录（liangxin-backup-…）/ a backup folder"),
+    force: bool = typer.Option(False, "--force", help="覆盖现有数据 / overwrite existing data"),
+) -> None:
+    """恢复：校验清单后放回构建库、归档与回执；已有数据时须加 --force。Restore a verified backup."""
+    try:
+        where = restore(src, force=force)
+    except BackupError as exc:
+        typer.echo(f"恢复失败 / restore failed: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"已恢复 / restored: {where['db']}, {where['archive']}, {where['outbox']}")
+    typer.echo("请运行 dbt build 并发布快照 / now rebuild (dbt build) and publish the snapshot")
+
+
+def reingest_command(
+    db: Path = typer.Option(..., "--db", help="新的构建库文件（须不存在）/ new build database (must not exist)"),
+) -> None:
+    """从归档重新接收全部文件到新库（更换 HMAC 密钥后使用）。Re-ingest the whole archive into a new database."""
+    from liangxin.ingest import print_summary
+
+    try:
+        outcomes = reingest_all(db_path=db)
+    except BackupError as exc:
+        typer.echo(f"失败 / failed: {exc}", err=True)
+        raise typer.Exit(2)
+    print_summary(outcomes)
+
+
+__all__ = ["backup", "restore", "verify", "reingest_all", "backup_command", "restore_command",
+           "reingest_command", "BackupError"]

@@ -1,0 +1,1 @@
+"""Reliability and security test support: hostile-input corpus builders and fast return writers."""
