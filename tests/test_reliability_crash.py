@@ -211,11 +211,6 @@ def test_publish_sigkill_snapshot_is_always_a_complete_version(zygote, tmp_path)
     assert len(set(versions)) >= 5, versions
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "serving.publish_snapshot: a publish killed during the copy leaves its mkstemp file "
-    "'.serve-*.duckdb.tmp' (a full-size copy of the build database) beside serve.duckdb forever; "
-    "fix: under the writer lock, unlink stale '.serve-*.duckdb.tmp' in serve.parent before mkstemp "
-    "(as ingest.archive_file does for its own temp files)"))
 def test_publish_after_a_crash_leaves_no_temp_copies(zygote, tmp_path):
     build, serve = tmp_path / "build.duckdb", tmp_path / "serve" / "serve.duckdb"
     con = duckdb.connect(str(build))
@@ -228,11 +223,6 @@ def test_publish_after_a_crash_leaves_no_temp_copies(zygote, tmp_path):
     assert list(serve.parent.glob(".serve-*.tmp")) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reports.write_reports: an ingest killed while writing a receipt leaves '.<name>*.part' (mkstemp in "
-    "_atomic_target) in the submitter-facing outbox forever; the re-run writes the report again under a new "
-    "temp name. Fix: in _atomic_target (called under the writer lock), unlink stale "
-    "'.' + path.stem + '*.part' in path.parent before mkstemp"))
 def test_ingest_crash_while_writing_a_report_leaves_no_part_file(zygote, folder, tmp_path):
     home = tmp_path / "home"
     r = zygote.run(None, action="ingest", paths=[str(folder)], db=str(home / "build.duckdb"),

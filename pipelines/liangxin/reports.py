@@ -13,6 +13,7 @@ import html
 import os
 import re
 import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 
 import xlsxwriter
@@ -157,6 +158,9 @@ def _hit_cells(i: int, hit: RuleHit) -> list[object]:
 # Writers
 # --------------------------------------------------------------------------------------------------
 def _atomic_target(path: Path) -> Path:
+    # the caller holds the writer lock: a '.part' of the same report is the leftover of a killed run
+    for stale in path.parent.glob("." + glob_escape(path.stem) + "*.part"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.stem, suffix=".part", dir=path.parent)
     os.close(fd)
     return Path(tmp)

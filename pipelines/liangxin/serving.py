@@ -20,10 +20,10 @@ from liangxin import paths
 
 
 def writer_lock(db_path: Path | None = None) -> FileLock:
-    """The cross-process lock every writer of the build database holds (see ``ingest`` and ``build``)."""
-    db = Path(db_path or paths.build_db())
-    db.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(db) + ".lock")
+    """The cross-process lock every writer of the build database holds (the same as ``ingest.writer_lock``)."""
+    from liangxin.ingest import writer_lock as _lock
+
+    return _lock(Path(db_path or paths.build_db()))
 
 
 def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None) -> Path:
@@ -39,6 +39,8 @@ def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        for stale in serve.parent.glob(".serve-*.duckdb.tmp"):  # left by a publish killed mid-copy
+            stale.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".serve-", suffix=".duckdb.tmp", dir=serve.parent)
         os.close(fd)
         try:
