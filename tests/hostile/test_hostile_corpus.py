@@ -67,12 +67,7 @@ def test_corpus_has_at_least_40_cases():
     assert len({c.name for c in CASES}) == len(CASES)
 
 
-KNOWN_BUGS = {
-    "million_rows_claimed_with_cell": (
-        "validate/reader.py _open_xlsx: calamine get_sheet_by_name() materialises the whole used range "
-        "(1,048,576 rows x 29 columns, ~900 MB) BEFORE the row/column limits are checked on sheet.end; "
-        "fix: bound the rows from the worksheet XML (max <row r=…>/cell ref) before loading the sheet"),
-}
+KNOWN_BUGS: dict[str, str] = {}  # name -> reason, for a case that documents an open bug (strict xfail)
 
 
 def _params():

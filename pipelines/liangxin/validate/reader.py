@@ -186,6 +186,15 @@ def _open_xlsx(data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], m
         for meta in book.sheets_metadata:
             if str(meta.typ).split(".")[-1] != "WorkSheet":
                 continue
+            part = sheet_parts.get(meta.name)
+            if part is not None and part in parts:
+                # bound the sheet from its XML BEFORE calamine materialises the used range (a single cell at
+                # row 1,048,576 would otherwise cost ~1 GB)
+                x_rows, x_cols = _declared_extent(parts[part])
+                if x_rows > max_rows + 1:
+                    raise FileRejected(f"工作表“{meta.name}”行数过多（{x_rows} 行，上限 {max_rows} 行数据），拒收")
+                if x_cols > MAX_COLUMNS or x_rows * x_cols > MAX_CELLS:
+                    raise FileRejected(f"工作表“{meta.name}”的数据区域过大（{x_rows} 行 × {x_cols} 列），拒收")
             sheet = book.get_sheet_by_name(meta.name)
             raw = RawSheet(name=meta.name, rows=[])
             end = sheet.end
@@ -196,13 +205,34 @@ def _open_xlsx(data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], m
                 if n_cols > MAX_COLUMNS or n_rows * n_cols > MAX_CELLS:
                     raise FileRejected(f"工作表“{meta.name}”的数据区域过大（{n_rows} 行 × {n_cols} 列），拒收")
                 raw.rows = sheet.to_python(skip_empty_area=False)
-            part = sheet_parts.get(meta.name)
             if part is not None and part in parts:
                 _scan_formulas(parts[part], raw)
             sheets.append(raw)
     finally:
         book.close()
     return Workbook(format="xlsx", sheets=sheets)
+
+
+# a row counts only when it holds a cell (an empty <row r="1048576"/> holds nothing to read)
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"[^>]*?(?<!/)>\s*<(?:\w+:)?c\b')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})(\d{1,9})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _declared_extent(sheet_xml: bytes) -> tuple[int, int]:
+    """(highest row number, highest column number) referenced in a worksheet's XML."""
+    rows = max((int(m.group(1)) for m in _ROW_REF.finditer(sheet_xml)), default=0)
+    cols = 0
+    for m in _CELL_REF.finditer(sheet_xml):
+        rows = max(rows, int(m.group(2)))
+        cols = max(cols, _column_number(m.group(1)))
+    return rows, cols
 
 
 def _sheet_part_names(wb_xml: bytes, parts: dict[str, bytes]) -> dict[str, str]:
