@@ -130,6 +130,18 @@ def _write_one(i: int) -> str:
     return str(write_return(world.returns[(unit, period)], return_path(out_dir, unit, period, fmt), fmt, encoding))
 
 
+def _threads() -> int:
+    """OS threads of this process (Python's and native ones)."""
+    import os
+
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
 def write_world(world, out_dir, fmt: str = "xlsx", encoding: str = "utf-8", progress: bool = True,
                 workers: int | None = None) -> list[Path]:
     """Write every return of the world: ``<out>/<period>/<unit_code>_<period>.xlsx|.zip``; returns the paths.
@@ -150,9 +162,12 @@ def write_world(world, out_dir, fmt: str = "xlsx", encoding: str = "utf-8", prog
         (out_dir / p).mkdir(parents=True, exist_ok=True)
     if workers is None:
         workers = os.cpu_count() or 1
-    if "fork" not in mp.get_all_start_methods() or len(keys) < 8:
+    if "fork" not in mp.get_all_start_methods() or len(keys) < 8 or _threads() > 1:
+        # fork() in a process that already runs other threads (DuckDB, Dagster, gRPC …) can leave the child
+        # waiting forever on a lock some thread held at the fork: write serially there
         workers = 1
     _JOB.update(world=world, keys=keys, out=out_dir, fmt=fmt, enc=encoding)
+    pool = mp.get_context("fork").Pool(workers) if workers > 1 else None  # before the progress thread starts
     bar = task = None
     if progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -161,8 +176,8 @@ def write_world(world, out_dir, fmt: str = "xlsx", encoding: str = "utf-8", prog
         bar.start()
         task = bar.add_task("write", total=len(keys))
     try:
-        if workers > 1:
-            with mp.get_context("fork").Pool(workers) as pool:
+        if pool is not None:
+            with pool:
                 for _ in pool.imap(_write_one, range(len(keys)), chunksize=4):
                     if bar is not None:
                         bar.advance(task)
