@@ -307,12 +307,10 @@ def create_raw(db_path: Path) -> None:
 
 
 def dbt_executable() -> str:
-    for cand in (Path(sys.executable).with_name("dbt"), Path("/work/venvtest/bin/dbt")):
-        if cand.exists():
-            return str(cand)
-    found = shutil.which("dbt")
-    assert found, "dbt not found"
-    return found
+    """dbt beside this interpreter (the venv's bin/), else on PATH — the same rule as the pipeline's."""
+    from liangxin.defs.dbt import dbt_executable as _dbt
+
+    return _dbt()
 
 
 def run_dbt_build(db_path: Path, work: Path) -> subprocess.CompletedProcess:

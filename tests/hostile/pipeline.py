@@ -30,12 +30,10 @@ START, END, COMMUNITIES = "2020Q1", "2020Q4", 3  # a complete year, so the annua
 
 
 def dbt_executable() -> str:
-    for cand in (BIN / "dbt", Path("/work/venvtest/bin/dbt")):
-        if cand.exists():
-            return str(cand)
-    found = shutil.which("dbt")
-    assert found, "dbt not found"
-    return found
+    """dbt beside this interpreter (the venv's bin/), else on PATH — the same rule as the pipeline's."""
+    from liangxin.defs.dbt import dbt_executable as _dbt
+
+    return _dbt()
 
 
 def home_env(home: Path, **extra) -> dict[str, str]:
