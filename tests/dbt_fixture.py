@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
