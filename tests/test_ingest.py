@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from liangxin import forms, warehouse
 from liangxin.generator import build_world
@@ -25,22 +24,7 @@ RECEIVED = dt.datetime(2021, 1, 5, 9, 30, tzinfo=dt.timezone.utc)
 LIANGXIN = Path(sys.executable).parent / "liangxin"
 
 
-# --------------------------------------------------------------------------------------------------
-# Writing generated returns as workbooks (the generator's own writers may replace this later)
-# --------------------------------------------------------------------------------------------------
-def write_return(path: Path, ret: dict) -> Path:
-    """One workbook: a sheet per form, header row 1, typed values (booleans as 是/否)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for form in forms.FORMS:
-        ws = wb.create_sheet(form.sheet)
-        ws.append(form.headers)
-        rows = ret.get(form.key) or []
-        for r in [rows] if isinstance(rows, dict) else rows:
-            ws.append([("是" if v else "否") if isinstance(v, bool) else v for v in (r.get(n) for n in form.names)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+from hostile.writers import write_return  # noqa: E402  (the generator's own writer)
 
 
 def variant(ret: dict, *, correction_no: int | None = None, break_r11: bool = False) -> dict:
