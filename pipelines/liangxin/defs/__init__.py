@@ -8,7 +8,7 @@
 - publishing (``liangxin.publish_assets``): ``serve_snapshot`` → ``static_dashboard``, ``annual_returns``,
   ``superset_dashboards``;
 - ``build_and_publish_job`` (dbt build + publishing) and ``rebuild_after_ingest`` (a run-status sensor that
-  starts it after every successful ingestion run that accepted something).
+  starts it after every successful ingestion run; a run key per ingestion run, so one rebuild each).
 """
 
 from __future__ import annotations
