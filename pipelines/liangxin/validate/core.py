@@ -56,6 +56,19 @@ class Hits:
         shown = None if value is None else (value if isinstance(value, str) else nz.clean_text(value))
         self.hits.append(RuleHit(rule, severity, sheet, row, column, shown, f"[{rule}] {message}", cell))
 
+    def absorb(self, other: "Hits") -> None:
+        """Add the hits another collector recorded (in order), as if they had been added here."""
+        for h in other.hits:
+            key = (h.rule_id, h.severity, h.sheet)
+            self._count[key] += 1
+            if self._count[key] > self.cap:
+                self._over[key] += 1
+            else:
+                self.hits.append(h)
+        for key, n in other._over.items():  # dropped there, hence beyond the cap here as well
+            self._count[key] += n
+            self._over[key] += n
+
     def finish(self) -> list[RuleHit]:
         for (rule, severity, sheet), n in self._over.items():
             self.hits.append(RuleHit(rule, severity, sheet, None, None, None,
@@ -114,39 +127,107 @@ class Checker:
 # ------------------------------------------------------------------------------------------------
 # Cell parsing
 # ------------------------------------------------------------------------------------------------
-def parse_cell(f: forms.Field, raw: object) -> tuple[object, str | None]:
+_BLANK = (None, None)
+_FIELD_PARSERS: dict[forms.Field, tuple] = {}
+
+
+def _as_is(t: str) -> tuple[object, str | None]:
+    return t, None
+
+
+def _field_parsers(f: forms.Field):
+    """(parse of a cleaned non-blank text, parse of any raw value) for one field; built once per field.
+
+    Both give exactly :func:`parse_cell`'s result: the text parser is the text branch of the ``nz.parse_*``
+    function of the field's type (``nz.*_text``), the raw parser is that function itself (for TEXT and CODE
+    fields every raw value goes through ``clean_text`` first, so it is the text parser after ``clean_text``).
+    """
+    parsers = _FIELD_PARSERS.get(f)
+    if parsers is not None:
+        return parsers
     t = f.type
+    native = None
     if t == TEXT:
         if f.name in KEY_FIELDS:
-            v = nz.clean_key(raw)
-            if v is not None and f.name not in UPPER_FIELDS:
-                # clean_key upper-cases; identifiers other than USCC / ID / period keep their case
-                v = _key_keep_case(raw)
-            return v, None
-        return nz.clean_text(raw), None
-    if t == INT:
-        return nz.parse_int(raw)
-    if t == MONEY:
-        return nz.parse_money(raw)
-    if t == NUMBER:
-        return nz.parse_number(raw)
-    if t == DATE:
-        return nz.parse_date(raw)
-    if t == BOOL:
-        return nz.parse_bool(raw)
-    if t == CODE:
-        return nz.parse_code(raw, forms.code_values(f.code_list))
-    return nz.clean_text(raw), None  # pragma: no cover - every forms type is handled above
+            upper = f.name in UPPER_FIELDS  # identifiers other than USCC / ID / period keep their case
+            text = lambda s, upper=upper: (nz.key_text(s, upper), None)  # noqa: E731
+        else:
+            text = _as_is
+    elif t == INT:
+        text, native = nz.int_text, nz.parse_int
+    elif t == MONEY:
+        text, native = nz.money_text, nz.parse_money
+    elif t == NUMBER:
+        text, native = nz.number_text, nz.parse_number
+    elif t == DATE:
+        text, native = nz.date_text, nz.parse_date
+    elif t == BOOL:
+        text, native = nz.bool_text, nz.parse_bool
+    elif t == CODE:
+        allowed = forms.code_values(f.code_list)
+        text = lambda s: nz.code_text(s, allowed)  # noqa: E731
+    else:  # pragma: no cover - every forms type is handled above
+        text = _as_is
+    if native is None:
+        def native(raw, text=text):
+            s = nz.clean_text(raw)
+            return _BLANK if s is None else text(s)
+    parsers = _FIELD_PARSERS[f] = (text, native)
+    return parsers
+
+
+def parse_cell(f: forms.Field, raw: object) -> tuple[object, str | None]:
+    text, native = _field_parsers(f)
+    if type(raw) is str:
+        s = nz.clean_text(raw)
+        return _BLANK if s is None else text(s)  # blank text: every parser gives (None, None)
+    return native(raw)
+
+
+_SHEET_PARSERS: dict[forms.Field, tuple] = {}
+_BAD_PARTY_ORG_CODE = "党组织编码应为 1–20 位字母、数字或“-”"
+
+
+def _sheet_parsers(f: forms.Field):
+    """How :func:`parse_sheet` parses the cells of field ``f``: ``(memoise, parse_text, parse_native)``.
+
+    ``parse_text`` (of a cleaned, non-blank text) and ``parse_native`` (of any raw value) give
+    :func:`parse_cell`'s ``(value, problem)`` plus the party-org-code format check.  ``memoise``: whether
+    parse_sheet should remember the parses of this field's cells (code values, 是/否, counts, dates repeat
+    a lot; names and addresses hardly ever do).  Built once per field.
+    """
+    parsers = _SHEET_PARSERS.get(f)
+    if parsers is not None:
+        return parsers
+    text, native = _field_parsers(f)
+    if f.name in PARTY_ORG_CODE_FIELDS:
+        def checked(parse):
+            def parse_checked(x):
+                value, problem = parse(x)
+                if problem is None and value is not None and not PARTY_ORG_CODE_RE.match(str(value)):
+                    return None, _BAD_PARTY_ORG_CODE
+                return value, problem
+            return parse_checked
+
+        text, native = checked(text), checked(native)
+    memoise = not (f.type == TEXT and f.name not in KEY_FIELDS)
+    parsers = _SHEET_PARSERS[f] = (memoise, text, native)
+    return parsers
+
+
+def _parse_found(cell: str | float, parse_text, parse_native) -> tuple:
+    """``(found, value, problem)`` of a str or float cell: found as :func:`_found`, the rest as parse_sheet."""
+    if type(cell) is str:
+        t = nz.clean_text(cell)
+        return (None, None, None) if t is None else (cell, *parse_text(t))
+    return (nz.clean_text(cell), *parse_native(cell))
 
 
 def _key_keep_case(raw: object) -> str | None:
-    import unicodedata
-
     t = nz.clean_text(raw)
     if t is None:
         return None
-    t = "".join(ch for ch in unicodedata.normalize("NFKC", t) if not ch.isspace())
-    return t or None
+    return nz.key_text(t, upper=False)
 
 
 def _found(raw: object) -> object:
@@ -163,7 +244,10 @@ def _blank_row(row: list[object]) -> bool:
         if c is None:
             continue
         if isinstance(c, str):
-            if nz.clean_text(c) is not None:
+            if c.isascii():  # ASCII has no format characters: clean_text is strip()
+                if c.strip():
+                    return False
+            elif nz.clean_text(c) is not None:
                 return False
         else:
             return False
@@ -233,53 +317,75 @@ def parse_sheet(ck: Checker, sd: SheetData) -> None:
     if not sd.present:
         return
     form = sd.form
-    cols = [(f, sd.col_of.get(f.name)) for f in form.fields]
     raw = sd.raw
+    sheet = form.sheet
+    hits = ck.hits
+    # per field, once per sheet: name, column (None: missing, F2), label, parsers (see _sheet_parsers) and a
+    # memo: cell -> (found, value, problem) of the cells met so far (all immutable), or None (free text).
+    # A str never equals a float, and equal floats parse alike except 0.0 and -0.0 (as money 0.00, -0.00):
+    # -0.0 is never looked up.
+    cols = []
+    for f in form.fields:
+        memoise, parse_text, parse_native = _sheet_parsers(f)
+        cols.append((f.name, sd.col_of.get(f.name), f.label, {} if memoise else None, parse_text, parse_native))
+    # cells the reader flagged (error values, formulas without a cached value), by row; usually there are none
+    flagged: dict[int, set[int]] = {}
+    for r0, c0 in [*raw.errors, *raw.formula_no_value]:
+        flagged.setdefault(r0, set()).add(c0)
     for r in range(1, len(raw.rows)):
         cells = raw.rows[r]
-        if _blank_row(cells) and not any((r, c) in raw.errors or (r, c) in raw.formula_no_value
-                                         for c in range(len(cells))):
+        n = len(cells)
+        flags = flagged.get(r)
+        if _blank_row(cells) and not (flags and any(0 <= c < n for c in flags)):
             continue
         rownum = r + 1
         values: dict[str, object] = {}
         found: dict[str, object] = {}
-        for f, c in cols:
+        for name, c, label, memo, parse_text, parse_native in cols:
             if c is None:
-                values[f.name] = None
+                values[name] = None
                 continue
-            cell = cells[c] if c < len(cells) else None
-            found[f.name] = _found(cell)
-            ref = f"{col_letter(c)}{rownum}"
-            if (r, c) in raw.errors:
-                err = raw.errors[(r, c)]
-                found[f.name] = err
-                ck.hits.add("F4", ERROR, form.sheet, rownum, f.label, err,
-                            f"“{f.label}”为错误值 {err}；请修正公式或填写数值", ref)
-                values[f.name] = None
+            cell = cells[c] if c < n else None
+            if flags is not None and c in flags:  # an error value or a formula without a value
+                found[name] = _found(cell)
+                values[name] = None
+                if (r, c) in raw.errors:
+                    err = found[name] = raw.errors[(r, c)]
+                    hits.add("F4", ERROR, sheet, rownum, label, err,
+                             f"“{label}”为错误值 {err}；请修正公式或填写数值", f"{col_letter(c)}{rownum}")
+                else:
+                    hits.add("F4", ERROR, sheet, rownum, label, None,
+                             f"“{label}”是没有计算结果的公式；请在 Excel 中打开、计算并保存，或直接填写数值",
+                             f"{col_letter(c)}{rownum}")
                 continue
-            if (r, c) in raw.formula_no_value:
-                ck.hits.add("F4", ERROR, form.sheet, rownum, f.label, None,
-                            f"“{f.label}”是没有计算结果的公式；请在 Excel 中打开、计算并保存，或直接填写数值", ref)
-                values[f.name] = None
+            kind = type(cell)
+            if kind is str or kind is float and (cell or str(cell) == "0.0"):  # not -0.0: see above
+                if memo is None:
+                    fv, value, problem = _parse_found(cell, parse_text, parse_native)
+                else:
+                    res = memo.get(cell)
+                    if res is None:
+                        res = memo[cell] = _parse_found(cell, parse_text, parse_native)
+                    fv, value, problem = res
+            elif cell is None:
+                found[name] = values[name] = None
                 continue
-            value, problem = parse_cell(f, cell)
-            if problem is None and value is not None and f.name in PARTY_ORG_CODE_FIELDS \
-                    and not PARTY_ORG_CODE_RE.match(str(value)):
-                problem = "党组织编码应为 1–20 位字母、数字或“-”"
-                value = None
+            else:
+                fv = _found(cell)
+                value, problem = parse_native(cell)
+            found[name] = fv
             if problem is not None:
-                ck.hits.add("F4", ERROR, form.sheet, rownum, f.label, found[f.name],
-                            f"“{f.label}”的值“{found[f.name]}”无法识别：{problem}", ref)
+                hits.add("F4", ERROR, sheet, rownum, label, fv, f"“{label}”的值“{fv}”无法识别：{problem}",
+                         f"{col_letter(c)}{rownum}")
                 value = None
-            values[f.name] = value
-        row = ParsedRow(sheet=form.sheet, source_row=rownum, values=values)
+            values[name] = value
         if form.single_row:
             ck.cover = values
             ck.cover_row = rownum
             ck.cover_found = found
             return
         sd.found[rownum] = found
-        sd.rows.append(row)
+        sd.rows.append(ParsedRow(sheet=sheet, source_row=rownum, values=values))
 
 
 def required_now(f: forms.Field, values: dict[str, object], q4: bool, form_key: str) -> bool:
@@ -302,13 +408,16 @@ def required_now(f: forms.Field, values: dict[str, object], q4: bool, form_key: 
 
 def check_required(ck: Checker, sd: SheetData) -> None:
     form = sd.form
+    # fields whose column is present (a missing column is F2, not a blank cell), with that column
+    fields = [(f, f.name, sd.col_of[f.name]) for f in form.fields if f.name in sd.col_of]
+    no_value = sd.raw.formula_no_value
     for row in sd.rows:
         v = row.values
         found = sd.found[row.source_row]
-        for f in form.fields:
-            if v.get(f.name) is not None or f.name not in sd.col_of or found.get(f.name) is not None:
-                continue  # present, column missing (F2) or present but unparseable (F4 already)
-            if (row.source_row - 1, sd.col_of[f.name]) in sd.raw.formula_no_value:
+        for f, name, col in fields:
+            if v.get(name) is not None or found.get(name) is not None:
+                continue  # present, or present but unparseable (F4 already)
+            if no_value and (row.source_row - 1, col) in no_value:
                 continue
             if required_now(f, v, ck.q4, form.key):
                 why = ""
@@ -324,15 +433,38 @@ def check_required(ck: Checker, sd: SheetData) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Entry point
+# Entry point: prepare (the file alone) + finish (with the warehouse context)
 # ------------------------------------------------------------------------------------------------
-def validate_file(path: Path, ctx: ValidationContext, original_name: str | None = None) -> ValidationResult:
-    """Validate one submitted file.  Never raises for a bad file: problems become rule hits."""
-    from liangxin.validate import rules
+@dataclass
+class Prepared:
+    """What :func:`prepare_file` learns from the file alone; picklable, so a worker process can make it.
 
+    ``segments`` are the hits of each context-free step in the order validation records them: ``"pre"``
+    (zip members, sheets and columns, the cover's cells) and one per data form (its cells).  ``finish``
+    replays them through one :class:`Hits` interleaved with the context-dependent steps, so the result is
+    identical to doing everything in one pass.  ``failure``: the F1 hit when the file could not be read.
+    """
+
+    result: ValidationResult
+    segments: list[tuple[str, Hits]] = field(default_factory=list)
+    sheets: dict[str, SheetData] = field(default_factory=dict)
+    cover: dict[str, object] | None = None
+    cover_row: int | None = None
+    cover_found: dict[str, object] = field(default_factory=dict)
+    failure: RuleHit | None = None
+
+
+def _f1(message: str) -> RuleHit:
+    return RuleHit("F1", ERROR, None, None, None, None, f"[F1] {message}", None)
+
+
+def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 200_000,
+                 cap: int = 200) -> Prepared:
+    """Read and parse one file without any context: F1 (open), F7/F2 (sheets, columns), F4 (cells)."""
     path = Path(path)
     result = ValidationResult(path=path, sha256="", size=0, original_name=original_name or path.name)
-    ck = Checker(ctx)
+    prep = Prepared(result=result)
+    ck = Checker(ValidationContext.offline(max_hits_per_rule_sheet=cap, max_rows_per_sheet=max_rows))
     reading = True
     try:
         size = path.stat().st_size
@@ -347,7 +479,8 @@ def validate_file(path: Path, ctx: ValidationContext, original_name: str | None 
         data = path.read_bytes()
         result.size = len(data)
         result.sha256 = hashlib.sha256(data).hexdigest()
-        book = open_file(data, ctx.max_rows_per_sheet)
+        book = open_file(data, max_rows)
+        del data
         result.format = book.format
         for name in book.ignored_members:
             ck.hits.add("F7", WARNING, name, None, None, None,
@@ -355,30 +488,63 @@ def validate_file(path: Path, ctx: ValidationContext, original_name: str | None 
         reading = False
         match_sheets(ck, book.sheets)
         parse_sheet(ck, ck.sheets["cover"])
-        rules.check_cover(ck)
+        prep.segments.append(("pre", ck.hits))
         for form in forms.DATA_FORMS:
-            sd = ck.sheets[form.key]
-            parse_sheet(ck, sd)
-            if sd.present:
-                check_required(ck, sd)
-        rules.run_all(ck)
+            ck.hits = Hits(cap)
+            parse_sheet(ck, ck.sheets[form.key])
+            prep.segments.append((form.key, ck.hits))
+        for sd in ck.sheets.values():  # the cells are parsed: keep only what the rules still read
+            if sd.raw is not None:
+                sd.raw.rows = []
+        prep.sheets = ck.sheets
+        prep.cover, prep.cover_row, prep.cover_found = ck.cover, ck.cover_row, ck.cover_found
     except FileRejected as exc:
-        ck.hits = Hits(ctx.max_hits_per_rule_sheet)
-        ck.hits.add("F1", ERROR, None, None, None, None, str(exc))
-        ck.cover, ck.sheets = None, {}
+        prep.failure = _f1(str(exc))
     except (MemoryError, RecursionError) as exc:
-        ck.hits = Hits(ctx.max_hits_per_rule_sheet)
-        ck.hits.add("F1", ERROR, None, None, None, None, f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
-        ck.cover, ck.sheets = None, {}
+        prep.failure = _f1(f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
     except Exception as exc:  # noqa: BLE001 - rule F1: never a traceback for the submitter
         log.exception("unexpected error while validating %s", path)
-        ck.hits = Hits(ctx.max_hits_per_rule_sheet)
         if reading:
-            msg = f"文件无法读取（{type(exc).__name__}）；请使用规定模板另存为 .xlsx 后重新报送"
+            prep.failure = _f1(f"文件无法读取（{type(exc).__name__}）；请使用规定模板另存为 .xlsx 后重新报送")
         else:
-            msg = f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理"
-        ck.hits.add("F1", ERROR, None, None, None, None, msg)
-        ck.cover, ck.sheets = None, {}
+            prep.failure = _f1(f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；"
+                               "请联系区委组织部统计人员处理")
+    if prep.failure is not None:
+        prep.segments, prep.sheets, prep.cover = [], {}, None
+    return prep
+
+
+def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResult:
+    """The context-dependent steps (cover F3/F6/P4, required cells, I/R/X/P rules) on a prepared file."""
+    from liangxin.validate import rules
+
+    result = prep.result
+    ck = Checker(ctx)
+    if prep.failure is not None:
+        ck.hits.hits.append(prep.failure)
+    else:
+        segments = dict(prep.segments)
+        ck.sheets, ck.cover, ck.cover_row, ck.cover_found = prep.sheets, prep.cover, prep.cover_row, prep.cover_found
+        try:
+            ck.hits.absorb(segments["pre"])
+            rules.check_cover(ck)
+            for form in forms.DATA_FORMS:
+                ck.hits.absorb(segments[form.key])
+                sd = ck.sheets[form.key]
+                if sd.present:
+                    check_required(ck, sd)
+            rules.run_all(ck)
+        except (MemoryError, RecursionError) as exc:
+            ck.hits = Hits(ctx.max_hits_per_rule_sheet)
+            ck.hits.add("F1", ERROR, None, None, None, None,
+                        f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
+            ck.cover, ck.sheets = None, {}
+        except Exception as exc:  # noqa: BLE001 - rule F1: never a traceback for the submitter
+            log.exception("unexpected error while validating %s", result.path)
+            ck.hits = Hits(ctx.max_hits_per_rule_sheet)
+            ck.hits.add("F1", ERROR, None, None, None, None,
+                        f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理")
+            ck.cover, ck.sheets = None, {}
     result.hits = ck.hits.finish()
     result.cover = ck.cover
     if ck.cover:
@@ -388,3 +554,9 @@ def validate_file(path: Path, ctx: ValidationContext, original_name: str | None 
         result.correction_no = ck.cover.get("correction_no")
     result.rows = {form.key: ck.sheets[form.key].rows for form in forms.DATA_FORMS if form.key in ck.sheets}
     return result
+
+
+def validate_file(path: Path, ctx: ValidationContext, original_name: str | None = None) -> ValidationResult:
+    """Validate one submitted file.  Never raises for a bad file: problems become rule hits."""
+    prep = prepare_file(path, original_name, ctx.max_rows_per_sheet, ctx.max_hits_per_rule_sheet)
+    return finish_validation(prep, ctx)

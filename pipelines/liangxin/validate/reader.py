@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import posixpath
 import re
 import zipfile
@@ -57,12 +58,21 @@ class Workbook:
     ignored_members: list[str] = field(default_factory=list)  # CSV zip: members that are not <sheet>.csv
 
 
-def col_letter(col0: int) -> str:
+def _col_letter(col0: int) -> str:
     s, n = "", col0 + 1
     while n:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+_COL_LETTERS = tuple(_col_letter(c) for c in range(MAX_COLUMNS + 1))  # cell references are built per hit
+
+
+def col_letter(col0: int) -> str:
+    if 0 <= col0 <= MAX_COLUMNS:
+        return _COL_LETTERS[col0]
+    return _col_letter(col0)  # CSV sheets have no column bound
 
 
 def col_index(letters: bytes | str) -> int:
@@ -187,7 +197,7 @@ def _open_xlsx(data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], m
             if str(meta.typ).split(".")[-1] != "WorkSheet":
                 continue
             part = sheet_parts.get(meta.name)
-            if part is not None and part in parts:
+            if part is not None and part in parts and not _extent_surely_within(parts[part], max_rows):
                 # bound the sheet from its XML BEFORE calamine materialises the used range (a single cell at
                 # row 1,048,576 would otherwise cost ~1 GB)
                 x_rows, x_cols = _declared_extent(parts[part])
@@ -225,14 +235,69 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+_EXTENT_CHUNK = 1 << 20  # bytes of sheet XML whose cell references are collected at once (bounds memory)
+_group1 = operator.methodcaller("group", 1)
+
+
+def _letters_key(letters: bytes) -> tuple[int, bytes]:
+    # for A–Z letters the column number grows with the length, then with the letters themselves
+    return len(letters), letters
+
+
+# Cheap conservative pre-checks for _declared_extent, (rows, cols, looks_bigger): when ``looks_bigger`` finds
+# nothing, no row or cell reference of the sheet can exceed ``rows`` / ``cols``.  Every reference the two
+# regexes above capture is the text r="<letters><digits>" (letters empty for rows), and looks_bigger finds
+# every such text whose number is > rows (leading zeros allowed) or whose letters are beyond ``cols``
+# (3 letters: > ZZ = 702; T?, S[G-Z]: > SF = 500).  It finds more (other attributes ending in r, leading
+# zeros...), which only sends the sheet to the exact count.
+_SMALL_EXTENTS = (
+    (999, 702, re.compile(rb'r="(?:[A-Z]{0,4}0*[1-9]\d{3}|[A-Z]{3})')),
+    (9999, 500, re.compile(rb'r="(?:[A-Z]{0,4}0*[1-9]\d{4}|[A-Z]{3}|[T-Z][A-Z]|S[G-Z])')),
+)
+
+
+def _extent_surely_within(sheet_xml: bytes, max_rows: int) -> bool:
+    """True when the sheet's declared extent cannot exceed the limits (one regex search, no counting)."""
+    for rows, cols, looks_bigger in _SMALL_EXTENTS:
+        if rows <= max_rows + 1 and cols <= MAX_COLUMNS and rows * cols <= MAX_CELLS \
+                and looks_bigger.search(sheet_xml) is None:
+            return True
+    return False
+
+
 def _declared_extent(sheet_xml: bytes) -> tuple[int, int]:
-    """(highest row number, highest column number) referenced in a worksheet's XML."""
-    rows = max((int(m.group(1)) for m in _ROW_REF.finditer(sheet_xml)), default=0)
-    cols = 0
-    for m in _CELL_REF.finditer(sheet_xml):
-        rows = max(rows, int(m.group(2)))
-        cols = max(cols, _column_number(m.group(1)))
-    return rows, cols
+    """(highest row number, highest column number) referenced in a worksheet's XML.
+
+    Every row and cell reference is looked at (the ``<dimension>`` element, or the order of the rows, could
+    lie).  For speed the maxima are taken by C-level ``map``/``max`` over the regex results rather than a
+    Python loop per cell: rows stream from ``finditer``; cell references are collected with ``findall`` one
+    slice of about ``_EXTENT_CHUNK`` bytes at a time, each slice ending right after a ``>`` (no cell
+    reference match contains ``>``, so no match straddles two slices and every slice finds exactly the
+    matches the whole document has there).  Without a ``>`` near the slice end the rest is streamed.
+    """
+    xml = sheet_xml
+    rows = max(map(int, map(_group1, _ROW_REF.finditer(xml))), default=0)
+    top = b""
+    pos, n = 0, len(xml)
+    while pos < n:
+        end = xml.find(b">", pos + _EXTENT_CHUNK, pos + 2 * _EXTENT_CHUNK)
+        if end >= 0:
+            end += 1
+        elif n - pos <= 2 * _EXTENT_CHUNK:
+            end = n
+        else:  # hostile: no '>' for megabytes; stream the rest with bounded memory
+            for m in _CELL_REF.finditer(xml, pos):
+                letters, digits = m.groups()
+                rows = max(rows, int(digits))
+                top = max(top, letters, key=_letters_key)
+            break
+        refs = _CELL_REF.findall(xml, pos, end)
+        if refs:
+            letters, digits = zip(*refs)
+            rows = max(rows, max(map(int, digits)))
+            top = max(top, max(set(letters), key=_letters_key), key=_letters_key)
+        pos = end
+    return rows, (_column_number(top) if top else 0)
 
 
 def _sheet_part_names(wb_xml: bytes, parts: dict[str, bytes]) -> dict[str, str]:
