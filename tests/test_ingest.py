@@ -175,16 +175,16 @@ def test_failure_of_one_file_does_not_stop_the_others(tmp_path, world, monkeypat
     write_return(folder / "2.xlsx", world.returns[(u2, "2020Q1")])
     import liangxin.ingest as ingest_mod
 
-    real = ingest_mod._validate
+    real = ingest_mod._write_reports
     calls = []
 
-    def flaky(path, ctx, name):
-        calls.append(name)
+    def flaky(result, outbox, received_at):
+        calls.append(result.original_name)
         if len(calls) == 1:
             raise RuntimeError("disk on fire")
-        return real(path, ctx, name)
+        return real(result, outbox, received_at)
 
-    monkeypatch.setattr(ingest_mod, "_validate", flaky)
+    monkeypatch.setattr(ingest_mod, "_write_reports", flaky)
     outs = ingest_paths([folder], progress=False, **dirs(tmp_path))
     assert [o.outcome for o in outs] == ["failed", "accepted_with_warnings"]
     assert "disk on fire" in outs[0].internal_error
@@ -259,7 +259,8 @@ def test_sigkill_at_random_points_then_rerun_equals_clean_run(tmp_path, ten_file
     cmd = [str(LIANGXIN), "ingest", str(folder), str(extra), "--no-progress"]
     clean_home = tmp_path / "clean"
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=cli_env(clean_home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, env={**cli_env(clean_home), "LIANGXIN_INGEST_BATCH": "2", "LIANGXIN_INGEST_WORKERS": "0"},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     receipts = clean_home / "archive" / "receipts.jsonl"
     startup = None  # until the first receipt (written just before the first load): imports, first validation
     while p.poll() is None:
@@ -274,13 +275,16 @@ def test_sigkill_at_random_points_then_rerun_equals_clean_run(tmp_path, ten_file
     per_file = max(0.02, (clean_seconds - startup) / 11)
 
     crash_home = tmp_path / "crash"
+    # groups of 2 files per transaction, read in this process: the kills land before, inside and between
+    # group transactions at a pace the clean run measured (its default groups would hold all 12 files)
+    crash_env = {**cli_env(crash_home), "LIANGXIN_INGEST_BATCH": "2", "LIANGXIN_INGEST_WORKERS": "0"}
     rng = random.Random(20201)
     kills = 0
     progress = []  # submissions present after each kill: the kills land at different stages
     for _ in range(40):
         if kills >= 10:
             break
-        p = subprocess.Popen(cmd, env=cli_env(crash_home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(cmd, env=crash_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # from "still starting" to "one file further": kills land before, inside and between transactions
         time.sleep(rng.uniform(0.9 * startup, startup + 1.5 * per_file))
         if p.poll() is None:
@@ -292,7 +296,7 @@ def test_sigkill_at_random_points_then_rerun_equals_clean_run(tmp_path, ten_file
     assert kills >= 10
     assert len(set(progress)) >= 2, progress  # kills landed at different stages of the work
     print("clean run", round(clean_seconds, 2), "s; submissions after each attempt:", progress)
-    subprocess.run(cmd, env=cli_env(crash_home), check=True, capture_output=True, timeout=300)
+    subprocess.run(cmd, env=cli_env(crash_home), check=True, capture_output=True, timeout=300)  # defaults
     assert snapshot(crash_home / "build.duckdb") == clean
     archived = sorted(p.name for p in (crash_home / "archive").rglob("*") if p.is_file() and p.suffix == ".xlsx")
     assert archived == sorted(p.name for p in (clean_home / "archive").rglob("*") if p.suffix == ".xlsx")

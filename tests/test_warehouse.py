@@ -269,3 +269,55 @@ def test_create_database_is_atomic_and_replaces_an_empty_leftover(tmp_path):
     assert warehouse.table_counts(con)["submissions"] == 0
     con.close()
     assert sorted(p.name for p in db.parent.iterdir()) == ["build.duckdb"]
+
+
+def _answers(ctx, units, periods, usccs, codes):
+    """Every answer the validator can ask of a context, over the given keys."""
+    return {
+        "corrections": {(u, p): ctx.accepted_corrections(u, p) for u in units for p in periods},
+        "previous": {(u, p): ctx.previous_return(u, p) for u in units for p in periods},
+        "uscc": {(x, p): ctx.uscc_owners(x, p) for x in usccs for p in periods},
+        "org": {c: ctx.party_org_owner(c) for c in codes},
+    }
+
+
+def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_path, world):
+    """SessionIndex (database + files noted in this session) == WarehouseContext once they are written."""
+    units = [c["unit_code"] for c in world.communities[:6]]
+    periods = ["2020Q1", "2020Q2", "2020Q3"]
+    con = warehouse.connect(tmp_path / "b.duckdb")
+    warehouse.ensure_schema(con)
+    for i, u in enumerate(units):  # already in the database: Q1 of every unit
+        warehouse.load_submission(con, result_from_return(world.returns[(u, "2020Q1")], sha_of(100 + i)), RECEIVED)
+    idx = warehouse.SessionIndex(con)
+    idx.uscc_owners("X", "2020Q1")  # warehouse-wide maps read before the new files arrive
+    idx.party_org_owner("X")
+    later = dt.datetime(2021, 2, 1, tzinfo=dt.timezone.utc)
+    news = []
+    for i, u in enumerate(units):  # Q2 of every unit; Q3 of half of them
+        news.append(result_from_return(world.returns[(u, "2020Q2")], sha_of(200 + i)))
+        if i % 2:
+            news.append(result_from_return(world.returns[(u, "2020Q3")], sha_of(300 + i)))
+    # a correction of Q1 for unit 0 that moves one alive unit (uscc) and one Party organization to unit 1's
+    # numbers, and a rejected correction that must never count
+    q1 = {k: [dict(r) for r in v] for k, v in world.returns[(units[0], "2020Q1")].items()}
+    q1["member_flows"][0]["closing_actual"] += 2
+    q1["organizations"] = q1["organizations"][1:]
+    news.append(result_from_return(q1, sha_of(400), correction_no=1))
+    news.append(result_from_return(q1, sha_of(401), correction_no=2, hits=[
+        RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]))
+    for r in news:
+        idx.note(r, later)
+    usccs = sorted({r["uscc"] for u in units for p in periods for r in world.returns[(u, p)]["organizations"]})
+    codes = sorted({r["party_org_code"] for u in units for p in periods for r in world.returns[(u, p)]["party_orgs"]})
+    from_memory = _answers(idx, units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"])
+    assert idx.exists(sha_of(400)) and idx.exists(sha_of(100)) and not idx.exists(sha_of(999))
+    warehouse.load_submissions(con, [(r, later, None) for r in news])
+    from_db = _answers(warehouse.WarehouseContext(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"])
+    assert from_memory == from_db
+    assert from_db["corrections"][(units[0], "2020Q1")] == [0, 1]  # the positive controls of the comparison
+    # Q2 and Q3 look back at Q1 and Q2 (every unit), Q4 at Q3 (half of them)
+    assert sum(v is not None for v in from_db["previous"].values()) == 2 * len(units) + len(units) // 2
+    assert any(from_db["uscc"].values()) and any(from_db["org"].values())
+    # a fresh session over the written files answers the same from the database alone
+    assert _answers(warehouse.SessionIndex(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"]) == from_db

@@ -1,24 +1,30 @@
-"""Receive returns: archive by SHA-256 → validate → report → load (one DuckDB transaction per file).
+"""Receive returns: archive by SHA-256 → validate → report → load (files written in groups, in order).
 
-``ingest_file`` is the one path every submission takes (the CLI ``liangxin ingest`` and the Dagster asset
-``raw_returns`` both call it):
+``ingest_file`` (one file) and ``ingest_paths`` (many: the CLI ``liangxin ingest`` and the Dagster asset
+``raw_returns``) take the same steps for every submission:
 
 1. hash the bytes; under the writer lock (``<db>.lock``, one writer across processes) a file whose SHA-256
-   is already in ``raw.submissions`` is a duplicate (重复提交): nothing is written except a log line;
+   is already in ``raw.submissions`` (or earlier in the same batch) is a duplicate (重复提交): nothing is
+   written except a log line;
 2. copy the bytes into ``archive/<sha[:2]>/<sha>.<ext>`` (temp file + ``os.replace``; folders 0o700) —
    the archive is the only place raw ID numbers exist;
-3. validate the archived copy with the warehouse as context (corrections, previous quarter, owners);
+3. read and parse the archived copy (``validate.core.prepare_file``: F1/F2/F4/F7 need no context, so
+   ``ingest_paths`` runs this step for the next files in worker processes), then finish its validation with
+   the warehouse as context (corrections, previous quarter, owners: ``warehouse.SessionIndex``);
 4. write the Chinese receipt / rejection report to the outbox and append a line to
    ``archive/receipts.jsonl``;
-5. load the submission in one transaction (``warehouse.load_submission``).
+5. queue the submission; every ``batch_files`` files are written in ONE DuckDB transaction
+   (``warehouse.load_submissions``), and the validator's answers already count the queued files.
 
-Crash safety: the DuckDB transaction is all-or-nothing, the archive copy is idempotent by SHA-256, and the
-duplicate check runs inside the lock; a re-run after a kill at any point converges to the rows of a clean
-run (a receipt line may repeat, raw rows never do).
+Crash safety: a transaction is all-or-nothing, the archive copy is idempotent by SHA-256, and the
+duplicate check runs inside the lock; a kill loses at most the unwritten group, whose files are not in
+``raw.submissions`` and are received again by a re-run, which converges to the rows of a clean run (a
+receipt line may repeat, raw rows never do).
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import json
@@ -152,15 +158,6 @@ def append_receipt(archive_dir: Path, record: dict) -> None:
         os.close(fd)
 
 
-def _validate(path: Path, ctx, original_name: str):
-    try:
-        from liangxin.validate import validate_file  # the validator package (another module's contract)
-    except ImportError:
-        from liangxin.validate.core import validate_file
-
-    return validate_file(path, ctx, original_name)
-
-
 def _write_reports(result, outbox_dir: Path, received_at: dt.datetime) -> tuple[Path, Path] | None:
     try:
         from liangxin.reports import write_reports
@@ -174,18 +171,26 @@ def _write_reports(result, outbox_dir: Path, received_at: dt.datetime) -> tuple[
 # One file
 # --------------------------------------------------------------------------------------------------
 class WriterSession:
-    """The writer lock and one DuckDB connection, kept across consecutive files of one batch.
+    """The writer lock, one DuckDB connection and the validator's answers, kept across the files of a batch.
 
-    Opening and closing DuckDB costs a checkpoint (~100 ms) per file, so a batch keeps both for up to
-    ``slice_seconds`` and then releases them (pausing briefly so that a waiting process gets the lock):
-    concurrent ingests interleave, and every file is still validated and loaded entirely under the lock.
+    Opening DuckDB costs a checkpoint per open, and each write statement a few milliseconds, so a batch
+    keeps the connection for up to ``slice_seconds`` and writes the files it validated in groups of
+    ``batch_files`` (one transaction per group, ``warehouse.load_submissions``).  The files of a group
+    that are validated before the group is written are answered from memory (``warehouse.SessionIndex``),
+    so every file sees every earlier one exactly as if each had been written at once.  At the end of a
+    slice the group is written and the lock released briefly, so that concurrent ingests interleave.
+    A crash loses at most the unwritten group: its files are not in ``raw.submissions`` and a re-run
+    receives them again.
     """
 
-    def __init__(self, db: Path, slice_seconds: float = 2.0):
+    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1):
         self.db = db
         self.slice_seconds = slice_seconds
+        self.batch_files = max(1, batch_files)
         self._lock = writer_lock(db)
         self._con = None
+        self._index: warehouse.SessionIndex | None = None
+        self._pending: list[tuple[object, dt.datetime, str, IngestOutcome]] = []
         self._since = 0.0
         self._yield = False
 
@@ -199,12 +204,47 @@ class WriterSession:
                 warehouse.create_database(self.db)  # atomically, so that a kill never leaves a broken file
                 self._con = warehouse.connect(self.db)
                 warehouse.ensure_schema(self._con)
+                self._index = warehouse.SessionIndex(self._con)
             except BaseException:
-                self._con = None
+                self._con = self._index = None
                 self._lock.release()
                 raise
             self._since = time.monotonic()
         return self._con
+
+    @property
+    def index(self) -> "warehouse.SessionIndex":
+        self.connection()
+        return self._index
+
+    def add(self, result, received_at: dt.datetime, name: str, out: IngestOutcome) -> None:
+        """Queue a validated file for writing (it counts for later files' validation at once)."""
+        self.index.note(result, received_at)
+        self._pending.append((result, received_at, name, out))
+        if len(self._pending) >= self.batch_files:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued files: in one transaction, or one by one if that fails (outcome ``failed``)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        con = self.connection()
+        try:
+            counts = warehouse.load_submissions(con, [(r, at, name) for r, at, name, _ in pending])
+        except Exception as exc:  # find the culprit: write the others alone
+            log.warning("成批入库失败（%s），逐个重试 %d 个文件", exc, len(pending))
+            counts = []
+            for r, at, name, out in pending:
+                try:
+                    counts.append(warehouse.load_submission(con, r, at, name))
+                except Exception as one_exc:
+                    log.error("入库失败：%s：%s\n%s", name, one_exc, traceback.format_exc())
+                    out.outcome, out.internal_error = FAILED, f"{type(one_exc).__name__}: {one_exc}"
+                    counts.append({})
+            self._index = warehouse.SessionIndex(con)  # it counted the failed files: start afresh
+        for (_, _, _, out), c in zip(pending, counts):
+            out.rows = c
 
     def file_done(self, failed: bool = False) -> None:
         if self._con is not None and (failed or time.monotonic() - self._since >= self.slice_seconds):
@@ -214,10 +254,14 @@ class WriterSession:
     def release(self) -> None:
         if self._con is not None:
             try:
-                self._con.close()
+                self.flush()
             finally:
-                self._con = None
-                self._lock.release()
+                try:
+                    self._con.close()
+                finally:
+                    self._con = self._index = None
+                    self._pending = []
+                    self._lock.release()
 
     def __enter__(self) -> "WriterSession":
         return self
@@ -226,13 +270,108 @@ class WriterSession:
         self.release()
 
 
+@dataclass
+class _Received:
+    """A file hashed and archived, waiting for its validation."""
+
+    out: IngestOutcome
+    received_at: dt.datetime
+    size: int
+    archived: Path | None = None  # None: a duplicate, nothing more to do
+    t0: float = 0.0
+
+
+def _receive(path: Path, name: str, received_at: dt.datetime | None, archive_dir: Path,
+             session: WriterSession) -> _Received:
+    """Hash; a file already received is a duplicate; otherwise archive it (idempotent by SHA-256)."""
+    t0 = time.perf_counter()
+    received_at = received_at or dt.datetime.now(dt.timezone.utc)
+    if received_at.tzinfo is None:
+        received_at = received_at.astimezone()
+    sha, size = file_sha256(path)
+    rec = _Received(IngestOutcome(path=path, original_name=name, sha256=sha, outcome=DUPLICATE), received_at,
+                    size, t0=t0)
+    if _is_duplicate(rec, session):
+        return rec
+    rec.archived = archive_file(path, sha, name, archive_dir)
+    rec.out.archived = rec.archived
+    return rec
+
+
+def _is_duplicate(rec: _Received, session: WriterSession) -> bool:
+    """Checked inside the lock (again just before writing): two processes never both load a file."""
+    out = rec.out
+    if not session.index.exists(out.sha256):
+        return False
+    first = session.connection().execute(
+        "SELECT unit_code, unit_name, period, correction_no, original_name, received_at "
+        "FROM raw.submissions WHERE submission_id = ?", [out.sha256]).fetchone()
+    if first is not None:
+        out.unit_code, out.unit_name, out.period, out.correction_no = first[:4]
+        log.info("重复提交，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", out.original_name, first[4],
+                 first[5], out.sha256[:12])
+    else:
+        log.info("重复提交，已忽略：%s（与本批次中另一文件内容相同，SHA-256 %s）", out.original_name, out.sha256[:12])
+    out.outcome = DUPLICATE
+    out.seconds = time.perf_counter() - rec.t0
+    return True
+
+
+def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session: WriterSession) -> IngestOutcome:
+    """Validate with the warehouse context, write the reports and the receipt line, queue the rows."""
+    from liangxin.validate.core import finish_validation
+
+    out, name, sha = rec.out, rec.out.original_name, rec.out.sha256
+    if _is_duplicate(rec, session):  # e.g. the same bytes twice in one batch
+        return out
+    ctx = session.index.validation_context(received_on=rec.received_at.astimezone().date())
+    result = finish_validation(prep, ctx)
+    if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
+        raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
+    if not result.original_name:
+        result.original_name = name
+    out.outcome = result.outcome
+    out.unit_code, out.unit_name = result.unit_code, result.unit_name
+    out.period, out.correction_no = result.period, result.correction_no
+    out.error_count, out.warning_count = len(result.errors), len(result.warnings)
+    out.first_errors = [h.message for h in result.errors[:5]]
+    for h in result.hits:
+        k = f"{h.rule_id}/{h.severity}"
+        out.rule_counts[k] = out.rule_counts.get(k, 0) + 1
+    out.reports = _write_reports(result, outbox_dir, rec.received_at)
+    append_receipt(archive_dir, {
+        "received_at": rec.received_at.isoformat(), "original_name": name, "sha256": sha,
+        "size_bytes": rec.size, "outcome": result.outcome, "unit_code": result.unit_code,
+        "period": result.period, "correction_no": result.correction_no,
+        "error_count": out.error_count, "warning_count": out.warning_count,
+    })
+    session.add(result, rec.received_at, name, out)
+    out.seconds = time.perf_counter() - rec.t0
+    log.info("%s：%s（%s %s 更正%s，错误 %d，警告 %d）", out.outcome_zh, name, out.unit_code, out.period,
+             out.correction_no, out.error_count, out.warning_count)
+    return out
+
+
+def _prepare_here(rec: _Received, max_rows: int, cap: int):
+    from liangxin.validate.core import prepare_file
+
+    return prepare_file(rec.archived, rec.out.original_name, max_rows, cap)
+
+
+def _validation_limits() -> tuple[int, int]:
+    from liangxin.validate.context import ValidationContext
+
+    c = ValidationContext.offline()
+    return c.max_rows_per_sheet, c.max_hits_per_rule_sheet
+
+
 def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
                 outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
                 original_name: str | None = None, session: WriterSession | None = None) -> IngestOutcome:
     """Receive one file (see the module docstring). Raises only on internal failure.
 
-    ``session``: a :class:`WriterSession` shared by the files of a batch (``ingest_paths``); without it the
-    lock and connection are taken for this file only.
+    ``session``: a :class:`WriterSession` shared by the files of a batch; without it the lock and
+    connection are taken for this file only and the file is written before this returns.
     """
     privacy.hmac_secret()  # refuse (production without a real secret) before anything is written
     db = Path(db_path) if db_path is not None else paths.build_db()
@@ -240,60 +379,19 @@ def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: P
         with WriterSession(db, slice_seconds=0) as own:
             return ingest_file(path, db_path=db, archive_dir=archive_dir, outbox_dir=outbox_dir,
                                received_at=received_at, original_name=original_name, session=own)
-    t0 = time.perf_counter()
     path = Path(path)
     archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
     outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
-    received_at = received_at or dt.datetime.now(dt.timezone.utc)
-    if received_at.tzinfo is None:
-        received_at = received_at.astimezone()
-    name = original_name or path.name
-    sha, size = file_sha256(path)
-    out = IngestOutcome(path=path, original_name=name, sha256=sha, outcome=DUPLICATE)
-
-    con = session.connection()  # from here on we hold the writer lock
     failed = True
     try:
-        if warehouse.submission_exists(con, sha):  # checked inside the lock: two processes never both load
-            first = con.execute("SELECT unit_code, unit_name, period, correction_no, original_name, received_at "
-                                "FROM raw.submissions WHERE submission_id = ?", [sha]).fetchone()
-            out.unit_code, out.unit_name, out.period, out.correction_no = first[:4]
-            log.info("重复提交，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", name, first[4],
-                     first[5], sha[:12])
-            out.seconds = time.perf_counter() - t0
-            failed = False
-            return out
-        archived = archive_file(path, sha, name, archive_dir)
-        out.archived = archived
-        ctx = warehouse.WarehouseContext(con).validation_context(received_on=received_at.astimezone().date())
-        result = _validate(archived, ctx, name)
-        if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
-            raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
-        if not result.original_name:
-            result.original_name = name
-        out.outcome = result.outcome
-        out.unit_code, out.unit_name = result.unit_code, result.unit_name
-        out.period, out.correction_no = result.period, result.correction_no
-        out.error_count, out.warning_count = len(result.errors), len(result.warnings)
-        out.first_errors = [h.message for h in result.errors[:5]]
-        for h in result.hits:
-            k = f"{h.rule_id}/{h.severity}"
-            out.rule_counts[k] = out.rule_counts.get(k, 0) + 1
-        out.reports = _write_reports(result, outbox_dir, received_at)
-        append_receipt(archive_dir, {
-            "received_at": received_at.isoformat(), "original_name": name, "sha256": sha,
-            "size_bytes": size, "outcome": result.outcome, "unit_code": result.unit_code,
-            "period": result.period, "correction_no": result.correction_no,
-            "error_count": out.error_count, "warning_count": out.warning_count,
-        })
-        out.rows = warehouse.load_submission(con, result, received_at, name)
+        rec = _receive(path, original_name or path.name, received_at, archive_dir, session)
+        out = rec.out
+        if rec.archived is not None:
+            out = _complete(rec, _prepare_here(rec, *_validation_limits()), outbox_dir, archive_dir, session)
         failed = False
+        return out
     finally:
         session.file_done(failed=failed)
-    out.seconds = time.perf_counter() - t0
-    log.info("%s：%s（%s %s 更正%s，错误 %d，警告 %d）", out.outcome_zh, name, out.unit_code, out.period,
-             out.correction_no, out.error_count, out.warning_count)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -365,47 +463,153 @@ def collect_files(paths_in: list[Path]) -> list[Path]:
     return sorted(unique, key=key)
 
 
+PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
+DEFAULT_BATCH_FILES = 25  # files per transaction: one insert per table costs ~2 ms, however many rows
+
+
+def _worker_count(n_files: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(0, workers)
+    env = os.environ.get("LIANGXIN_INGEST_WORKERS")
+    if env is not None and env.strip().isdigit():
+        return int(env)
+    if n_files < PARALLEL_MIN_FILES:
+        return 0
+    return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
+
+
 def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
                  outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                 progress: bool = True, slice_seconds: float = 2.0) -> list[IngestOutcome]:
-    """Ingest files and folders (see :func:`collect_files`); an internal failure on one file is recorded
-    as outcome ``failed`` and the others continue."""
+                 progress: bool = True, slice_seconds: float = 10.0, batch_files: int | None = None,
+                 workers: int | None = None) -> list[IngestOutcome]:
+    """Ingest files and folders (see :func:`collect_files`) in order; an internal failure on one file is
+    recorded as outcome ``failed`` and the others continue.
+
+    Reading and parsing a workbook needs no warehouse context, so with ``workers`` > 0 (default: one per
+    core, up to 4, for 8 files or more; ``LIANGXIN_INGEST_WORKERS`` overrides) worker processes read
+    the next files while this process validates the current one against the warehouse and writes it.
+    Files are still validated and written strictly in order, each seeing all earlier ones.
+    ``batch_files`` files are written per transaction (default 25; ``LIANGXIN_INGEST_BATCH`` overrides).
+    """
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # a worker process re-running a script's top level (no ``if __name__ == "__main__":`` guard):
+        # refuse at once instead of waiting forever for the writer lock its parent holds
+        raise RuntimeError("ingest_paths called while a worker process starts: guard the calling script "
+                           "with `if __name__ == \"__main__\":` (or set LIANGXIN_INGEST_WORKERS=0)")
     privacy.hmac_secret()  # SecretConfigurationError before any file is touched
     files = collect_files(paths_in)
+    db = Path(db_path) if db_path is not None else paths.build_db()
+    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
+    limits = _validation_limits()
     outcomes: list[IngestOutcome] = []
-    session = WriterSession(Path(db_path) if db_path is not None else paths.build_db(), slice_seconds)
+    if batch_files is None:
+        env = os.environ.get("LIANGXIN_INGEST_BATCH", "").strip()
+        batch_files = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_BATCH_FILES
+    session = WriterSession(db, slice_seconds, batch_files=batch_files)
+    n_workers = _worker_count(len(files), workers)
+    pool = None
+    if n_workers:
+        from concurrent.futures import ProcessPoolExecutor
 
-    def one(f: Path) -> IngestOutcome:
+        from liangxin.validate.core import prepare_file
+
+        try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
+            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+        except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
+            log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
+    queue: collections.deque = collections.deque()  # (file, _Received | IngestOutcome, future | None)
+    window = 2 * n_workers + 2
+
+    def failed_outcome(f: Path, exc: BaseException) -> IngestOutcome:
+        log.error("内部错误：%s：%s\n%s", f.name, exc, traceback.format_exc())
+        return IngestOutcome(path=f, original_name=f.name, sha256="", outcome=FAILED,
+                             internal_error=f"{type(exc).__name__}: {exc}")
+
+    def submit(f: Path) -> None:
+        nonlocal pool
         try:
-            return ingest_file(f, db_path=db_path, archive_dir=archive_dir, outbox_dir=outbox_dir,
-                               received_at=received_at, session=session)
+            rec = _receive(f, f.name, received_at, archive_dir, session)
         except privacy.SecretConfigurationError:
             raise
         except Exception as exc:  # internal failure: record it, go on with the next file
-            log.error("内部错误：%s：%s\n%s", f.name, exc, traceback.format_exc())
-            return IngestOutcome(path=f, original_name=f.name, sha256="", outcome=FAILED,
-                                 internal_error=f"{type(exc).__name__}: {exc}")
+            session.file_done(failed=True)
+            queue.append((f, failed_outcome(f, exc), None))
+            return
+        fut = None
+        if rec.archived is not None and pool is not None:
+            try:
+                fut = pool.submit(prepare_file, rec.archived, rec.out.original_name, *limits)
+            except Exception as exc:  # a broken pool: read the remaining files here
+                log.warning("并行读取进程不可用（%s），改为逐个读取", exc)
+                pool = None
+        queue.append((f, rec, fut))
 
-    try:
-        _run_all(files, one, outcomes, progress)
-    finally:
-        session.release()
-    return outcomes
+    def complete(f: Path, rec, fut) -> IngestOutcome:
+        nonlocal pool
+        if isinstance(rec, IngestOutcome):
+            return rec
+        if rec.archived is None:
+            return rec.out
+        failed = True
+        try:
+            prep = None
+            if fut is not None:
+                try:
+                    prep = fut.result()
+                except Exception as exc:  # the worker died (or could not pickle): read it here
+                    log.warning("并行读取失败（%s: %s），改为在本进程读取 %s", type(exc).__name__, exc, f.name)
+                    if type(exc).__name__ == "BrokenProcessPool":
+                        pool = None
+            if prep is None:
+                prep = _prepare_here(rec, *limits)
+            out = _complete(rec, prep, outbox_dir, archive_dir, session)
+            failed = False
+            return out
+        except privacy.SecretConfigurationError:
+            raise
+        except Exception as exc:
+            return failed_outcome(f, exc)
+        finally:
+            session.file_done(failed=failed)
 
-
-def _run_all(files, one, outcomes, progress) -> None:
+    bar = task = None
     if progress and files:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.description}"), transient=True) as bar:
-            task = bar.add_task("", total=len(files))
-            for f in files:
+        bar = Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       TextColumn("{task.description}"), transient=True)
+        task = bar.add_task("", total=len(files))
+        bar.start()
+    try:
+        pending_files = iter(files)
+        exhausted = False
+        while True:
+            while not exhausted and len(queue) < window:
+                f = next(pending_files, None)
+                if f is None:
+                    exhausted = True
+                else:
+                    submit(f)
+            if not queue:
+                break
+            f, rec, fut = queue.popleft()
+            if bar is not None:
                 bar.update(task, description=f.name)
-                outcomes.append(one(f))
+            outcomes.append(complete(f, rec, fut))
+            if bar is not None:
                 bar.advance(task)
-    else:
-        outcomes.extend(one(f) for f in files)
+    finally:
+        try:
+            session.release()  # writes the last group
+        finally:
+            if bar is not None:
+                bar.stop()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+    return outcomes
 
 
 # --------------------------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def _write_xlsx(result: ValidationResult, received_at: dt.datetime, path: Path) 
     tmp = _atomic_target(path)
     try:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False})
+                                            "strings_to_numbers": False, "in_memory": True})
         wb.set_properties({"title": title, "author": "liangxin", "comments": result.sha256 or ""})
         ws = wb.add_worksheet("审核结果")
         f_title = wb.add_format({"bold": True, "font_size": 16, "align": "left", "valign": "vcenter"})

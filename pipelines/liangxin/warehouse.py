@@ -16,11 +16,8 @@ Rule-hit values and messages are scrubbed of the ID numbers, names and phones th
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -232,52 +229,57 @@ def _scrubber_for(result: ValidationResult, secret: bytes) -> _Scrubber:
 # --------------------------------------------------------------------------------------------------
 # Bulk insert
 # --------------------------------------------------------------------------------------------------
-def _json_value(v: object) -> object:
-    if isinstance(v, bool) or v is None or isinstance(v, (int, float, str)):
-        return v
-    if isinstance(v, decimal.Decimal):
-        return str(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    raise TypeError(f"unsupported value type {type(v).__name__}: {v!r}")
+_ARROW_TYPES = {
+    "VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "float64", "BOOLEAN": "bool_",
+    "DATE": "date32", "TIMESTAMP": "timestamp",
+}
+
+
+def _arrow_column(values: list[object], sql_type: str):
+    """One column as a typed Arrow array; DECIMAL goes as text and is cast by DuckDB (exact, as before)."""
+    import pyarrow as pa
+
+    kind = _ARROW_TYPES.get(sql_type)
+    if kind is None:  # DECIMAL(18,2): text, cast in SQL (no float rounding on the way)
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    if kind == "timestamp":
+        return pa.array(values, type=pa.timestamp("us"))
+    return pa.array(values, type=getattr(pa, kind)())
 
 
 def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str, str]],
                  records: Iterable[dict[str, object]]) -> int:
-    """Insert dict records into raw.<table> through a newline-delimited JSON temp file.
+    """Insert dict records into raw.<table> from an in-memory Arrow table (DuckDB scans it without copying).
 
-    DuckDB's ``executemany`` and parameter binding cost ~2-3 ms per row; ``read_json`` of a temp file with
-    an explicit column spec loads a district return (~300 rows) in a few milliseconds.  Values are cast by
-    DuckDB to the declared column types, so a value of the wrong type raises (and the caller rolls back).
-    The temp file only ever holds transformed (masked) data.
+    Parameter binding costs ~2-3 ms per row and a JSON temp file ~5 ms per table; an Arrow table with
+    an explicit type per column loads a district return (~300 rows, 8 tables) in a few milliseconds.  A
+    value of the wrong type raises (pyarrow, or DuckDB's cast for DECIMAL) and the caller rolls back.
     """
+    import pyarrow as pa
+
     names = [c for c, _, _ in cols]
-    fd, tmp = tempfile.mkstemp(prefix="liangxin-load-", suffix=".jsonl")
+    data: dict[str, list[object]] = {c: [] for c in names}
     n = 0
+    for rec in records:
+        for c in names:
+            data[c].append(rec.get(c))
+        n += 1
+    if n == 0:
+        return 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps([_json_value(rec.get(c)) for c in names], ensure_ascii=False))
-                fh.write("\n")
-                n += 1
-        if n == 0:
-            return 0
-        # each line is a JSON array; read it as one LIST(JSON) column and pick the elements by position
-        select = ", ".join(
-            f"CAST(json_extract_string(j, '$[{i}]') AS {_base_type(t)}) AS {_q(c)}" for i, (c, t, _) in enumerate(cols)
-        )
-        con.execute(
-            f"INSERT INTO raw.{_q(table)} ({', '.join(_q(c) for c in names)}) "
-            f"SELECT {select} FROM read_json(?, format='newline_delimited', records=false, "
-            f"columns={{'j': 'JSON'}})",
-            [tmp],
-        )
-        return n
+        batch = pa.table({c: _arrow_column(data[c], _base_type(t)) for c, t, _ in cols})
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise TypeError(f"raw.{table}: value of the wrong type: {exc}") from exc
+    select = ", ".join(
+        f"CAST({_q(c)} AS {_base_type(t)})" if _base_type(t) not in _ARROW_TYPES else _q(c) for c, t, _ in cols
+    )
+    con.register("_liangxin_batch", batch)
+    try:
+        con.execute(f"INSERT INTO raw.{_q(table)} ({', '.join(_q(c) for c in names)}) "
+                    f"SELECT {select} FROM _liangxin_batch")
     finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        con.unregister("_liangxin_batch")
+    return n
 
 
 # --------------------------------------------------------------------------------------------------
@@ -293,15 +295,9 @@ def submission_exists(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
     return con.execute("SELECT 1 FROM raw.submissions WHERE submission_id = ?", [sha256]).fetchone() is not None
 
 
-def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, received_at: dt.datetime,
-                    original_name: str | None = None) -> dict[str, int]:
-    """Write one received file in ONE transaction; returns rows written per table.
-
-    Always a ``raw.submissions`` row and its ``raw.rule_hits``; data rows only when not rejected.
-    Any error rolls the whole submission back and is re-raised.
-    """
-    secret = privacy.hmac_secret()
-    outcome = result.outcome
+def submission_records(result: ValidationResult, received_at: dt.datetime, original_name: str | None,
+                       secret: bytes) -> dict[str, list[dict[str, object]]]:
+    """The raw-table records of one received file (personal data transformed), by table name."""
     cover_in = dict(result.cover or {})
     for k, v in (("unit_code", result.unit_code), ("unit_name", result.unit_name), ("period", result.period),
                  ("correction_no", result.correction_no)):
@@ -313,37 +309,53 @@ def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, re
         "original_name": original_name if original_name is not None else result.original_name,
         "received_at": _utc_naive(received_at),
         "size_bytes": result.size,
-        "outcome": outcome,
+        "outcome": result.outcome,
         "error_count": len(result.errors),
         "warning_count": len(result.warnings),
         "format": result.format,
         **cover,
     }
     sc = _scrubber_for(result, secret)
-    hits = [
-        {
-            "submission_id": result.sha256, "rule_id": h.rule_id, "severity": h.severity, "sheet": h.sheet,
-            "row": h.row, "column_header": h.column, "value": sc.hit_value(h.column, h.value),
-            "message": sc.text(h.message), "cell": h.cell, "hit_no": i,
-        }
-        for i, h in enumerate(result.hits)
-    ]
+    out: dict[str, list[dict[str, object]]] = {
+        "submissions": [sub],
+        "rule_hits": [
+            {
+                "submission_id": result.sha256, "rule_id": h.rule_id, "severity": h.severity, "sheet": h.sheet,
+                "row": h.row, "column_header": h.column, "value": sc.hit_value(h.column, h.value),
+                "message": sc.text(h.message), "cell": h.cell, "hit_no": i,
+            }
+            for i, h in enumerate(result.hits)
+        ],
+    }
     lineage = {"submission_id": result.sha256, "unit_code": result.unit_code, "period": result.period,
                "correction_no": result.correction_no}
-    counts: dict[str, int] = {}
+    for form in forms.DATA_FORMS:
+        rows = (result.rows or {}).get(form.key, []) if result.outcome != REJECTED else []
+        out[form.key] = [
+            {**lineage, "source_sheet": r.sheet, "source_row": r.source_row, **transform_row(form, r.values, secret)}
+            for r in rows
+        ]
+    return out
+
+
+def load_submissions(con: duckdb.DuckDBPyConnection,
+                     items: list[tuple[ValidationResult, dt.datetime, str | None]]) -> list[dict[str, int]]:
+    """Write several received files in ONE transaction (one insert per table); rows written per file.
+
+    Always a ``raw.submissions`` row and its ``raw.rule_hits``; data rows only when not rejected.
+    Any error rolls every file of the call back and is re-raised (the caller may retry them one by one).
+    """
+    if not items:
+        return []
+    secret = privacy.hmac_secret()
+    per_file = [submission_records(r, at, name, secret) for r, at, name in items]
+    columns = table_columns()
     con.execute("BEGIN TRANSACTION")
     try:
-        counts["submissions"] = _bulk_insert(con, "submissions", SUBMISSION_COLUMNS, [sub])
-        counts["rule_hits"] = _bulk_insert(con, "rule_hits", RULE_HIT_COLUMNS, hits)
-        if outcome != REJECTED:
-            for form in forms.DATA_FORMS:
-                rows = (result.rows or {}).get(form.key, [])
-                recs = (
-                    {**lineage, "source_sheet": r.sheet, "source_row": r.source_row,
-                     **transform_row(form, r.values, secret)}
-                    for r in rows
-                )
-                counts[form.key] = _bulk_insert(con, form.key, forms.raw_columns(form), recs)
+        for table, cols in columns.items():
+            records = [rec for recs in per_file for rec in recs[table]]
+            if records:
+                _bulk_insert(con, table, cols, records)
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -351,7 +363,19 @@ def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, re
         except duckdb.Error:
             pass
         raise
+    counts = []
+    for (result, _, _), recs in zip(items, per_file):
+        c = {"submissions": 1, "rule_hits": len(recs["rule_hits"])}
+        if result.outcome != REJECTED:
+            c.update({form.key: len(recs[form.key]) for form in forms.DATA_FORMS})
+        counts.append(c)
     return counts
+
+
+def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, received_at: dt.datetime,
+                    original_name: str | None = None) -> dict[str, int]:
+    """Write one received file in ONE transaction; returns rows written per table (see load_submissions)."""
+    return load_submissions(con, [(result, received_at, original_name)])[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,15 +402,20 @@ class WarehouseContext:
         self._uscc_owners: dict[str, dict[str, set[str]]] = {}
 
     def _current_submission(self, unit_code: str, period: str) -> str | None:
+        row = self._current_row(unit_code, period)
+        return row[0] if row else None
+
+    def _current_row(self, unit_code: str, period: str) -> tuple[str, int, dt.datetime] | None:
+        """(submission_id, correction_no, received_at) of the current accepted return, or None."""
         row = self.con.execute(
-            f"""SELECT s.submission_id FROM raw.submissions s
+            f"""SELECT s.submission_id, s.correction_no, s.received_at FROM raw.submissions s
                 JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
                 WHERE s.unit_code = ? AND s.period = ?
                   AND s.outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}')
                 ORDER BY s.received_at DESC LIMIT 1""",
             [unit_code, period],
         ).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def accepted_corrections(self, unit_code: str, period: str) -> list[int]:
         rows = self.con.execute(
@@ -407,6 +436,11 @@ class WarehouseContext:
         sid = self._current_submission(unit_code, prev)
         if sid is None:
             return None
+        return self._previous_from_db(sid)
+
+    def _previous_from_db(self, sid: str):
+        from liangxin.validate.context import PreviousReturn
+
         orgs = dict(self.con.execute(
             "SELECT party_org_code, closing_actual FROM raw.member_flows WHERE submission_id = ?", [sid]
         ).fetchall())
@@ -424,9 +458,10 @@ class WarehouseContext:
             rows = self.con.execute(
                 f"""SELECT p.party_org_code, p.unit_code FROM raw.party_orgs p
                     JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
-                    ORDER BY p.period ASC"""
+                    ORDER BY p.period ASC, p.unit_code ASC"""
             ).fetchall()
-            self._org_owner = {code: unit for code, unit in rows}  # later periods overwrite earlier ones
+            # later periods overwrite earlier ones (within a period: the largest unit code, deterministically)
+            self._org_owner = {code: unit for code, unit in rows}
         return self._org_owner.get(party_org_code)
 
     def uscc_owners(self, uscc: str, period: str) -> set[str]:
@@ -456,6 +491,193 @@ class WarehouseContext:
         from liangxin.validate.context import ValidationContext
 
         return ValidationContext(received_on=received_on, **self.callables(), **overrides)
+
+
+@dataclass
+class _Noted:
+    """What the validator may ask about an accepted submission of this session (kept in memory)."""
+
+    submission_id: str
+    correction_no: int
+    received_at: dt.datetime  # naive UTC, as stored
+    previous: object  # PreviousReturn for the quarter after it
+    usccs: frozenset[str]  # 表1 统一社会信用代码 with 登记状态 存续 (upper case)
+    org_codes: frozenset[str]  # 表2 党组织编码
+
+
+class SessionIndex(WarehouseContext):
+    """The validator's warehouse answers for one writer session, including files not yet written.
+
+    A batch loads accepted files in groups (one transaction per group, ``load_submissions``) while later
+    files are validated, so the answers combine what the database held when the session opened with every
+    file accepted since (``note``).  The warehouse-wide maps (uscc owners per period, Party-organization
+    owners) are read once per session instead of once per file.  The writer lock is held for the life of
+    the object: nobody else can change ``raw`` meanwhile.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        super().__init__(con)
+        self._noted: dict[tuple[str, str], _Noted] = {}  # (unit, period) -> current noted submission
+        self._noted_corrections: dict[tuple[str, str], set[int]] = {}
+        self._noted_shas: set[str] = set()
+        self._db_uscc_inv: dict[str, dict[str, set[str]]] = {}  # period -> uscc -> units (database)
+        self._noted_uscc_inv: dict[str, dict[str, set[str]]] = {}  # period -> uscc -> units (noted)
+        self._noted_units: dict[str, set[str]] = {}  # period -> units with a noted current return
+        self._db_org_owners: dict[str, list[tuple[str, str]]] | None = None  # code -> [(period, unit)]
+        self._noted_org_inv: dict[str, set[tuple[str, str]]] = {}  # code -> {(period, unit)} (noted)
+        # read once per session from raw.submissions (small: one row per received file)
+        self._db_shas: set[str] | None = None
+        self._db_current: dict[tuple[str, str], tuple[str, int, dt.datetime]] | None = None
+        self._db_corrections: dict[tuple[str, str], list[int]] | None = None
+        self._db_previous: dict[str, dict[str, object]] = {}  # period -> submission id -> PreviousReturn
+
+    def _load_submissions(self) -> None:
+        if self._db_shas is not None:
+            return
+        self._db_shas = {r[0] for r in self.con.execute("SELECT submission_id FROM raw.submissions").fetchall()}
+        self._db_corrections = {}
+        for unit, period, corr in self.con.execute(
+            f"""SELECT DISTINCT unit_code, period, correction_no FROM raw.submissions
+                WHERE outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}') AND unit_code IS NOT NULL
+                  AND period IS NOT NULL AND correction_no IS NOT NULL ORDER BY 1, 2, 3"""
+        ).fetchall():
+            self._db_corrections.setdefault((unit, period), []).append(int(corr))
+        self._db_current = {}
+        for sid, unit, period, corr, at in self.con.execute(
+            f"""SELECT s.submission_id, s.unit_code, s.period, s.correction_no, s.received_at FROM raw.submissions s
+                JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
+                WHERE s.outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}')
+                ORDER BY s.received_at ASC"""
+        ).fetchall():
+            self._db_current[(unit, period)] = (sid, corr, at)  # the latest received wins, as in _current_row
+
+    def _current_row(self, unit_code: str, period: str) -> tuple[str, int, dt.datetime] | None:
+        self._load_submissions()
+        return self._db_current.get((unit_code, period))
+
+    def _db_previous_for(self, period: str, sid: str):
+        """PreviousReturn of a current database submission, read for its whole period at once."""
+        from liangxin.validate.context import PreviousReturn
+
+        if period not in self._db_previous:
+            self._load_submissions()
+            sids = [row[0] for (_, p), row in self._db_current.items() if p == period]
+            orgs: dict[str, dict[str, object]] = {s: {} for s in sids}
+            for s_id, code, closing in self.con.execute(
+                "SELECT submission_id, party_org_code, closing_actual FROM raw.member_flows "
+                "WHERE period = ? AND list_contains(?, submission_id) ORDER BY submission_id, source_row",
+                [period, sids],
+            ).fetchall():
+                orgs[s_id][code] = closing
+            counts = {t: dict(self.con.execute(
+                f"SELECT submission_id, count(*) FROM raw.{t} WHERE period = ? AND list_contains(?, submission_id) "
+                "GROUP BY 1", [period, sids]).fetchall()) for t in ("organizations", "party_orgs")}
+            self._db_previous[period] = {
+                s: PreviousReturn(
+                    party_orgs={k: int(v or 0) for k, v in orgs[s].items() if k is not None},
+                    units=int(counts["organizations"].get(s, 0)),
+                    party_org_count=int(counts["party_orgs"].get(s, 0)),
+                    members=int(sum(int(v or 0) for v in orgs[s].values())),
+                )
+                for s in sids
+            }
+        found = self._db_previous[period].get(sid)
+        return found if found is not None else self._previous_from_db(sid)
+
+    # files seen in this session ------------------------------------------------------------------
+    def exists(self, sha256: str) -> bool:
+        self._load_submissions()
+        return sha256 in self._noted_shas or sha256 in self._db_shas
+
+    def note(self, result: ValidationResult, received_at: dt.datetime) -> None:
+        """Record a file about to be written (accepted files change later answers)."""
+        from liangxin.validate.context import PreviousReturn
+
+        self._noted_shas.add(result.sha256)
+        if result.outcome not in ACCEPTED_OUTCOMES or result.unit_code is None or result.period is None \
+                or result.correction_no is None:
+            return
+        unit, period, corr = result.unit_code, result.period, int(result.correction_no)
+        at = _utc_naive(received_at)
+        self._noted_corrections.setdefault((unit, period), set()).add(corr)
+        old = self._noted.get((unit, period))
+        if old is not None and (old.correction_no, old.received_at) > (corr, at):
+            return  # not the current return of (unit, period)
+        rows = result.rows or {}
+        orgs = {r.values.get("party_org_code"): r.values.get("closing_actual") for r in rows.get("member_flows", [])}
+        new = _Noted(
+            submission_id=result.sha256, correction_no=corr, received_at=at,
+            previous=PreviousReturn(
+                party_orgs={k: int(v or 0) for k, v in orgs.items() if k is not None},
+                units=len(rows.get("organizations", [])), party_org_count=len(rows.get("party_orgs", [])),
+                members=int(sum(int(v or 0) for v in orgs.values())),
+            ),
+            usccs=frozenset(str(r.values["uscc"]).upper() for r in rows.get("organizations", [])
+                            if r.values.get("uscc") is not None and r.values.get("reg_status") == "存续"),
+            org_codes=frozenset(r.values["party_org_code"] for r in rows.get("party_orgs", [])
+                                if r.values.get("party_org_code") is not None),
+        )
+        inv = self._noted_uscc_inv.setdefault(period, {})
+        for u in old.usccs if old is not None else ():
+            inv.get(u, set()).discard(unit)
+        for u in new.usccs:
+            inv.setdefault(u, set()).add(unit)
+        for c in old.org_codes if old is not None else ():
+            self._noted_org_inv.get(c, set()).discard((period, unit))
+        for c in new.org_codes:
+            self._noted_org_inv.setdefault(c, set()).add((period, unit))
+        self._noted_units.setdefault(period, set()).add(unit)
+        self._noted[(unit, period)] = new
+
+    # the four ValidationContext answers ----------------------------------------------------------
+    def accepted_corrections(self, unit_code: str, period: str) -> list[int]:
+        self._load_submissions()
+        noted = self._noted_corrections.get((unit_code, period))
+        db = list(self._db_corrections.get((unit_code, period), []))
+        return sorted(set(db) | noted) if noted else db
+
+    def previous_return(self, unit_code: str, period: str):
+        try:
+            prev = periods.previous_period(period)
+        except ValueError:
+            return None
+        noted = self._noted.get((unit_code, prev))
+        row = self._current_row(unit_code, prev)
+        if noted is not None and (row is None or (noted.correction_no, noted.received_at) >= (row[1], row[2])):
+            return noted.previous
+        return self._db_previous_for(prev, row[0]) if row is not None else None
+
+    def uscc_owners(self, uscc: str, period: str) -> set[str]:
+        if period not in self._db_uscc_inv:
+            inv: dict[str, set[str]] = {}
+            for code, unit in self.con.execute(
+                f"""SELECT upper(o.uscc), o.unit_code FROM raw.organizations o
+                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
+                    WHERE o.period = ? AND o.reg_status = '存续'""",
+                [period],
+            ).fetchall():
+                inv.setdefault(code, set()).add(unit)
+            self._db_uscc_inv[period] = inv
+        key = str(uscc).upper()
+        owners = set(self._db_uscc_inv[period].get(key, ()))
+        noted_units = self._noted_units.get(period)
+        if noted_units:  # a unit's noted return replaces what the database held for it
+            owners -= noted_units
+            owners |= self._noted_uscc_inv.get(period, {}).get(key, set())
+        return owners
+
+    def party_org_owner(self, party_org_code: str) -> str | None:
+        if self._db_org_owners is None:
+            by: dict[str, list[tuple[str, str]]] = {}
+            for code, unit, period in self.con.execute(
+                f"""SELECT p.party_org_code, p.unit_code, p.period FROM raw.party_orgs p
+                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)"""
+            ).fetchall():
+                by.setdefault(code, []).append((period, unit))
+            self._db_org_owners = by
+        cands = [(p, u) for p, u in self._db_org_owners.get(party_org_code, ()) if (u, p) not in self._noted]
+        cands += self._noted_org_inv.get(party_org_code, ())
+        return max(cands)[1] if cands else None
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
