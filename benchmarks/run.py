@@ -226,7 +226,8 @@ def prepare_world(tier: str, seed: int, quarters: int, communities: int | None, 
         w.writeheader()
         for i, r in enumerate(world.communities, start=1):
             w.writerow({**r, "sort_order": r.get("sort_order") or i})
-    with open(tmp / "quotas.csv", "w", encoding="utf-8", newline="") as fh:
+    # the register's quotas, under the name ``liangxin generate`` uses (dbt reads them beside the register, D55)
+    with open(tmp / "development_quotas.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["unit_code", "year", "quota"])
         for (unit, year), q in sorted(world.quotas.items()):
@@ -255,64 +256,11 @@ def prepare_world(tier: str, seed: int, quarters: int, communities: int | None, 
 
 
 # --------------------------------------------------------------------------------------------------------
-# dbt project overlay for city / province (the dbt seeds only know the district's register)
-# --------------------------------------------------------------------------------------------------
-def dbt_project_for(cache_dir: Path, manifest: dict, work: Path) -> Path:
-    """The real ``dbt_project`` for the district; for larger tiers an overlay whose ``../seeds`` holds the
-    seeds plus the tier's register, streets and quotas (models, macros and tests are symlinks)."""
-    import csv
-
-    if manifest["tier"] == "district":
-        return ROOT / "dbt_project"
-    base = work / "dbt-overlay" / cache_dir.name
-    proj, seeds_dir = base / "dbt_project", base / "seeds"
-    if (proj / "dbt_project.yml").exists():
-        return proj
-    proj.mkdir(parents=True, exist_ok=True)
-    seeds_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / "dbt_project" / name, proj / name)
-    for sub in ("models", "macros", "tests"):
-        if (ROOT / "dbt_project" / sub).exists():
-            os.symlink(ROOT / "dbt_project" / sub, proj / sub)
-    for f in (ROOT / "seeds").glob("*.csv"):
-        shutil.copy(f, seeds_dir / f.name)
-
-    def read(p):
-        with open(p, encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
-
-    reg = read(cache_dir / "register.csv")
-    codes = {r["unit_code"] for r in reg}
-    comm = [r for r in read(ROOT / "seeds" / "communities.csv") if r["unit_code"] not in codes] + reg
-    cols = list(read(ROOT / "seeds" / "communities.csv")[0].keys())
-    with open(seeds_dir / "communities.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(comm)
-    streets = read(ROOT / "seeds" / "streets.csv")
-    scols = list(streets[0].keys())
-    known = {s["street_code"] for s in streets}
-    order = len(streets)
-    for r in reg:
-        if r["street_code"] not in known:
-            known.add(r["street_code"])
-            order += 1
-            streets.append({"street_code": r["street_code"], "street_name": r["street_name"],
-                            "district_code": r["district_code"], "district_name": r["district_name"],
-                            "sort_order": str(order)})
-    with open(seeds_dir / "streets.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=scols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(streets)
-    quotas = {(r["unit_code"], r["year"]): r for r in read(ROOT / "seeds" / "development_quotas.csv")}
-    for r in read(cache_dir / "quotas.csv"):
-        quotas.setdefault((r["unit_code"], r["year"]), r)
-    with open(seeds_dir / "development_quotas.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["unit_code", "year", "quota"])
-        w.writeheader()
-        w.writerows(quotas.values())
-    return proj
+# dbt project: the real one for every tier (the register reaches dbt through LIANGXIN_REGISTER, decisions D55)
+# --------------------------------------------------------------------------------------------------------
+def dbt_project_for(cache_dir: Path, manifest: dict, work: Path) -> Path:  # noqa: ARG001 — kept for callers
+    """The project's own ``dbt_project``: city/province communities come from ``LIANGXIN_REGISTER`` (models/ref)."""
+    return ROOT / "dbt_project"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -335,14 +283,22 @@ def _ingest(files: list[Path]) -> dict:
             "not_accepted": bad[:5]}
 
 
+def _dbt_cli_env(cfg: dict) -> tuple[dict, Path]:
+    """The environment and target folder the product's dbt uses for this home (``liangxin.defs.dbt``: absolute
+    register paths, and ``dbt-target/`` beside the build database so the partial parse is the deployment's)."""
+    from liangxin.defs.dbt import dbt_env, dbt_target_dir
+
+    db = Path(cfg["home"]) / "build.duckdb"
+    env = dict(dbt_env(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    return env, dbt_target_dir(db)
+
+
 def _dbt_build(cfg: dict) -> dict:
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1",
-               LIANGXIN_DUCKDB=str(Path(cfg["home"]) / "build.duckdb"))
+    env, target = _dbt_cli_env(cfg)
     dbt = str(Path(sys.executable).parent / "dbt")
     proj = cfg["dbt_project"]
-    target = Path(cfg["dbt_target"])
-    cmd = [dbt, "build", "--project-dir", proj, "--profiles-dir", proj, "--target-path", str(target / "target"),
-           "--log-path", str(target / "logs"), "--quiet"]
+    cmd = [dbt, "build", "--project-dir", proj, "--profiles-dir", proj, "--target-path", str(target),
+           "--log-path", str(target), "--quiet"]
     if cfg.get("dbt_exclude_tests"):
         cmd += ["--exclude", "resource_type:test"]
     t0 = time.perf_counter()
@@ -351,17 +307,17 @@ def _dbt_build(cfg: dict) -> dict:
     if p.returncode != 0:
         tail = (p.stdout + p.stderr)[-3000:]
         raise RuntimeError(f"dbt build failed ({p.returncode}):\n{tail}")
-    return {"seconds": secs, **_dbt_breakdown(target / "target" / "run_results.json")}
+    return {"seconds": secs, **_dbt_breakdown(target / "run_results.json")}
 
 
 def _dbt_parse(cfg: dict) -> dict:
-    """``dbt parse`` into the run's target folder (untimed warm-up: later builds parse partially, as in production)."""
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1",
-               LIANGXIN_DUCKDB=str(Path(cfg["home"]) / "build.duckdb"))
-    proj, target = cfg["dbt_project"], Path(cfg["dbt_target"])
+    """``dbt parse`` into the home's dbt target folder (untimed warm-up: later builds — the CLI ``dbt_build`` and
+    the build job of the ``incremental`` stage — parse partially, as in a running deployment)."""
+    env, target = _dbt_cli_env(cfg)
+    proj = cfg["dbt_project"]
     t0 = time.perf_counter()
     p = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", proj, "--profiles-dir",
-                        proj, "--target-path", str(target / "target"), "--log-path", str(target / "logs"), "--quiet"],
+                        proj, "--target-path", str(target), "--log-path", str(target), "--quiet"],
                        env=env, cwd=proj, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"dbt parse failed: {(p.stdout + p.stderr)[-2000:]}")
@@ -507,24 +463,55 @@ def _queries(cfg: dict) -> dict:
 
 
 def _incremental(cfg: dict) -> dict:
-    """One community's correction: file → ingest → dbt build → refreshed snapshot (timed from the file)."""
+    """One community's correction through the product's path, timed from the file to the refreshed snapshot:
+    the file lands in the inbox → ``ingest_job`` (what the inbox sensor runs) → ``build_and_publish_job`` (what
+    ``rebuild_after_ingest`` starts: dbt build with the tests as asset checks → ``serve_snapshot`` → dashboard,
+    annual returns), both through ``liangxin.pipeline`` in this process with an ephemeral Dagster instance.
+    Loading the Dagster definitions is inside the timing (a run worker loads them too).  ``seconds`` ends when
+    ``serve.duckdb`` is replaced (its mtime); ``job_s`` also covers the dashboard and annual returns after it."""
     home = Path(cfg["home"])
     src = Path(cfg["correction_file"])
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("LIANGXIN_ANNUAL_PDF", "0")  # LibreOffice is not part of the refresh
+    serve = home / "serve.duckdb"
+    t_wall0 = time.time()
     t0 = time.perf_counter()
+    from dagster import DagsterInstance
+
+    from liangxin import pipeline
+
+    pipeline._defs()
+    instance = DagsterInstance.ephemeral()
+    t_defs = time.perf_counter()
     f = inbox / src.name
     shutil.copyfile(src, f)
-    ing = _ingest([f])
+    pipeline.ingest_through_dagster([f], instance=instance)
     t1 = time.perf_counter()
-    _dbt_build(cfg)
+    built = pipeline.build_and_publish(instance=instance)
     t2 = time.perf_counter()
-    pub = _publish(cfg)
-    t3 = time.perf_counter()
-    if ing["outcomes"].get("accepted", 0) + ing["outcomes"].get("accepted_with_warnings", 0) != 1:
-        raise RuntimeError(f"correction not accepted: {ing}")
-    return {"seconds": t3 - t0, "ingest_s": t1 - t0, "dbt_build_s": t2 - t1, "publish_s": pub["seconds"],
-            "outcomes": ing["outcomes"]}
+    refreshed = serve.stat().st_mtime - t_wall0
+    con = __import__("duckdb").connect(str(home / "build.duckdb"), read_only=True)
+    try:
+        outcomes = dict(con.execute("select outcome, count(*) from raw.submissions where correction_no >= 1 "
+                                    "group by 1").fetchall())
+    finally:
+        con.close()
+    if outcomes.get("accepted", 0) + outcomes.get("accepted_with_warnings", 0) != 1:
+        raise RuntimeError(f"correction not accepted: {outcomes}")
+    if "nothing changed" in str(built.get("note", "")):
+        raise RuntimeError("the build was skipped: the correction did not reach the warehouse")
+    return {"seconds": refreshed, "defs_s": t_defs - t0, "ingest_s": t1 - t_defs, "build_s": refreshed - (t1 - t0),
+            "job_s": t2 - t1, "dbt_build_s": None, "publish_s": None,
+            "outcomes": outcomes,
+            "asset_checks_passed": built.get("asset_checks_passed"), "note": built.get("note")}
+
+
+def _incremental_detail(r: dict, f) -> str:
+    if r.get("job_s") is not None:  # the product path (ingest_job → build_and_publish_job)
+        return (f"defs {f(r.get('defs_s'))} + ingest_job {f(r.get('ingest_s'))} + build job → snapshot "
+                f"{f(r.get('build_s'))} s (whole job {f(r.get('job_s'))} s)")
+    return f"ingest {f(r.get('ingest_s'))} + dbt {f(r.get('dbt_build_s'))} + publish {f(r.get('publish_s'))} s"
 
 
 def _baseline(cfg: dict) -> dict:
@@ -684,8 +671,11 @@ def _env(home: Path, cache_dir: Path, tier: str, communities: int | None) -> dic
     for var in ("LIANGXIN_INBOX", "LIANGXIN_ARCHIVE", "LIANGXIN_OUTBOX", "LIANGXIN_DUCKDB", "LIANGXIN_SERVE_DUCKDB",
                 "LIANGXIN_ENV"):
         env.pop(var, None)
+    env.pop("LIANGXIN_DEVELOPMENT_QUOTAS", None)
     if tier != "district":
-        env["LIANGXIN_REGISTER"] = str(cache_dir / "register.csv")
+        env["LIANGXIN_REGISTER"] = str(cache_dir / "register.csv")  # the validator and dbt (models/ref, D55)
+        if not (cache_dir / "development_quotas.csv").exists() and (cache_dir / "quotas.csv").exists():
+            env["LIANGXIN_DEVELOPMENT_QUOTAS"] = str(cache_dir / "quotas.csv")  # a cache written before D55
     else:
         env.pop("LIANGXIN_REGISTER", None)
     return env
@@ -822,7 +812,7 @@ def evaluate_targets(tier: str, quarters: int, stages: dict, reduced: bool) -> l
     add("province_rss", "province peak RSS (ingest, build) ≤ 8 GB", tier == "province" and full,
         rss / GB if rss else None, 8, "GB")
     add("city_incremental", "city, one correction file → refreshed snapshot ≤ 15 s", tier == "city" and full,
-        s("incremental", "wall_s"), 15, "s")
+        s("incremental"), 15, "s")  # file → refreshed serve.duckdb (imports and Dagster definitions included)
     add("city_query_p95", "city, every dashboard query p95 ≤ 200 ms", tier == "city" and full,
         s("queries", "worst_p95_ms"), 200, "ms")
     b, i = s("baseline", "read_s"), s("ingest_all")
@@ -862,8 +852,7 @@ def print_report(result: dict, console) -> None:
         elif name == "dbt_build" and r.get("by_type"):
             detail = ", ".join(f"{k} {v['n']}× {v['seconds']:.1f}s" for k, v in r["by_type"].items())
         elif name == "incremental":
-            detail = (f"ingest {f(r.get('ingest_s'))} + dbt {f(r.get('dbt_build_s'))} + publish "
-                      f"{f(r.get('publish_s'))} s")
+            detail = _incremental_detail(r, f)
         if r.get("skipped"):
             detail = f"[yellow]skipped: {str(r['skipped'])[:70]}[/yellow]"
         if not r.get("ok"):
@@ -1029,7 +1018,7 @@ def markdown_table(result: dict) -> str:
         elif name == "queries":
             d = f"worst p95 {f(r.get('worst_p95_ms'), '{:.1f}')} ms ({len(r.get('queries', {}))} queries)"
         elif name == "incremental":
-            d = f"ingest {f(r.get('ingest_s'))} + dbt {f(r.get('dbt_build_s'))} + publish {f(r.get('publish_s'))}"
+            d = _incremental_detail(r, f)
         if r.get("skipped"):
             d = "skipped (no annual model yet)"
         if not r.get("ok"):
@@ -1057,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tier", choices=TIERS, default="district", help="scale tier (shared/spec/scale.md)")
     r.add_argument("--quarters", type=int, default=None,
                    help="quarters ending 2021Q4 (default: district 12, city 1, province 1)")
-    r.add_argument("--work", default=str(DEFAULT_WORK), help="work folder: world cache, homes, dbt overlay")
+    r.add_argument("--work", default=str(DEFAULT_WORK), help="work folder: world cache and homes")
     r.add_argument("--repeat", type=int, default=1, help="repeat the timed stages K times (median reported)")
     r.add_argument("--seed", type=int, default=20201, help="generator seed")
     r.add_argument("--communities", type=int, default=None,

@@ -45,16 +45,21 @@ def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = 
 
 
 def build_fingerprint() -> dict:
-    """What the build depends on: the accepted submissions, the dbt project files and the seeds."""
+    """What the build depends on: the accepted submissions, the dbt project files, the seeds and the register."""
     import duckdb
 
     from liangxin.defs.dbt import project_files
+
+    from liangxin.defs.dbt import register_files
 
     h = hashlib.sha256()
     for p in sorted(project_files()):
         if p.is_file() and "target" not in p.parts:
             h.update(str(p.relative_to(paths.PROJECT_ROOT)).encode())
             h.update(p.read_bytes())
+    for p in register_files():  # the city/province register (LIANGXIN_REGISTER) is an input of the build too
+        h.update(str(p).encode())
+        h.update(p.read_bytes() if p.is_file() else b"<missing>")
     subs: list = []
     db = paths.build_db()
     if db.exists():

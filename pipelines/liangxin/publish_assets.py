@@ -1,7 +1,7 @@
 """Publishing as Dagster assets downstream of the dbt marts.
 
 ``serve_snapshot`` (build.duckdb → serve.duckdb by copy + atomic rename) → ``static_dashboard``
-(build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx for every year with a Q4 return)
+(build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx for every complete year in ``annual.rpt_annual_cells``)
 and ``superset_dashboards`` (only when ``LIANGXIN_SUPERSET_URL`` is set).
 """
 
@@ -17,7 +17,7 @@ SNAPSHOT_KEY = dg.AssetKey("serve_snapshot")
 
 
 class AnnualConfig(dg.Config):
-    """Years to publish; empty = every year whose Q4 return is in the snapshot."""
+    """Years to publish; empty = every year the snapshot has an annual return for (complete years, D50)."""
 
     years: list[int] = []
 
@@ -54,11 +54,12 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
 
         years = list(config.years)
         if not years:
+            # every year the annual model publishes: complete years only (D50) — a Q4 return alone is not
+            # enough (a first year of operation, or a one-quarter city/province world, has no annual return yet)
             con = connect_readonly()
             try:
                 years = [int(r[0]) for r in con.execute(
-                    "select distinct period_year from intermediate.int_current_submissions "
-                    "where period_quarter = 4 order by 1").fetchall()]
+                    "select distinct year from annual.rpt_annual_cells order by 1").fetchall()]
             finally:
                 con.close()
         written = {}

@@ -141,7 +141,7 @@ k20 as (
         'quarter' as period_type,
         cast(case when s.submitted_on is not null and s.submitted_on <= p.deadline then 1 else 0 end as {{ dbt.type_bigint() }}) as numerator,
         cast(1 as {{ dbt.type_bigint() }}) as denominator
-    from {{ ref('communities') }} as c
+    from {{ ref('ref_communities') }} as c
     cross join periods as p
     left join {{ ref('int_current_submissions') }} as s
         on c.unit_code = s.unit_code and p.period = s.period

@@ -28,7 +28,7 @@ with measures as (
         ) as k7a_ytd,
         coalesce(q.quota, 0) as quota
     from {{ ref('int_community_quarter_measures') }} as m
-    left join {{ ref('development_quotas') }} as q
+    left join {{ ref('ref_development_quotas') }} as q
         on m.unit_code = q.unit_code and m.year = q.year
 )
 {% for id, num, den in items %}

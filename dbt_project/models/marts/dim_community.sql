@@ -8,5 +8,5 @@ select
     c.district_name,
     c.sort_order,
     s.sort_order as street_sort_order
-from {{ ref('communities') }} as c
-left join {{ ref('streets') }} as s on c.street_code = s.street_code
+from {{ ref('ref_communities') }} as c
+left join {{ ref('ref_streets') }} as s on c.street_code = s.street_code

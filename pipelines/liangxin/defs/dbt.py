@@ -10,6 +10,10 @@
   file as ingestion whatever the current directory.
 - The manifest is (re)parsed when missing or older than the project files, so the definitions load outside
   ``dagster dev`` too (the known dagster-dbt pitfall). ``LIANGXIN_DISABLE_DBT_ASSETS=1`` leaves dbt out.
+- The city/province register (``LIANGXIN_REGISTER``, ``LIANGXIN_DEVELOPMENT_QUOTAS``) reaches dbt as absolute
+  paths (``dbt_env``); the ``models/ref`` models read it (decisions D55).
+- Each build database has its own dbt target folder (``dbt-target/`` beside it) so partial parsing works, and
+  ``LiangxinDbtCliResource`` skips two per-run start-up costs of dagster-dbt (decisions D56).
 """
 
 
@@ -19,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,29 @@ from liangxin import paths
 from liangxin.defs.resources import DUCKDB_POOL
 
 RAW_ASSET_KEY = dg.AssetKey("raw_returns")
+
+
+class LiangxinDbtCliResource(DbtCliResource):
+    """``DbtCliResource`` without two start-up costs that every build paid before dbt even started (D56):
+
+    - ``_cli_version`` ran ``dbt --version`` in a subprocess (≈ 2 s on this machine) on each run; the dbt beside
+      this interpreter is the installed ``dbt-core`` package, whose version is read from its metadata;
+    - ``_initialize_dbt_core_adapter`` loaded the project, the profile and the adapter in this process (≈ 2–3 s)
+      only to give dagster-dbt a handle for optional column / row-count metadata, which these assets never fetch.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+            from importlib.metadata import version as dist_version
+
+            from packaging import version
+
+            return version.parse(dist_version("dbt-core"))
+        return super()._cli_version
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 — no in-process adapter needed
+        return None
 
 
 def manifest_path() -> Path:
@@ -46,12 +74,57 @@ def dbt_executable() -> str:
     return found
 
 
+REGISTER_VARS = ("LIANGXIN_REGISTER", "LIANGXIN_DEVELOPMENT_QUOTAS")
+
+
+def register_files() -> list[Path]:
+    """The city/province register files dbt reads besides the seeds (``models/ref``, decisions D55):
+    ``LIANGXIN_REGISTER`` and its quotas (``LIANGXIN_DEVELOPMENT_QUOTAS``, else ``development_quotas.csv`` beside
+    the register) — absolute paths, only those that are set / exist."""
+    out = []
+    register = os.environ.get("LIANGXIN_REGISTER", "").strip()
+    if register:
+        out.append(Path(register).resolve())
+    quotas = os.environ.get("LIANGXIN_DEVELOPMENT_QUOTAS", "").strip()
+    if quotas:
+        out.append(Path(quotas).resolve())
+    elif register and (Path(register).resolve().parent / "development_quotas.csv").exists():
+        out.append(Path(register).resolve().parent / "development_quotas.csv")
+    return out
+
+
 def dbt_env(db_path: Path | None = None) -> dict[str, str]:
+    """The environment of every dbt process: the build database and the register as absolute paths (dbt runs
+    with the project folder as its working directory, so a relative path would point elsewhere)."""
     env = dict(os.environ)
     env["LIANGXIN_DUCKDB"] = str(Path(db_path or paths.build_db()).resolve())
+    for var in REGISTER_VARS:
+        if env.get(var, "").strip():
+            env[var] = str(Path(env[var].strip()).resolve())
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DO_NOT_TRACK"] = "1"
     return env
+
+
+def dbt_target_dir(db_path: Path | None = None) -> Path:
+    """The dbt target folder of one build database: ``dbt-target/`` beside it (decisions D56).
+
+    dagster-dbt would use a fresh folder per run, seeded with the project's ``target/partial_parse.msgpack``; but
+    dbt discards a partial parse made for another profile (the database path is part of it), and the project's
+    copy is written by whichever home parsed last (tests, benchmarks, another district), so every build re-parsed
+    the whole project (≈ 4 s).  Builds of one database are serialised by the writer lock, so one stable folder per
+    database is safe, and its ``partial_parse.msgpack`` always matches that database's profile.
+    """
+    return Path(db_path or paths.build_db()).resolve().parent / "dbt-target"
+
+
+def seed_partial_parse(target: Path) -> None:
+    """Start a new target folder from the project's partial parse (dbt checks that it still applies)."""
+    src = paths.DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    dst = target / "partial_parse.msgpack"
+    if src.exists() and not dst.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
 
 
 def project_files(project_dir: Path | None = None):
@@ -117,7 +190,9 @@ def dbt_definitions() -> dg.Definitions:
                 ensure_schema(con)  # the raw sources exist even before the first return arrives
             finally:
                 con.close()
-            yield from dbt.cli(["build"], context=context).stream()
+            target = dbt_target_dir()
+            seed_partial_parse(target)
+            yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
     sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {}).values()
     raw_tables = sorted({s["name"] for s in sources if s.get("schema") == "raw"})
@@ -128,6 +203,6 @@ def dbt_definitions() -> dg.Definitions:
     ]
     return dg.Definitions(
         assets=[*raw_specs, liangxin_dbt],
-        resources={"dbt": DbtCliResource(project_dir=project, profiles_dir=str(paths.DBT_PROJECT_DIR),
-                                         dbt_executable=dbt_executable())},
+        resources={"dbt": LiangxinDbtCliResource(project_dir=project, profiles_dir=str(paths.DBT_PROJECT_DIR),
+                                                 dbt_executable=dbt_executable())},
     )
