@@ -87,8 +87,10 @@ def folder(tmp_path_factory):
 
 
 def _ingest(zygote, home: Path, folder: Path, delay=None) -> dict:
+    # groups of 3 files per transaction (default 25 would write these 13 files at once): kills land between
+    # groups as well as inside one
     return zygote.run(delay, action="ingest", paths=[str(folder)], db=str(home / "build.duckdb"),
-                      archive=str(home / "archive"), outbox=str(home / "outbox"))
+                      archive=str(home / "archive"), outbox=str(home / "outbox"), batch_files=3)
 
 
 def test_ingest_sigkill_then_rerun_equals_clean_run(zygote, folder, tmp_path):

@@ -13,7 +13,6 @@ import html
 import os
 import re
 import tempfile
-from glob import escape as glob_escape
 from pathlib import Path
 
 import xlsxwriter
@@ -157,10 +156,24 @@ def _hit_cells(i: int, hit: RuleHit) -> list[object]:
 # --------------------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------------------
+def remove_stale_parts(outbox_dir: Path) -> int:
+    """Delete the temp files (``.*.part``) a killed run left in the outbox; call it holding the writer lock
+    (ingestion does, each time it takes the lock) and before any report of this run is being written."""
+    n = 0
+    for sub in ("accepted", "rejected"):
+        folder = Path(outbox_dir) / sub
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name.startswith(".") and e.name.endswith(".part"):
+                    Path(e.path).unlink(missing_ok=True)
+                    n += 1
+    return n
+
+
 def _atomic_target(path: Path) -> Path:
-    # the caller holds the writer lock: a '.part' of the same report is the leftover of a killed run
-    for stale in path.parent.glob("." + glob_escape(path.stem) + "*.part"):
-        stale.unlink(missing_ok=True)
+    # unique name (several processes may write reports of one batch); leftovers: remove_stale_parts
     fd, tmp = tempfile.mkstemp(prefix="." + path.stem, suffix=".part", dir=path.parent)
     os.close(fd)
     return Path(tmp)

@@ -134,25 +134,40 @@ def mask_id_text(value: str, secret: bytes) -> str:
     return "person_key:" + privacy.person_key(value, secret)
 
 
+_PLANS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {}
+
+
+def _plan(form: forms.Form) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
+    """(plain field names, (name, pii kind, stem) of personal fields) of a form, computed once."""
+    plan = _PLANS.get(form.key)
+    if plan is None:
+        plain = tuple(f.name for f in form.fields if f.pii is None)
+        pii = tuple((f.name, f.pii, f.name[: -len("_id")] if f.pii == forms.PII_ID else f.name)
+                    for f in form.fields if f.pii is not None)
+        plan = _PLANS[form.key] = (plain, pii)
+    return plan
+
+
 def transform_row(form: forms.Form, values: dict[str, object], secret: bytes) -> dict[str, object]:
     """Typed values of one row -> raw-table values (personal data transformed, no raw ID left)."""
-    out: dict[str, object] = {}
-    for f in form.fields:
-        v = values.get(f.name)
-        if f.pii == forms.PII_ID:
-            stem = f.name[: -len("_id")]
+    plain, pii = _plan(form)
+    get = values.get
+    out: dict[str, object] = {name: get(name) for name in plain}
+    for name, kind, stem in pii:
+        v = get(name)
+        if kind == forms.PII_ID:
             if v is None or str(v).strip() == "":
                 out[f"{stem}_key"] = out[f"{stem}_birth_year"] = out[f"{stem}_sex"] = None
             else:
                 out[f"{stem}_key"] = privacy.person_key(str(v), secret)
                 out[f"{stem}_birth_year"] = privacy.birth_year(str(v))
                 out[f"{stem}_sex"] = privacy.sex(str(v))
-        elif f.pii == forms.PII_NAME:
-            out[f.name] = privacy.mask_name(v if v is None else str(v))
-        elif f.pii == forms.PII_PHONE:
-            out[f.name] = privacy.mask_phone(v if v is None else str(v))
-        else:
-            out[f.name] = v
+        elif kind == forms.PII_NAME:
+            out[name] = privacy.mask_name(v if v is None else str(v))
+        elif kind == forms.PII_PHONE:
+            out[name] = privacy.mask_phone(v if v is None else str(v))
+        else:  # pragma: no cover - every personal-data kind is handled above
+            raise ValueError(f"unknown personal-data kind {kind!r} of {form.key}.{name}")
     return out
 
 
