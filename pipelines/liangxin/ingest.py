@@ -197,6 +197,7 @@ class WriterSession:
         self._lock = writer_lock(db)
         self._con = None
         self._index: warehouse.SessionIndex | None = None
+        self._kept: tuple[object, warehouse.SessionIndex] | None = None  # (raw fingerprint, index) at release
         self._pending: list[tuple[object, dt.datetime, str, IngestOutcome]] = []
         self._since = 0.0
         self._yield = False
@@ -211,7 +212,12 @@ class WriterSession:
                 warehouse.create_database(self.db)  # atomically, so that a kill never leaves a broken file
                 self._con = warehouse.connect(self.db)
                 warehouse.ensure_schema(self._con)
-                self._index = warehouse.SessionIndex(self._con)
+                kept, self._kept = self._kept, None
+                if kept is not None and kept[0] == warehouse.raw_fingerprint(self._con):
+                    self._index = kept[1]  # nobody wrote raw meanwhile: keep what the index has read
+                    self._index.con = self._con
+                else:
+                    self._index = warehouse.SessionIndex(self._con)
                 if self.outbox_dir is not None:
                     from liangxin.reports import remove_stale_parts
 
@@ -282,6 +288,8 @@ class WriterSession:
         if self._con is not None:
             try:
                 self.flush()
+                if self._index is not None and not self._pending:
+                    self._kept = (warehouse.raw_fingerprint(self._con), self._index)
             finally:
                 try:
                     self._con.close()

@@ -695,6 +695,11 @@ class SessionIndex(WarehouseContext):
         return max(cands)[1] if cands else None
 
 
+def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever a file is written to raw (append-only) or the database is replaced (restore)."""
+    return tuple(con.execute("SELECT count(*), bit_xor(hash(submission_id)) FROM raw.submissions").fetchone())
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every raw table (tests, CLI summaries, Dagster metadata)."""
     return {t: int(con.execute(f"SELECT count(*) FROM raw.{_q(t)}").fetchone()[0]) for t in table_columns()}
