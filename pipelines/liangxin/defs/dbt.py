@@ -183,16 +183,27 @@ def dbt_definitions() -> dg.Definitions:
         from liangxin.ingest import writer_lock
         from liangxin.warehouse import connect, ensure_schema
 
-        os.environ.update(dbt_env())  # dbt and ingestion must write the same file
-        with writer_lock(paths.build_db()):  # the same cross-process lock as the CLI ingest
-            con = connect(paths.build_db())
-            try:
-                ensure_schema(con)  # the raw sources exist even before the first return arrives
-            finally:
-                con.close()
-            target = dbt_target_dir()
-            seed_partial_parse(target)
-            yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        # dbt and ingestion must write the same file; set for the dbt child only and restored afterwards, so that
+        # LIANGXIN_DUCKDB does not leak into this process (a later run with another LIANGXIN_HOME would build here)
+        env = dbt_env()
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            with writer_lock(paths.build_db()):  # the same cross-process lock as the CLI ingest
+                con = connect(paths.build_db())
+                try:
+                    ensure_schema(con)  # the raw sources exist even before the first return arrives
+                finally:
+                    con.close()
+                target = dbt_target_dir()
+                seed_partial_parse(target)
+                yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
     sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {}).values()
     raw_tables = sorted({s["name"] for s in sources if s.get("schema") == "raw"})
