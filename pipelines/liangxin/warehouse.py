@@ -273,14 +273,11 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[st
     import pyarrow as pa
 
     names = [c for c, _, _ in cols]
-    data: dict[str, list[object]] = {c: [] for c in names}
-    n = 0
-    for rec in records:
-        for c in names:
-            data[c].append(rec.get(c))
-        n += 1
+    records = records if isinstance(records, list) else list(records)
+    n = len(records)
     if n == 0:
         return 0
+    data = {c: [rec.get(c) for rec in records] for c in names}
     try:
         batch = pa.table({c: _arrow_column(data[c], _base_type(t)) for c, t, _ in cols})
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:

@@ -406,10 +406,18 @@ def required_now(f: forms.Field, values: dict[str, object], q4: bool, form_key: 
     return False  # other COND / OPTIONAL fields: their rules (R3, R5, R12, R15, F6) decide
 
 
+def _may_be_required(f: forms.Field, q4: bool, form_key: str) -> bool:
+    """False only where :func:`required_now` is False for every row."""
+    return f.required == REQ or (f.required == ANNUAL and q4) or (
+        form_key == "attendance" and f.name in ("party_org_code", "uscc"))
+
+
 def check_required(ck: Checker, sd: SheetData) -> None:
     form = sd.form
-    # fields whose column is present (a missing column is F2, not a blank cell), with that column
-    fields = [(f, f.name, sd.col_of[f.name]) for f in form.fields if f.name in sd.col_of]
+    # fields whose column is present (a missing column is F2, not a blank cell) and that required_now can
+    # answer True for in this return (the others are never required, whatever the row holds)
+    fields = [(f, f.name, sd.col_of[f.name]) for f in form.fields
+              if f.name in sd.col_of and _may_be_required(f, ck.q4, form.key)]
     no_value = sd.raw.formula_no_value
     for row in sd.rows:
         v = row.values
