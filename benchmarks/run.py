@@ -1020,16 +1020,19 @@ def markdown_table(result: dict) -> str:
         elif name == "incremental":
             d = _incremental_detail(r, f)
         if r.get("skipped"):
-            d = "skipped (no annual model yet)"
+            d = "skipped: no complete year (D50: annual tables need all four quarters)"
         if not r.get("ok"):
             d = "FAILED: " + str(r.get("error"))[:60].replace("|", "/").replace("\n", " ")
         lines.append(f"| {name} | {f(r.get('seconds'))} | {f(r.get('wall_s'))} | "
                      f"{f((r.get('peak_rss_bytes') or 0) / 2**20, '{:.0f}')} | {d} |")
     eq = result.get("equality") or {}
-    lines += ["", f"baseline == warehouse: {eq.get('values_compared')} values compared, "
-                  f"{eq.get('mismatches')} mismatches; ours ÷ baseline: "
-              + ", ".join(f"{k} {v:.3f}" for k, v in result.get("ours_vs_baseline", {}).items()), "",
-              "| target | value | limit | result |", "|---|---:|---:|---|"]
+    if eq.get("values_compared") is None:
+        lines += ["", "baseline not run (--skip-baseline)"]
+    else:
+        lines += ["", f"baseline == warehouse: {eq.get('values_compared')} values compared, "
+                      f"{eq.get('mismatches')} mismatches; ours ÷ baseline: "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in result.get("ours_vs_baseline", {}).items())]
+    lines += ["", "| target | value | limit | result |", "|---|---:|---:|---|"]
     for t in result["targets"]:
         res = "n/a" if t["pass"] is None else ("PASS" if t["pass"] else "FAIL")
         lines.append(f"| {t['target']} | {f(t['value'])} | {t['limit']} {t['unit']} | {res} |")
