@@ -369,3 +369,39 @@ def test_production_without_secret_refuses_before_writing_anything(tmp_path, wor
                             "LIANGXIN_HMAC_SECRET": ""}, timeout=120)
     assert p.returncode == 2 and "Traceback" not in p.stdout + p.stderr
     assert "生产环境" in p.stderr and not (tmp_path / "home" / "archive").exists()
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    return {int(a) for a, b in (line.split() for line in out.splitlines()) if int(b) == pid}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited (nobody reaped it yet)
+
+
+@pytest.mark.slow
+def test_worker_processes_exit_when_the_ingesting_process_is_killed(tmp_path, ten_files):
+    folder, extra = ten_files
+    cmd = [str(LIANGXIN), "ingest", str(folder), str(extra), "--no-progress"]
+    p = subprocess.Popen(cmd, env={**cli_env(tmp_path / "home"), "LIANGXIN_INGEST_WORKERS": "2"},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and p.poll() is None and time.monotonic() < deadline:
+        workers |= {c for c in _children(p.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")}
+        time.sleep(0.02)
+    assert len(workers) >= 2, "the ingest finished before its worker processes were seen"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them behind either way
+        os.kill(w, signal.SIGKILL)
+    assert not left, f"worker processes outlived the killed ingest: {left}"

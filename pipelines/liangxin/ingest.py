@@ -592,9 +592,11 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         from concurrent.futures import ProcessPoolExecutor
 
         from liangxin.validate.core import prepare_file
+        from liangxin.workers import exit_with_parent
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
-            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=exit_with_parent)
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
