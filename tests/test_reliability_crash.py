@@ -86,11 +86,11 @@ def folder(tmp_path_factory):
     return f
 
 
-def _ingest(zygote, home: Path, folder: Path, delay=None) -> dict:
+def _ingest(zygote, home: Path, folder: Path, delay=None, workers=None) -> dict:
     # groups of 3 files per transaction (default 25 would write these 13 files at once): kills land between
-    # groups as well as inside one
+    # groups as well as inside one; workers=0 reads the files in the ingesting process (an even pace)
     return zygote.run(delay, action="ingest", paths=[str(folder)], db=str(home / "build.duckdb"),
-                      archive=str(home / "archive"), outbox=str(home / "outbox"), batch_files=3)
+                      archive=str(home / "archive"), outbox=str(home / "outbox"), batch_files=3, workers=workers)
 
 
 def test_ingest_sigkill_then_rerun_equals_clean_run(zygote, folder, tmp_path):
@@ -107,7 +107,8 @@ def test_ingest_sigkill_then_rerun_equals_clean_run(zygote, folder, tmp_path):
         cycle += 1
         home = tmp_path / f"crash{cycle}"
         for span in (duration, duration / 2):  # two crashes in a row, the second while re-running
-            r = _ingest(zygote, home, folder, delay=RNG.uniform(0.0, span))
+            # odd cycles with worker processes (killed with their parent), even ones without
+            r = _ingest(zygote, home, folder, delay=RNG.uniform(0.0, span), workers=None if cycle % 2 else 0)
             kills += r["killed"]
             db = home / "build.duckdb"
             if db.exists():

@@ -55,7 +55,7 @@ def work(cmd: dict) -> None:
         # the kill hooks patch this process: with die_at, the reports are written here, not by worker processes
         ingest_paths([Path(p) for p in cmd["paths"]], db_path=Path(cmd["db"]), archive_dir=Path(cmd["archive"]),
                      outbox_dir=Path(cmd["outbox"]), received_at=RECEIVED, progress=False, slice_seconds=0.3,
-                     workers=0 if cmd.get("die_at") else None, batch_files=cmd.get("batch_files"))
+                     workers=0 if cmd.get("die_at") else cmd.get("workers"), batch_files=cmd.get("batch_files"))
     elif cmd["action"] == "publish":
         publish_snapshot(Path(cmd["db"]), Path(cmd["serve"]))
     elif cmd["action"] == "publish_loop":  # change the build database, publish, again and again
