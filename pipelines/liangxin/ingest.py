@@ -198,7 +198,7 @@ class WriterSession:
         self._con = None
         self._index: warehouse.SessionIndex | None = None
         self._kept: tuple[object, warehouse.SessionIndex] | None = None  # (raw fingerprint, index) at release
-        self._pending: list[tuple[object, dt.datetime, str, IngestOutcome]] = []
+        self._pending: list[tuple[object, dt.datetime, str, IngestOutcome, _Reports]] = []
         self._since = 0.0
         self._yield = False
 
