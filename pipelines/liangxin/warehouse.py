@@ -401,6 +401,17 @@ _CURRENT_SQL = f"""
 """
 
 
+def _previous_return(orgs: dict[object, object], units: int, party_org_count: int):
+    """PreviousReturn from 表3 (党组织编码 -> 期末实有数) and the row counts of 表1 and 表2."""
+    from liangxin.validate.context import PreviousReturn
+
+    return PreviousReturn(
+        party_orgs={k: int(v or 0) for k, v in orgs.items() if k is not None},
+        units=int(units), party_org_count=int(party_org_count),
+        members=int(sum(int(v or 0) for v in orgs.values())),
+    )
+
+
 class WarehouseContext:
     """Answers the validator's cross-submission questions from accepted submissions in ``raw``.
 
@@ -410,7 +421,7 @@ class WarehouseContext:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
-        self._org_owner: dict[str, str] | None = None
+        self._org_owner: dict[str, list[tuple[str, str]]] | None = None
         self._uscc_owners: dict[str, dict[str, set[str]]] = {}
 
     def _current_submission(self, unit_code: str, period: str) -> str | None:
@@ -439,8 +450,6 @@ class WarehouseContext:
         return [int(r[0]) for r in rows]
 
     def previous_return(self, unit_code: str, period: str):
-        from liangxin.validate.context import PreviousReturn
-
         try:
             prev = periods.previous_period(period)
         except ValueError:
@@ -451,33 +460,33 @@ class WarehouseContext:
         return self._previous_from_db(sid)
 
     def _previous_from_db(self, sid: str):
-        from liangxin.validate.context import PreviousReturn
-
         orgs = dict(self.con.execute(
             "SELECT party_org_code, closing_actual FROM raw.member_flows WHERE submission_id = ?", [sid]
         ).fetchall())
         units = self.con.execute("SELECT count(*) FROM raw.organizations WHERE submission_id = ?", [sid]).fetchone()[0]
         n_orgs = self.con.execute("SELECT count(*) FROM raw.party_orgs WHERE submission_id = ?", [sid]).fetchone()[0]
-        return PreviousReturn(
-            party_orgs={k: int(v or 0) for k, v in orgs.items() if k is not None},
-            units=int(units), party_org_count=int(n_orgs),
-            members=int(sum(int(v or 0) for v in orgs.values())),
-        )
+        return _previous_return(orgs, units, n_orgs)
+
+    def _org_listings(self) -> dict[str, list[tuple[str, str]]]:
+        """党组织编码 -> [(period, unit)] over the current accepted returns (read once)."""
+        if self._org_owner is None:
+            by: dict[str, list[tuple[str, str]]] = {}
+            for code, unit, period in self.con.execute(
+                f"""SELECT p.party_org_code, p.unit_code, p.period FROM raw.party_orgs p
+                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)"""
+            ).fetchall():
+                by.setdefault(code, []).append((period, unit))
+            self._org_owner = by
+        return self._org_owner
 
     def party_org_owner(self, party_org_code: str) -> str | None:
-        """The community whose current accepted returns list the code (most recent period first)."""
-        if self._org_owner is None:
-            rows = self.con.execute(
-                f"""SELECT p.party_org_code, p.unit_code FROM raw.party_orgs p
-                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
-                    ORDER BY p.period ASC, p.unit_code ASC"""
-            ).fetchall()
-            # later periods overwrite earlier ones (within a period: the largest unit code, deterministically)
-            self._org_owner = {code: unit for code, unit in rows}
-        return self._org_owner.get(party_org_code)
+        """The community whose current accepted returns list the code: the latest period's (within a period,
+        the largest unit code, deterministically)."""
+        listings = self._org_listings().get(party_org_code)
+        return max(listings)[1] if listings else None
 
-    def uscc_owners(self, uscc: str, period: str) -> set[str]:
-        """Units whose current return of ``period`` lists the uscc with 登记状态 = 存续."""
+    def _uscc_map(self, period: str) -> dict[str, set[str]]:
+        """Upper-case uscc -> units whose current return of ``period`` lists it as 存续 (read once per period)."""
         if period not in self._uscc_owners:
             by: dict[str, set[str]] = {}
             for code, unit in self.con.execute(
@@ -488,7 +497,11 @@ class WarehouseContext:
             ).fetchall():
                 by.setdefault(code, set()).add(unit)
             self._uscc_owners[period] = by
-        return set(self._uscc_owners[period].get(str(uscc).upper(), set()))
+        return self._uscc_owners[period]
+
+    def uscc_owners(self, uscc: str, period: str) -> set[str]:
+        """Units whose current return of ``period`` lists the uscc with 登记状态 = 存续."""
+        return set(self._uscc_map(period).get(str(uscc).upper(), set()))
 
     def callables(self) -> dict[str, object]:
         """The four ValidationContext callables, by field name."""
@@ -532,10 +545,8 @@ class SessionIndex(WarehouseContext):
         self._noted: dict[tuple[str, str], _Noted] = {}  # (unit, period) -> current noted submission
         self._noted_corrections: dict[tuple[str, str], set[int]] = {}
         self._noted_shas: set[str] = set()
-        self._db_uscc_inv: dict[str, dict[str, set[str]]] = {}  # period -> uscc -> units (database)
         self._noted_uscc_inv: dict[str, dict[str, set[str]]] = {}  # period -> uscc -> units (noted)
         self._noted_units: dict[str, set[str]] = {}  # period -> units with a noted current return
-        self._db_org_owners: dict[str, list[tuple[str, str]]] | None = None  # code -> [(period, unit)]
         self._noted_org_inv: dict[str, set[tuple[str, str]]] = {}  # code -> {(period, unit)} (noted)
         # read once per session from raw.submissions (small: one row per received file)
         self._db_shas: set[str] | None = None
@@ -569,8 +580,6 @@ class SessionIndex(WarehouseContext):
 
     def _db_previous_for(self, period: str, sid: str):
         """PreviousReturn of a current database submission, read for its whole period at once."""
-        from liangxin.validate.context import PreviousReturn
-
         if period not in self._db_previous:
             self._load_submissions()
             sids = [row[0] for (_, p), row in self._db_current.items() if p == period]
@@ -585,12 +594,7 @@ class SessionIndex(WarehouseContext):
                 f"SELECT submission_id, count(*) FROM raw.{t} WHERE period = ? AND list_contains(?, submission_id) "
                 "GROUP BY 1", [period, sids]).fetchall()) for t in ("organizations", "party_orgs")}
             self._db_previous[period] = {
-                s: PreviousReturn(
-                    party_orgs={k: int(v or 0) for k, v in orgs[s].items() if k is not None},
-                    units=int(counts["organizations"].get(s, 0)),
-                    party_org_count=int(counts["party_orgs"].get(s, 0)),
-                    members=int(sum(int(v or 0) for v in orgs[s].values())),
-                )
+                s: _previous_return(orgs[s], counts["organizations"].get(s, 0), counts["party_orgs"].get(s, 0))
                 for s in sids
             }
         found = self._db_previous[period].get(sid)
@@ -603,8 +607,6 @@ class SessionIndex(WarehouseContext):
 
     def note(self, result: ValidationResult, received_at: dt.datetime) -> None:
         """Record a file about to be written (accepted files change later answers)."""
-        from liangxin.validate.context import PreviousReturn
-
         self._noted_shas.add(result.sha256)
         if result.outcome not in ACCEPTED_OUTCOMES or result.unit_code is None or result.period is None \
                 or result.correction_no is None:
@@ -619,11 +621,7 @@ class SessionIndex(WarehouseContext):
         orgs = {r.values.get("party_org_code"): r.values.get("closing_actual") for r in rows.get("member_flows", [])}
         new = _Noted(
             submission_id=result.sha256, correction_no=corr, received_at=at,
-            previous=PreviousReturn(
-                party_orgs={k: int(v or 0) for k, v in orgs.items() if k is not None},
-                units=len(rows.get("organizations", [])), party_org_count=len(rows.get("party_orgs", [])),
-                members=int(sum(int(v or 0) for v in orgs.values())),
-            ),
+            previous=_previous_return(orgs, len(rows.get("organizations", [])), len(rows.get("party_orgs", []))),
             usccs=frozenset(str(r.values["uscc"]).upper() for r in rows.get("organizations", [])
                             if r.values.get("uscc") is not None and r.values.get("reg_status") == "存续"),
             org_codes=frozenset(r.values["party_org_code"] for r in rows.get("party_orgs", [])
@@ -660,18 +658,8 @@ class SessionIndex(WarehouseContext):
         return self._db_previous_for(prev, row[0]) if row is not None else None
 
     def uscc_owners(self, uscc: str, period: str) -> set[str]:
-        if period not in self._db_uscc_inv:
-            inv: dict[str, set[str]] = {}
-            for code, unit in self.con.execute(
-                f"""SELECT upper(o.uscc), o.unit_code FROM raw.organizations o
-                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
-                    WHERE o.period = ? AND o.reg_status = '存续'""",
-                [period],
-            ).fetchall():
-                inv.setdefault(code, set()).add(unit)
-            self._db_uscc_inv[period] = inv
         key = str(uscc).upper()
-        owners = set(self._db_uscc_inv[period].get(key, ()))
+        owners = set(self._uscc_map(period).get(key, ()))
         noted_units = self._noted_units.get(period)
         if noted_units:  # a unit's noted return replaces what the database held for it
             owners -= noted_units
@@ -679,15 +667,7 @@ class SessionIndex(WarehouseContext):
         return owners
 
     def party_org_owner(self, party_org_code: str) -> str | None:
-        if self._db_org_owners is None:
-            by: dict[str, list[tuple[str, str]]] = {}
-            for code, unit, period in self.con.execute(
-                f"""SELECT p.party_org_code, p.unit_code, p.period FROM raw.party_orgs p
-                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)"""
-            ).fetchall():
-                by.setdefault(code, []).append((period, unit))
-            self._db_org_owners = by
-        cands = [(p, u) for p, u in self._db_org_owners.get(party_org_code, ()) if (u, p) not in self._noted]
+        cands = [(p, u) for p, u in self._org_listings().get(party_org_code, ()) if (u, p) not in self._noted]
         cands += self._noted_org_inv.get(party_org_code, ())
         return max(cands)[1] if cands else None
 

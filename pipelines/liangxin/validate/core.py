@@ -223,13 +223,6 @@ def _parse_found(cell: str | float, parse_text, parse_native) -> tuple:
     return (nz.clean_text(cell), *parse_native(cell))
 
 
-def _key_keep_case(raw: object) -> str | None:
-    t = nz.clean_text(raw)
-    if t is None:
-        return None
-    return nz.key_text(t, upper=False)
-
-
 def _found(raw: object) -> object:
     """The value as found, for messages: strings untouched, natives as text."""
     if raw is None or raw == "":
