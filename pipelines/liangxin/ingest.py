@@ -35,7 +35,6 @@ import re
 import time
 import traceback
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -479,37 +478,14 @@ def _norm(text: object) -> str:
 
 
 def peek_cover(path: Path) -> tuple[str | None, int | None]:
-    """(period, correction_no) read leniently from the cover, for ordering only (never for validation)."""
-    try:
-        if path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                name = next((n for n in zf.namelist() if _norm(Path(n).stem) == forms.COVER.sheet), None)
-                if name is None:
-                    return None, None
-                raw = zf.read(name)
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                return None, None
-            import csv
-            import io
+    """(period, correction_no) read leniently from the cover, for ordering only (never for validation).
 
-            rows = list(csv.reader(io.StringIO(text)))[:3]
-        else:
-            from python_calamine import CalamineWorkbook
+    Bounded (validate.reader.peek_cover_rows): the container limits of a full read, at most 256 KiB of
+    any part decompressed, never the spreadsheet library (this runs in the main process)."""
+    from liangxin.validate.reader import peek_cover_rows
 
-            wb = CalamineWorkbook.from_path(str(path))
-            sheet = next((s for s in wb.sheet_names if forms.normalise_header(s) == forms.normalise_header(
-                forms.COVER.sheet)), None)
-            if sheet is None:
-                return None, None
-            rows = wb.get_sheet_by_name(sheet).to_python(nrows=3)
-    except Exception:
-        return None, None
+    cover = forms.normalise_header(forms.COVER.sheet)
+    rows = peek_cover_rows(path, lambda name: forms.normalise_header(_norm(name)) == cover)
     if len(rows) < 2:
         return None, None
     header = [forms.normalise_header(h) for h in rows[0]]
