@@ -20,6 +20,7 @@ from liangxin.forms import BOOL, CODE, DATE, INT, MONEY, NUMBER, TEXT
 from liangxin.validate import core
 from liangxin.validate import normalise as nz
 from liangxin.validate.context import ValidationContext
+from liangxin.validate.limits import limit_for
 from liangxin.validate.reader import RawSheet, col_letter
 
 
@@ -96,6 +97,9 @@ def reference_parse_sheet(form: forms.Form, col_of: dict[str, int], raw: RawShee
             if problem is None and value is not None and f.name in core.PARTY_ORG_CODE_FIELDS \
                     and not core.PARTY_ORG_CODE_RE.match(str(value)):
                 problem, value = "bad org code", None
+            limit = limit_for(form.key, f) if f.type in (INT, MONEY, NUMBER) else None
+            if problem is None and value is not None and limit is not None and limit.problem(value):
+                problem, value = "out of range", None  # seeds/field_limits.csv
             if problem is not None:
                 hits.append(("F4", rownum, f.label, found[f.name], ref))
                 value = None

@@ -429,9 +429,9 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
 
 
 def _prepare_here(rec: _Received, max_rows: int, cap: int):
-    from liangxin.validate.core import prepare_file
+    from liangxin.validate.core import prepare_file_bounded  # a reader process under the memory ceiling
 
-    return prepare_file(rec.archived, rec.out.original_name, max_rows, cap)
+    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap)
 
 
 def _validation_limits() -> tuple[int, int]:
@@ -568,11 +568,11 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         from concurrent.futures import ProcessPoolExecutor
 
         from liangxin.validate.core import prepare_file
-        from liangxin.workers import exit_with_parent
+        from liangxin.workers import reader_init
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
             pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=exit_with_parent)
+                                       initializer=reader_init)
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)

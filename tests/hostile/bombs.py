@@ -10,7 +10,28 @@ import re
 import struct
 import zipfile
 
-from hostile.corpus import member, rezip, sheet_part, zip_of
+
+
+def _corpus():  # hostile.corpus imports this module: its helpers are looked up when first used
+    import hostile.corpus
+
+    return hostile.corpus
+
+
+def member(data: bytes, name: str) -> bytes:
+    return _corpus().member(data, name)
+
+
+def rezip(data: bytes, **kw) -> bytes:
+    return _corpus().rezip(data, **kw)
+
+
+def sheet_part(data: bytes, sheet: str) -> str:
+    return _corpus().sheet_part(data, sheet)
+
+
+def zip_of(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    return _corpus().zip_of(members, method)
 
 FAR_ROW = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
 WS_TYPE = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"

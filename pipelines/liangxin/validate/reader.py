@@ -447,7 +447,18 @@ def _open_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Work
     return Workbook(format="xlsx", sheets=sheets)
 
 
-_LONG_RUN = re.compile(rb"[^<]{%d}" % (MAX_CELL_CHARS + 1))
+
+
+def _longest_run(xml: bytes) -> int:
+    """Length of the longest stretch of ``xml`` without a ``<`` (linear, in slices of about 1 MiB that end at a
+    ``<``, so memory stays bounded; a regex for a long run would rescan every stretch from each position)."""
+    longest, pos, n = 0, 0, len(xml)
+    while pos < n:
+        end = xml.find(b"<", pos + _EXTENT_CHUNK)
+        end = n if end < 0 else end
+        longest = max(longest, max(map(len, xml[pos:end].split(b"<"))))
+        pos = end
+    return longest
 _RICH_RUN = re.compile(rb"<(?:[^\s<>/:!?]+:)?r[\s>]")
 
 
@@ -457,7 +468,7 @@ def _check_text_lengths(raw: RawSheet, sheet_xml: bytes, parts: dict[str, bytes]
     strings, and without rich-text runs (``<r>``, which join several texts), no cell can exceed the limit
     and the cells need not be visited one by one."""
     sst = [b for k, b in parts.items() if _SST_MARKER in b and b"<si" in b]
-    suspicious = any(_LONG_RUN.search(b) or _RICH_RUN.search(b) for b in (sheet_xml, *sst))
+    suspicious = any(_longest_run(b) > MAX_CELL_CHARS or _RICH_RUN.search(b) for b in (sheet_xml, *sst))
     if not suspicious:
         return
     for r0, row in enumerate(raw.rows):
