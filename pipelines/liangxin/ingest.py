@@ -616,7 +616,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
                 try:
                     prep = fut.result()
                 except Exception as exc:  # the worker died (or could not pickle): read it here
-                    log.warning("并行读取失败（%s: %s），改为在本进程读取 %s", type(exc).__name__, exc, f.name)
+                    log.warning("并行读取失败（%s: %s），改由受限读取进程重新读取 %s", type(exc).__name__, exc, f.name)
                     if type(exc).__name__ == "BrokenProcessPool":
                         pool = session.pool = None
             if prep is None:
