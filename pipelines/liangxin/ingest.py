@@ -35,7 +35,6 @@ import re
 import time
 import traceback
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -430,9 +429,9 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
 
 
 def _prepare_here(rec: _Received, max_rows: int, cap: int):
-    from liangxin.validate.core import prepare_file
+    from liangxin.validate.core import prepare_file_bounded  # a reader process under the memory ceiling
 
-    return prepare_file(rec.archived, rec.out.original_name, max_rows, cap)
+    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap)
 
 
 def _validation_limits() -> tuple[int, int]:
@@ -479,37 +478,14 @@ def _norm(text: object) -> str:
 
 
 def peek_cover(path: Path) -> tuple[str | None, int | None]:
-    """(period, correction_no) read leniently from the cover, for ordering only (never for validation)."""
-    try:
-        if path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                name = next((n for n in zf.namelist() if _norm(Path(n).stem) == forms.COVER.sheet), None)
-                if name is None:
-                    return None, None
-                raw = zf.read(name)
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                return None, None
-            import csv
-            import io
+    """(period, correction_no) read leniently from the cover, for ordering only (never for validation).
 
-            rows = list(csv.reader(io.StringIO(text)))[:3]
-        else:
-            from python_calamine import CalamineWorkbook
+    Bounded (validate.reader.peek_cover_rows): the container limits of a full read, at most 256 KiB of
+    any part decompressed, never the spreadsheet library (this runs in the main process)."""
+    from liangxin.validate.reader import peek_cover_rows
 
-            wb = CalamineWorkbook.from_path(str(path))
-            sheet = next((s for s in wb.sheet_names if forms.normalise_header(s) == forms.normalise_header(
-                forms.COVER.sheet)), None)
-            if sheet is None:
-                return None, None
-            rows = wb.get_sheet_by_name(sheet).to_python(nrows=3)
-    except Exception:
-        return None, None
+    cover = forms.normalise_header(forms.COVER.sheet)
+    rows = peek_cover_rows(path, lambda name: forms.normalise_header(_norm(name)) == cover)
     if len(rows) < 2:
         return None, None
     header = [forms.normalise_header(h) for h in rows[0]]
@@ -592,11 +568,11 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         from concurrent.futures import ProcessPoolExecutor
 
         from liangxin.validate.core import prepare_file
-        from liangxin.workers import exit_with_parent
+        from liangxin.workers import reader_init
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
             pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=exit_with_parent)
+                                       initializer=reader_init)
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
@@ -640,7 +616,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
                 try:
                     prep = fut.result()
                 except Exception as exc:  # the worker died (or could not pickle): read it here
-                    log.warning("并行读取失败（%s: %s），改为在本进程读取 %s", type(exc).__name__, exc, f.name)
+                    log.warning("并行读取失败（%s: %s），改由受限读取进程重新读取 %s", type(exc).__name__, exc, f.name)
                     if type(exc).__name__ == "BrokenProcessPool":
                         pool = session.pool = None
             if prep is None:

@@ -1,8 +1,17 @@
-"""Worker processes of a batch (``ingest_paths``): they must not outlive the process that started them.
+"""Processes that read submitted files: they must not outlive the process that started them, and they read
+under a memory ceiling.
 
 A ``ProcessPoolExecutor`` worker waits on a queue whose write end its siblings also hold, so when the parent is
-killed (SIGKILL, OOM) the workers would wait forever.  :func:`exit_with_parent`, the pool's initializer, watches
-the parent's sentinel (readable once the parent has exited) in a daemon thread and ends the worker at once.
+killed (SIGKILL, OOM) the workers would wait forever.  :func:`exit_with_parent` watches the parent's sentinel
+(readable once the parent has exited) in a daemon thread and ends the worker at once.
+
+:func:`reader_init` (the initializer of every reading process: the batch workers of ``ingest_paths`` and the
+single reader of :func:`liangxin.validate.core.prepare_file_bounded`) does that and caps the process's address
+space (``RLIMIT_AS``) at its size once the reading modules are imported plus :data:`READ_MEMORY_MB`
+(``LIANGXIN_READ_MEMORY_MB`` overrides): a file that gets past
+every check of ``validate.reader`` and still asks for more memory makes the read fail (``MemoryError``, an F1
+rejection) or, inside the Rust cell reader, ends that process only; the ingesting process turns that into an F1
+rejection of the file and carries on.  See ``docs/security-input.md``.
 """
 
 from __future__ import annotations
@@ -11,6 +20,14 @@ import multiprocessing
 import os
 import threading
 from multiprocessing.connection import wait
+
+READ_MEMORY_MB = 1024  # address space a read may add to a reading process; the largest accepted file needs ~500 MB
+_limited: int | None = None  # the ceiling (bytes) set in this process by limit_memory
+
+
+def read_memory_mb() -> int:
+    env = os.environ.get("LIANGXIN_READ_MEMORY_MB", "").strip()
+    return int(env) if env.isdigit() and int(env) >= 64 else READ_MEMORY_MB
 
 
 def exit_with_parent() -> None:
@@ -23,3 +40,48 @@ def exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="liangxin-parent-watch", daemon=True).start()
+
+
+def _address_space() -> int:
+    """This process's current address space (VmSize) in bytes; 0 where /proc is not available."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0
+
+
+def limit_memory(mb: int | None = None) -> int | None:
+    """Cap this process's address space at its current size plus ``mb`` MiB (default
+    :func:`read_memory_mb`); the cap in bytes, or None where the platform has no ``RLIMIT_AS``.  Never
+    raises the hard limit."""
+    global _limited
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    limit = _address_space() + (mb or read_memory_mb()) * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _limited = limit
+    return limit
+
+
+def memory_limited() -> bool:
+    """Whether this process reads under the ceiling already (a worker or the bounded reader)."""
+    return _limited is not None
+
+
+def reader_init() -> None:
+    """Initializer of every process that reads submitted files: the reading modules are imported first, so
+    that the ceiling bounds what a file costs, never the process's own start-up."""
+    exit_with_parent()
+    import python_calamine  # noqa: F401
+    import liangxin.validate.core  # noqa: F401
+
+    limit_memory()

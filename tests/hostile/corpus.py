@@ -449,3 +449,44 @@ case("cover_of_another_community", f"{OTHER_UNIT}_2020Q3.xlsx", _builder(lambda 
 case("b_named_file_for_a_base_period", f"{OTHER_UNIT}_2021Q1.xlsx",
      _builder(lambda b: b.set("cover", 0, "approved_by", "钱七"), period=BASE_PERIOD), Expect.rejected("F6"),
      "A's cover for a unit+period A already reported: F6, whatever the file name says")
+
+# ---- bounded reading (issue 19): each of these made the reader attempt a huge allocation or decompression ----
+def _bomb(build):
+    def fn(tmp: Path) -> bytes:
+        return build(_clean_xlsx(tmp))
+
+    return fn
+
+
+def _csv_members() -> dict[str, bytes]:
+    return {f"{f.sheet}.csv": csv_member_of(f.key) for f in forms.FORMS}
+
+
+def _csv_with(name: str, body: bytes) -> Callable[[Path], bytes]:
+    return lambda tmp: zip_of(_csv_members() | {name: body})
+
+
+from hostile import bombs  # noqa: E402  (imports this module's helpers)
+
+case("cover_cell_at_XFD1048576", "r.xlsx", _writer(_bomb(bombs.cover_cell_at_xfd1048576)),
+     Expect.rejected("F1", "行数过多"))
+case("worksheet_part_not_xml", "r.xlsx", _writer(_bomb(bombs.worksheet_part_not_xml)), Expect.rejected("F1", ".xml"))
+case("two_sheets_same_name", "r.xlsx", _writer(_bomb(bombs.two_sheets_same_name)), Expect.rejected("F1", "同名"))
+case("shared_strings_count_2e9", "r.xlsx", _writer(_bomb(bombs.shared_strings_count)),
+     Expect.rejected("F1", "共享字符串"))
+case("cells_without_references", "r.xlsx", _writer(_bomb(bombs.cells_without_references)),
+     Expect.rejected("F1", "列数过多"))
+case("single_quoted_far_reference", "r.xlsx", _writer(_bomb(bombs.single_quoted_far_reference)),
+     Expect.rejected("F1", "行数过多"))
+case("workbook_moved", "r.xlsx", _writer(_bomb(bombs.workbook_moved)), Expect.rejected("F1", "非标准"))
+case("csv_bzip2_members", "r.zip", _writer(lambda t: bombs.csv_bzip2(_csv_members())),
+     Expect.rejected("F1", "bzip2"))
+case("csv_member_lying_size", "r.zip",
+     _writer(lambda t: bombs.lying_size(_csv_members(), "说明.csv", bombs.big_csv_rows(400_000, 10))),
+     Expect.rejected("F1", "声明的大小"))
+case("csv_cell_too_long", "r.zip", _writer(_csv_with("备注.csv", ("a," + bombs.varied_text(40_000) + "\r\n").encode())),
+     Expect.rejected("F1", "过长"))
+case("csv_too_many_columns", "r.zip", _writer(_csv_with("备注.csv", bombs.big_csv_rows(2, 1500))),
+     Expect.rejected("F1", "列数过多"))
+case("csv_too_many_cells", "r.zip", _writer(_csv_with("备注.csv", bombs.big_csv_rows(3200, 999, seed=1))),
+     Expect.rejected("F1", "单元格总数"))

@@ -1,5 +1,7 @@
 """Worker (run in a subprocess so that its peak RSS is its own): ingest every corpus file into a copy of the
-base warehouse and report outcome, time, peak-RSS growth and the warehouse diff as JSON on stdout.
+base warehouse and report outcome, time, peak-RSS growth of the ingesting process, peak RSS of the bounded
+reading process (the file is read there, liangxin.validate.core.prepare_file_bounded) and the warehouse diff
+as JSON on stdout.
 
     python run_corpus.py <workdir>     (workdir/manifest.json written by tests/hostile/test_hostile_corpus.py)
 """
@@ -28,6 +30,9 @@ class _Collect(logging.Handler):
 
 
 def one(ingest_file, path, home, rss0, handler, received) -> dict:
+    from liangxin.validate.core import _reader_pool
+
+    _reader_pool().submit(int).result()  # the bounded reader is started once per run, not per file: not timed
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     error = None
@@ -41,9 +46,13 @@ def one(ingest_file, path, home, rss0, handler, received) -> dict:
         error = traceback.format_exc()
     seconds = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from liangxin.validate.core import shutdown_reader
+
+    shutdown_reader()  # the bounded reader that read the file: waited for, so its peak is in RUSAGE_CHILDREN
     return {
         "seconds": seconds,
         "rss_growth_mb": (rss - max(rss0, rss_start)) / 1024,
+        "reader_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "exception": error,
         "outcome": o.outcome if o else None,
         "sha256": o.sha256 if o else None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from liangxin import forms
 from liangxin.forms import ANNUAL, BOOL, CODE, DATE, INT, MONEY, NUMBER, REQ, TEXT
 from liangxin.validate import normalise as nz
 from liangxin.validate.context import ValidationContext
+from liangxin.validate.limits import RANGE_PROBLEM, limit_for
 from liangxin.validate.reader import MAX_FILE_BYTES, FileRejected, RawSheet, col_letter, open_file
 from liangxin.validate.result import ERROR, WARNING, ParsedRow, RuleHit, ValidationResult
 
@@ -184,22 +186,36 @@ def parse_cell(f: forms.Field, raw: object) -> tuple[object, str | None]:
     return native(raw)
 
 
-_SHEET_PARSERS: dict[forms.Field, tuple] = {}
+_SHEET_PARSERS: dict[tuple[forms.Field, str | None], tuple] = {}
 _BAD_PARTY_ORG_CODE = "党组织编码应为 1–20 位字母、数字或“-”"
 
 
-def _sheet_parsers(f: forms.Field):
+def _sheet_parsers(f: forms.Field, form_key: str | None = None):
     """How :func:`parse_sheet` parses the cells of field ``f``: ``(memoise, parse_text, parse_native)``.
 
     ``parse_text`` (of a cleaned, non-blank text) and ``parse_native`` (of any raw value) give
-    :func:`parse_cell`'s ``(value, problem)`` plus the party-org-code format check.  ``memoise``: whether
-    parse_sheet should remember the parses of this field's cells (code values, 是/否, counts, dates repeat
-    a lot; names and addresses hardly ever do).  Built once per field.
+    :func:`parse_cell`'s ``(value, problem)`` plus the party-org-code format check and the field's documented
+    range on form ``form_key`` (seeds/field_limits.csv, :mod:`liangxin.validate.limits`).  ``memoise``:
+    whether parse_sheet should remember the parses of this field's cells (code values, 是/否, counts, dates
+    repeat a lot; names and addresses hardly ever do).  Built once per field and form.
     """
-    parsers = _SHEET_PARSERS.get(f)
+    parsers = _SHEET_PARSERS.get((f, form_key))
     if parsers is not None:
         return parsers
     text, native = _field_parsers(f)
+    limit = limit_for(form_key, f) if form_key is not None and f.type in (INT, MONEY, NUMBER) else None
+    if limit is not None:
+        def bounded(parse, limit=limit):
+            def parse_bounded(x):
+                value, problem = parse(x)
+                if problem is None and value is not None:
+                    problem = limit.problem(value)
+                    if problem is not None:
+                        return None, problem
+                return value, problem
+            return parse_bounded
+
+        text, native = bounded(text), bounded(native)
     if f.name in PARTY_ORG_CODE_FIELDS:
         def checked(parse):
             def parse_checked(x):
@@ -211,7 +227,7 @@ def _sheet_parsers(f: forms.Field):
 
         text, native = checked(text), checked(native)
     memoise = not (f.type == TEXT and f.name not in KEY_FIELDS)
-    parsers = _SHEET_PARSERS[f] = (memoise, text, native)
+    parsers = _SHEET_PARSERS[(f, form_key)] = (memoise, text, native)
     return parsers
 
 
@@ -319,7 +335,7 @@ def parse_sheet(ck: Checker, sd: SheetData) -> None:
     # -0.0 is never looked up.
     cols = []
     for f in form.fields:
-        memoise, parse_text, parse_native = _sheet_parsers(f)
+        memoise, parse_text, parse_native = _sheet_parsers(f, form.key)
         cols.append((f.name, sd.col_of.get(f.name), f.label, {} if memoise else None, parse_text, parse_native))
     # cells the reader flagged (error values, formulas without a cached value), by row; usually there are none
     flagged: dict[int, set[int]] = {}
@@ -368,8 +384,9 @@ def parse_sheet(ck: Checker, sd: SheetData) -> None:
                 value, problem = parse_native(cell)
             found[name] = fv
             if problem is not None:
-                hits.add("F4", ERROR, sheet, rownum, label, fv, f"“{label}”的值“{fv}”无法识别：{problem}",
-                         f"{col_letter(c)}{rownum}")
+                hits.add("F4", ERROR, sheet, rownum, label, fv,
+                         f"“{label}”的值“{fv}”{problem}" if problem.startswith(RANGE_PROBLEM)
+                         else f"“{label}”的值“{fv}”无法识别：{problem}", f"{col_letter(c)}{rownum}")
                 value = None
             values[name] = value
         if form.single_row:
@@ -501,7 +518,9 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
         prep.cover, prep.cover_row, prep.cover_found = ck.cover, ck.cover_row, ck.cover_found
     except FileRejected as exc:
         prep.failure = _f1(str(exc))
-    except (MemoryError, RecursionError) as exc:
+    except MemoryError:
+        prep.failure = _f1(_memory_message())
+    except RecursionError as exc:
         prep.failure = _f1(f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
     except Exception as exc:  # noqa: BLE001 - rule F1: never a traceback for the submitter
         log.exception("unexpected error while validating %s", path)
@@ -513,6 +532,85 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
     if prep.failure is not None:
         prep.segments, prep.sheets, prep.cover = [], {}, None
     return prep
+
+
+def _memory_message() -> str:
+    from liangxin import workers
+
+    return (f"读取文件所需内存超过上限（{workers.read_memory_mb()} MB），疑似恶意或异常文件，拒收；"
+            "请用 Excel 重新保存为 .xlsx 后报送")
+
+
+# --------------------------------------------------------------------------------------------------
+# The bounded reader: prepare_file in a child process under the memory ceiling
+# --------------------------------------------------------------------------------------------------
+_READER: tuple[int, object] | None = None  # (pid of the owner, ProcessPoolExecutor of one process)
+
+
+def _reader_pool():
+    global _READER
+    if _READER is None or _READER[0] != os.getpid():  # a forked child never uses its parent's pool
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from liangxin.workers import reader_init
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=reader_init)
+        _READER = (os.getpid(), pool)
+    return _READER[1]
+
+
+def shutdown_reader() -> None:
+    """Stop the bounded reader process of this process (started again on demand)."""
+    global _READER
+    if _READER is not None and _READER[0] == os.getpid():
+        _READER[1].shutdown(wait=True, cancel_futures=True)
+    _READER = None
+
+
+def prepare_file_bounded(path: Path, original_name: str | None = None, max_rows: int = 200_000,
+                         cap: int = 200) -> Prepared:
+    """:func:`prepare_file` in a reader process under the memory ceiling (:mod:`liangxin.workers`).
+
+    The ingesting process holds the warehouse connection and the writer lock, so it never runs the cell
+    reader itself: a file that passes every check of :mod:`~liangxin.validate.reader` and still exhausts
+    memory (Python ``MemoryError``: an F1 in the reader; an allocation failure in the Rust cell reader:
+    the reader process ends) is an F1 rejection naming the limit, and the next file is read by a fresh
+    reader.  Inside a process that already reads under the ceiling (a batch worker), or with
+    ``LIANGXIN_READ_SANDBOX=0``, or where no process can be started, it is :func:`prepare_file` itself.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    from liangxin import workers
+
+    if workers.memory_limited() or os.environ.get("LIANGXIN_READ_SANDBOX", "").strip() == "0":
+        return prepare_file(path, original_name, max_rows, cap)
+    try:
+        pool = _reader_pool()
+        return pool.submit(prepare_file, path, original_name, max_rows, cap).result()
+    except BrokenProcessPool:
+        shutdown_reader()
+        log.warning("读取进程在读取 %s 时异常终止，按超出内存上限退回", original_name or Path(path).name)
+        return _died(Path(path), original_name)
+    except (OSError, RuntimeError) as exc:  # no process can be started here
+        log.warning("无法启动受限读取进程（%s），在本进程读取", exc)
+        shutdown_reader()
+        return prepare_file(path, original_name, max_rows, cap)
+
+
+def _died(path: Path, original_name: str | None) -> Prepared:
+    """The F1 rejection of a file whose reading process died (only the ceiling ends it)."""
+    result = ValidationResult(path=path, sha256="", size=0, original_name=original_name or path.name)
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                result.size += len(chunk)
+        result.sha256 = h.hexdigest()
+    except OSError:  # pragma: no cover - the archived copy vanished
+        pass
+    return Prepared(result=result, failure=_f1(_memory_message()))
 
 
 def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResult:
