@@ -41,6 +41,7 @@ _COMMANDS = [
     ("backup", "liangxin.ops", "backup_command"),
     ("restore", "liangxin.ops", "restore_command"),
     ("reingest", "liangxin.ops", "reingest_command"),
+    ("rekey", "liangxin.ops", "rekey_command"),
     ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
 ]
 
