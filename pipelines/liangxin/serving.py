@@ -124,14 +124,27 @@ def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None)
     return serve
 
 
-def connect_readonly(serve_db: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the serving snapshot that cannot touch files outside it."""
+def connect_readonly(serve_db: Path | None = None, *, memory_limit: str | None = None, threads: int | None = None,
+                     temp_directory: Path | None = None,
+                     max_temp_size: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the serving snapshot that cannot touch files outside it.
+
+    With ``memory_limit`` / ``threads`` / ``temp_directory`` (``liangxin sql``) the limits are set and the
+    configuration is locked (``lock_configuration``): a query cannot ``SET`` them back.
+    """
     serve = Path(serve_db or paths.serve_db())
     if not serve.exists():
         raise FileNotFoundError(f"服务快照不存在，请先运行 liangxin demo 或 liangxin build / serving snapshot not found: {serve}")
-    return duckdb.connect(
-        str(serve),
-        read_only=True,
-        config={"enable_external_access": False, "autoload_known_extensions": False,
-                "autoinstall_known_extensions": False},
-    )
+    config: dict[str, object] = {"enable_external_access": False, "autoload_known_extensions": False,
+                                 "autoinstall_known_extensions": False}
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if threads is not None:
+        config["threads"] = int(threads)
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    if max_temp_size is not None:
+        config["max_temp_directory_size"] = max_temp_size
+    if len(config) > 3:
+        config["lock_configuration"] = True
+    return duckdb.connect(str(serve), read_only=True, config=config)
