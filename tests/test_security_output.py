@@ -206,3 +206,41 @@ def test_id_scrub_keeps_codes_intact():
     assert {"correction_reason", "difference_note", "unit_name", "org_name"} <= free
     assert not free & {"uscc", "party_org_code", "unit_code", "training_code", "period"}
     assert not re.search(r"_id$", " ".join(free))
+
+
+# --------------------------------------------------------------------------------------------------
+# Files: 0600 / 0700 under the home
+# --------------------------------------------------------------------------------------------------
+def _open_modes(root: Path) -> list[str]:
+    return [f"{p.relative_to(root)} {oct(stat.S_IMODE(p.lstat().st_mode))}"
+            for p in [root, *root.rglob("*")] if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077]
+
+
+def test_everything_ingest_writes_under_the_home_is_private(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
+    env.update(LIANGXIN_HOME=str(home), LIANGXIN_HMAC_SECRET=SECRET, COLUMNS="200")
+    hostile = hostile_return(tmp_path)
+    p = subprocess.run([str(LIANGXIN), "ingest", str(hostile), str(_clean(tmp_path)), "--no-progress"], env=env,
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (home / "build.duckdb").exists() and list((home / "outbox").rglob("*.xlsx"))
+    assert _open_modes(home) == []
+
+
+def test_an_older_home_is_repaired_by_any_command(tmp_path):
+    home = tmp_path / "home"
+    (home / "outbox" / "accepted").mkdir(parents=True)
+    report = home / "outbox" / "accepted" / "x.html"
+    report.write_text("x")
+    db = home / "build.duckdb"
+    duckdb.connect(str(db)).close()
+    for p in (home, home / "outbox", home / "outbox" / "accepted"):
+        os.chmod(p, 0o755)
+    os.chmod(report, 0o644)
+    os.chmod(db, 0o644)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
+    env.update(LIANGXIN_HOME=str(home))
+    p = subprocess.run([str(LIANGXIN), "paths"], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert _open_modes(home) == []

@@ -311,7 +311,10 @@ def write_reports(result: ValidationResult, outbox_dir: Path,
     if received_at is None:
         received_at = dt.datetime.now().astimezone()
     folder = Path(outbox_dir) / ("rejected" if result.outcome == REJECTED else "accepted")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # reports are 0600 (mkstemp), folders 0700
+    for f in (folder, folder.parent):
+        if f.stat().st_mode & 0o077:
+            os.chmod(f, 0o700)
     stem = report_stem(result)
     xlsx_path = folder / f"{stem}.xlsx"
     html_path = folder / f"{stem}.html"

@@ -81,6 +81,7 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     db = Path(path) if path is not None else paths.build_db()
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private(db)  # an older home's 0644 file (issue 19)
     return duckdb.connect(str(db), read_only=read_only)
 
 
@@ -107,6 +108,7 @@ def create_database(path: Path | str) -> bool:
             con.close()
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         Path(str(db) + ".wal").unlink(missing_ok=True)  # a WAL beside a missing/empty file belongs to no data
+        os.chmod(tmp, paths.PRIVATE_FILE)
         os.replace(tmp, db)
     finally:
         tmp.unlink(missing_ok=True)
