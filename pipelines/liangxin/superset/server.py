@@ -319,6 +319,41 @@ def _liangxin_timer_error(context):
     if context.connection is not None:
         _liangxin_timer_stop(context.connection)
 
+
+# SQL Lab and charts run their SQL on a raw DBAPI cursor through the engine spec (no SQLAlchemy events):
+# wrap DuckDBEngineSpec.execute once the app exists (importing superset here would be circular).
+def _liangxin_interruptible(cursor):
+    for obj in (cursor, getattr(cursor, "connection", None)):
+        fn = getattr(obj, "interrupt", None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def FLASK_APP_MUTATOR(app):
+    from superset.db_engine_specs.duckdb import DuckDBEngineSpec
+
+    original = DuckDBEngineSpec.__dict__.get("execute")
+    if getattr(original, "_liangxin", False):
+        return
+    base = DuckDBEngineSpec.execute.__func__
+
+    def execute(cls, cursor, query, database=None, **kwargs):
+        interrupt = _liangxin_interruptible(cursor)
+        timer = None
+        if interrupt is not None and LIANGXIN_QUERY_TIMEOUT > 0:
+            timer = threading.Timer(LIANGXIN_QUERY_TIMEOUT, interrupt)
+            timer.daemon = True
+            timer.start()
+        try:
+            return base(cls, cursor, query, database, **kwargs)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    execute._liangxin = True
+    DuckDBEngineSpec.execute = classmethod(execute)
+
 BABEL_DEFAULT_LOCALE = "zh"
 LANGUAGES = {{
     "zh": {{"flag": "cn", "name": "简体中文"}},
