@@ -105,6 +105,7 @@ def test_config_is_private_and_carries_the_limits(env, tmp_path):
     text = cfg.read_text()
     compile(text, str(cfg), "exec")  # valid Python
     assert "before_cursor_execute" in text and "interrupt" in text and "SQLLAB_TIMEOUT = 60" in text
+    assert "def FLASK_APP_MUTATOR" in text and "DuckDBEngineSpec.execute" in text  # SQL Lab / chart cursors
     assert "refusing the development or a weak SECRET_KEY" in text
     spec = yaml.safe_load((paths.PROJECT_ROOT / "dashboards" / "superset" / "database.yaml").read_text())
     config = spec["extra"]["engine_params"]["connect_args"]["config"]

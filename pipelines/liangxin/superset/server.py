@@ -30,8 +30,9 @@ Security (issue 19, docs/security.md):
   ``LIANGXIN_HMAC_SECRET``.  Everything under the Superset home is private (folders 0700, files 0600: config,
   metadata DB, log, pid file), the processes run with umask 077.
 - Every DuckDB connection is read-only, without external access, with ``memory_limit`` and ``threads`` set and
-  locked (``lock_configuration``); each statement is interrupted after the query timeout (a SQLAlchemy
-  ``before_cursor_execute`` hook in the generated config).
+  locked (``lock_configuration``); each statement is interrupted after the query timeout (the generated config
+  wraps ``DuckDBEngineSpec.execute``, which SQL Lab and charts call with raw cursors, and adds a SQLAlchemy
+  ``before_cursor_execute`` hook for the rest).
 """
 
 from __future__ import annotations
