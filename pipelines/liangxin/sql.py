@@ -261,7 +261,7 @@ def sql_command(
             try:
                 cols, rows, truncated = run_query(con, statement, timeout, max_rows)
             except duckdb.Error as exc:
-                err_console.print(f"[red]{terminal_text(explain_error(exc, con, timeout, memory_limit))}[/red]")
+                err_console.print(f"[red]错误：{terminal_text(explain_error(exc, con, timeout, memory_limit))}[/red]")
                 return False
             if cols:
                 emit(cols, rows, truncated, fmt, output)
