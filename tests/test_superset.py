@@ -357,6 +357,34 @@ def test_sql_lab_cannot_write(superset, admin_api):
     assert len(admin_api.list_all("/database/", ",columns:!(id,database_name)")) == 1
 
 
+def test_sql_lab_limits_are_locked_and_a_long_query_is_interrupted(superset, admin_api, monkeypatch):
+    """Issue 19: a community user's ad-hoc query cannot exhaust the server (locked DuckDB limits, timeout)."""
+    import stat as _stat
+
+    db_id = admin_api.list_all("/database/", ",columns:!(id,database_name)")[0]["id"]
+
+    def run(sql):
+        r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
+                                          json={"database_id": db_id, "sql": sql, "runAsync": False})
+        return r.status_code, r.json()
+
+    code, body = run("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t")
+    assert code == 200 and "MiB" in body["data"][0]["m"] and int(body["data"][0]["t"]) == 2
+    code, body = run("SET memory_limit='64GB'")
+    assert code >= 400 or body.get("status") == "failed"
+    t0 = time.monotonic()
+    code, body = run("SELECT count(*) AS n FROM range(100000000000)")
+    assert code >= 400 or body.get("status") == "failed"
+    assert time.monotonic() - t0 < 110  # the 60 s statement timeout, not the gunicorn worker timeout
+    # the admin password is in no log and no file under the Superset home is readable by others
+    home = superset["home"] / "superset"
+    password = superset["admin"][1]
+    assert password not in (home / "superset.log").read_text(errors="replace")
+    open_files = [str(p) for p in [home, *home.rglob("*")] if "venv" not in p.relative_to(home).parts
+                  and not p.is_symlink() and _stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert open_files == []
+
+
 # ------------------------------------------------------------------------------------------- screenshot
 
 def _chromium() -> str | None:

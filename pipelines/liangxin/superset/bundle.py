@@ -22,6 +22,7 @@ import duckdb
 import yaml
 
 from liangxin import paths
+from liangxin.neutral import clean_text, scrub_ids
 
 SPEC_DIR = paths.PROJECT_ROOT / "dashboards" / "superset"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://liangxin.invalid/superset")
@@ -256,7 +257,8 @@ def _chart(chart: dict[str, Any], dash_slug: str, ds: Dataset, snap: Snapshot) -
     subheader = ""
     if chart.get("indicator"):
         ind = snap.indicators.get(chart["indicator"], {})
-        title = title or ind.get("name_zh") or chart["indicator"]
+        # text read from the snapshot is neutralised like any output (liangxin.neutral)
+        title = title or scrub_ids(clean_text(ind.get("name_zh"), 200)) or chart["indicator"]
         filters.insert(0, {"col": "indicator_id", "op": "==", "val": chart["indicator"]})
         period_type = "year" if chart.get("period") == "latest_year" else "quarter"
         filters.append({"col": "period_type", "op": "==", "val": period_type})

@@ -41,8 +41,10 @@ def status_command() -> None:
     table = Table(title="Superset 状态 / status")
     table.add_column("项目")
     table.add_column("值")
+    from liangxin.neutral import terminal_text
+
     for k, v in st.items():
-        table.add_row(k, str(v))
+        table.add_row(k, terminal_text(v))
     console.print(table)
     if not st["healthy"]:
         raise typer.Exit(1)

@@ -16,6 +16,23 @@ Everything lives under ``$LIANGXIN_HOME/superset/`` (override with ``LIANGXIN_SU
 | LIANGXIN_SUPERSET_ADMIN       | admin (warning)    | admin user name                          |
 | LIANGXIN_SUPERSET_PASSWORD    | admin (warning)    | admin password                           |
 | LIANGXIN_SUPERSET_VENV        | <home>/venv        | reuse an existing Superset virtualenv    |
+| LIANGXIN_SUPERSET_QUERY_TIMEOUT | 60               | seconds per DuckDB query (interrupted)   |
+| LIANGXIN_SUPERSET_MEMORY_LIMIT  | 1GB              | DuckDB memory_limit per connection       |
+| LIANGXIN_SUPERSET_THREADS       | 2                | DuckDB threads per connection            |
+
+Security (issue 19, docs/security.md):
+
+- Production (``LIANGXIN_ENV=production``) refuses to start with the development SECRET_KEY, a SECRET_KEY
+  shorter than 32 characters, or default/weak admin credentials (``check_production``); the generated config
+  refuses the development key again when Superset loads it.
+- The admin password is never on a command line or in a log: the admin user is created by a small script
+  that reads it from stdin; the Superset processes do not inherit ``LIANGXIN_SUPERSET_PASSWORD`` or
+  ``LIANGXIN_HMAC_SECRET``.  Everything under the Superset home is private (folders 0700, files 0600: config,
+  metadata DB, log, pid file), the processes run with umask 077.
+- Every DuckDB connection is read-only, without external access, with ``memory_limit`` and ``threads`` set and
+  locked (``lock_configuration``); each statement is interrupted after the query timeout (the generated config
+  wraps ``DuckDBEngineSpec.execute``, which SQL Lab and charts call with raw cursors, and adds a SQLAlchemy
+  ``before_cursor_execute`` hook for the rest).
 """
 
 from __future__ import annotations
@@ -44,6 +61,18 @@ SUPERSET_EXTRA = ["duckdb-engine", "rich", "cachetools", "flask-limiter<4"]
 DEV_SECRET_KEY = "liangxin-dev-secret-key-DO-NOT-USE-IN-PRODUCTION"
 DEV_ADMIN = "admin"
 DEV_PASSWORD = "admin"
+MIN_SECRET_KEY = 32
+MIN_PASSWORD = 12
+QUERY_TIMEOUT = 60.0
+MEMORY_LIMIT = "1GB"
+THREADS = 2
+PRIVATE_UMASK = 0o077
+# what the Superset processes must not inherit from this one
+_WITHHELD_ENV = ("LIANGXIN_SUPERSET_PASSWORD", "LIANGXIN_HMAC_SECRET")
+
+
+class SupersetConfigError(RuntimeError):
+    """Superset would run with development or weak credentials in production (message in Chinese)."""
 
 
 def _warn(msg: str) -> None:
@@ -98,6 +127,52 @@ def settings(warn: bool = False) -> Settings:
     return Settings(home=home, venv=venv, port=int(os.environ.get("LIANGXIN_SUPERSET_PORT") or 8088),
                     admin=admin or DEV_ADMIN, password=password or DEV_PASSWORD,
                     secret_key=secret or DEV_SECRET_KEY)
+
+
+def is_production() -> bool:
+    return os.environ.get("LIANGXIN_ENV", "").strip().lower() == "production"
+
+
+def check_production(s: Settings) -> None:
+    """In production, refuse the development SECRET_KEY and default or weak admin credentials."""
+    if not is_production():
+        return
+    problems = []
+    if s.secret_key == DEV_SECRET_KEY or not os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY"):
+        problems.append("未设置 LIANGXIN_SUPERSET_SECRET_KEY（不得使用开发用 SECRET_KEY：可伪造管理员会话）")
+    elif len(s.secret_key) < MIN_SECRET_KEY or len(set(s.secret_key)) < 12:
+        problems.append(f"LIANGXIN_SUPERSET_SECRET_KEY 强度不足（至少 {MIN_SECRET_KEY} 个字符、12 种不同字符）")
+    if not os.environ.get("LIANGXIN_SUPERSET_ADMIN") or not os.environ.get("LIANGXIN_SUPERSET_PASSWORD"):
+        problems.append("未设置 LIANGXIN_SUPERSET_ADMIN / LIANGXIN_SUPERSET_PASSWORD（不得使用默认管理员 admin/admin）")
+    elif (s.password == DEV_PASSWORD or len(s.password) < MIN_PASSWORD or s.password.lower() == s.admin.lower()
+          or s.admin.lower() in s.password.lower()):
+        problems.append(f"管理员密码强度不足（至少 {MIN_PASSWORD} 个字符，且不得包含用户名）")
+    if problems:
+        raise SupersetConfigError("生产环境（LIANGXIN_ENV=production）拒绝启动 Superset：" + "；".join(problems)
+                                  + "。密钥可用 python3 -c \"import secrets; print(secrets.token_urlsafe(48))\" 生成。")
+
+
+def _private_write(path: Path, text: str) -> None:
+    """Write a file 0600 (created so; an existing file is made so)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+def _private_append(path: Path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.chmod(path, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8", errors="replace")
+
+
+def secure_files(s: Settings) -> None:
+    """Superset home 0700; its config, metadata DB, log and pid file 0600 (repairs older installations)."""
+    s.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(s.home, 0o700)
+    for p in (s.config_file, s.metadata_db, s.logfile, s.pidfile, Path(str(s.metadata_db) + "-journal")):
+        if p.exists() and not p.is_symlink():
+            os.chmod(p, 0o600)
 
 
 # --------------------------------------------------------------------------------------------- venv
@@ -156,9 +231,14 @@ import sys
 from sqlalchemy.engine.url import make_url
 
 SECRET_KEY = os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY") or {dev_key!r}
+if os.environ.get("LIANGXIN_ENV", "").strip().lower() == "production" and (
+        SECRET_KEY == {dev_key!r} or len(SECRET_KEY) < {min_key}):
+    raise RuntimeError("production: refusing the development or a weak SECRET_KEY (LIANGXIN_SUPERSET_SECRET_KEY)")
 if SECRET_KEY == {dev_key!r}:
     print("!!! WARNING: Superset runs with the development SECRET_KEY; "
           "set LIANGXIN_SUPERSET_SECRET_KEY outside development", file=sys.stderr)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 SQLALCHEMY_DATABASE_URI = "sqlite:///" + {metadata_db!r} + "?check_same_thread=false"
 
@@ -194,6 +274,86 @@ ALLOWED_EXTENSIONS = set()
 FEATURE_FLAGS = {{"DASHBOARD_RBAC": True, "ENABLE_TEMPLATE_PROCESSING": False}}
 SQLLAB_CTAS_NO_LIMIT = False
 ROW_LIMIT = 50000
+SQL_MAX_ROW = 100000
+SQLLAB_TIMEOUT = {timeout:.0f}
+SUPERSET_WEBSERVER_TIMEOUT = {timeout:.0f}
+
+# Every DuckDB statement is interrupted after the query timeout (DuckDB has no statement timeout setting).
+import threading  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+LIANGXIN_QUERY_TIMEOUT = float(os.environ.get("LIANGXIN_SUPERSET_QUERY_TIMEOUT") or {timeout!r})
+
+
+def _liangxin_raw(conn):
+    fairy = conn.connection
+    return getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _liangxin_timer_start(conn, cursor, statement, parameters, context, executemany):
+    if conn.engine.dialect.name != "duckdb" or LIANGXIN_QUERY_TIMEOUT <= 0:
+        return
+    raw = _liangxin_raw(conn)
+    interrupt = getattr(raw, "interrupt", None)
+    if interrupt is None:
+        return
+    timer = threading.Timer(LIANGXIN_QUERY_TIMEOUT, interrupt)
+    timer.daemon = True
+    timer.start()
+    conn.info["liangxin_timer"] = timer
+
+
+def _liangxin_timer_stop(conn, *args, **kwargs):
+    timer = conn.info.pop("liangxin_timer", None)
+    if timer is not None:
+        timer.cancel()
+
+
+event.listen(Engine, "after_cursor_execute", _liangxin_timer_stop)
+
+
+@event.listens_for(Engine, "handle_error")
+def _liangxin_timer_error(context):
+    if context.connection is not None:
+        _liangxin_timer_stop(context.connection)
+
+
+# SQL Lab and charts run their SQL on a raw DBAPI cursor through the engine spec (no SQLAlchemy events):
+# wrap DuckDBEngineSpec.execute once the app exists (importing superset here would be circular).
+def _liangxin_interruptible(cursor):
+    for obj in (cursor, getattr(cursor, "connection", None)):
+        fn = getattr(obj, "interrupt", None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def FLASK_APP_MUTATOR(app):
+    from superset.db_engine_specs.duckdb import DuckDBEngineSpec
+
+    original = DuckDBEngineSpec.__dict__.get("execute")
+    if getattr(original, "_liangxin", False):
+        return
+    base = DuckDBEngineSpec.execute.__func__
+
+    def execute(cls, cursor, query, database=None, **kwargs):
+        interrupt = _liangxin_interruptible(cursor)
+        timer = None
+        if interrupt is not None and LIANGXIN_QUERY_TIMEOUT > 0:
+            timer = threading.Timer(LIANGXIN_QUERY_TIMEOUT, interrupt)
+            timer.daemon = True
+            timer.start()
+        try:
+            return base(cls, cursor, query, database, **kwargs)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    execute._liangxin = True
+    DuckDBEngineSpec.execute = classmethod(execute)
 
 BABEL_DEFAULT_LOCALE = "zh"
 LANGUAGES = {{
@@ -207,9 +367,10 @@ def write_config(s: Settings, serve_db: Path | None = None) -> Path:
     s.home.mkdir(parents=True, exist_ok=True)
     serve = Path(serve_db or paths.serve_db()).resolve()
     text = CONFIG_TEMPLATE.format(dev_key=DEV_SECRET_KEY, metadata_db=str(s.metadata_db),
-                                  allowed=[str(serve)])
+                                  allowed=[str(serve)], min_key=MIN_SECRET_KEY, timeout=QUERY_TIMEOUT)
     if not s.config_file.exists() or s.config_file.read_text() != text:
-        s.config_file.write_text(text)
+        _private_write(s.config_file, text)
+    os.chmod(s.config_file, 0o600)
     return s.config_file
 
 
@@ -222,17 +383,30 @@ def _env(s: Settings) -> dict[str, str]:
     env["PATH"] = f"{s.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
+    for k in _WITHHELD_ENV:
+        env.pop(k, None)
     env["VIRTUAL_ENV"] = str(s.venv)
     if not os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY"):
         env["LIANGXIN_SUPERSET_SECRET_KEY"] = DEV_SECRET_KEY
     return env
 
 
-def _run(s: Settings, args: list[str], log=print) -> None:
-    with open(s.logfile, "a") as fh:
-        fh.write(f"\n$ {' '.join(args)}\n")
+def _shown(args: list[str]) -> str:
+    """A command line for the log, any value after a password option replaced."""
+    out, hide = [], False
+    for a in args:
+        out.append("******" if hide else a)
+        hide = a in ("--password", "-p")
+    return " ".join(out)
+
+
+def _run(s: Settings, args: list[str], log=print, stdin_text: str | None = None) -> None:
+    with _private_append(s.logfile) as fh:
+        fh.write(f"\n$ {_shown(args)}\n")
         fh.flush()
-        res = subprocess.run(args, env=_env(s), cwd=s.home, stdout=fh, stderr=subprocess.STDOUT)
+        res = subprocess.run(args, env=_env(s), cwd=s.home, stdout=fh, stderr=subprocess.STDOUT,
+                             input=stdin_text.encode("utf-8") if stdin_text is not None else None,
+                             umask=PRIVATE_UMASK)
     if res.returncode != 0:
         tail = "\n".join(s.logfile.read_text(errors="replace").splitlines()[-30:])
         raise RuntimeError(f"命令失败 / command failed: {' '.join(args)}\n{tail}")
@@ -277,36 +451,59 @@ def _admin_exists(s: Settings) -> bool:
         return False
 
 
+# Creates the admin user with the password read from stdin (never on a command line, never in a log).
+ADMIN_SCRIPT = """
+import sys
+from superset.app import create_app
+app = create_app()
+with app.app_context():
+    from superset import security_manager as sm
+    username, email = sys.argv[1], sys.argv[2]
+    password = sys.stdin.readline().rstrip("\\n")
+    if sm.find_user(username=username) is None:
+        role = sm.find_role(sm.auth_role_admin)
+        if not sm.add_user(username, "管理员", "liangxin", email, role, password=password):
+            sys.exit("could not create the admin user")
+        print("admin user created")
+"""
+
+
+def create_admin(s: Settings) -> None:
+    _run(s, [str(s.bin("python")), "-c", ADMIN_SCRIPT, s.admin, f"{s.admin}@liangxin.invalid"],
+         stdin_text=s.password + "\n")
+
+
 def up(serve_db: Path | None = None, log=print, timeout: float = 120.0) -> dict:
     """Install (if needed), configure, migrate, create the admin, init and start gunicorn; idempotent."""
     t0 = time.monotonic()
     s = settings(warn=True)
+    check_production(s)  # before anything is installed, written or started
     pid = read_pid(s)
     if pid and healthy(s):
         log(f"Superset 已在运行 / already running: {s.url} (pid {pid})")
         return {"url": s.url, "pid": pid, "seconds": 0.0, "started": False}
-    s.home.mkdir(parents=True, exist_ok=True)
+    secure_files(s)
     ensure_venv(s, log=log)
     write_config(s, serve_db)
     log("superset db upgrade …")
     _run(s, [str(s.bin("superset")), "db", "upgrade"])
-    if not _admin_exists(s):
-        log(f"创建管理员 / creating admin user {s.admin!r} …")
-        _run(s, [str(s.bin("superset")), "fab", "create-admin", "--username", s.admin, "--firstname", "管理员",
-                 "--lastname", "liangxin", "--email", f"{s.admin}@liangxin.invalid", "--password", s.password])
     log("superset init …")
     _run(s, [str(s.bin("superset")), "init"])
+    if not _admin_exists(s):
+        log(f"创建管理员 / creating admin user {s.admin!r} …")
+        create_admin(s)
+    secure_files(s)
     if pid:  # a stale process that does not answer: stop it first
         stop_pid(pid)
-    logfh = open(s.logfile, "a")
+    logfh = _private_append(s.logfile)
     proc = subprocess.Popen(
         [str(s.bin("gunicorn")), "-w", "1", "--threads", "4", "--timeout", "120", "-b", f"127.0.0.1:{s.port}",
          "superset.app:create_app()"],
         env=_env(s), cwd=s.home, stdout=logfh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True, umask=PRIVATE_UMASK,
     )
     logfh.close()
-    s.pidfile.write_text(str(proc.pid))
+    _private_write(s.pidfile, str(proc.pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
