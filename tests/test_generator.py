@@ -112,7 +112,7 @@ def test_within_and_across_sheet_rules(world):
         for code, o in orgs.items():
             n = o["members_formal"] + o["members_probationary"]
             assert code in flows  # X1
-            assert (o["org_type"] == "联合党支部") == (o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "网上组建"))
+            assert (o["org_type"] == "联合党支部") == (o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建"))  # R6 (rev. 2)
             if o["org_type"] == "联合党支部":
                 assert 2 <= cover.get(code, 0) <= 5  # X3
             if o["formation_mode"] == "单独组建":
@@ -297,7 +297,7 @@ def _cell(path, sheet, row, column):
 
 
 def test_defects_are_in_their_files(tmp_path):
-    world = build_world(start="2020Q3", end="2021Q2", seed=5, communities=10)  # 40 files for 36 defects
+    world = build_world(start="2020Q3", end="2021Q2", seed=5, communities=12)  # 48 files for 41 defects
     write_world(world, tmp_path, progress=False)
     manifest = apply_defects(world, tmp_path, "all", seed=5)
     assert manifest == json.loads((tmp_path / "defects.json").read_text(encoding="utf-8"))
@@ -323,7 +323,7 @@ def test_defects_are_in_their_files(tmp_path):
                 data.decode("utf-8")
         elif d == "missing_sheet":
             assert e["sheet"] not in openpyxl.load_workbook(path).sheetnames
-        elif d == "missing_column":
+        elif d in ("missing_column", "missing_new_column"):
             assert e["column"] not in [c.value for c in openpyxl.load_workbook(path)[e["sheet"]][1]]
         elif d == "extra_column":
             assert e["column"] in [c.value for c in openpyxl.load_workbook(path)[e["sheet"]][1]]

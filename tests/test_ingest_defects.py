@@ -31,7 +31,7 @@ def _report_rows(path):
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("defects")
-    world = build_world("district", "2020Q3", "2020Q4", seed=7, communities=24)
+    world = build_world("district", "2020Q4", "2021Q1", seed=7, communities=24)  # LX-Q-2020.1 and 2021.1 returns
     out = tmp / "returns"
     write_world(world, out, fmt="xlsx", progress=False)
     manifest = apply_defects(world, out, "all", seed=3)

@@ -392,7 +392,8 @@ class _Builder:
                     u.instructor = rng.random() < INSTRUCTOR_P["挂靠"]
                 n = max(3, sum(u.mf - u.mre for u in members) + rng.randint(1, 3))
                 est = _rand_date(rng, dt.date(2010, 1, 1), first - dt.timedelta(days=30))
-                o = self.new_org(comm, "党支部", "挂靠组建",
+                # R6 (spec rev. 2): 挂靠组建 is a joint mode, so the building branch is a 联合党支部
+                o = self.new_org(comm, "联合党支部", "挂靠组建",
                                  f"中共{self.comm_short(comm)}{rng.choice(PLACE_WORDS)}商务楼宇支部委员会", est, n)
                 o.units = [u.uscc for u in members]
                 for u in members:
@@ -485,7 +486,8 @@ class _Builder:
             if u.org is not None and u.status != "功能型" and rng.random() < 0.75:
                 m.host = u.org
             elif rng.random() < 0.5 and self.orgs[comm]:
-                m.host = rng.choice([o for o in self.orgs[comm] if o.otype == "联合党支部"] or self.orgs[comm]).code
+                m.host = rng.choice([o for o in self.orgs[comm] if o.otype == "联合党支部" and o.mode != "挂靠组建"]
+                                    or self.orgs[comm]).code
             else:
                 m.host = None
             if m.host is not None and self.org_by_code[m.host].est > m.registered:

@@ -556,6 +556,7 @@ def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResul
                         f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理")
             ck.cover, ck.sheets = None, {}
     result.hits = ck.hits.finish()
+    result.backfill = bool(ctx.backfill)
     result.cover = ck.cover
     if ck.cover:
         result.unit_code = ck.cover.get("unit_code")
