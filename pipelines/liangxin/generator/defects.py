@@ -325,11 +325,13 @@ def d_activists_over_applicants(c):
 def d_unknown_organizer_code(c):
     if "organizer_code" not in c.names["trainings"]:
         return None
-    for i, r in enumerate(c.rows("trainings")):
-        if r[c.col("trainings", "organizer_level")] == "社区党总支":
-            c.set("trainings", i, "organizer_code", "330199099099", "主办单位编码不在单位名册中")
-            return "X8", "E"
-    return None
+    rows = c.rows("trainings")
+    if not rows:
+        return None
+    i = next((k for k, r in enumerate(rows) if r[c.col("trainings", "organizer_level")] == "社区党总支"), 0)
+    c.set("trainings", i, "organizer_level", "社区党总支", "社区党总支举办", record=False)
+    c.set("trainings", i, "organizer_code", "330199099099", "主办单位编码不在单位名册中")
+    return "X8", "E"
 
 
 def d_version_not_for_period(c):
