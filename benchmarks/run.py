@@ -148,14 +148,16 @@ def _xlsx_writer(path: Path, ret: dict) -> None:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    cover = ret.get("cover") or {}
+    version = (cover[0] if isinstance(cover, list) and cover else cover or {}).get("template_version")
     for form in forms.FORMS:
         ws = wb.add_worksheet(form.sheet)
-        for c, h in enumerate(form.headers):
+        for c, h in enumerate(forms.headers_for(form, version)):  # the columns of the return's version
             ws.write_string(0, c, h)
         rows = ret.get(form.key) or []
         rows = [rows] if isinstance(rows, dict) else rows
         for r, row in enumerate(rows, start=1):
-            for c, name in enumerate(form.names):
+            for c, name in enumerate(forms.names_for(form, version)):
                 v = row.get(name)
                 if v is None:
                     continue

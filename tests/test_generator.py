@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from liangxin import seeds
-from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY
+from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY, headers_for
 from liangxin.generator import build_world
 from liangxin.generator.defects import apply_defects
 from liangxin.generator.writer import write_world
@@ -112,7 +112,7 @@ def test_within_and_across_sheet_rules(world):
         for code, o in orgs.items():
             n = o["members_formal"] + o["members_probationary"]
             assert code in flows  # X1
-            assert (o["org_type"] == "联合党支部") == (o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "网上组建"))
+            assert (o["org_type"] == "联合党支部") == (o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建"))  # R6 (rev. 2)
             if o["org_type"] == "联合党支部":
                 assert 2 <= cover.get(code, 0) <= 5  # X3
             if o["formation_mode"] == "单独组建":
@@ -262,7 +262,8 @@ def test_xlsx_layout(tmp_path, world):
     ret = world.returns[(unit, p)]
     for form in FORMS:
         ws = wb[form.sheet]
-        assert [c.value for c in ws[1]] == form.headers
+        # a 2020 return: the columns of LX-Q-2020.1 (the 2021.1 fields are not collected, not written)
+        assert [c.value for c in ws[1]] == headers_for(form, "LX-Q-2020.1")
         assert ws.max_row == 1 + len(ret[form.key])
     ws = wb["表1 两新组织情况"]
     row = [c.value for c in ws[2]]
@@ -296,7 +297,7 @@ def _cell(path, sheet, row, column):
 
 
 def test_defects_are_in_their_files(tmp_path):
-    world = build_world(start="2020Q3", end="2021Q2", seed=5, communities=10)  # 40 files for 36 defects
+    world = build_world(start="2020Q3", end="2021Q2", seed=5, communities=12)  # 48 files for 41 defects
     write_world(world, tmp_path, progress=False)
     manifest = apply_defects(world, tmp_path, "all", seed=5)
     assert manifest == json.loads((tmp_path / "defects.json").read_text(encoding="utf-8"))
@@ -322,7 +323,7 @@ def test_defects_are_in_their_files(tmp_path):
                 data.decode("utf-8")
         elif d == "missing_sheet":
             assert e["sheet"] not in openpyxl.load_workbook(path).sheetnames
-        elif d == "missing_column":
+        elif d in ("missing_column", "missing_new_column"):
             assert e["column"] not in [c.value for c in openpyxl.load_workbook(path)[e["sheet"]][1]]
         elif d == "extra_column":
             assert e["column"] in [c.value for c in openpyxl.load_workbook(path)[e["sheet"]][1]]

@@ -85,11 +85,12 @@ def test_accepted_file_loads_every_row(tmp_path, world):
     d = dirs(tmp_path)
     out = ingest_file(f, received_at=RECEIVED, **d)
     assert out.outcome == "accepted_with_warnings"  # P1: 2019Q4 was never loaded
-    assert out.rule_counts == {"P1/W": 1}
+    # P4 (spec rev. 2): received 2021-01-05, after the 2020Q1 deadline 2020-04-15 (receipt time counts)
+    assert out.rule_counts == {"P1/W": 1, "P4/W": 1}
     assert (out.unit_code, out.period, out.correction_no) == (u, "2020Q1", 0)
     assert out.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
-    assert out.rows == {"submissions": 1, "rule_hits": 1, **data_rows(ret)}
-    assert counts(d["db_path"], out.sha256) == {"submissions": 1, "rule_hits": 1, **data_rows(ret)}
+    assert out.rows == {"submissions": 1, "rule_hits": 2, **data_rows(ret)}
+    assert counts(d["db_path"], out.sha256) == {"submissions": 1, "rule_hits": 2, **data_rows(ret)}
     # reports in the outbox
     xlsx, html = out.reports
     assert xlsx.exists() and html.exists() and xlsx.parent == d["outbox_dir"] / "accepted"
@@ -100,7 +101,7 @@ def test_accepted_file_loads_every_row(tmp_path, world):
     assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
     receipts = [json.loads(x) for x in (d["archive_dir"] / "receipts.jsonl").read_text().splitlines()]
     assert [(r["sha256"], r["original_name"], r["outcome"], r["warning_count"]) for r in receipts] == \
-        [(out.sha256, "金桥 一季度.xlsx", "accepted_with_warnings", 1)]
+        [(out.sha256, "金桥 一季度.xlsx", "accepted_with_warnings", 2)]  # P1 + P4
     # the next quarter is checked against this one (P1 passes: openings = last closings)
     out2 = ingest_file(write_return(tmp_path / "in" / "q2.xlsx", world.returns[(u, "2020Q2")]),
                        received_at=RECEIVED, **d)

@@ -79,7 +79,7 @@ def test_schema_is_idempotent(tmp_path):
         "order by ordinal_position").fetchall()]
     assert sub_cols[:8] == ["submission_id", "original_name", "received_at", "size_bytes", "outcome",
                             "error_count", "warning_count", "format"]
-    assert sub_cols[8:] == [c for c, _, _ in forms.raw_columns(forms.COVER)]
+    assert sub_cols[8:] == [c for c, _, _ in forms.raw_columns(forms.COVER)] + ["backfill"]
     assert warehouse.table_counts(con) == {t: 0 for t in warehouse.table_columns()}
 
 
@@ -276,6 +276,7 @@ def _answers(ctx, units, periods, usccs, codes):
     return {
         "corrections": {(u, p): ctx.accepted_corrections(u, p) for u in units for p in periods},
         "previous": {(u, p): ctx.previous_return(u, p) for u in units for p in periods},
+        "next": {(u, p): ctx.next_return(u, p) for u in units for p in periods},
         "uscc": {(x, p): ctx.uscc_owners(x, p) for x in usccs for p in periods},
         "org": {c: ctx.party_org_owner(c) for c in codes},
     }
@@ -318,6 +319,11 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     assert from_db["corrections"][(units[0], "2020Q1")] == [0, 1]  # the positive controls of the comparison
     # Q2 and Q3 look back at Q1 and Q2 (every unit), Q4 at Q3 (half of them)
     assert sum(v is not None for v in from_db["previous"].values()) == 2 * len(units) + len(units) // 2
+    # P6: Q1 and Q2 look forward to Q2 (every unit) and Q3 (half of them), with Q2's / Q3's openings
+    assert sum(v is not None for v in from_db["next"].values()) == len(units) + len(units) // 2
+    n = from_db["next"][(units[1], "2020Q2")]
+    assert n.period == "2020Q3" and n.openings == {
+        r["party_org_code"]: r["opening"] for r in world.returns[(units[1], "2020Q3")]["member_flows"]}
     assert any(from_db["uscc"].values()) and any(from_db["org"].values())
     # a fresh session over the written files answers the same from the database alone
     assert _answers(warehouse.SessionIndex(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"]) == from_db

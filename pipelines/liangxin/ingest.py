@@ -193,6 +193,7 @@ class WriterSession:
         self.batch_files = max(1, batch_files)
         self.outbox_dir = outbox_dir  # its leftover temp reports are removed each time the lock is taken
         self.pool = None  # worker processes that may write the reports (set by ingest_paths)
+        self.backfill = False  # historical backfill (rule P4 by 报出日期; set by ingest_paths / ingest_file)
         self._lock = writer_lock(db)
         self._con = None
         self._index: warehouse.SessionIndex | None = None
@@ -400,7 +401,8 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     out, name, sha = rec.out, rec.out.original_name, rec.out.sha256
     if _is_duplicate(rec, session):  # e.g. the same bytes twice in one batch
         return out
-    ctx = session.index.validation_context(received_on=rec.received_at.astimezone().date())
+    ctx = session.index.validation_context(received_on=rec.received_at.astimezone().date(),
+                                           received_at=rec.received_at, backfill=session.backfill)
     result = finish_validation(prep, ctx)
     if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
         raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
@@ -419,6 +421,7 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
         "size_bytes": rec.size, "outcome": result.outcome, "unit_code": result.unit_code,
         "period": result.period, "correction_no": result.correction_no,
         "error_count": out.error_count, "warning_count": out.warning_count,
+        **({"backfill": True} if result.backfill else {}),
     }
     reports = _Reports(result, outbox_dir, archive_dir, rec.received_at, receipt).start(session.pool)
     session.add(result, rec.received_at, name, out, reports)
@@ -443,7 +446,8 @@ def _validation_limits() -> tuple[int, int]:
 
 def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
                 outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                original_name: str | None = None, session: WriterSession | None = None) -> IngestOutcome:
+                original_name: str | None = None, session: WriterSession | None = None,
+                backfill: bool = False) -> IngestOutcome:
     """Receive one file (see the module docstring). Raises only on internal failure.
 
     ``session``: a :class:`WriterSession` shared by the files of a batch; without it the lock and
@@ -453,6 +457,7 @@ def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: P
     db = Path(db_path) if db_path is not None else paths.build_db()
     if session is None:
         with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or paths.outbox()) as own:
+            own.backfill = backfill
             return ingest_file(path, db_path=db, archive_dir=archive_dir, outbox_dir=outbox_dir,
                                received_at=received_at, original_name=original_name, session=own)
     path = Path(path)
@@ -534,7 +539,7 @@ def _worker_count(n_files: int, workers: int | None) -> int:
 def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
                  outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
                  progress: bool = True, slice_seconds: float = 10.0, batch_files: int | None = None,
-                 workers: int | None = None) -> list[IngestOutcome]:
+                 workers: int | None = None, backfill: bool = False) -> list[IngestOutcome]:
     """Ingest files and folders (see :func:`collect_files`) in order; an internal failure on one file is
     recorded as outcome ``failed`` and the others continue.
 
@@ -562,6 +567,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         env = os.environ.get("LIANGXIN_INGEST_BATCH", "").strip()
         batch_files = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_BATCH_FILES
     session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir)
+    session.backfill = backfill  # ``backfill``: historical returns, P4 judged by 报出日期 (receipts: 历史补录)
     n_workers = _worker_count(len(files), workers)
     pool = None
     if n_workers:
@@ -711,6 +717,9 @@ def ingest_command(
     archive: Path = typer.Option(None, "--archive", help="Archive folder (default $LIANGXIN_ARCHIVE)."),
     outbox: Path = typer.Option(None, "--outbox", help="Outbox for reports (default $LIANGXIN_OUTBOX)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not show the progress bar."),
+    backfill: bool = typer.Option(False, "--backfill",
+                                  help="历史补录：按报出日期（而非接收时间）判断是否逾期（规则P4），回执注明“历史补录”。"
+                                       " Historical backfill: lateness (P4) judged by 报出日期, marked on the receipt."),
 ) -> None:
     """接收报表：归档、审核、出具回执并入库。Receive returns: archive, audit, report and load each file.
 
@@ -732,7 +741,7 @@ def ingest_command(
         raise typer.Exit(2)
     try:
         outcomes = ingest_paths(targets, db_path=db, archive_dir=archive, outbox_dir=outbox,
-                                progress=not no_progress)
+                                progress=not no_progress, backfill=backfill)
     except privacy.SecretConfigurationError as exc:
         from rich.console import Console
 

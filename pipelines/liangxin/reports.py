@@ -110,6 +110,7 @@ def summary_rows(result: ValidationResult, received_at: dt.datetime) -> list[tup
         ("填报单位", scrub_ids(unit)),
         ("报告期", scrub_ids(result.period or UNKNOWN_PERIOD)),
         ("更正序号", "" if result.correction_no is None else str(result.correction_no)),
+        *([("报送方式", "历史补录（按报出日期判断是否逾期）")] if getattr(result, "backfill", False) else []),
         ("审核结论", OUTCOME_ZH.get(result.outcome, result.outcome)),
         ("错误数", f"{errors} 条"),
         ("警告数", f"{warnings} 条"),

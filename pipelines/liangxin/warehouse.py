@@ -40,7 +40,9 @@ SUBMISSION_COLUMNS: list[tuple[str, str, str]] = [
     ("error_count", "INTEGER", "number of E rule hits"),
     ("warning_count", "INTEGER", "number of W rule hits"),
     ("format", "VARCHAR", "xlsx | csvzip"),
-] + forms.raw_columns(forms.COVER)
+] + forms.raw_columns(forms.COVER) + [
+    ("backfill", "BOOLEAN", "historical backfill loaded with the explicit flag (liangxin ingest --backfill)"),
+]
 
 RULE_HIT_COLUMNS: list[tuple[str, str, str]] = [
     ("submission_id", "VARCHAR NOT NULL", "SHA-256 of the received file"),
@@ -423,6 +425,7 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
         "warning_count": len(result.warnings),
         "format": result.format,
         **cover,
+        "backfill": bool(getattr(result, "backfill", False)),
     }
     sc = _scrubber_for(result, secret)
     out: dict[str, list[dict[str, object]]] = {
@@ -557,6 +560,23 @@ class WarehouseContext:
             return None
         return self._previous_from_db(sid)
 
+    def next_return(self, unit_code: str, period: str):
+        """The current accepted return of the quarter after ``period`` (rule P6), or None."""
+        try:
+            nxt = periods.next_period(period)
+        except ValueError:
+            return None
+        row = self._current_row(unit_code, nxt)
+        return self._next_from_db(nxt, row) if row is not None else None
+
+    def _next_from_db(self, period: str, row):
+        from liangxin.validate.context import NextReturn
+
+        openings = self.con.execute(
+            "SELECT party_org_code, opening FROM raw.member_flows WHERE submission_id = ?", [row[0]]).fetchall()
+        return NextReturn(period=period, correction_no=int(row[1]),
+                          openings={k: int(v or 0) for k, v in openings if k is not None})
+
     def _previous_from_db(self, sid: str):
         orgs = dict(self.con.execute(
             "SELECT party_org_code, closing_actual FROM raw.member_flows WHERE submission_id = ?", [sid]
@@ -608,6 +628,7 @@ class WarehouseContext:
             "previous_return": self.previous_return,
             "party_org_owner": self.party_org_owner,
             "uscc_owners": self.uscc_owners,
+            "next_return": self.next_return,
         }
 
     def validation_context(self, received_on: dt.date, **overrides):
@@ -626,6 +647,7 @@ class _Noted:
     previous: object  # PreviousReturn for the quarter after it
     usccs: frozenset[str]  # 表1 统一社会信用代码 with 登记状态 存续 (upper case)
     org_codes: frozenset[str]  # 表2 党组织编码
+    openings: dict = field(default_factory=dict)  # 表3 党组织编码 -> 期初党员数 (rule P6)
 
 
 class SessionIndex(WarehouseContext):
@@ -724,6 +746,8 @@ class SessionIndex(WarehouseContext):
                             if r.values.get("uscc") is not None and r.values.get("reg_status") == "存续"),
             org_codes=frozenset(r.values["party_org_code"] for r in rows.get("party_orgs", [])
                                 if r.values.get("party_org_code") is not None),
+            openings={r.values["party_org_code"]: int(r.values.get("opening") or 0)
+                      for r in rows.get("member_flows", []) if r.values.get("party_org_code") is not None},
         )
         inv = self._noted_uscc_inv.setdefault(period, {})
         for u in old.usccs if old is not None else ():
@@ -754,6 +778,19 @@ class SessionIndex(WarehouseContext):
         if noted is not None and (row is None or (noted.correction_no, noted.received_at) >= (row[1], row[2])):
             return noted.previous
         return self._db_previous_for(prev, row[0]) if row is not None else None
+
+    def next_return(self, unit_code: str, period: str):
+        from liangxin.validate.context import NextReturn
+
+        try:
+            nxt = periods.next_period(period)
+        except ValueError:
+            return None
+        noted = self._noted.get((unit_code, nxt))
+        row = self._current_row(unit_code, nxt)
+        if noted is not None and (row is None or (noted.correction_no, noted.received_at) >= (row[1], row[2])):
+            return NextReturn(period=nxt, correction_no=noted.correction_no, openings=dict(noted.openings))
+        return self._next_from_db(nxt, row) if row is not None else None
 
     def uscc_owners(self, uscc: str, period: str) -> set[str]:
         key = str(uscc).upper()

@@ -24,9 +24,12 @@ from returnbuilder import _csv_value as _text  # noqa: E402  (one cell-to-text r
 def csv_member(ret: dict, form, encoding: str = "utf-8", bom: bool = False, newline: str = "\r\n") -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator=newline)
-    w.writerow(form.headers)
+    cover = _rows(ret, forms.COVER)
+    version = cover[0].get("template_version") if cover else None  # the columns of the return's version
+    w.writerow(forms.headers_for(form, version))
+    names = forms.names_for(form, version)
     for r in _rows(ret, form):
-        w.writerow([_text(r.get(n)) for n in form.names])
+        w.writerow([_text(r.get(n)) for n in names])
     data = buf.getvalue().encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from liangxin.checks import USCC_ALPHABET, uscc_check_char
-from liangxin.forms import ENTERPRISE, FORMS_BY_KEY
+from liangxin.forms import ENTERPRISE, FORMS_BY_KEY, names_for
 from liangxin.periods import is_q4, period_start
 
 from .writer import return_path, return_sheets, write_csvzip, write_return
@@ -28,9 +28,12 @@ class Ctx:
         self.by_key = {k: s for k, s in zip(("cover", "organizations", "party_orgs", "member_flows", "trainings",
                                               "attendance", "mobile_members"), self.sheets)}
         self.entries: list[dict] = []
+        version = self.ret["cover"][0].get("template_version") if self.ret.get("cover") else None
+        self.version = version
+        self.names = {k: names_for(FORMS_BY_KEY[k], version) for k in self.by_key}  # the columns as written
 
     def col(self, key: str, name: str) -> int:
-        return FORMS_BY_KEY[key].names.index(name)
+        return self.names[key].index(name)
 
     def get(self, key, i, name):
         return self.by_key[key].rows[i][self.col(key, name)]
@@ -284,15 +287,72 @@ def d_joint_branch_single_unit(c):
 
 
 def d_standalone_two_units(c):
+    # revised X4: a unit 挂靠 to another unit's 单独组建 organization is allowed; two units declaring the same
+    # 单独组建 organization as their own (单独建立) are not
     standalone = [r[0] for r in c.rows("party_orgs") if r[c.col("party_orgs", "formation_mode")] == "单独组建"]
     if not standalone:
         return None
     for i, r in enumerate(c.rows("organizations")):
         if r[c.col("organizations", "party_status")] == "未建立" and r[c.col("organizations", "reg_status")] == "存续":
-            c.set("organizations", i, "party_status", "挂靠", "挂靠到单独组建的党组织", record=False)
-            c.set("organizations", i, "party_org_code", standalone[0], "单独组建党组织覆盖2个单位")
+            c.set("organizations", i, "party_status", "单独建立", "声称单独建立", record=False)
+            c.set("organizations", i, "party_org_code", standalone[0], "两个单位均以同一单独组建党组织为本单位党组织")
             return "X4", "E"
     return None
+
+
+def d_standalone_points_to_joint(c):
+    # X7: a unit declared 单独建立 while it points to a joint organization (issue 13's example)
+    joint = {r[0] for r in c.rows("party_orgs") if r[c.col("party_orgs", "org_type")] == "联合党支部"}
+    for i, r in enumerate(c.rows("organizations")):
+        if r[c.col("organizations", "party_status")] == "联合建立" and r[c.col("organizations", "party_org_code")] in joint:
+            c.set("organizations", i, "party_status", "单独建立", "单独建立却指向联合党支部")
+            return "X7", "E"
+    return None
+
+
+def _has_2021_fields(c) -> bool:
+    return "applicants" in c.names["organizations"]
+
+
+def d_activists_over_applicants(c):
+    if not _has_2021_fields(c) or not c.rows("organizations"):
+        return None
+    n = c.get("organizations", 0, "applicants")
+    c.set("organizations", 0, "activists", n + 1, "入党积极分子数 > 入党申请人数")
+    return "R18", "E"
+
+
+def d_unknown_organizer_code(c):
+    if "organizer_code" not in c.names["trainings"]:
+        return None
+    rows = c.rows("trainings")
+    if not rows:
+        return None
+    i = next((k for k, r in enumerate(rows) if r[c.col("trainings", "organizer_level")] == "社区党总支"), 0)
+    c.set("trainings", i, "organizer_level", "社区党总支", "社区党总支举办", record=False)
+    c.set("trainings", i, "organizer_code", "330199099099", "主办单位编码不在单位名册中")
+    return "X8", "E"
+
+
+def d_version_not_for_period(c):
+    if not _has_2021_fields(c):
+        return None
+    c.set("cover", 0, "template_version", "LX-Q-2020.1", "2020年版模板版本用于2021年报告期")
+    return "F3", "E"
+
+
+def d_missing_new_column(c):
+    if not _has_2021_fields(c):
+        return None
+    sh = c.by_key["organizations"]
+    j = c.col("organizations", "applicants")
+    label = sh.headers.pop(j)
+    for r in sh.rows:
+        r.pop(j)
+    c.names["organizations"].pop(j)
+    c.entries.append({"sheet": sh.name, "row": 1, "column": label, "value": None,
+                      "note": "2021.1 模板缺少新增的必填列"})
+    return "F2", "E"
 
 
 def d_unknown_training_code(c):

@@ -1,10 +1,10 @@
 """Parsing and auditing of submitted returns (F, I, R, X and P rules of audit-rules.md).
 
-Public API: :func:`validate_file`, :class:`ValidationContext`, :class:`PreviousReturn`, :func:`check_p5`,
-and the result dataclasses of :mod:`liangxin.validate.result`.
+Public API: :func:`validate_file`, :class:`ValidationContext`, :class:`PreviousReturn`, :class:`NextReturn`
+and the result dataclasses of :mod:`liangxin.validate.result`.  (P5 was removed in spec revision 2.)
 """
 
-from liangxin.validate.context import PreviousReturn, ValidationContext  # noqa: F401
+from liangxin.validate.context import NextReturn, PreviousReturn, ValidationContext  # noqa: F401
 from liangxin.validate.core import validate_file  # noqa: F401
 from liangxin.validate.result import (  # noqa: F401
     ACCEPTED,
@@ -17,4 +17,3 @@ from liangxin.validate.result import (  # noqa: F401
     RuleHit,
     ValidationResult,
 )
-from liangxin.validate.rules import check_p5  # noqa: F401

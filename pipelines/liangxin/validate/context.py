@@ -1,6 +1,6 @@
 """What the validator needs to know beyond the file itself (docs/internals.md, "Validation result").
 
-Reference data defaults to the seeds; the four callables are answered by the warehouse
+Reference data defaults to the seeds; the callables are answered by the warehouse
 (``liangxin.warehouse.WarehouseContext``) and by :meth:`ValidationContext.offline` ("nothing loaded yet").
 """
 
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from liangxin import seeds
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # China Standard Time, no DST since 1991
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,22 @@ class PreviousReturn:
     units: int
     party_org_count: int
     members: int
+
+
+@dataclass(frozen=True)
+class NextReturn:
+    """The current accepted return of the *next* quarter for the same unit (rule P6).
+
+    ``openings``: 党组织编码 -> 表3 期初党员数 of that return; ``period`` and ``correction_no`` identify it.
+    """
+
+    period: str
+    correction_no: int
+    openings: dict[str, int]
+
+
+def _no_next(unit_code: str, period: str) -> NextReturn | None:
+    return None
 
 
 def _no_corrections(unit_code: str, period: str) -> list[int]:
@@ -59,6 +77,12 @@ class ValidationContext:
       or ``None`` when there is none.
     - ``party_org_owner(code)``: the unit whose accepted returns list the Party organization, or ``None``.
     - ``uscc_owners(uscc, period)``: units whose current return of ``period`` lists the uscc with 登记状态 存续.
+    - ``next_return(unit, period)``: called with the period *being validated*; answers the current accepted
+      return of the quarter after it (``periods.next_period(period)``), or ``None`` (rule P6).
+
+    ``received_at``: the receipt time (aware, any zone; P4 judges it in Asia/Shanghai), ``None`` = the end
+    of ``received_on``.  ``backfill``: the file is a historical backfill loaded with the explicit flag
+    (``liangxin ingest --backfill``): P4 judges it by its 报出日期 and says so.
     """
 
     received_on: dt.date
@@ -71,6 +95,9 @@ class ValidationContext:
     previous_return: Callable[[str, str], PreviousReturn | None] = _no_previous
     party_org_owner: Callable[[str], str | None] = _no_owner
     uscc_owners: Callable[[str, str], set[str]] = _no_owners
+    next_return: Callable[[str, str], NextReturn | None] = _no_next
+    received_at: dt.datetime | None = None
+    backfill: bool = False
     max_hits_per_rule_sheet: int = 200
     max_rows_per_sheet: int = 200_000
 
@@ -99,6 +126,14 @@ class ValidationContext:
         if self.deadlines is None:
             self.deadlines = seeds.deadlines()
         return self.deadlines
+
+    def receipt_date_shanghai(self) -> dt.date:
+        """The receipt date in Asia/Shanghai (UTC+8, no daylight saving): what the deadline (end of day) is
+        compared with (P4).  Without ``received_at``, ``received_on`` as given."""
+        if self.received_at is None:
+            return self.received_on
+        at = self.received_at if self.received_at.tzinfo is not None else self.received_at.astimezone()
+        return at.astimezone(SHANGHAI).date()
 
     def get_parameters(self) -> dict[str, str]:
         if self.parameters is None:

@@ -55,6 +55,7 @@ class ValidationResult:
     cover: dict[str, object] | None = None
     rows: dict[str, list[ParsedRow]] = field(default_factory=dict)
     hits: list[RuleHit] = field(default_factory=list)
+    backfill: bool = False  # loaded with the explicit historical-backfill flag (P4 by 报出日期; 历史补录)
 
     @property
     def errors(self) -> list[RuleHit]:

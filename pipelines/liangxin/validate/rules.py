@@ -1,30 +1,59 @@
-"""The rules of audit-rules.md over parsed rows: F3, F5, F6, I1–I4, R1–R15, X1–X6, P1–P4 (P5: check_p5).
+"""The rules of audit-rules.md (revision 2) over parsed rows: F3, F5, F6, I1–I5, R1–R18, X1–X8, P1–P4, P6.
 
 Rules only look at values that parsed (``None`` = blank or already reported by F4), so one bad cell is
 reported once.  Cross-sheet rules run only when the sheets they compare are present (F2 reports the rest).
 
-Choices:
+Choices (docs/decisions.md D70–D79):
 - I1: a USCC whose prefix is ``92`` (个体工商户) is an error whatever its check character; a failing check
   character is a warning unless the USCC is on the allow-list.  I1 checks 表1 only (表6 uscc must be in 表1,
   X6; 表5 uscc is a person's employer, not audited).
 - I3: ``ctx.uscc_owners(uscc, period)`` minus this unit, for 表1 rows with 登记状态 存续.
+- I5: the registration prefix (positions 1–2) of a 表1 uscc against its 组织类别, for the prefixes the spec
+  lists (91, 51, 52, 53, 31); other prefixes are not judged (92 is I1).
 - P1: with a previous return, each 表3 opening must equal its closing_actual there (0 for an organization
   not in it) - E.  Without one (first return loaded, or the previous quarter missing) one W per return says
   the openings could not be checked, when any opening is non-zero.
 - P3 ``members`` = Σ 表3 期末实有数 over all rows (the warehouse's PreviousReturn.members must match).
-- P5 needs the whole district's year: :func:`check_p5` is provided for the annual stage (or dbt).
+- P4: judged on the first accepted return of the unit and period only (a correction is never "late": K20 and
+  P4 rest on the first receipt); the receipt date in Asia/Shanghai against the deadline seed (end of day); a
+  backfill (``ctx.backfill``) by its 报出日期, marked 历史补录.
+- P5 was removed in revision 2 (it could never fire: returns do not say whether a transfer stays inside the
+  district).
+- P6: whenever the unit's next quarter already has an accepted current return (``ctx.next_return``), each of
+  its 表3 openings is compared with this return's closings (0 for an organization not in it).
+- X4 / X7: X4 counts the units declared 单独建立 that point to a 单独组建 organization (exactly one); a unit of
+  any other status pointing to it is judged by X7 (挂靠 is allowed, anything else contradicts the
+  organization), so one mismatch is reported once.
+- X8: a filled 主办单位编码 must be in the register; filled for another 主办层级 (it must be blank there) is
+  also X8.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from liangxin import checks, forms, periods
-from liangxin.validate.result import ERROR, WARNING, RuleHit
+from liangxin import checks, forms, periods, seeds
+from liangxin.validate.result import ERROR, WARNING
 
-JOINT_MODES = frozenset({"联合组建", "行业组建", "区域组建", "网上组建"})
+# R6: the joint formation modes (the founding plan lists 挂靠组建 among the ways to form joint organizations)
+JOINT_MODES = frozenset({"联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建"})
+JOINT_MODES_ZH = "联合组建/行业组建/区域组建/挂靠组建/网上组建"
 NOT_ESTABLISHED = "未建立"
 SEPARATE = "单独建立"
+JOINT = "联合建立"
+ATTACHED = "挂靠"
+FUNCTIONAL = "功能型"
+SEPARATE_MODE = "单独组建"
+OWN_ORG_TYPES = ("党委", "党总支", "党支部")  # X7: the org_type of a unit's own (单独建立) organization
+# I5: registration prefix of the USCC -> the 组织类别 it allows
+USCC_PREFIX_CATEGORIES = {
+    "91": ("非公有制企业", "会计师事务所", "税务师事务所"),
+    "51": ("社会团体",),
+    "52": ("民办非企业单位",),
+    "53": ("基金会",),
+    "31": ("律师事务所",),
+}
+COMMUNITY_LEVEL = "社区党总支"
 
 
 def _n(x) -> int:
@@ -78,6 +107,17 @@ def check_cover(ck) -> None:
     if tv is not None and tv not in ctx.get_template_versions():
         known = "、".join(sorted(ctx.get_template_versions()))
         ck.hit("F3", ERROR, "cover", row, "template_version", f"模板版本“{tv}”未知；应为 {known} 之一，请使用规定模板")
+    elif tv is not None and ck.period and tv in seeds.template_versions():
+        vr = seeds.template_versions()[tv]
+        lo, hi = vr["valid_from_period"], vr["valid_to_period"]
+        if ck.period < lo or (hi and ck.period > hi):
+            try:
+                right = f"，{ck.period} 应使用 {seeds.template_version_for(ck.period)}"
+            except ValueError:
+                right = ""
+            span = f"{lo} 至 {hi}" if hi else f"{lo} 起"
+            ck.hit("F3", ERROR, "cover", row, "template_version",
+                   f"模板版本“{tv}”适用于{span}的报告期，不适用于报告期 {ck.period}{right}；请使用规定模板重新填报")
     sub = c.get("submitted_on")
     if sub is not None and sub > ctx.received_on:
         ck.hit("F3", ERROR, "cover", row, "submitted_on",
@@ -100,12 +140,33 @@ def check_cover(ck) -> None:
                 else:
                     ck.hit("F6", ERROR, "cover", row, "correction_no",
                            f"更正序号 {cn} 不大于已接收的更正序号 {accepted[-1]}；请以更正序号 {nxt} 报送更正")
-    # P4 deadline (K20: the date on the return)
-    if sub is not None and ck.period:
-        deadline = ctx.get_deadlines().get(ck.period)
-        if deadline is not None and sub > deadline:
+    check_p4(ck)
+
+
+def check_p4(ck) -> None:
+    """P4: the first accepted return of the unit and period received after the deadline (end of day,
+    Asia/Shanghai); a historical backfill loaded with the explicit flag is judged by its 报出日期."""
+    if not (ck.unit_code and ck.period) or ck.cover is None:
+        return
+    ctx = ck.ctx
+    deadline = ctx.get_deadlines().get(ck.period)
+    if deadline is None:
+        return
+    if ctx.accepted_corrections(ck.unit_code, ck.period):
+        return  # not the first accepted return: its receipt time was judged then (D75)
+    row = ck.cover_row
+    if ctx.backfill:
+        sub = ck.cover.get("submitted_on")
+        if sub is not None and sub > deadline:
             ck.hit("P4", WARNING, "cover", row, "submitted_on",
-                   f"报出日期 {sub.isoformat()} 晚于 {ck.period} 的报送截止日期 {deadline.isoformat()}（逾期报送）")
+                   f"历史补录：按报出日期判断，报出日期 {sub.isoformat()} 晚于 {ck.period} 的报送截止日期 "
+                   f"{deadline.isoformat()}（逾期报送）")
+        return
+    received = ctx.receipt_date_shanghai()
+    if received > deadline:
+        ck.hits.add("P4", WARNING, forms.COVER.sheet, row, None, received.isoformat(),
+                    f"首次报送的接收日期 {received.isoformat()}（北京时间）晚于 {ck.period} 的报送截止日期 "
+                    f"{deadline.isoformat()}（逾期报送）")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -172,6 +233,12 @@ def check_identity(ck) -> None:
                 ck.hit("I3", WARNING, "organizations", row, "uscc",
                        f"统一社会信用代码“{u}”同时出现在 {'、'.join(sorted(others))} 的 {ck.period} 报表中；"
                        "单位迁移时，迁入社区填“存续”，迁出社区应填“迁出”")
+        cat = row.values.get("org_category")
+        allowed = USCC_PREFIX_CATEGORIES.get(u[:2])
+        if cat is not None and allowed is not None and cat not in allowed:
+            ck.hit("I5", WARNING, "organizations", row, "org_category",
+                   f"组织类别“{cat}”与统一社会信用代码“{u}”的登记管理部门代码 {u[:2]} 不符；代码以 {u[:2]} 开头的单位"
+                   f"组织类别应为 {'、'.join(allowed)}；请核对组织类别或信用代码")
     for key, name in (("party_orgs", "secretary_id"), ("attendance", "person_id"), ("mobile_members", "person_id")):
         for row in _rows(ck, key):
             pid = row.values.get(name)
@@ -190,7 +257,7 @@ def check_identity(ck) -> None:
                        f"党组织编码“{code}”已属于 {owner} 报送的党组织；党组织编码在全区唯一，同一党组织只能由一个社区报送")
 
 
-# 表1 R1–R5 ---------------------------------------------------------------------------------------
+# 表1 R1–R5, R16, R18 ---------------------------------------------------------------------------------------
 def check_organizations(ck) -> None:
     min_formal = int(ck.ctx.get_parameters().get("eligible_min_formal_members", "3"))
     for row in _rows(ck, "organizations"):
@@ -224,6 +291,18 @@ def check_organizations(ck) -> None:
         elif cat is not None and cat != forms.ENTERPRISE and ctl is not None:
             ck.hit("R5", ERROR, "organizations", row, "control_type",
                    f"组织类别为“{cat}”（社会组织），控制类型应留空；控制类型仅非公有制企业填写")
+        if cat == forms.ENTERPRISE and status == FUNCTIONAL:
+            ck.hit("R16", WARNING, "organizations", row, "party_status",
+                   "组织类别为非公有制企业，党组织建立情况却为“功能型”；功能型党组织只在社会组织中建立，请核对")
+        # R18 (2021.1): the values are NULL (not collected) in older versions, so nothing is compared there
+        applicants, activists, here = v.get("applicants"), v.get("activists"), v.get("developed_here")
+        if applicants is not None and activists is not None and activists > applicants:
+            ck.hit("R18", ERROR, "organizations", row, "activists",
+                   f"入党积极分子数 {activists} 大于入党申请人数 {applicants}；积极分子从申请人中确定，应不大于申请人数")
+        if here is not None and prob is not None and here > prob:
+            ck.hit("R18", ERROR, "organizations", row, "developed_here",
+                   f"本季度在本单位发展党员数 {here} 大于从业预备党员数 {prob}；本季度新发展的党员均为预备党员，"
+                   "应不大于从业预备党员数")
 
 
 def _cell_blank(ck, key, row, name) -> bool:
@@ -239,9 +318,9 @@ def check_party_orgs(ck) -> None:
         ot, fm = v.get("org_type"), v.get("formation_mode")
         if ot is not None and fm is not None and (ot == "联合党支部") != (fm in JOINT_MODES):
             if ot == "联合党支部":
-                msg = f"党组织类别为联合党支部，组建方式应为 联合组建/行业组建/区域组建/网上组建 之一，实际为“{fm}”"
+                msg = f"党组织类别为联合党支部，组建方式应为 {JOINT_MODES_ZH} 之一，实际为“{fm}”"
             else:
-                msg = f"组建方式为“{fm}”，党组织类别应为联合党支部，实际为“{ot}”"
+                msg = f"组建方式为“{fm}”（联合组建方式），党组织类别应为联合党支部，实际为“{ot}”"
             ck.hit("R6", WARNING, "party_orgs", row, "formation_mode", msg)
         formal, prob = v.get("members_formal"), v.get("members_probationary")
         cm = v.get("committee_meetings")
@@ -264,14 +343,27 @@ def check_party_orgs(ck) -> None:
                    f"评定不合格党员数 {unq} 大于参加评议党员数 {part}；应不大于参加评议党员数")
 
 
-# 表3 R10–R13 -------------------------------------------------------------------------------------
+# 表3 R10–R13, R17 -------------------------------------------------------------------------------------
 FLOW_PLUS = ("opening", "developed", "restored", "transferred_in")
 FLOW_MINUS = ("exited", "suspended", "deceased", "transferred_out")
 
 
 def check_member_flows(ck) -> None:
+    # R17: members working in the units that point to each organization (表1, formal + probationary)
+    working: Counter = Counter()  # only organizations some unit points to are judged (D76)
+    for r in _rows(ck, "organizations"):
+        code = r.values.get("party_org_code")
+        if code is not None:
+            working[code] += _n(r.values.get("members_formal")) + _n(r.values.get("members_probationary"))
+    has_units = ck.sheets["organizations"].present
     for row in _rows(ck, "member_flows"):
         v = row.values
+        rev, absd, code = v.get("revealed"), v.get("absorbed"), v.get("party_org_code")
+        if has_units and rev is not None and absd is not None and code is not None and code in working \
+                and rev + absd > working[code]:
+            ck.hit("R17", WARNING, "member_flows", row, "revealed",
+                   f"亮明身份纳入管理人数 {rev} + 招聘吸收党员职工人数 {absd} = {rev + absd}，大于表1中所在党组织为"
+                   f"“{code}”的单位从业党员数合计 {working[code]}（正式+预备）；亮明身份和招聘吸收的党员应在这些单位从业，请核对")
         for part, whole in (("in_mobile", "transferred_in"), ("in_whole_unit", "transferred_in"),
                             ("out_whole_unit", "transferred_out")):
             if v.get(part) is not None and v.get(whole) is not None and v[part] > v[whole]:
@@ -329,7 +421,7 @@ def check_mobile(ck) -> None:
             ck.hit("R15", ERROR, "mobile_members", row, "uscc", "流出党员的现从业单位信用代码应留空")
 
 
-# X1–X6 -------------------------------------------------------------------------------------------
+# X1–X8 -------------------------------------------------------------------------------------------
 def check_cross(ck) -> None:
     s = ck.sheets
     has = {k: s[k].present for k in s}
@@ -358,16 +450,22 @@ def check_cross(ck) -> None:
                    f"期末实有数 {actual} 与表2第 {orow.source_row} 行该党组织正式党员数 + 预备党员数 "
                    f"{formal + prob} 不一致；两者应相等")
     if has.get("organizations"):
-        cover = Counter(r.values.get("party_org_code") for r in _rows(ck, "organizations")
-                        if r.values.get("party_org_code"))
+        units = _rows(ck, "organizations")
+        cover = Counter(r.values.get("party_org_code") for r in units if r.values.get("party_org_code"))
+        own = Counter(r.values.get("party_org_code") for r in units
+                      if r.values.get("party_org_code") and r.values.get("party_status") == SEPARATE)
         for code, row in orgs2.items():
             n = cover.get(code, 0)
             if row.values.get("org_type") == "联合党支部" and not 2 <= n <= 5:
                 ck.hit("X3", WARNING, "party_orgs", row, "org_type",
                        f"联合党支部“{code}”覆盖表1中 {n} 个单位；联合党支部一般应覆盖 2–5 个单位")
-            if row.values.get("formation_mode") == "单独组建" and n != 1:
+            if row.values.get("formation_mode") == SEPARATE_MODE and own.get(code, 0) != 1:
+                k = own.get(code, 0)
                 ck.hit("X4", ERROR, "party_orgs", row, "formation_mode",
-                       f"单独组建的党组织“{code}”在表1中覆盖 {n} 个单位；应恰好为 1 个单位")
+                       f"单独组建的党组织“{code}”在表1中有 {k} 个单位的党组织建立情况为“单独建立”（共 {n} 个单位指向它）；"
+                       "应恰好有 1 个单位（其本单位）为“单独建立”，其他指向它的单位应为“挂靠”")
+        check_x7(ck, units, orgs2)
+    check_x8(ck)
     if has.get("trainings"):
         codes4 = {r.values.get("training_code") for r in _rows(ck, "trainings")}
         for row in _rows(ck, "attendance"):
@@ -386,10 +484,53 @@ def check_cross(ck) -> None:
                    f"现从业单位信用代码“{u}”不在表1 两新组织情况中；应填写表1中已列出的单位")
 
 
-# P1–P3 -------------------------------------------------------------------------------------------
+def check_x7(ck, units, orgs2) -> None:
+    """X7: a unit's 党组织建立情况 agrees with the organization it points to (表2 of the same return)."""
+    for row in units:
+        status, code = row.values.get("party_status"), row.values.get("party_org_code")
+        org = orgs2.get(code) if code is not None else None
+        if status is None or status == NOT_ESTABLISHED or org is None:
+            continue  # R3 / X1 report a missing or unknown organization
+        fm, ot = org.values.get("formation_mode"), org.values.get("org_type")
+        if fm is None or ot is None:
+            continue
+        what = f"所指向的党组织“{code}”（表2第 {org.source_row} 行）组建方式为“{fm}”、党组织类别为“{ot}”"
+        why = None
+        if fm == FUNCTIONAL and status != FUNCTIONAL:
+            why = "功能型党组织只能由党组织建立情况为“功能型”的单位指向"
+        elif status == SEPARATE and (fm != SEPARATE_MODE or ot not in OWN_ORG_TYPES):
+            why = "“单独建立”的单位应指向本单位单独组建的党委、党总支或党支部"
+        elif status == JOINT and fm not in JOINT_MODES:
+            why = f"“联合建立”的单位应指向以联合方式（{JOINT_MODES_ZH}）组建的党组织"
+        elif status == ATTACHED and fm not in JOINT_MODES and fm != SEPARATE_MODE:
+            why = f"“挂靠”的单位应指向以联合方式（{JOINT_MODES_ZH}）组建的党组织或其他单位单独组建的党组织"
+        elif status == FUNCTIONAL and fm != FUNCTIONAL:
+            why = "“功能型”的单位应指向组建方式为“功能型”的党组织"
+        if why:
+            ck.hit("X7", ERROR, "organizations", row, "party_status",
+                   f"党组织建立情况为“{status}”，与{what}不符；{why}")
+
+
+def check_x8(ck) -> None:
+    """X8 (2021.1): a 社区党总支-level event's 主办单位编码 is a community of the register; other levels: blank."""
+    register = ck.ctx.get_register()
+    for row in _rows(ck, "trainings"):
+        code, level = row.values.get("organizer_code"), row.values.get("organizer_level")
+        if code is None or level is None:
+            continue
+        if level != COMMUNITY_LEVEL:
+            ck.hit("X8", ERROR, "trainings", row, "organizer_code",
+                   f"主办层级为“{level}”，主办单位编码应留空（仅主办层级为社区党总支时填写主办社区的编码），实际填写“{code}”")
+        elif code not in register:
+            ck.hit("X8", ERROR, "trainings", row, "organizer_code",
+                   f"主办单位编码“{code}”不在单位名册中；主办层级为社区党总支时应填写主办社区党总支的12位统计用区划代码")
+
+
+# P1–P3, P6 -------------------------------------------------------------------------------------------
 def check_periods(ck) -> None:
     if not (ck.unit_code and ck.period):
         return
+    check_p6(ck)
     prev = ck.ctx.previous_return(ck.unit_code, ck.period)
     before = periods.previous_period(ck.period)
     flows = _rows(ck, "member_flows")
@@ -433,23 +574,29 @@ def check_periods(ck) -> None:
                         f"变动超过 {ratio:.0%} 且不少于 {absolute}；请核实")
 
 
-# P5 ----------------------------------------------------------------------------------------------
-def check_p5(totals, tolerance: float = 0.05, minimum: int = 5) -> list[RuleHit]:
-    """P5 (district level, annual, informational): Σ transfers out to organizations inside the district
-    ≈ Σ transfers in from inside.
-
-    ``totals``: iterable of ``(year, transferred_out_inside, transferred_in_inside)`` for the district (the
-    returns do not say whether a transfer stays inside the district, so the annual stage - or dbt - passes
-    the district's 表3 Σ 转出组织关系 and Σ 转入组织关系 minus whole-unit moves, as it defines them).  A year is
-    flagged when the two differ by more than ``tolerance`` of the larger and by at least ``minimum``.
-    """
-    out: list[RuleHit] = []
-    for year, t_out, t_in in totals:
-        t_out, t_in = int(t_out or 0), int(t_in or 0)
-        diff = abs(t_out - t_in)
-        if diff >= minimum and diff > tolerance * max(t_out, t_in):
-            out.append(RuleHit("P5", WARNING, forms.MEMBER_FLOWS.sheet, None, None, f"{t_out}/{t_in}",
-                               f"[P5] {year} 年全区组织关系转出 {t_out} 人与转入 {t_in} 人相差 {diff} 人"
-                               f"（超过 {tolerance:.0%}）；请核实区内转接是否双向登记"))
-    return out
-
+def check_p6(ck) -> None:
+    """P6 (forward): the unit's already-accepted current return of the next quarter opens with this
+    return's closings (表3 期初党员数 = 期末实有数; an organization not in this return: 0).  Each later
+    organization that does not is listed with its old opening and the new closing."""
+    if not ck.sheets["member_flows"].present:
+        return
+    nxt = ck.ctx.next_return(ck.unit_code, ck.period)
+    if nxt is None:
+        return
+    flows = {r.values.get("party_org_code"): r for r in _rows(ck, "member_flows") if r.values.get("party_org_code")}
+    if any(r.values.get("closing_actual") is None for r in flows.values()):
+        return  # a blank closing (F4) cannot be compared
+    for code in sorted(nxt.openings):
+        old = nxt.openings[code]
+        row = flows.get(code)
+        new = row.values.get("closing_actual") if row is not None else 0
+        if old == new:
+            continue
+        where = f"本次报送的期末实有数为 {new}" if row is not None else "该党组织不在本次报送的表3中（期末视为 0）"
+        msg = (f"{nxt.period} 已接收的报表（更正序号 {nxt.correction_no}）中党组织“{code}”的期初党员数为 {old}，"
+               f"{where}，两期不衔接（原值 {old} → 新值 {new}）；该报表已列入待更正清单，请报送 {nxt.period} 的更正")
+        if row is not None:
+            ck.hit("P6", WARNING, "member_flows", row, "closing_actual", msg, value=f"{old} → {new}")
+        else:
+            ck.hits.add("P6", WARNING, forms.MEMBER_FLOWS.sheet, None, ck.label("member_flows", "party_org_code"),
+                        f"{code}: {old} → {new}", msg)
