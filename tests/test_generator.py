@@ -212,6 +212,31 @@ def test_mobile_ledger_is_a_stock(world):
     assert left > 0
 
 
+def test_2021_fields_are_consistent(world):
+    """returns.md (2021.1): applicants ≥ activists; developed_here ≤ 从业预备党员数 and, for a unit with its own
+    standalone organization, = that organization's 表3 发展党员; organizer_code of a 社区党总支 event = the
+    organizing community; NULL (not collected) on the 2020.1 template."""
+    seen_own = 0
+    for (unit, p), ret in world.returns.items():
+        new = p >= "2021Q1"
+        flows = {f["party_org_code"]: f for f in ret["member_flows"]}
+        for u in ret["organizations"]:
+            if not new:
+                assert u["applicants"] is None and u["activists"] is None and u["developed_here"] is None
+                continue
+            assert u["applicants"] >= u["activists"] >= 0
+            assert 0 <= u["developed_here"] <= u["members_probationary"]
+            if u["party_status"] == "单独建立" and u["reg_status"] == "存续" and u["party_org_code"] in flows:
+                assert u["developed_here"] == min(flows[u["party_org_code"]]["developed"], u["members_probationary"])
+                seen_own += 1
+        for t in ret["trainings"]:
+            if not new or t["organizer_level"] != "社区党总支":
+                assert t["organizer_code"] is None
+            else:
+                assert t["organizer_code"] == t["training_code"][2:14]  # SQ<unit_code>-<year>-<n>
+    assert seen_own > 0
+
+
 def test_annual_fields_only_in_q4(world):
     annual = {k: [f.name for f in FORMS_BY_KEY[k].fields if f.is_annual] for k in ("organizations", "party_orgs")}
     ratios = []

@@ -864,7 +864,12 @@ class _Builder:
         ret = {"cover": [cover], "organizations": units_rows, "party_orgs": org_rows, "member_flows": flow_rows,
                "trainings": list(self._events[comm].values()), "attendance": list(self._att[comm]),
                "mobile_members": mobile_rows}
-        fill_version_fields(ret, self.seed)
+        # a unit with its own (standalone) organization: the persons that organization admitted are the ones
+        # developed in the unit (returns.md developed_here; R18 developed_here ≤ 从业预备党员数 holds: they are
+        # among the organization's probationary members, which the unit reports)
+        own = {u.uscc: self.flows[u.org]["developed"] for u in self.units[comm]
+               if u.status == "单独建立" and u.org in self.flows and u.comm == comm}
+        fill_version_fields(ret, self.seed, own)
         return ret
 
     def unit_row(self, u: Unit, status: str, q4: bool, investor_trained: bool) -> dict:
@@ -945,7 +950,7 @@ class _Builder:
                      deadlines=deadlines, tier=self.tier, seed=self.seed)
 
 
-def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
+def fill_version_fields(ret: dict[str, list[dict]], seed: int, own_developed: dict[str, int] | None = None) -> None:
     """The fields a template version adds (returns.md "(2021.1)"), on a built return, in place.
 
     Placeholder by stat-intake until stat-indicators models them in the world: simple values that pass the
@@ -953,7 +958,9 @@ def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
     main stream - and every other value - is unchanged.  Returns of a version without the fields get NULL
     (not collected), never 0.
 
-    - 表1: applicants ≥ activists ≥ 0 (R18); developed_here ≤ members_probationary (R18).
+    - 表1: applicants ≥ activists ≥ 0 (R18); developed_here ≤ members_probationary (R18); for a unit with its own
+      standalone organization, developed_here = that organization's 表3 发展党员 of the quarter (``own_developed``,
+      by USCC; stat-indicators).
     - 表4: organizer_code = the organizing community's unit_code for 社区党总支-level events (X8; the world's
       community events are coded ``SQ<unit_code>-<year>-<n>``), blank for every other level.
     """
@@ -971,6 +978,8 @@ def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
             row["activists"] = rng.randint(0, applicants) if applicants else 0
             prob = row["members_probationary"] or 0
             row["developed_here"] = rng.randint(0, prob) if prob and rng.random() < 0.3 else 0
+            if own_developed and row["uscc"] in own_developed and row["party_status"] == "单独建立":
+                row["developed_here"] = min(own_developed[row["uscc"]], prob)
         units.append({n: row[n] for n in ORGANIZATIONS.names})  # the forms' column order
     trainings = []
     for ev in ret["trainings"]:  # events are shared between returns: never change them in place
