@@ -45,6 +45,7 @@ STANDALONE_PER_60 = {"党委": 20, "党总支": 40, "党支部": 390}
 JOINT_PER_COMMUNITY = 9.6  # + the coverage drive (NEW_JOINT_PER_COMMUNITY_QUARTER) ≈ 600 after a few years
 FUNCTIONAL_PER_60 = 25
 NONE_ELIGIBLE_PER_60 = 30
+MOBILE_LEFT = ("已返回", "已转接关系")  # 表6 statuses that leave the ledger after the quarter they happen in
 INFLOW_START_PER_COMMUNITY = 7.0
 INFLOW_NEW_PER_COMMUNITY_QUARTER = 0.25
 OUTFLOW_START_PER_COMMUNITY = 2.0
@@ -851,10 +852,12 @@ class _Builder:
         for m in self.mobile[comm]:
             if m.registered > pe:
                 continue
-            status = m.events[0][1]
+            status, changed = m.events[0][1], m.events[0][0]
             for d, s in m.events:
                 if d <= pe:
-                    status = s
+                    status, changed = s, d
+            if status in MOBILE_LEFT and changed < ps:
+                continue  # the ledger is a stock: a row that left is listed once, in its quarter, then dropped
             mobile_rows.append({
                 "person_name": m.person[0], "person_id": m.person[1], "direction": m.direction, "since": m.since,
                 "home_org": m.home_org, "uscc": m.uscc, "host_party_org_code": m.host,
@@ -863,7 +866,12 @@ class _Builder:
         ret = {"cover": [cover], "organizations": units_rows, "party_orgs": org_rows, "member_flows": flow_rows,
                "trainings": list(self._events[comm].values()), "attendance": list(self._att[comm]),
                "mobile_members": mobile_rows}
-        fill_version_fields(ret, self.seed)
+        # a unit with its own (standalone) organization: the persons that organization admitted are the ones
+        # developed in the unit (returns.md developed_here; R18 developed_here ≤ 从业预备党员数 holds: they are
+        # among the organization's probationary members, which the unit reports)
+        own = {u.uscc: self.flows[u.org]["developed"] for u in self.units[comm]
+               if u.status == "单独建立" and u.org in self.flows and u.comm == comm}
+        fill_version_fields(ret, self.seed, own)
         return ret
 
     def unit_row(self, u: Unit, status: str, q4: bool, investor_trained: bool) -> dict:
@@ -944,7 +952,7 @@ class _Builder:
                      deadlines=deadlines, tier=self.tier, seed=self.seed)
 
 
-def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
+def fill_version_fields(ret: dict[str, list[dict]], seed: int, own_developed: dict[str, int] | None = None) -> None:
     """The fields a template version adds (returns.md "(2021.1)"), on a built return, in place.
 
     Placeholder by stat-intake until stat-indicators models them in the world: simple values that pass the
@@ -952,7 +960,9 @@ def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
     main stream - and every other value - is unchanged.  Returns of a version without the fields get NULL
     (not collected), never 0.
 
-    - 表1: applicants ≥ activists ≥ 0 (R18); developed_here ≤ members_probationary (R18).
+    - 表1: applicants ≥ activists ≥ 0 (R18); developed_here ≤ members_probationary (R18); for a unit with its own
+      standalone organization, developed_here = that organization's 表3 发展党员 of the quarter (``own_developed``,
+      by USCC; stat-indicators).
     - 表4: organizer_code = the organizing community's unit_code for 社区党总支-level events (X8; the world's
       community events are coded ``SQ<unit_code>-<year>-<n>``), blank for every other level.
     """
@@ -970,6 +980,8 @@ def fill_version_fields(ret: dict[str, list[dict]], seed: int) -> None:
             row["activists"] = rng.randint(0, applicants) if applicants else 0
             prob = row["members_probationary"] or 0
             row["developed_here"] = rng.randint(0, prob) if prob and rng.random() < 0.3 else 0
+            if own_developed and row["uscc"] in own_developed and row["party_status"] == "单独建立":
+                row["developed_here"] = min(own_developed[row["uscc"]], prob)
         units.append({n: row[n] for n in ORGANIZATIONS.names})  # the forms' column order
     trainings = []
     for ev in ret["trainings"]:  # events are shared between returns: never change them in place
