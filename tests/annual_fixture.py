@@ -106,10 +106,12 @@ def extra_rows(period: str) -> dict:
     return dict(organizations=units, party_orgs=pos, member_flows=mfs)
 
 
-def world(extras: bool = False, quarters=QUARTERS) -> tuple[list[dict], dict[str, dict]]:
+def world(extras: bool = False, quarters=QUARTERS, only: dict[int, list[str]] | None = None
+          ) -> tuple[list[dict], dict[str, dict]]:
+    """Every community's regular returns of ``quarters`` (``only``: year -> the communities reporting that year)."""
     subs, data = [], {}
     for period in quarters:
-        for unit in COMMUNITIES:
+        for unit in (only or {}).get(int(period[:4]), COMMUNITIES):
             s = submission(unit, period)
             subs.append(s)
             ret = regular_return(unit, period)

@@ -3,7 +3,13 @@
 
 {# A1 单表：区级（及街道级）每个可加单元格 = 所属社区同一单元格之和；区、街道按信用代码每单位只计一次，故两个社区
    都报的单位在此报出 #}
-{% macro _rollup_violations(model, table_label, cols, keys, where='1 = 1') %}
+{% macro _rollup_violations(model, table_label, cols, keys, where='1 = 1', row_expr="''") %}
+{%- set labels = {} -%}
+{%- for no, (m, tcols) in annual_tables().items() if m == model -%}
+{%- for group, label, column, is_ratio, kind in tcols -%}
+{%- do labels.update({column: (group ~ label if not label.startswith('=') else column)}) -%}
+{%- endfor -%}
+{%- endfor %}
 select
     '{{ model }}' as table_name,
     p.year,
@@ -16,9 +22,11 @@ select
     case c.column_name
         {% for col in cols %}when '{{ col }}' then cast(s.{{ col }} as {{ type_double() }}) {% endfor %}
     end as community_sum,
-    {{ dbt.concat(["'" ~ table_label ~ "'", "'（'", 'p.entity_name', "'）'", 'c.column_name']) }} as detail
+    {{ dbt.concat(["'" ~ table_label ~ "'", "'（'", 'p.entity_name', "'）'", row_expr, "'「'", 'c.column_label', "'」本级 '",
+                   _num_text('coalesce(' ~ _pick('p', cols) ~ ', 0)'), "' ≠ 所属社区之和 '",
+                   _num_text('coalesce(' ~ _pick('s', cols) ~ ', 0)')]) }} as detail
 from (
-    select {{ keys | join(', ') }}, level, entity_code, entity_name, {{ cols | join(', ') }}
+    select *
     from {{ ref(model) }} where level in ('district', 'street') and {{ where }}
 ) as p
 inner join (
@@ -32,7 +40,7 @@ inner join (
     on p.level = s.parent_level and p.entity_code = s.parent_code
     {% for k in keys %}and p.{{ k }} = s.{{ k }} {% endfor %}
 cross join (
-    {% for col in cols %}select '{{ col }}' as column_name{% if not loop.last %} union all {% endif %}{% endfor %}
+    {% for col in cols %}select '{{ col }}' as column_name, '{{ labels.get(col, col) }}' as column_label{% if not loop.last %} union all {% endif %}{% endfor %}
 ) as c
 where abs(coalesce(case c.column_name
         {% for col in cols %}when '{{ col }}' then cast(p.{{ col }} as {{ type_double() }}) {% endfor %}
@@ -41,6 +49,15 @@ where abs(coalesce(case c.column_name
     end, 0)) > 1e-6
 {% endmacro %}
 
+{# 数值的中文说明文本：去掉多余的小数零（33.00 → 33，0.50 → 0.5） #}
+{% macro _num_text(expr) -%}
+rtrim(rtrim(cast(cast({{ expr }} as decimal(18, 2)) as {{ dbt.type_string() }}), '0'), '.')
+{%- endmacro %}
+
+{% macro _pick(alias, cols) -%}
+case c.column_name {% for col in cols %}when '{{ col }}' then cast({{ alias }}.{{ col }} as {{ type_double() }}) {% endfor %}end
+{%- endmacro %}
+
 {% macro a1_violations() %}
 {{ _rollup_violations('rpt_annual_t1', '表一', ['prev_year_end_total', 'increase_total', 'developed', 'restored', 'transferred_in',
     'in_whole_unit', 'decrease_total', 'exited', 'suspended', 'deceased', 'transferred_out', 'out_whole_unit',
@@ -48,10 +65,10 @@ where abs(coalesce(case c.column_name
 union all
 {{ _rollup_violations('rpt_annual_t2', '表二', ['total', 'in_base', 'employees_50_plus', 'employees_100_plus', 'legal_rep_member',
     'legal_rep_secretary', 'private_control', 'hk_macao_taiwan_control', 'foreign_control'], ['year', 'line_no'],
-    "line_code not in ('joint_orgs')") }}
+    "line_code not in ('joint_orgs')", 'p.line_label') }}
 union all
 {{ _rollup_violations('rpt_annual_t3', '表三', ['total', 'in_base', 'social_group', 'foundation', 'private_non_enterprise', 'law_firm',
-    'accounting_firm', 'tax_firm'], ['year', 'line_no'], "line_code not in ('joint_orgs')") }}
+    'accounting_firm', 'tax_firm'], ['year', 'line_no'], "line_code not in ('joint_orgs')", 'p.line_label') }}
 union all
 {{ _rollup_violations('rpt_annual_t4', '表四', ['developed', 'transferred_mobile', 'revealed', 'absorbed', 'total', 'quota'],
     ['year', 'period'], "period_type = 'year'") }}
@@ -69,7 +86,7 @@ union all
     'above_pretax', 'dues_refund', 'fiscal_support', 'award_subsidy'], ['year']) }}
 union all
 {{ _rollup_violations('rpt_annual_t9', '表九', ['total', 'covers_enterprise', 'covers_social', 'covers_both', 'members_formal',
-    'members_probationary', 'new_this_year', 'secretary_trained'], ['year', 'line_no']) }}
+    'members_probationary', 'new_this_year', 'secretary_trained'], ['year', 'line_no'], '1 = 1', 'p.line_label') }}
 {% endmacro %}
 
 {# A2 表一：应有数 = 上年底总数 + 本年增加 − 本年减少；增加、减少 = 各项之和；差 = 实有 − 应有；其中 ≤ 所属项 #}
@@ -86,7 +103,7 @@ where increase_total <> developed + restored + transferred_in
 {% endmacro %}
 
 {# A3 表一：Y 年第一季度期初（上年底）总数 = Y−1 年最新定稿版本的本年底实有数；Y−1 未定稿时 = Y−1 当前表的本年底实有数。
-   区、街道、社区各行分别比对（两边都有数时）。 #}
+   社区各行在两边都有数时比对；街道、区只在其下社区上年四季齐全、本年四季齐全时比对（不完整年份的合计不可比）。 #}
 {% macro a3_violations() %}
 with finalized_years as (
     select distinct year from {{ source('finalized', 'annual_versions') }}
@@ -110,7 +127,14 @@ select 'rpt_annual_t1' as table_name, cur.year, cur.level, cur.entity_code,
                       "' 名'"]) }} as detail
 from {{ ref('rpt_annual_t1') }} as cur
 inner join reference as r on r.year = cur.year and r.level = cur.level and r.entity_code = cur.entity_code
+inner join {{ ref('ann_entities') }} as prev_e
+    on prev_e.year = cur.year - 1 and prev_e.level = cur.level and prev_e.entity_code = cur.entity_code
+inner join {{ ref('ann_entities') }} as cur_e
+    on cur_e.year = cur.year and cur_e.level = cur.level and cur_e.entity_code = cur.entity_code
 where cur.opening_q1 is not null and r.reference_value is not null
+  -- a street or the district is compared only when every community below it reported the whole of both years'
+  -- relevant quarters (Y−1 complete, Y's Q1 everywhere); a community is always compared
+  and (cur.level = 'community' or (prev_e.complete and cur_e.all_q1))
   and cur.opening_q1 <> r.reference_value
 {% endmacro %}
 
@@ -302,10 +326,10 @@ with k17 as (
 select 'rpt_annual_t8' as table_name, t.year, t.level, t.entity_code,
        {{ dbt.concat(["case when t.level = 'district' then '总计' else t.entity_name end",
                       "'：表八 '", dbt.safe_cast('t.compliant', dbt.type_string()), "'/'", dbt.safe_cast('t.with_payroll', dbt.type_string()),
-                      "' ≠ K17 '", dbt.safe_cast('k.numerator', dbt.type_string()), "'/'", dbt.safe_cast('k.denominator', dbt.type_string())]) }} as detail
+                      "' ≠ K17 '", dbt.safe_cast('coalesce(k.numerator, 0)', dbt.type_string()), "'/'", dbt.safe_cast('coalesce(k.denominator, 0)', dbt.type_string())]) }} as detail
 from {{ ref('rpt_annual_t8') }} as t
-inner join k17 as k on t.level = k.level and t.entity_code = k.entity_code and t.year = k.year
-where t.compliant is not null
+left join k17 as k on t.level = k.level and t.entity_code = k.entity_code and t.year = k.year
+where t.compliant is not null  -- no K17 row (no Q4 return or no enterprise) counts as 0/0
   and (t.compliant <> coalesce(k.numerator, 0) or t.with_payroll <> coalesce(k.denominator, 0))
 {% endmacro %}
 
@@ -319,6 +343,78 @@ where u.in_u and u.investor_trained
       select 1 from {{ ref('int_training_attendance') }} as a
       where a.year = u.year and a.role = '出资人' and a.uscc = u.uscc
   )
+{% endmacro %}
+
+{# 年报各表的公布列：{表号: (模型, [(列组, 列名（'=' 开头为 SQL 表达式）, 来源列, 是否比率, 类型 stock/flow/any/none)])}；
+   rpt_annual_cells 与规则 A1 的中文说明共用 #}
+{% macro annual_tables() %}
+{% set emp_a = annual_param('t2_employees_large') %}
+{% set emp_b = annual_param('t2_employees_larger') %}
+{% set tables = {
+    1: ('rpt_annual_t1', [
+        ('', '上年底总数', 'prev_year_end_total', false, 'any'),
+        ('本年增加', '合计', 'increase_total', false, 'flow'), ('本年增加', '发展党员', 'developed', false, 'flow'),
+        ('本年增加', '恢复党籍', 'restored', false, 'flow'), ('本年增加', '转入组织关系', 'transferred_in', false, 'flow'),
+        ('本年增加', '其中整建制转入', 'in_whole_unit', false, 'flow'),
+        ('本年减少', '合计', 'decrease_total', false, 'flow'), ('本年减少', '出党', 'exited', false, 'flow'),
+        ('本年减少', '停止党籍', 'suspended', false, 'flow'), ('本年减少', '死亡', 'deceased', false, 'flow'),
+        ('本年减少', '转出组织关系', 'transferred_out', false, 'flow'), ('本年减少', '其中整建制转出', 'out_whole_unit', false, 'flow'),
+        ('', '本年底应有数', 'year_end_should', false, 'any'), ('', '本年底实有数', 'year_end_actual', false, 'stock'),
+        ('', '实有数与应有数之差', 'actual_minus_should', false, 'any')]),
+    2: ('rpt_annual_t2', [
+        ('', '总数', 'total', false, 'stock'), ('', '其中：列入党建基数的', 'in_base', false, 'stock'),
+        ('', "=" ~ dbt.concat(["'从业人员'", dbt.safe_cast(emp_a, dbt.type_string()), "'人以上'"]), 'employees_50_plus', false, 'stock'),
+        ('', "=" ~ dbt.concat(["'从业人员'", dbt.safe_cast(emp_b, dbt.type_string()), "'人以上'"]), 'employees_100_plus', false, 'stock'),
+        ('', '法定代表人是党员的', 'legal_rep_member', false, 'stock'),
+        ('', '其中兼任企业党组织书记的', 'legal_rep_secretary', false, 'stock'), ('控制类型', '私有经济控制', 'private_control', false, 'stock'),
+        ('控制类型', '港澳台商经济控制', 'hk_macao_taiwan_control', false, 'stock'), ('控制类型', '外商经济控制', 'foreign_control', false, 'stock')]),
+    3: ('rpt_annual_t3', [
+        ('', '总数', 'total', false, 'stock'), ('', '其中：列入党建基数的', 'in_base', false, 'stock'),
+        ('', '社会团体', 'social_group', false, 'stock'), ('', '基金会', 'foundation', false, 'stock'),
+        ('', '民办非企业单位', 'private_non_enterprise', false, 'stock'), ('', '律师事务所', 'law_firm', false, 'stock'),
+        ('', '会计师事务所', 'accounting_firm', false, 'stock'), ('', '税务师事务所', 'tax_firm', false, 'stock')]),
+    4: ('rpt_annual_t4', [
+        ('', '发展一批', 'developed', false, 'flow'), ('', '接转一批', 'transferred_mobile', false, 'flow'),
+        ('', '亮出一批', 'revealed', false, 'flow'), ('', '吸收一批', 'absorbed', false, 'flow'),
+        ('', '合计', 'total', false, 'flow'), ('', '发展计划数', 'quota', false, 'none'),
+        ('', '完成率', 'completion_rate', true, 'none'), ('', '未建党组织单位发展党员数', 'developed_unformed', false, 'none'),
+        ('', '入党积极分子', 'activists', false, 'none'), ('', '入党申请人', 'applicants', false, 'none')]),
+    5: ('rpt_annual_t5', [
+        ('书记', '书记人数', 'secretaries', false, 'flow'), ('书记', '参加培训书记人数', 'secretaries_trained', false, 'flow'),
+        ('书记', '书记培训覆盖率', 'secretary_coverage', true, 'flow'),
+        ('书记', '参加上级集中培训书记人数', 'secretaries_trained_above', false, 'flow'),
+        ('', '副书记、党务工作者参训人数', 'deputies_workers_trained', false, 'flow'),
+        ('出资人', '出资人参训人数（按参训记录）', 'investors_trained', false, 'flow'),
+        ('出资人', '出资人培训覆盖率（按单位填报）', 'investor_coverage', true, 'flow'),
+        ('社区办班次数', '党务干部', 'community_cadre_classes', false, 'flow'),
+        ('社区办班次数', '出资人', 'community_investor_classes', false, 'flow'), ('', '培训人次', 'person_times', false, 'flow'),
+        ('', '培训学时', 'person_hours', false, 'flow')]),
+    6: ('rpt_annual_t6', [
+        ('', '党组织数', 'party_orgs', false, 'stock'), ('', '每季度学习达标的', 'study_every_quarter', false, 'stock'),
+        ('', '召开组织生活会的', 'org_life_meeting', false, 'stock'), ('', '开展民主评议的', 'appraisal_held', false, 'stock'),
+        ('', '参加评议党员数', 'appraisal_participants', false, 'stock'), ('', '评定不合格党员数', 'appraisal_unqualified', false, 'stock'),
+        ('', '“三会一课”达标的', 'three_meetings_one_lecture', false, 'none'), ('', '“六有”达标的', 'six_all', false, 'stock'),
+        ('', '有活动场所的', 'has_venue', false, 'stock')]),
+    7: ('rpt_annual_t7', [
+        ('流入', '在流动总数', 'inflow_total', false, 'stock'), ('流入', '已登记核实', 'inflow_verified', false, 'stock'),
+        ('流入', '已编入党组织', 'inflow_hosted', false, 'stock'), ('流入', '持活动证', 'inflow_certificate', false, 'stock'),
+        ('流入', '登记率', 'inflow_registration_rate', true, 'stock'),
+        ('流出', '在流动总数', 'outflow_total', false, 'stock'), ('流出', '持活动证', 'outflow_certificate', false, 'stock'),
+        ('', '失去联系的', 'lost_contact', false, 'stock'), ('', '本年返回或转接关系的', 'returned_or_transferred', false, 'stock')]),
+    8: ('rpt_annual_t8', [
+        ('', '建立党组织的非公企业数', 'enterprises_with_org', false, 'stock'),
+        ('', '其中上年工资总额大于0的', 'with_payroll', false, 'stock'), ('', '上年工资总额', 'payroll_prev_year', false, 'stock'),
+        ('', '提取经费', 'party_funds', false, 'stock'), ('', '提取比例', 'funds_ratio', true, 'stock'),
+        ('', '比例在0.5%–2%的', 'compliant', false, 'stock'), ('', '其中超过1%的', 'above_pretax', false, 'stock'),
+        ('', '党费返还', 'dues_refund', false, 'stock'), ('', '财政支持', 'fiscal_support', false, 'stock'),
+        ('', '以奖代补', 'award_subsidy', false, 'stock')]),
+    9: ('rpt_annual_t9', [
+        ('', '总数', 'total', false, 'stock'), ('', '覆盖非公有制企业的', 'covers_enterprise', false, 'stock'),
+        ('', '覆盖社会组织的', 'covers_social', false, 'stock'), ('', '其中同时覆盖两类的', 'covers_both', false, 'stock'),
+        ('', '正式党员', 'members_formal', false, 'stock'), ('', '预备党员', 'members_probationary', false, 'stock'),
+        ('', '本年新成立的', 'new_this_year', false, 'stock'), ('', '书记参加培训的', 'secretary_trained', false, 'stock')]),
+} %}
+{{ return(tables) }}
 {% endmacro %}
 
 {# 年报口径参数：种子 annual_parameters（表二从业人员分档等），与 kpi_param 同形 #}

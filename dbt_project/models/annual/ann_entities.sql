@@ -8,6 +8,7 @@ select
     max(m.entity_name) as entity_name,
     bool_or(cy.has_q4) as has_q4,
     bool_and(cy.complete) as complete,
+    bool_and(cy.has_q1) as all_q1,
     bool_or(cy.has_q1 or cy.has_q2 or cy.has_q3 or cy.has_q4) as has_any,
     min(case
         when m.level = 'district' then 0

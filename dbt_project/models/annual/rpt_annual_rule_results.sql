@@ -66,7 +66,7 @@ select
         when coalesce(c.hit_count, 0) = 0 then '通过'
         when r.rule_id = 'A0' then c.sample
         else {{ dbt.concat(['r.rule_id', "case when r.severity = 'E' then ' 不通过：' else ' 警告：' end", 'c.sample',
-                            "case when c.hit_count > 5 then " ~ dbt.concat(["'等 '", dbt.safe_cast('c.hit_count', dbt.type_string()), "' 处'"]) ~ " else '' end"]) }}
+                            "case when c.hit_count > 5 then " ~ dbt.concat(["'，等 '", dbt.safe_cast('c.hit_count', dbt.type_string()), "' 处'"]) ~ " else '' end"]) }}
     end as detail
 from years as y
 cross join rules as r
