@@ -316,20 +316,21 @@ from t9_once as o
 where o.duplicates > 0
 {% endmacro %}
 
-{# A9 表八 比例在0.5%–2%的 ÷ 其中上年工资总额大于0的 = K17（第四季度）：分子、分母分别与指标比对（各层级） #}
+{# A9 表八 比例在0.5%–2%的 ÷ 其中上年工资总额大于0的 = K17（年度值，按第四季度报表计算）：分子、分母分别与指标比对（各层级；
+   K17 只在完整年份有年度值） #}
 {% macro a9_violations() %}
 with k17 as (
-    select level, entity_code, cast(substring(period, 1, 4) as {{ dbt.type_int() }}) as year, numerator, denominator
+    select level, entity_code, cast(period as {{ dbt.type_int() }}) as year, numerator, denominator
     from {{ ref('fct_indicators') }}
-    where indicator_id = 'K17' and period_type = 'quarter' and period like '%Q4'
+    where indicator_id = 'K17' and period_type = 'year'  -- K17 of Y is computed on the Q4 return
 )
 select 'rpt_annual_t8' as table_name, t.year, t.level, t.entity_code,
        {{ dbt.concat(["case when t.level = 'district' then '总计' else t.entity_name end",
                       "'：表八 '", dbt.safe_cast('t.compliant', dbt.type_string()), "'/'", dbt.safe_cast('t.with_payroll', dbt.type_string()),
                       "' ≠ K17 '", dbt.safe_cast('coalesce(k.numerator, 0)', dbt.type_string()), "'/'", dbt.safe_cast('coalesce(k.denominator, 0)', dbt.type_string())]) }} as detail
 from {{ ref('rpt_annual_t8') }} as t
-left join k17 as k on t.level = k.level and t.entity_code = k.entity_code and t.year = k.year
-where t.compliant is not null  -- no K17 row (no Q4 return or no enterprise) counts as 0/0
+inner join k17 as k on t.level = k.level and t.entity_code = k.entity_code and t.year = k.year
+where t.compliant is not null
   and (t.compliant <> coalesce(k.numerator, 0) or t.with_payroll <> coalesce(k.denominator, 0))
 {% endmacro %}
 
