@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from liangxin import seeds
-from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY
+from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY, headers_for
 from liangxin.generator import build_world
 from liangxin.generator.defects import apply_defects
 from liangxin.generator.writer import write_world
@@ -196,6 +196,47 @@ def test_units_listed_once(world):
                     active[u["uscc"]] = c["unit_code"]
 
 
+def test_mobile_ledger_is_a_stock(world):
+    """returns.md 表6 (revision 2): a row that changed to 已返回 / 已转接关系 is listed in that quarter only."""
+    left = 0
+    for c in world.communities:
+        for p in world.periods[1:]:
+            prev = world.returns[(c["unit_code"], previous_period(p))]["mobile_members"]
+            cur = {(m["person_id"], m["direction"]) for m in world.returns[(c["unit_code"], p)]["mobile_members"]}
+            for m in prev:
+                if m["status"] in ("已返回", "已转接关系"):
+                    left += 1
+                    assert (m["person_id"], m["direction"]) not in cur, (c["unit_code"], p, m["status"])
+                else:
+                    assert (m["person_id"], m["direction"]) in cur  # 在流动 / 失去联系 stay in the stock
+    assert left > 0
+
+
+def test_2021_fields_are_consistent(world):
+    """returns.md (2021.1): applicants ≥ activists; developed_here ≤ 从业预备党员数 and, for a unit with its own
+    standalone organization, = that organization's 表3 发展党员; organizer_code of a 社区党总支 event = the
+    organizing community; NULL (not collected) on the 2020.1 template."""
+    seen_own = 0
+    for (unit, p), ret in world.returns.items():
+        new = p >= "2021Q1"
+        flows = {f["party_org_code"]: f for f in ret["member_flows"]}
+        for u in ret["organizations"]:
+            if not new:
+                assert u["applicants"] is None and u["activists"] is None and u["developed_here"] is None
+                continue
+            assert u["applicants"] >= u["activists"] >= 0
+            assert 0 <= u["developed_here"] <= u["members_probationary"]
+            if u["party_status"] == "单独建立" and u["reg_status"] == "存续" and u["party_org_code"] in flows:
+                assert u["developed_here"] == min(flows[u["party_org_code"]]["developed"], u["members_probationary"])
+                seen_own += 1
+        for t in ret["trainings"]:
+            if not new or t["organizer_level"] != "社区党总支":
+                assert t["organizer_code"] is None
+            else:
+                assert t["organizer_code"] == t["training_code"][2:14]  # SQ<unit_code>-<year>-<n>
+    assert seen_own > 0
+
+
 def test_annual_fields_only_in_q4(world):
     annual = {k: [f.name for f in FORMS_BY_KEY[k].fields if f.is_annual] for k in ("organizations", "party_orgs")}
     ratios = []
@@ -228,9 +269,10 @@ def test_district_sizes():
     assert 3_000 <= s["base"] <= 4_200
     assert 430 <= s["standalone_orgs"] <= 520 and 450 <= s["eligible"] <= 650
     assert 550 <= s["joint_branches"] <= 680 and 2_400 <= s["joint_units"] <= 3_000
-    # inflow rows of a 4-quarter world: 60 × Poisson(7) + 60 × 3 × Poisson(0.25) ≈ 465 ± 22; the band must
-    # not sit within one σ of the mean (any change to the random stream could flip it)
-    assert 400 <= s["inflow"] <= 800 and 100 <= s["outflow"] <= 250
+    # inflow rows of a 4-quarter world: 60 × Poisson(7) + 60 × 3 × Poisson(0.25) ≈ 465 ± 22 entered, less the
+    # rows that returned or transferred before the last quarter (表6 is a stock: they leave the ledger, ≈ 15 %);
+    # the band must not sit within one σ of the mean (any change to the random stream could flip it)
+    assert 330 <= s["inflow"] <= 800 and 80 <= s["outflow"] <= 250
     assert 150 <= s["per_year"][2021]["developed"] <= 350
     assert 1_800 <= s["per_year"][2021]["attendance"] <= 3_200
 
@@ -262,7 +304,8 @@ def test_xlsx_layout(tmp_path, world):
     ret = world.returns[(unit, p)]
     for form in FORMS:
         ws = wb[form.sheet]
-        assert [c.value for c in ws[1]] == form.headers
+        # a 2020 return: the columns of LX-Q-2020.1 (the 2021.1 fields are not collected, not written)
+        assert [c.value for c in ws[1]] == headers_for(form, "LX-Q-2020.1")
         assert ws.max_row == 1 + len(ret[form.key])
     ws = wb["表1 两新组织情况"]
     row = [c.value for c in ws[2]]
