@@ -227,3 +227,39 @@ def test_ddl_of_the_store_is_the_same_in_python_and_dbt():
     body = macro.split("{% macro annual_finalized_ddl() -%}")[1].split("{%- endmacro %}")[0]
     norm = lambda s: " ".join(s.split())  # noqa: E731
     assert norm(body) == norm(finalize.DDL)
+
+
+def test_cli_finalize_refusals_and_status(story, tmp_path, monkeypatch):
+    """Through the real command line: `liangxin annual-return finalize` refuses with the reasons (exit 2) and stores
+    nothing; `status` lists each year's verdict; `annual-return --year` stays the workbook writer's option."""
+    from typer.testing import CliRunner
+
+    from liangxin.cli import app
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copyfile(story["db"], db)
+    monkeypatch.setenv("LIANGXIN_DUCKDB", str(db))
+    for var in ("HEAD", "FILLED_BY", "REVIEWED_BY", "DATE", "UNIT", "PHONE"):
+        monkeypatch.delenv(f"LIANGXIN_SIGNOFF_{var}", raising=False)
+    runner = CliRunner()
+    sign = ["--head", "王主任", "--filled-by", "李统计", "--reviewed-by", "张审核", "--date", "2021-01-20", "--no-rebuild"]
+    res = runner.invoke(app, ["annual-return", "finalize", "--year", "2020", "--by", "李统计", *sign])
+    assert res.exit_code == 2, res.output
+    assert "定稿被拒绝" in res.output and "不得上报" in res.output and "A3 不通过" in res.output
+    res = runner.invoke(app, ["annual-return", "finalize", "--year", "2021", *sign])
+    assert res.exit_code == 2 and "定稿人" in res.output
+    res = runner.invoke(app, ["annual-return", "finalize", "--year", "2019", "--by", "李统计", "--no-rebuild"])
+    assert res.exit_code == 2 and "单位负责人" in res.output and "审核人" in res.output
+    assert _q(db, "select year, version from finalized.annual_versions order by 1, 2") == [(2019, 1), (2019, 2)]
+    # sign-off from configuration (environment) instead of options
+    monkeypatch.setenv("LIANGXIN_SIGNOFF_HEAD", "王主任")
+    monkeypatch.setenv("LIANGXIN_SIGNOFF_FILLED_BY", "李统计")
+    monkeypatch.setenv("LIANGXIN_SIGNOFF_REVIEWED_BY", "张审核")
+    monkeypatch.setenv("LIANGXIN_SIGNOFF_DATE", "2021-03-10")
+    res = runner.invoke(app, ["annual-return", "finalize", "--year", "2019", "--by", "李统计", "--no-rebuild"])
+    assert res.exit_code == 0, res.output
+    assert "2019 年报已定稿（第3版）" in res.output
+    res = runner.invoke(app, ["annual-return", "status", "--db", str(db)])
+    assert res.exit_code == 0 and "不得上报" in res.output and "定稿" in res.output, res.output
+    res = runner.invoke(app, ["annual-return", "--help"])
+    assert "--year" in res.output and "finalize" in res.output and "status" in res.output

@@ -306,10 +306,10 @@ def finalize_command(
         out = finalize_year(year, by, override=override, signoff=dict(
             unit=unit, head=head, filled_by=filled_by, reviewed_by=reviewed_by, phone=phone, report_date=report_date))
     except FinalizeError as exc:
-        console.print(f"[red]定稿被拒绝：{exc}[/red]")
+        console.print(f"[red]定稿被拒绝：{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2)
     console.print(f"{year} 年报已定稿（第{out['version']}版）：{out['verdict']}，{out['cells']} 个单元格，"
-                  f"SHA-256 {out['sha256']}，定稿人 {out['finalized_by']}")
+                  f"SHA-256 {out['sha256']}，定稿人 {out['finalized_by']}", soft_wrap=True)
     if out["override_reason"]:
         console.print(f"[yellow]强制定稿理由：{out['override_reason']}[/yellow]")
     if rebuild:
@@ -321,7 +321,7 @@ def finalize_command(
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1)
         for line in built.get("annual_verdicts", []):
-            console.print(line)
+            console.print(line, soft_wrap=True)
 
 
 def status_command(
