@@ -263,15 +263,23 @@ def test_annual_tables(con):
     # 社会组织 row: PO-B1 (its only unit b1 is a 民非) closes Q4 at 3
     assert con.execute("select year_end_actual from annual.rpt_annual_t1 "
                        "where year = 2020 and level = 'category' and entity_code = 'social'").fetchone() == (3,)
-    # 表二 district, column 总数: enterprises of B = a1 a2 a3 a5 a9 a10 b2 b4
-    t2 = dict(con.execute("select line_code, total from annual.rpt_annual_t2 "
+    # 表二 district (revision 2: population = enterprises of U, column 其中：列入党建基数的 = B).
+    # 党建基数 column: enterprises of B = a1 a2 a3 a5 a9 a10 b2 b4
+    t2 = dict(con.execute("select line_code, in_base from annual.rpt_annual_t2 "
                           "where year = 2020 and level = 'district'").fetchall())
     assert (t2["units"], t2["instructor"], t2["formed_alone"], t2["alone_committee"], t2["alone_general"],
             t2["alone_branch"]) == (8, 1, 3, 0, 1, 2)
-    # joint branches (党组织类别 联合党支部) pointed to by a2 a9 b4: only PO-AJ (PO-A1 is 党支部, PO-B2 党总支)
+    # 已建立联合党组织的（含挂靠）: a2 (联合建立) a9 b4 (挂靠); 联合党组织数 = joint-mode organizations covering an
+    # enterprise: PO-AJ (联合组建) only (PO-A1, PO-B2 are 单独组建)
     assert (t2["formed_joint"], t2["joint_3plus"], t2["joint_orgs"]) == (3, 2, 1)
     assert (t2["not_formed"], t2["none_should"], t2["none_few"], t2["none_zero"]) == (2, 1, 1, 0)
     assert (t2["employees"], t2["members"]) == (228, 30)
+    # 总数 column (U): adds a6 (30 employees, no premises, 未建立, no member) and a11 (9 employees, 单独建立 in PO-A10
+    # 党支部, 1 formal): units 10, 单独 4 (支部 3), 未建立 3 (没有党员 a6), employees 228 + 30 + 9, members 30 + 1
+    u = dict(con.execute("select line_code, total from annual.rpt_annual_t2 "
+                         "where year = 2020 and level = 'district'").fetchall())
+    assert (u["units"], u["formed_alone"], u["alone_branch"], u["not_formed"], u["none_zero"], u["employees"],
+            u["members"]) == (10, 4, 3, 3, 1, 267, 31)
     # 表三 district: a4 (社会团体, functional only), b1 (民非, 单独), b3 (律所, none)
     t3 = {r[0]: r[1:] for r in con.execute(
         "select line_code, total, social_group, private_non_enterprise, law_firm from annual.rpt_annual_t3 "
@@ -279,21 +287,25 @@ def test_annual_tables(con):
     assert t3["units"] == (3, 1, 1, 1)
     assert t3["not_formed"] == (2, 1, 0, 1) and t3["none_functional"] == (1, 1, 0, 0)
     assert t3["none_should"] == (1, 1, 0, 0) and t3["none_zero"] == (1, 0, 0, 1)
-    # 表七 district: inflow 3 (2 verified, 1 hosted, 2 certificate), outflow 2 (1 certificate)
+    # 表七 district (在流动 rows): inflow 3 (2 verified, 1 hosted, 2 certificate), outflow 1 (M3, certificate);
+    # M4 (已返回) is 本年返回或转接关系的
     assert con.execute("select inflow_total, inflow_verified, inflow_hosted, inflow_certificate, outflow_total, "
-                       "outflow_certificate from annual.rpt_annual_t7 where year = 2020 and level = 'district'"
-                       ).fetchone() == (3, 2, 1, 2, 2, 1)
-    # audit: every A-rule passes; the P4 warning on A's current Q4 return is counted, the rejected F4 is not
+                       "outflow_certificate, returned_or_transferred from annual.rpt_annual_t7 "
+                       "where year = 2020 and level = 'district'").fetchone() == (3, 2, 1, 2, 1, 1, 1)
+    # audit: every A-rule on the tables passes; A0 fails (2 of the 60 communities reported: 58 × 4 missing); the P4
+    # warning on A's current Q4 return is counted, the rejected F4 is not
     audit = {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
         "select kind, rule_id, hit_count, passed from annual.rpt_audit where year = 2020").fetchall()}
-    for rule in ("A1", "A2", "A3", "A4", "A5"):
-        assert audit[("annual_rule", rule)] == (0, True)
+    for rule in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"):
+        assert audit[("annual_rule", rule)] == (0, True), rule
+    assert audit[("annual_rule", "A0")] == (232, False)
     assert audit[("warning_hits", "P4")] == (1, None)
     assert ("warning_hits", "F4") not in audit
 
 
 def test_a_broken_rollup_fails_exactly_the_roll_up_rule(built):
-    """A community row of 表一 altered consistently (A2 still holds for it) breaks only A1 (district = Σ communities)."""
+    """A community row of 表一 altered consistently (A2 still holds for it) breaks only A1 (district = Σ communities):
+    the rule mart records it as data and the verdict says 不得上报 with the A1 reason; nothing stops."""
     import os
     import shutil
     import subprocess
@@ -310,14 +322,20 @@ def test_a_broken_rollup_fails_exactly_the_roll_up_rule(built):
     c.close()
     assert changed is None or changed[0] == 1
     env = dict(os.environ, LIANGXIN_DUCKDB=str(tampered), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    tests = ["assert_a1_annual_rule", "assert_a2_annual_rule", "assert_a3_annual_rule", "assert_a4_annual_rule"]
     proc = subprocess.run(
-        [fx.dbt_executable(), "test", "--select", *tests, "--project-dir", str(fx.DBT_PROJECT),
+        [fx.dbt_executable(), "run", "--select", "rpt_annual_rule_results", "--project-dir", str(fx.DBT_PROJECT),
          "--profiles-dir", str(fx.DBT_PROJECT), "--target-path", str(work / "target-tampered"),
          "--log-path", str(work / "logs-tampered")],
         env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=600)
-    results = json.loads((work / "target-tampered" / "run_results.json").read_text(encoding="utf-8"))["results"]
-    status = {r["unique_id"].split(".")[2]: r["status"] for r in results}
-    assert status == {"assert_a1_annual_rule": "fail", "assert_a2_annual_rule": "pass",
-                      "assert_a3_annual_rule": "pass", "assert_a4_annual_rule": "pass"}, (status, proc.stdout[-3000:])
-    assert proc.returncode != 0
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    c = duckdb.connect(str(tampered), read_only=True)
+    try:
+        passed = dict(c.execute("select rule_id, passed from annual.rpt_annual_rule_results where year = 2020").fetchall())
+        verdict, reasons = c.execute("select verdict, reasons from annual.rpt_annual_verdict where year = 2020").fetchone()
+    finally:
+        c.close()
+    assert {r for r, ok in passed.items() if not ok} == {"A0", "A1", "A10"}, passed
+    # 4 altered cells (发展党员, 本年增加合计, 应有数, 差) differ at the district and at 东湖街道: 8 hits
+    # (the district's 表一 is summed from the organizations' rows, so only the communities' sum moved: 2 → 3 at 东湖街道)
+    assert verdict == "不得上报" and "A1 不通过：" in reasons and "，等 8 处" in reasons, reasons
+    assert "表一（东湖街道）「本年增加发展党员」本级 2 ≠ 所属社区之和 3" in reasons

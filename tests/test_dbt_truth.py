@@ -2,7 +2,7 @@
 
 The world is loaded straight into raw.* (tests/dbt_fixture.load_world), dbt builds, and every indicator record
 of ``compute_truth`` must appear in marts.fct_indicators with the same numerator, denominator and value — and
-no other record may exist.  Also 表一/表二 of the annual return against ``compute_annual_truth``.
+no other record may exist.  Also 表一/表二 of the annual return against tests/annual_truth.py (revision 2).
 """
 from __future__ import annotations
 
@@ -59,31 +59,34 @@ def test_every_indicator_matches_truth(world_db):
     assert not bad, f"{len(bad)} mismatches, e.g. {bad[:10]}"
 
 
+T2_V2 = {"总数": "total", "其中：列入党建基数的": "in_base", "从业人员50人以上": "employees_50_plus",
+         "从业人员100人以上": "employees_100_plus", "法定代表人是党员的": "legal_rep_member",
+         "其中兼任企业党组织书记的": "legal_rep_secretary", "私有经济控制": "private_control",
+         "港澳台商经济控制": "hk_macao_taiwan_control", "外商经济控制": "foreign_control"}
+
+
 @pytest.mark.parametrize("year", [2019, 2020])
 def test_annual_t1_t2_match_truth(world_db, year):
+    """表一/表二 of revision 2 (annual-return.md) against tests/annual_truth.py (annual-dbt's oracle of the tables)."""
+    import annual_truth
+
     world, con = world_db
-    exp = truth.compute_annual_truth(world, year)
-    names = {"总计": ("district", None), "非公有制企业": ("category", "enterprise"), "社会组织": ("category", "social")}
-    t1 = {}
+    exp1 = annual_truth.table_one(world, year)
+    cat = {"enterprise": "非公有制企业", "social": "社会组织"}
+    got1 = {}
     for r in con.execute(f"select level, entity_code, {', '.join(T1_MAP.values())} from annual.rpt_annual_t1 "
                          "where year = ?", [year]).fetchall():
-        t1[(r[0], r[1])] = dict(zip(T1_MAP.values(), r[2:]))
-    district = next(code for (lvl, code) in t1 if lvl == "district")
-    for key, row in exp["t1"].items():
-        lvl, code = names.get(key, (None, key))
-        if lvl == "district":
-            code = district
-        match = [v for (l2, c2), v in t1.items() if c2 == code and (lvl is None or l2 == lvl)]
-        assert len(match) == 1, key
-        assert match[0] == {T1_MAP[k]: v for k, v in row.items()}, key
-    assert len(t1) == len(exp["t1"])
-    rows = con.execute(f"select entity_code, line_label, {', '.join(T2_COLS.values())} from annual.rpt_annual_t2 "
-                       "where year = ?", [year]).fetchall()
-    got2 = {}
-    for r in rows:
-        label = r[1].replace("补充：", "")
-        got2.setdefault(r[0], {})[label] = dict(zip(T2_COLS.keys(), r[2:]))
-    assert set(got2) == set(exp["t2"])
-    for ent, table in exp["t2"].items():
+        key = "总计" if r[0] == "district" else cat[r[1]] if r[0] == "category" else r[1]
+        got1[key] = dict(zip(T1_MAP.keys(), r[2:]))
+    assert set(got1) == set(exp1)
+    for key, row in exp1.items():
+        assert got1[key] == row, key
+    exp2 = annual_truth.table_two(world, year)
+    got2: dict = {}
+    for r in con.execute(f"select entity_code, line_label, {', '.join(T2_V2.values())} from annual.rpt_annual_t2 "
+                         "where year = ?", [year]).fetchall():
+        got2.setdefault(r[0], {})[r[1].replace("补充：", "")] = dict(zip(T2_V2, r[2:]))
+    assert set(got2) == set(exp2)
+    for ent, table in exp2.items():
         for row, cols in table.items():
             assert got2[ent][row] == cols, (ent, row)

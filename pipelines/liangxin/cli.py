@@ -39,7 +39,7 @@ _COMMANDS = [
     ("ingest", "liangxin.ingest", "ingest_command"),
     ("build", "liangxin.build", "build_command"),
     ("demo", "liangxin.demo", "demo_command"),
-    ("annual-return", "liangxin.annual", "annual_return_command"),
+    ("annual-return", "liangxin.finalize", "annual_return_app"),  # writer (liangxin.annual) + finalize + status
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
     ("backup", "liangxin.ops", "backup_command"),
