@@ -1,68 +1,81 @@
-{# 年报审核规则（audit-rules.md A1–A5）：每个宏返回违规行（列含 year），singular 测试与 rpt_audit 共用 #}
+{# 年报审核规则（audit-rules.md A0–A10）：每个宏返回违规行（列含 year 与中文 detail），由 rpt_annual_rule_results 汇总为数据；
+   任何规则不通过都不阻止任何一年的任何表（不是 dbt 测试）。 #}
 
-{# A1 单表：区级每个可加单元格 = 各社区同一单元格之和 #}
-{% macro _rollup_violations(model, cols, keys, where='1 = 1') %}
+{# A1 单表：区级（及街道级）每个可加单元格 = 所属社区同一单元格之和；区、街道按信用代码每单位只计一次，故两个社区
+   都报的单位在此报出 #}
+{% macro _rollup_violations(model, table_label, cols, keys, where='1 = 1') %}
 select
     '{{ model }}' as table_name,
-    coalesce(d.year, s.year) as year,
-    {{ dbt.concat(["'" ~ model ~ "'"] + ["'|'", dbt.safe_cast('coalesce(d.' ~ keys[-1] ~ ', s.' ~ keys[-1] ~ ')', dbt.type_string())]) }} as row_key,
+    p.year,
+    p.level,
+    p.entity_code,
     c.column_name,
     case c.column_name
-        {% for col in cols %}when '{{ col }}' then cast(d.{{ col }} as {{ type_double() }}) {% endfor %}
-    end as district_value,
+        {% for col in cols %}when '{{ col }}' then cast(p.{{ col }} as {{ type_double() }}) {% endfor %}
+    end as level_value,
     case c.column_name
         {% for col in cols %}when '{{ col }}' then cast(s.{{ col }} as {{ type_double() }}) {% endfor %}
-    end as community_sum
+    end as community_sum,
+    {{ dbt.concat(["'" ~ table_label ~ "'", "'（'", 'p.entity_name', "'）'", 'c.column_name']) }} as detail
 from (
-    select {{ keys | join(', ') }}, {{ cols | join(', ') }}
-    from {{ ref(model) }} where level = 'district' and {{ where }}
-) as d
-full outer join (
-    select {{ keys | join(', ') }}{% for col in cols %}, sum({{ col }}) as {{ col }}{% endfor %}
-    from {{ ref(model) }} where level = 'community' and {{ where }}
-    group by {{ keys | join(', ') }}
+    select {{ keys | join(', ') }}, level, entity_code, entity_name, {{ cols | join(', ') }}
+    from {{ ref(model) }} where level in ('district', 'street') and {{ where }}
+) as p
+inner join (
+    select {{ keys | join(', ') }}, m.level as parent_level, m.entity_code as parent_code
+        {%- for col in cols %}, sum({{ col }}) as {{ col }}{% endfor %}
+    from {{ ref(model) }} as t
+    inner join {{ ref('int_entity_membership') }} as m on t.entity_code = m.unit_code and m.level in ('district', 'street')
+    where t.level = 'community' and {{ where }}
+    group by {{ keys | join(', ') }}, m.level, m.entity_code
 ) as s
-    on {% for k in keys %}d.{{ k }} = s.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    on p.level = s.parent_level and p.entity_code = s.parent_code
+    {% for k in keys %}and p.{{ k }} = s.{{ k }} {% endfor %}
 cross join (
     {% for col in cols %}select '{{ col }}' as column_name{% if not loop.last %} union all {% endif %}{% endfor %}
 ) as c
 where abs(coalesce(case c.column_name
-        {% for col in cols %}when '{{ col }}' then cast(d.{{ col }} as {{ type_double() }}) {% endfor %}
+        {% for col in cols %}when '{{ col }}' then cast(p.{{ col }} as {{ type_double() }}) {% endfor %}
     end, 0) - coalesce(case c.column_name
         {% for col in cols %}when '{{ col }}' then cast(s.{{ col }} as {{ type_double() }}) {% endfor %}
     end, 0)) > 1e-6
 {% endmacro %}
 
 {% macro a1_violations() %}
-{{ _rollup_violations('rpt_annual_t1', ['prev_year_end_total', 'increase_total', 'developed', 'restored', 'transferred_in',
+{{ _rollup_violations('rpt_annual_t1', '表一', ['prev_year_end_total', 'increase_total', 'developed', 'restored', 'transferred_in',
     'in_whole_unit', 'decrease_total', 'exited', 'suspended', 'deceased', 'transferred_out', 'out_whole_unit',
     'year_end_should', 'year_end_actual', 'actual_minus_should'], ['year']) }}
 union all
-{{ _rollup_violations('rpt_annual_t2', ['total', 'employees_50_plus', 'employees_100_plus', 'legal_rep_member',
-    'legal_rep_secretary', 'private_control', 'hk_macao_taiwan_control', 'foreign_control'], ['year', 'line_no']) }}
+{{ _rollup_violations('rpt_annual_t2', '表二', ['total', 'in_base', 'employees_50_plus', 'employees_100_plus', 'legal_rep_member',
+    'legal_rep_secretary', 'private_control', 'hk_macao_taiwan_control', 'foreign_control'], ['year', 'line_no'],
+    "line_code not in ('joint_orgs')") }}
 union all
-{{ _rollup_violations('rpt_annual_t3', ['total', 'social_group', 'foundation', 'private_non_enterprise', 'law_firm',
-    'accounting_firm', 'tax_firm'], ['year', 'line_no']) }}
+{{ _rollup_violations('rpt_annual_t3', '表三', ['total', 'in_base', 'social_group', 'foundation', 'private_non_enterprise', 'law_firm',
+    'accounting_firm', 'tax_firm'], ['year', 'line_no'], "line_code not in ('joint_orgs')") }}
 union all
-{{ _rollup_violations('rpt_annual_t4', ['developed', 'transferred_mobile', 'revealed', 'absorbed', 'total', 'quota'],
+{{ _rollup_violations('rpt_annual_t4', '表四', ['developed', 'transferred_mobile', 'revealed', 'absorbed', 'total', 'quota'],
     ['year', 'period'], "period_type = 'year'") }}
 union all
-{{ _rollup_violations('rpt_annual_t5', ['community_cadre_classes', 'community_investor_classes', 'person_times',
+{{ _rollup_violations('rpt_annual_t5', '表五', ['community_cadre_classes', 'community_investor_classes', 'person_times',
     'person_hours'], ['year']) }}
 union all
-{{ _rollup_violations('rpt_annual_t6', ['party_orgs', 'study_every_quarter', 'org_life_meeting', 'appraisal_held',
-    'appraisal_participants', 'appraisal_unqualified', 'three_meetings_one_lecture', 'six_all'], ['year']) }}
+{{ _rollup_violations('rpt_annual_t6', '表六', ['party_orgs', 'study_every_quarter', 'org_life_meeting', 'appraisal_held',
+    'appraisal_participants', 'appraisal_unqualified', 'six_all', 'has_venue'], ['year']) }}
 union all
-{{ _rollup_violations('rpt_annual_t7', ['inflow_total', 'inflow_verified', 'inflow_hosted', 'inflow_certificate',
-    'outflow_total', 'outflow_certificate', 'lost_contact'], ['year']) }}
+{{ _rollup_violations('rpt_annual_t7', '表七', ['inflow_total', 'inflow_verified', 'inflow_hosted', 'inflow_certificate',
+    'outflow_total', 'outflow_certificate', 'lost_contact', 'returned_or_transferred'], ['year']) }}
 union all
-{{ _rollup_violations('rpt_annual_t8', ['enterprises_with_org', 'payroll_prev_year', 'party_funds', 'compliant',
+{{ _rollup_violations('rpt_annual_t8', '表八', ['enterprises_with_org', 'with_payroll', 'payroll_prev_year', 'party_funds', 'compliant',
     'above_pretax', 'dues_refund', 'fiscal_support', 'award_subsidy'], ['year']) }}
+union all
+{{ _rollup_violations('rpt_annual_t9', '表九', ['total', 'covers_enterprise', 'covers_social', 'covers_both', 'members_formal',
+    'members_probationary', 'new_this_year', 'secretary_trained'], ['year', 'line_no']) }}
 {% endmacro %}
 
-{# A2 表一：应有数 = 上年底总数 + 本年增加 − 本年减少；增加、减少 = 各项之和；差 = 实有 − 应有 #}
+{# A2 表一：应有数 = 上年底总数 + 本年增加 − 本年减少；增加、减少 = 各项之和；差 = 实有 − 应有；其中 ≤ 所属项 #}
 {% macro a2_violations() %}
-select 'rpt_annual_t1' as table_name, year, level, entity_code
+select 'rpt_annual_t1' as table_name, year, level, entity_code,
+       {{ dbt.concat(["'表一（'", 'entity_name', "'）行内关系不成立'"]) }} as detail
 from {{ ref('rpt_annual_t1') }}
 where increase_total <> developed + restored + transferred_in
    or decrease_total <> exited + suspended + deceased + transferred_out
@@ -72,14 +85,33 @@ where increase_total <> developed + restored + transferred_in
    or out_whole_unit > transferred_out
 {% endmacro %}
 
-{# A3 表一：Y 年上年底总数 = Y−1 年本年底实有数（Y−1 有数据时） #}
+{# A3 表一：Y 年第一季度期初（上年底）总数 = Y−1 年最新定稿版本的本年底实有数；Y−1 未定稿时 = Y−1 当前表的本年底实有数。
+   区、街道、社区各行分别比对（两边都有数时）。 #}
 {% macro a3_violations() %}
+with finalized_years as (
+    select distinct year from {{ source('finalized', 'annual_versions') }}
+),
+reference as (
+    select f.year + 1 as year, f.level, f.entity_code, f.value as reference_value, true as from_finalized
+    from {{ ref('ann_finalized_latest') }} as f
+    where f.table_no = 1 and f.column_name = 'year_end_actual' and f.level in ('district', 'street', 'community')
+    union all
+    select t.year + 1, t.level, t.entity_code, cast(t.year_end_actual as {{ type_double() }}), false
+    from {{ ref('rpt_annual_t1') }} as t
+    where t.level in ('district', 'street', 'community')
+      and t.year not in (select year from finalized_years)
+)
 select 'rpt_annual_t1' as table_name, cur.year, cur.level, cur.entity_code,
-       cur.prev_year_end_total, prev.year_end_actual as previous_year_end_actual
+       cur.opening_q1, r.reference_value, r.from_finalized,
+       {{ dbt.concat(["case when cur.level = 'district' then '' else " ~ dbt.concat(["cur.entity_name", "'：'"]) ~ " end",
+                      "'上年底总数（第一季度期初）与'", dbt.safe_cast('cur.year - 1', dbt.type_string()),
+                      "case when r.from_finalized then '年定稿数' else '年本年底实有数' end",
+                      "'相差 '", dbt.safe_cast('abs(cur.opening_q1 - r.reference_value)', dbt.type_bigint()) ~ "::varchar",
+                      "' 名'"]) }} as detail
 from {{ ref('rpt_annual_t1') }} as cur
-inner join {{ ref('rpt_annual_t1') }} as prev
-    on prev.year = cur.year - 1 and prev.level = cur.level and prev.entity_code = cur.entity_code
-where cur.prev_year_end_total <> prev.year_end_actual
+inner join reference as r on r.year = cur.year and r.level = cur.level and r.entity_code = cur.entity_code
+where cur.opening_q1 is not null and r.reference_value is not null
+  and cur.opening_q1 <> r.reference_value
 {% endmacro %}
 
 {# 表二/表三按 年份 × 实体 × 列 展开各行 #}
@@ -88,7 +120,7 @@ where cur.prev_year_end_total <> prev.year_end_actual
                 'joint_3plus', 'joint_orgs', 'not_formed', 'none_should', 'none_few', 'none_zero', 'none_instructor',
                 'none_functional', 'employees', 'members', 'members_elsewhere'] %}
 {% for col in cols %}
-select '{{ model }}' as table_name, year, level, entity_code, '{{ col }}' as column_name
+select '{{ model }}' as table_name, year, level, entity_code, max(entity_name) as entity_name, '{{ col }}' as column_name
     {%- for l in lines %},
     max(case when line_code = '{{ l }}' then {{ col }} end) as {{ l }}
     {%- endfor %}
@@ -101,14 +133,15 @@ group by year, level, entity_code
 {# A4 建立党组织情况表的行列关系 #}
 {% macro a4_violations() %}
 with p as (
-    {{ _formation_pivot('rpt_annual_t2', ['total', 'employees_50_plus', 'employees_100_plus', 'legal_rep_member',
+    {{ _formation_pivot('rpt_annual_t2', ['total', 'in_base', 'employees_50_plus', 'employees_100_plus', 'legal_rep_member',
         'legal_rep_secretary', 'private_control', 'hk_macao_taiwan_control', 'foreign_control']) }}
     union all
-    {{ _formation_pivot('rpt_annual_t3', ['total', 'social_group', 'foundation', 'private_non_enterprise', 'law_firm',
+    {{ _formation_pivot('rpt_annual_t3', ['total', 'in_base', 'social_group', 'foundation', 'private_non_enterprise', 'law_firm',
         'accounting_firm', 'tax_firm']) }}
 ),
 rows_check as (
-    select table_name, year, level, entity_code, column_name, 'rows' as check_kind
+    select table_name, year, level, entity_code,
+           {{ dbt.concat(["case when table_name = 'rpt_annual_t2' then '表二' else '表三' end", "'（'", 'entity_name', "'）列 '", 'column_name', "'：行间关系不成立'"]) }} as detail
     from p
     where units <> formed_alone + formed_joint + not_formed
        or formed_alone <> alone_committee + alone_general + alone_branch
@@ -120,44 +153,190 @@ rows_check as (
        or coalesce(members_elsewhere, 0) > members
 ),
 t2_cols as (
-    select 'rpt_annual_t2' as table_name, year, level, entity_code, cast(line_code as {{ dbt.type_string() }}) as column_name,
-           'columns' as check_kind
+    select 'rpt_annual_t2' as table_name, year, level, entity_code,
+           {{ dbt.concat(["'表二（'", 'entity_name', "'）'", 'line_label', "'：列间关系不成立'"]) }} as detail
     from {{ ref('rpt_annual_t2') }}
     where total <> private_control + hk_macao_taiwan_control + foreign_control
+       or in_base > total
        or employees_100_plus > employees_50_plus
        or employees_50_plus > total
        or legal_rep_secretary > legal_rep_member
        or legal_rep_member > total
 ),
 t3_cols as (
-    select 'rpt_annual_t3' as table_name, year, level, entity_code, cast(line_code as {{ dbt.type_string() }}) as column_name,
-           'columns' as check_kind
+    select 'rpt_annual_t3' as table_name, year, level, entity_code,
+           {{ dbt.concat(["'表三（'", 'entity_name', "'）'", 'line_label', "'：列间关系不成立'"]) }} as detail
     from {{ ref('rpt_annual_t3') }}
     where total <> social_group + foundation + private_non_enterprise + law_firm + accounting_firm + tax_firm
+       or in_base > total
 )
 select * from rows_check
 union all select * from t2_cols
 union all select * from t3_cols
 {% endmacro %}
 
-{# A5（警告）：⌈联合覆盖单位数 ÷ 5⌉ ≤ 联合党支部数，即 联合覆盖单位数 ≤ 5 × 联合党支部数。
-   联合覆盖单位数取指向联合党支部（党组织类别）的单位（挂靠于其他类别党组织的单位不计），联合党支部数同表二/表三第9行 #}
+{# A5（警告）：⌈联合组建方式党组织覆盖的单位数 ÷ 5⌉ ≤ 联合党组织数（表二、表三各自，按社区） #}
 {% macro a5_violations() %}
-select table_name, year, level, entity_code, joint_units, joint_orgs
+select table_name, year, 'community' as level, unit_code as entity_code, joint_units, joint_orgs,
+       {{ dbt.concat(["case when table_name = 'rpt_annual_t2' then '表二' else '表三' end", "'（'", 'unit_code', "'）联合覆盖 '",
+                      dbt.safe_cast('joint_units', dbt.type_string()), "' 个单位，联合党组织 '",
+                      dbt.safe_cast('joint_orgs', dbt.type_string()), "' 个'"]) }} as detail
 from (
     select
-        case when b.is_enterprise then 'rpt_annual_t2' else 'rpt_annual_t3' end as table_name,
-        b.year,
-        m.level,
-        m.entity_code,
-        count(*) as joint_units,
-        count(distinct {{ dbt.concat(['b.unit_code', "'|'", 'b.party_org_code']) }}) as joint_orgs
-    from {{ ref('int_annual_unit_base') }} as b
-    inner join {{ ref('int_entity_membership') }} as m on b.unit_code = m.unit_code
-    where b.in_b and (b.is_enterprise or b.is_social)
-      and b.formed_joint and b.own_org_type = '联合党支部'
-      and b.year in (select year from {{ ref('int_annual_entities') }})
-    group by case when b.is_enterprise then 'rpt_annual_t2' else 'rpt_annual_t3' end, b.year, m.level, m.entity_code
+        case when u.is_enterprise then 'rpt_annual_t2' else 'rpt_annual_t3' end as table_name,
+        u.year,
+        u.unit_code,
+        count(distinct u.uscc) as joint_units,
+        count(distinct u.party_org_code) as joint_orgs
+    from {{ ref('ann_units') }} as u
+    where u.in_u and (u.is_enterprise or u.is_social) and u.org_joint_mode
+    group by case when u.is_enterprise then 'rpt_annual_t2' else 'rpt_annual_t3' end, u.year, u.unit_code
 ) as p
-where joint_units > 5 * joint_orgs
+where cast(ceil(joint_units / 5.0) as {{ dbt.type_bigint() }}) > joint_orgs
 {% endmacro %}
+
+{# A6 表一 本年底实有数 = 第四季度表2中非功能型党组织 正式党员 + 预备党员 之和（独立来源：表2 而非表3） #}
+{% macro a6_violations() %}
+with t2_members as (
+    select m.level, m.entity_code, po.period_year as year,
+           sum(coalesce(po.members_formal, 0) + coalesce(po.members_probationary, 0)) as members
+    from {{ ref('int_current_party_orgs') }} as po
+    inner join {{ ref('int_entity_membership') }} as m on po.unit_code = m.unit_code
+    where po.period_quarter = 4 and coalesce(po.formation_mode, '') <> '功能型'
+    group by m.level, m.entity_code, po.period_year
+)
+select 'rpt_annual_t1' as table_name, t.year, t.level, t.entity_code, t.year_end_actual, coalesce(x.members, 0) as table2_members,
+       {{ dbt.concat(["case when t.level = 'district' then '总计' else t.entity_name end",
+                      "'：本年底实有数 '", dbt.safe_cast('t.year_end_actual', dbt.type_string()),
+                      "'，第四季度表2党员数 '", dbt.safe_cast('coalesce(x.members, 0)', dbt.type_string())]) }} as detail
+from {{ ref('rpt_annual_t1') }} as t
+left join t2_members as x on t.level = x.level and t.entity_code = x.entity_code and t.year = x.year
+where t.level in ('district', 'street', 'community')
+  and t.year_end_actual is not null
+  and t.year_end_actual <> coalesce(x.members, 0)
+{% endmacro %}
+
+{# A7 表二 + 表三 单位数 = N_U（区）；党建基数列之和 = N_B；已单独建立（基数列）= K1 分子；已单独建立 + 已建立联合党组织的（基数列）= K2 分子。
+   N_U 由第四季度表1直接按信用代码去重计数；N_B、K1、K2 取指标（fct_indicators 第四季度区级）。 #}
+{% macro a7_violations() %}
+with tables as (
+    select year, entity_code,
+        sum(case when line_code = 'units' then total end) as units_total,
+        sum(case when line_code = 'units' then in_base end) as units_base,
+        sum(case when line_code = 'formed_alone' then in_base end) as alone_base,
+        sum(case when line_code in ('formed_alone', 'formed_joint') then in_base end) as covered_base
+    from (
+        select year, level, entity_code, line_code, total, in_base from {{ ref('rpt_annual_t2') }}
+        union all
+        select year, level, entity_code, line_code, total, in_base from {{ ref('rpt_annual_t3') }}
+    ) as t
+    where level = 'district'
+    group by year, entity_code
+),
+n_u as (
+    select u.year, m.entity_code, count(distinct u.uscc) as n_u
+    from {{ ref('int_unit_status') }} as u
+    inner join {{ ref('int_entity_membership') }} as m on u.unit_code = m.unit_code and m.level = 'district'
+    where u.quarter = 4 and u.in_u
+    group by u.year, m.entity_code
+),
+ind as (
+    select cast(substring(period, 1, 4) as {{ dbt.type_int() }}) as year, entity_code,
+        max(case when indicator_id = 'K1' then denominator end) as n_b,
+        max(case when indicator_id = 'K1' then numerator end) as k1_num,
+        max(case when indicator_id = 'K2' then numerator end) as k2_num
+    from {{ ref('fct_indicators') }}
+    where level = 'district' and period_type = 'quarter' and period like '%Q4' and indicator_id in ('K1', 'K2')
+    group by period, entity_code
+),
+checks as (
+    select t.year, t.entity_code, '表二、表三单位数之和' as item, t.units_total as table_value, cast(coalesce(n.n_u, 0) as {{ dbt.type_bigint() }}) as source_value, 'N_U（第四季度表1存续单位数）' as source_name
+    from tables as t left join n_u as n on t.year = n.year and t.entity_code = n.entity_code
+    union all
+    select t.year, t.entity_code, '党建基数列单位数之和', t.units_base, i.n_b, 'N_B（K1 分母）'
+    from tables as t inner join ind as i on t.year = i.year and t.entity_code = i.entity_code
+    union all
+    select t.year, t.entity_code, '党建基数列已单独建立之和', t.alone_base, i.k1_num, 'K1 分子'
+    from tables as t inner join ind as i on t.year = i.year and t.entity_code = i.entity_code
+    union all
+    select t.year, t.entity_code, '党建基数列已单独建立与已建立联合党组织的之和', t.covered_base, i.k2_num, 'K2 分子'
+    from tables as t inner join ind as i on t.year = i.year and t.entity_code = i.entity_code
+)
+select 'rpt_annual_t2' as table_name, year, 'district' as level, entity_code, item, table_value, source_value,
+       {{ dbt.concat(['item', "' '", dbt.safe_cast('table_value', dbt.type_string()), "' ≠ '", 'source_name', "' '", dbt.safe_cast('source_value', dbt.type_string())]) }} as detail
+from checks
+where table_value is not null and source_value is not null and table_value <> source_value
+{% endmacro %}
+
+{# A8 表九每个党组织只计一次；表二 联合党组织数 + 表三 联合党组织数 − 表九 联合党组织 同时覆盖两类的 = 表九 联合党组织 总数（区） #}
+{% macro a8_violations() %}
+with t2 as (select year, entity_code, total as joint_orgs from {{ ref('rpt_annual_t2') }} where level = 'district' and line_code = 'joint_orgs'),
+t3 as (select year, entity_code, total as joint_orgs from {{ ref('rpt_annual_t3') }} where level = 'district' and line_code = 'joint_orgs'),
+t9 as (select year, entity_code, total, covers_both from {{ ref('rpt_annual_t9') }} where level = 'district' and line_code = 'joint'),
+t9_once as (
+    select p.year, count(*) - count(distinct {{ dbt.concat(['p.unit_code', "'|'", 'p.party_org_code']) }}) as duplicates
+    from {{ ref('int_party_org_quarter') }} as p where p.quarter = 4 group by p.year
+)
+select 'rpt_annual_t9' as table_name, t9.year, 'district' as level, t9.entity_code,
+       {{ dbt.concat(["'表二联合党组织数 '", dbt.safe_cast('t2.joint_orgs', dbt.type_string()), "' + 表三 '", dbt.safe_cast('t3.joint_orgs', dbt.type_string()),
+                      "' − 表九同时覆盖两类的 '", dbt.safe_cast('t9.covers_both', dbt.type_string()), "' ≠ 表九联合党组织总数 '",
+                      dbt.safe_cast('t9.total', dbt.type_string())]) }} as detail
+from t9
+inner join t2 on t9.year = t2.year and t9.entity_code = t2.entity_code
+inner join t3 on t9.year = t3.year and t9.entity_code = t3.entity_code
+where t2.joint_orgs + t3.joint_orgs - t9.covers_both <> t9.total
+union all
+select 'rpt_annual_t9', o.year, 'district', cast(null as {{ dbt.type_string() }}),
+       {{ dbt.concat(["'表九有 '", dbt.safe_cast('o.duplicates', dbt.type_string()), "' 个党组织重复'"]) }}
+from t9_once as o
+where o.duplicates > 0
+{% endmacro %}
+
+{# A9 表八 比例在0.5%–2%的 ÷ 其中上年工资总额大于0的 = K17（第四季度）：分子、分母分别与指标比对（各层级） #}
+{% macro a9_violations() %}
+with k17 as (
+    select level, entity_code, cast(substring(period, 1, 4) as {{ dbt.type_int() }}) as year, numerator, denominator
+    from {{ ref('fct_indicators') }}
+    where indicator_id = 'K17' and period_type = 'quarter' and period like '%Q4'
+)
+select 'rpt_annual_t8' as table_name, t.year, t.level, t.entity_code,
+       {{ dbt.concat(["case when t.level = 'district' then '总计' else t.entity_name end",
+                      "'：表八 '", dbt.safe_cast('t.compliant', dbt.type_string()), "'/'", dbt.safe_cast('t.with_payroll', dbt.type_string()),
+                      "' ≠ K17 '", dbt.safe_cast('k.numerator', dbt.type_string()), "'/'", dbt.safe_cast('k.denominator', dbt.type_string())]) }} as detail
+from {{ ref('rpt_annual_t8') }} as t
+inner join k17 as k on t.level = k.level and t.entity_code = k.entity_code and t.year = k.year
+where t.compliant is not null
+  and (t.compliant <> coalesce(k.numerator, 0) or t.with_payroll <> coalesce(k.denominator, 0))
+{% endmacro %}
+
+{# A10（警告）：出资人本年参加培训 = 是 的单位，本区本年表5中至少有一条以其信用代码登记的出资人参训记录 #}
+{% macro a10_violations() %}
+select 'rpt_annual_t5' as table_name, u.year, 'community' as level, u.unit_code as entity_code,
+       {{ dbt.concat(['u.unit_code', "'：'", "coalesce(u.org_name, u.uscc)", "' 填报出资人参加培训，但表5无其出资人参训记录'"]) }} as detail
+from {{ ref('ann_units') }} as u
+where u.in_u and u.investor_trained
+  and not exists (
+      select 1 from {{ ref('int_training_attendance') }} as a
+      where a.year = u.year and a.role = '出资人' and a.uscc = u.uscc
+  )
+{% endmacro %}
+
+{# 年报口径参数：种子 annual_parameters（表二从业人员分档等），与 kpi_param 同形 #}
+{% macro annual_param(name, cast_to='integer') -%}
+(select cast(value as {{ cast_to }}) from {{ ref('annual_parameters') }} where parameter = '{{ name }}')
+{%- endmacro %}
+
+{# 联合组建方式（R6）：{联合组建, 行业组建, 区域组建, 挂靠组建, 网上组建} #}
+{% macro joint_modes_sql() -%}
+('联合组建', '行业组建', '区域组建', '挂靠组建', '网上组建')
+{%- endmacro %}
+
+{# 上游关系是否有某列（编译时；2021.1 新字段在合并前可能不存在时返回 false，对应单元格为空、“未采集”） #}
+{% macro relation_has_column(relation, column) -%}
+{%- if execute -%}
+{%- set cols = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+{{- return(column | lower in cols) -}}
+{%- else -%}
+{{- return(false) -}}
+{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,54 @@
+{# 年报定稿存储（annual-return.md “定稿”）：finalized 模式不归 dbt 管理，任何重建都不覆盖；
+   dbt 运行开始时（on-run-start）只在不存在时创建，使 source('finalized', …) 在首次定稿前也可读。
+   表结构与 liangxin.finalize.DDL 一致（测试 test_annual_finalize 核对）。 #}
+{% macro annual_finalized_ddl() -%}
+create schema if not exists finalized;
+create table if not exists finalized.annual_versions (
+    year integer not null,
+    version integer not null,
+    verdict varchar not null,
+    reasons varchar,
+    communities_complete integer,
+    communities_expected integer,
+    finalized_by varchar not null,
+    finalized_at timestamp not null,
+    override_reason varchar,
+    cells_sha256 varchar not null,
+    signoff_unit varchar,
+    signoff_head varchar,
+    signoff_filled_by varchar,
+    signoff_reviewed_by varchar,
+    signoff_phone varchar,
+    signoff_date date,
+    primary key (year, version)
+);
+create table if not exists finalized.annual_cells (
+    year integer not null,
+    version integer not null,
+    table_no integer not null,
+    row_order bigint,
+    row_label varchar,
+    level varchar,
+    entity_code varchar,
+    col_order integer,
+    col_group varchar,
+    col_label varchar,
+    column_name varchar,
+    value double,
+    is_ratio boolean,
+    missing boolean
+);
+create table if not exists finalized.annual_verdict_log (
+    year integer not null,
+    verdict varchar not null,
+    reasons varchar,
+    recorded_at timestamp not null,
+    last_received_at timestamp
+);
+{%- endmacro %}
+
+{% macro annual_finalized_storage() -%}
+{% if execute and target.type == 'duckdb' %}
+{% do run_query(annual_finalized_ddl()) %}
+{% endif %}
+{%- endmacro %}
