@@ -208,7 +208,7 @@ def load_annual(con, year: int) -> AnnualData:
     verdicts = _dicts(con, f"select * from {_table(con, 'rpt_annual_verdict')} where year = ?", [year])
     if not verdicts:
         raise LookupError(f"{year} 年没有年报数据（该年没有任何已接收的报表）/ no annual return for {year}")
-    rules = _dicts(con, f"select rule_id, severity, passed, hit_count, detail from {_table(con, 'rpt_annual_rule_results')} "
+    rules = _dicts(con, f"select * from {_table(con, 'rpt_annual_rule_results')} "
                         "where year = ? order by rule_id", [year])
     rules.sort(key=lambda r: (str(r["rule_id"])[0], int(str(r["rule_id"])[1:]) if str(r["rule_id"])[1:].isdigit() else 99))
     missing = _dicts(con, f"select unit_code, unit_name, street_name, quarter from {_table(con, 'rpt_annual_missing')} "
@@ -229,21 +229,12 @@ def load_annual(con, year: int) -> AnnualData:
     return AnnualData(year, verdicts[0], rules, missing, corrections, cells, warning_counts, open_warnings, notes)
 
 
-def finalized_signoff(year: int, version: int | None, serve_db: Path | None = None) -> SignOff | None:
-    """The sign-off stored with the finalized version (liangxin.finalize), or None when not available."""
-    try:
-        from liangxin import finalize  # annual-dbt's finalized storage
-    except ImportError:
-        return None
-    getter = getattr(finalize, "signoff_for", None)
-    if getter is None:
-        return None
-    stored = getter(year, version)
-    if stored is None:
-        return None
-    if isinstance(stored, SignOff):
-        return stored
-    return SignOff(**{f: stored.get(f) for f, _ in SignOff.LABELS})
+def finalized_signoff(verdict: dict) -> SignOff:
+    """The sign-off stored with the latest finalized version (``liangxin annual-return finalize``), as
+    ``rpt_annual_verdict`` carries it."""
+    return SignOff(unit=verdict.get("signoff_unit"), head=verdict.get("signoff_head"),
+                   filled_by=verdict.get("signoff_filled_by"), reviewer=verdict.get("signoff_reviewed_by"),
+                   phone=verdict.get("signoff_phone"), report_date=verdict.get("signoff_date"))
 
 
 # ---------------------------------------------------------------------------------------------- layout helpers
@@ -381,11 +372,12 @@ def _grid(ws, top: int, head_label: str, columns: list[tuple[str, str]], rows: l
         ws.row_dimensions[h1].height = line_h * need_merged + 6
     r = h2 + 1
     for row in rows:
-        _text(ws, r, 1, row["label"], _font(9), LEFT, GRID)
+        bold = row.get("level") in ("district", "street", "category")
+        _text(ws, r, 1, row["label"], _font(9, bold), LEFT, GRID)
         for i, value in enumerate(row["values"]):
             cell = ws.cell(r, i + 2)
             cell.border = GRID
-            cell.font = _font(9)
+            cell.font = _font(9, bold)
             cell.alignment = RIGHT
             if row["missing"][i]:
                 cell.value = None  # 缺报: empty, never zero (annual-return.md)
@@ -434,7 +426,9 @@ def _table_rows(cells: list[dict]) -> tuple[list[tuple[str, str]], list[int], li
     cols: dict[int, tuple[str, str]] = {}
     rows: dict[int, str] = {}
     values: dict[tuple[int, int], dict] = {}
+    levels: dict[int, str | None] = {}
     for c in cells:
+        levels[int(c["row_order"])] = c.get("level")
         cols[int(c["col_order"])] = (c.get("col_group") or "", c["col_label"])
         rows[int(c["row_order"])] = c["row_label"]
         values[(int(c["row_order"]), int(c["col_order"]))] = c
@@ -446,7 +440,7 @@ def _table_rows(cells: list[dict]) -> tuple[list[tuple[str, str]], list[int], li
             c = values.get((ro, co))
             vals.append(None if c is None else _cell_value(c["value"], bool(c["is_ratio"])))
             miss.append(bool(c.get("missing")) if c is not None else False)
-        out.append({"label": rows[ro], "values": vals, "missing": miss, "row_order": ro})
+        out.append({"label": rows[ro], "values": vals, "missing": miss, "row_order": ro, "level": levels.get(ro)})
     return [cols[c] for c in col_orders], col_orders, out
 
 
@@ -466,10 +460,8 @@ def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict
     title = TABLE_TITLES.get(table_no, f"表{table_no}")
     ws = wb.create_sheet(title.split(" ")[0])
     columns, col_orders, rows = _table_rows(cells)
-    if table_no in (2, 3):
-        if _is_entity_table(rows):  # the district in the national layout; streets and communities: D117
-            first = _entity_base(rows)
-            rows = [r for r in rows if r["row_order"] // 100 * 100 == first]
+    if table_no in ENTITY_TABLES:  # the district in the national layout; streets and communities: D117
+        rows = [r for r in rows if r["level"] == "district"]
     formats = _formats(columns, col_orders, cells, rows)
     width = len(columns) + 1
     top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　{title}", data.year, unit_name,
@@ -477,62 +469,62 @@ def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict
     label_width = float(max(14, min(30, max((display_width(r["label"]) for r in rows), default=8) + 2)))
     end = _grid(ws, top, "项目", columns, rows, label_width, formats)
     notes = _missing_note(rows)
-    if table_no in (2, 3):
+    if table_no in ENTITY_TABLES:
         notes.append(f"各街道、社区的分项数见“{ws.title}（街道社区）”。")
     _footnotes(ws, end + 1, notes, width)
     _print_setup(ws, ws.print_title_rows)
 
 
-def _entity_base(rows: list[dict]) -> int:
-    """表二/表三 row_order = entity order × 100 + line number; the district is the first entity."""
-    return min(r["row_order"] for r in rows) // 100 * 100 if rows else 0
-
-
-def _is_entity_table(rows: list[dict]) -> bool:
-    return bool(rows) and max(r["row_order"] for r in rows) >= 100
+# Tables laid out as the national ones (rows = lines, columns = categories) for each entity: the district prints
+# in that layout, the streets and communities on one compact sheet (row_order = entity order × 100 + line).
+ENTITY_TABLES = (2, 3, 9)
+# Columns besides 总数 that the compact sheet shows for a line: {table: [(line label prefix, column label)]}.
+COMPACT_EXTRA = {
+    2: [("单位数", "其中：列入党建基数的"), ("已单独建立", "其中：列入党建基数的"), ("已建立联合", "其中：列入党建基数的")],
+    3: [("单位数", "其中：列入党建基数的"), ("已单独建立", "其中：列入党建基数的"), ("已建立联合", "其中：列入党建基数的")],
+    9: [("总计", "覆盖非公有制企业的"), ("总计", "覆盖社会组织的"), ("总计", "其中同时覆盖两类的"), ("总计", "正式党员"),
+        ("总计", "预备党员")],
+}
 
 
 def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict], unit_name: str) -> None:
-    """表二/表三 for every street and community on one compact sheet: one row per entity, one column per line
-    (the 总数 column; for 单位数, 已单独建立 and 已建立联合 also 其中列入党建基数的), D117."""
+    """表二/表三/表九 for every street and community on one compact sheet: one row per entity, one column per
+    line (its 总数; a few lines also a second column, ``COMPACT_EXTRA``), D117."""
     columns, col_orders, rows = _table_rows(cells)
-    if not _is_entity_table(rows):
+    entity_rows = [r for r in rows if r["level"] != "district"]
+    if not entity_rows:
         return
-    first = _entity_base(rows)
-    district = {r["row_order"] % 100: r for r in rows if r["row_order"] // 100 * 100 == first}
-    base_col = next((i for i, (_, lab) in enumerate(columns) if "党建基数" in lab), None)
-    with_base = [n for n, r in district.items()
-                 if base_col is not None and r["label"].startswith(("单位数", "已单独建立", "已建立联合"))]
+    district = {r["row_order"] % 100: r for r in rows if r["level"] == "district"}
+    col_index = {lab: i for i, (_, lab) in enumerate(columns)}
     spec = []  # (line_no, column index, group, label)
     for n in sorted(district):
         line = district[n]["label"]
-        if n in with_base:
+        extras = [(col_index[c], c) for prefix, c in COMPACT_EXTRA.get(table_no, [])
+                  if line.startswith(prefix) and c in col_index]
+        if extras:
             spec.append((n, 0, line, columns[0][1]))
-            spec.append((n, base_col, line, "其中：列入党建基数的"))
+            spec.extend((n, ci, line, c) for ci, c in extras)
         else:
             spec.append((n, 0, "", line))
     by_entity: dict[int, dict[int, dict]] = {}
-    for r in rows:
+    for r in entity_rows:
         by_entity.setdefault(r["row_order"] // 100, {})[r["row_order"] % 100] = r
-    out_rows = []
+    out_rows = [{"label": "全区合计", "values": [district[n]["values"][ci] for n, ci, _, _ in spec],
+                 "missing": [district[n]["missing"][ci] for n, ci, _, _ in spec], "row_order": -1,
+                 "level": "district"}]
     for ent in sorted(by_entity):
         lines = by_entity[ent]
-        any_line = next(iter(lines.values()))
-        n0 = any_line["row_order"] % 100
-        line_label = district.get(n0, any_line)["label"]
-        label = any_line["label"]
-        if ent * 100 == first:
-            name = "全区合计"
-        elif label.endswith("：" + line_label):
-            name = label[: -len(line_label) - 1]
-        else:
-            name = label.split("：", 1)[0]
+        n0 = min(lines)
+        label = lines[n0]["label"]
+        line_label = district[n0]["label"] if n0 in district else ""
+        name = label[: -len(line_label) - 1] if line_label and label.endswith("：" + line_label) else label.split("：", 1)[0]
         vals, miss = [], []
         for n, ci, _, _ in spec:
             r = lines.get(n)
             vals.append(None if r is None else r["values"][ci])
             miss.append(bool(r["missing"][ci]) if r is not None else False)
-        out_rows.append({"label": name, "values": vals, "missing": miss, "row_order": ent})
+        out_rows.append({"label": name, "values": vals, "missing": miss, "row_order": ent,
+                         "level": lines[n0]["level"]})
     title = TABLE_TITLES[table_no]
     ws = wb.create_sheet(f"{title.split(' ')[0]}（街道社区）")
     sheet_columns = [(g, lab) for _, _, g, lab in spec]
@@ -542,7 +534,7 @@ def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: li
                        TABLE_UNITS.get(table_no, ""), width, data.status_text())
     label_width = float(max(14, min(24, max(display_width(r["label"]) for r in out_rows) + 2)))
     end = _grid(ws, top, "街道、社区", sheet_columns, out_rows, label_width, formats)
-    notes = _missing_note(out_rows) + ["注：各列为该行项目的“总数”；街道、全区按统一社会信用代码去重计数。"]
+    notes = _missing_note(out_rows) + ["注：未注明的列为该行项目的“总数”；街道、全区按统一社会信用代码（党组织按编码）去重计数。"]
     _footnotes(ws, end + 1, notes, width)
     _print_setup(ws, ws.print_title_rows)
 
@@ -715,8 +707,9 @@ def _write_audit(wb: Workbook, data: AnnualData, unit_name: str) -> None:
     for rule in data.rules:
         passed = rule.get("passed")
         result = "通过" if passed else ("未通过" if rule.get("severity") == "E" else "警告")
-        name = RULE_NAMES.get(str(rule["rule_id"]), "")
+        name = rule.get("rule_name") or RULE_NAMES.get(str(rule["rule_id"]), "")
         detail = rule.get("detail") or ""
+        detail = "" if detail == "通过" else detail
         rule_rows.append([rule["rule_id"], "错误" if rule.get("severity") == "E" else "警告", result,
                           int(rule["hit_count"] or 0), "；".join(x for x in (name, detail) if x)])
     r = _rows_block(ws, r, [("规则编号", 1, 1), ("严重程度", 2, 2), ("结果", 3, 3), ("违规数", 4, 4),
@@ -767,7 +760,7 @@ def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: Sign
     _write_corrections(wb, data, unit_name)
     for table_no in sorted(by_table):
         _write_table(wb, data, table_no, by_table[table_no], unit_name)
-        if table_no in (2, 3):
+        if table_no in ENTITY_TABLES:
             _write_entity_sheet(wb, data, table_no, by_table[table_no], unit_name)
     _write_audit(wb, data, unit_name)
     _write_cover(wb, data, unit_name, signoff)
@@ -787,7 +780,7 @@ def write_annual_return(year: int, output: Path, serve_db: Path | None = None, u
     finally:
         con.close()
     if signoff is None and data.status == FINAL:
-        signoff = finalized_signoff(year, data.verdict.get("finalized_version"), serve_db)
+        signoff = finalized_signoff(data.verdict)
     wb = build_workbook(data, unit_name, signoff)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
