@@ -459,10 +459,7 @@ def _missing_note(rows: list[dict]) -> list[str]:
 def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict], unit_name: str) -> None:
     title = TABLE_TITLES.get(table_no, f"表{table_no}")
     ws = wb.create_sheet(title.split(" ")[0])
-    columns, col_orders, rows = _table_rows(cells)
-    if table_no in ENTITY_TABLES:  # the district in the national layout; streets and communities: D117
-        rows = [r for r in rows if r["level"] == "district"]
-    formats = _formats(columns, col_orders, cells, rows)
+    columns, rows, formats = district_view(table_no, cells)  # 表二/表三/表九: the district here, D117
     width = len(columns) + 1
     top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　{title}", data.year, unit_name,
                        TABLE_UNITS.get(table_no, ""), width, data.status_text())
@@ -487,13 +484,13 @@ COMPACT_EXTRA = {
 }
 
 
-def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict], unit_name: str) -> None:
-    """表二/表三/表九 for every street and community on one compact sheet: one row per entity, one column per
-    line (its 总数; a few lines also a second column, ``COMPACT_EXTRA``), D117."""
+def entity_view(table_no: int, cells: list[dict]) -> tuple[list[tuple[str, str]], list[dict]] | None:
+    """表二/表三/表九 for every street and community, compact: one row per entity, one column per line (its
+    总数; a few lines also a second column, ``COMPACT_EXTRA``), D117.  None when the table has no entity rows."""
     columns, col_orders, rows = _table_rows(cells)
     entity_rows = [r for r in rows if r["level"] != "district"]
     if not entity_rows:
-        return
+        return None
     district = {r["row_order"] % 100: r for r in rows if r["level"] == "district"}
     col_index = {lab: i for i, (_, lab) in enumerate(columns)}
     spec = []  # (line_no, column index, group, label)
@@ -525,9 +522,25 @@ def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: li
             miss.append(bool(r["missing"][ci]) if r is not None else False)
         out_rows.append({"label": name, "values": vals, "missing": miss, "row_order": ent,
                          "level": lines[n0]["level"]})
+    return [(g, lab) for _, _, g, lab in spec], out_rows
+
+
+def district_view(table_no: int, cells: list[dict]) -> tuple[list[tuple[str, str]], list[dict], list[str]]:
+    """A table as the workbook's main sheet shows it: columns, rows and number formats (表二/表三/表九: the
+    district only, in the national layout)."""
+    columns, col_orders, rows = _table_rows(cells)
+    if table_no in ENTITY_TABLES:
+        rows = [r for r in rows if r["level"] == "district"]
+    return columns, rows, _formats(columns, col_orders, cells, rows)
+
+
+def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict], unit_name: str) -> None:
+    view = entity_view(table_no, cells)
+    if view is None:
+        return
+    sheet_columns, out_rows = view
     title = TABLE_TITLES[table_no]
     ws = wb.create_sheet(f"{title.split(' ')[0]}（街道社区）")
-    sheet_columns = [(g, lab) for _, _, g, lab in spec]
     formats = [_number_format(lab, False, [r["values"][i] for r in out_rows]) for i, (_, lab) in enumerate(sheet_columns)]
     width = len(sheet_columns) + 1
     top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　{title}（分街道、社区）", data.year, unit_name,
@@ -814,15 +827,29 @@ def remove_stale_locks(target: Path) -> list[Path]:
     return removed
 
 
+def libreoffice_can_convert(source: Path, soffice: str | None = None) -> bool:
+    """Whether the installed LibreOffice has the component for ``source``: Calc for .xlsx, Writer for .docx
+    (Debian's ``libreoffice-calc-nogui`` alone cannot load a .docx: "source file could not be loaded")."""
+    soffice = soffice or shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        return False
+    program = Path(os.path.realpath(soffice)).parent
+    lib = {".docx": "libswlo", ".xlsx": "libsclo"}.get(Path(source).suffix.lower())
+    if lib is None or not program.is_dir():
+        return True
+    return any(p.name.startswith(lib) for p in program.iterdir())
+
+
 def convert_to_pdf(source: Path, timeout: int = 300) -> Path | None:
-    """Convert ``source`` (.xlsx / .docx) to a PDF beside it with LibreOffice; None when LibreOffice is absent.
+    """Convert ``source`` (.xlsx / .docx) to a PDF beside it with LibreOffice; None when LibreOffice (or its
+    component for that format) is absent.
 
     LibreOffice writes into a fresh private directory (own profile), the result is checked (exists, new,
     starts with %PDF) and moved over the target atomically; anything else raises ``PdfError``: a PDF that was
     not rewritten is never reported as written."""
     source = Path(source)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if not soffice:
+    if not soffice or not libreoffice_can_convert(source, soffice):
         return None
     target = source.with_suffix(".pdf")
     remove_stale_locks(target)

@@ -36,6 +36,7 @@ _COMMANDS = [
     ("build", "liangxin.build", "build_command"),
     ("demo", "liangxin.demo", "demo_command"),
     ("annual-return", "liangxin.annual", "annual_return_command"),
+    ("bulletin", "liangxin.bulletin", "bulletin_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
     ("backup", "liangxin.ops", "backup_command"),
