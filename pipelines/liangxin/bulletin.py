@@ -288,7 +288,9 @@ def _insert_table(doc, marker, head: list[str], rows: list[list], widths_cm: lis
     for row in rows:
         cells = table.add_row().cells
         for j, v in enumerate(row):
-            cells[j].text = cell_text("" if v is None else str(v)) or ""
+            text = "" if v is None else str(v)
+            # numbers formatted here are ours; names and other text from the returns are neutralised
+            cells[j].text = text if j in numeric else (cell_text(text) or "")
             para = cells[j].paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if j in numeric else WD_ALIGN_PARAGRAPH.LEFT
             for run in para.runs:
