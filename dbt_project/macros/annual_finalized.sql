@@ -42,8 +42,12 @@ create table if not exists finalized.annual_verdict_log (
     year integer not null,
     verdict varchar not null,
     reasons varchar,
-    recorded_at timestamp not null,
-    last_received_at timestamp
+    failed_rules varchar,
+    recorded_at timestamp not null
+);
+create table if not exists finalized.annual_seen_submissions (
+    submission_id varchar primary key,
+    seen_at timestamp not null
 );
 {%- endmacro %}
 

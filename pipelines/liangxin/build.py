@@ -29,3 +29,5 @@ def build_command(
     console.print(f"领导驾驶舱 dashboard: {out.get('dashboard')}")
     for y, p in sorted((out.get("annual") or {}).items()):
         console.print(f"{y} 年报 annual return: {p}")
+    for line in out.get("annual_verdicts") or []:  # 可以上报 / 不得上报 and why (liangxin.finalize.record_verdicts)
+        console.print(line)

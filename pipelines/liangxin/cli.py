@@ -35,7 +35,7 @@ _COMMANDS = [
     ("ingest", "liangxin.ingest", "ingest_command"),
     ("build", "liangxin.build", "build_command"),
     ("demo", "liangxin.demo", "demo_command"),
-    ("annual-return", "liangxin.annual", "annual_return_command"),
+    ("annual-return", "liangxin.finalize", "annual_return_app"),  # writer (liangxin.annual) + finalize + status
     ("bulletin", "liangxin.bulletin", "bulletin_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),

@@ -115,8 +115,11 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     annual = {}
     for y in sorted(p.stem for p in (paths.build_dir() / "annual").glob("*.xlsx")):
         annual[y] = str(paths.build_dir() / "annual" / f"{y}.xlsx")
+    from liangxin.finalize import record_verdicts  # each year's verdict; receipt addenda when a year newly fails
+
     outputs = {"dashboard": str(dashboard), "annual": annual, "indicator_values": n,
-               "asset_checks_passed": len(evaluations), "assets_materialized": len(materialized)}
+               "asset_checks_passed": len(evaluations), "assets_materialized": len(materialized),
+               "annual_verdicts": record_verdicts()}
     state.write_text(json.dumps({"fingerprint": build_fingerprint(), "outputs": outputs}, ensure_ascii=False),
                      encoding="utf-8")
     return {**outputs, "note": f"dbt build 完成，发布 {len(annual)} 份年报"}
