@@ -102,9 +102,9 @@ class SignOff:
     def from_config(cls) -> "SignOff":
         """Names from configuration (environment); the date never (it is the finalizing command's)."""
         env = os.environ.get
-        return cls(unit=env("LIANGXIN_ANNUAL_UNIT") or None, head=env("LIANGXIN_ANNUAL_HEAD") or None,
-                   filled_by=env("LIANGXIN_ANNUAL_FILLED_BY") or None,
-                   reviewer=env("LIANGXIN_ANNUAL_REVIEWER") or None, phone=env("LIANGXIN_ANNUAL_PHONE") or None)
+        return cls(unit=env("LIANGXIN_SIGNOFF_UNIT") or None, head=env("LIANGXIN_SIGNOFF_HEAD") or None,
+                   filled_by=env("LIANGXIN_SIGNOFF_FILLED_BY") or None,
+                   reviewer=env("LIANGXIN_SIGNOFF_REVIEWED_BY") or None, phone=env("LIANGXIN_SIGNOFF_PHONE") or None)
 
     def merged(self, fallback: "SignOff") -> "SignOff":
         return SignOff(**{f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(fallback, f)
@@ -122,7 +122,7 @@ class SignOff:
 
 
 def reporting_unit() -> str:
-    return os.environ.get("LIANGXIN_ANNUAL_UNIT") or DEFAULT_UNIT
+    return os.environ.get("LIANGXIN_SIGNOFF_UNIT") or DEFAULT_UNIT
 
 
 # ---------------------------------------------------------------------------------------------- data
