@@ -58,6 +58,7 @@ TABLE_UNITS = {1: "单位：名", 2: "单位：个、名", 3: "单位：个、�
 MONEY_LABELS = {"上年工资总额", "提取经费", "党费返还", "财政支持", "以奖代补"}
 # Percentages: one decimal (0.0%), except 表八's 提取比例 whose targets are 0.5%–2% (two decimals), D115.
 FINE_RATIO_LABELS = {"提取比例"}
+ROWS_PER_PAGE = 42  # data rows of 12 pt under a two-row header on an A4 landscape page at 100 %
 DATA_ROW_HEIGHT = 12.0  # points: 9-point text, so that a district's 70-odd rows print on two pages
 COUNT_FORMAT, MONEY_FORMAT, RATIO_FORMAT, FINE_RATIO_FORMAT = "#,##0", "#,##0.00", "0.0%", "0.00%"
 DEFAULT_UNIT = "示范区党工委（两新组织党建办）"
@@ -262,11 +263,13 @@ def _text(ws, row: int, col: int, value, font: Font | None = None, align: Alignm
     return cell
 
 
-def _print_setup(ws, title_rows: str | None, landscape: bool = True) -> None:
+def _print_setup(ws, title_rows: str | None, landscape: bool = True, data_rows: int = 0) -> None:
+    """A4 landscape, fit to one page wide; a grid of ``data_rows`` rows at most ceil(rows / ROWS_PER_PAGE) pages
+    tall (so that a 78-row table prints on two pages, not two and a few rows on a third)."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = math.ceil(data_rows / ROWS_PER_PAGE) if data_rows else 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
         ws.print_title_rows = title_rows
@@ -469,7 +472,7 @@ def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict
     if table_no in ENTITY_TABLES:
         notes.append(f"各街道、社区的分项数见“{ws.title}（街道社区）”。")
     _footnotes(ws, end + 1, notes, width)
-    _print_setup(ws, ws.print_title_rows)
+    _print_setup(ws, ws.print_title_rows, data_rows=len(rows))
 
 
 # Tables laid out as the national ones (rows = lines, columns = categories) for each entity: the district prints
@@ -549,7 +552,7 @@ def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: li
     end = _grid(ws, top, "街道、社区", sheet_columns, out_rows, label_width, formats)
     notes = _missing_note(out_rows) + ["注：未注明的列为该行项目的“总数”；街道、全区按统一社会信用代码（党组织按编码）去重计数。"]
     _footnotes(ws, end + 1, notes, width)
-    _print_setup(ws, ws.print_title_rows)
+    _print_setup(ws, ws.print_title_rows, data_rows=len(out_rows))
 
 
 def _write_cover(wb: Workbook, data: AnnualData, unit_name: str, signoff: SignOff) -> None:
