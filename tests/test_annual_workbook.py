@@ -193,10 +193,12 @@ def test_print_setup_a4_landscape_fit_to_width_with_repeated_headers(book):
         assert ws.page_setup.orientation == "landscape", ws.title
         assert int(ws.page_setup.paperSize) == 9, ws.title  # 9 = A4
         assert int(ws.page_setup.fitToWidth) == 1, ws.title
-        # height: free (0) or the grid's own page count — ceil(rows / 42), a fixture's small table fits one page
-        assert int(ws.page_setup.fitToHeight) in (0, 1), ws.title
+        # height: free (0) or the grid's own page count ceil(rows / 42): the register's 60 communities + 2
+        # streets + district (+ categories) = 63–65 rows → 2 pages
+        assert int(ws.page_setup.fitToHeight) in (0, 1, 2), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert "&P" in ws.oddFooter.center.text
+    assert int(wb["表一"].page_setup.fitToHeight) == 2 and int(wb["审核结果"].page_setup.fitToHeight) == 0
     assert wb["表一"].print_title_rows == "$3:$4"  # group row + label row repeat on every page
     assert wb["表二"].print_title_rows == "$3:$4"  # 控制类型 groups three columns
     assert wb["表二（街道社区）"].print_title_rows == "$3:$4"
@@ -433,3 +435,56 @@ def test_pdf_is_rewritten_despite_a_stale_lock_and_failures_are_loud(book, tmp_p
     with pytest.raises(annual.PdfError):
         annual.convert_to_pdf(bad)
     assert (tmp_path / "bad.pdf").read_bytes() == b"%PDF-1.4 previous"
+
+
+def _pdf_pages_by_sheet(pdf):
+    """{sheet name: pages} from the footer "&A 第 &P 页，共 &N 页" of each page."""
+    import re
+    import subprocess
+
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                         check=True).stdout).group(1))
+    pages: dict[str, int] = {}
+    for i in range(1, n + 1):
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        m = re.search(r"(\S+)\s+第 (\d+) 页，共 (\d+) 页", text)
+        assert m and int(m.group(2)) == i and int(m.group(3)) == n, (i, text[-200:])
+        pages[m.group(1)] = pages.get(m.group(1), 0) + 1
+    return n, pages
+
+
+@pytest.mark.libreoffice
+def test_fixture_return_prints_each_table_on_at_most_two_pages(book, tmp_path):
+    if not annual.libreoffice_can_convert(book) or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice Calc / poppler not installed")
+    src = tmp_path / "2020.xlsx"
+    shutil.copyfile(book, src)
+    pdf = annual.convert_to_pdf(src)
+    n, pages = _pdf_pages_by_sheet(pdf)
+    sheets = openpyxl.load_workbook(src).sheetnames
+    # rows are the register's 60 communities (most 缺报) + streets + district: each table on ≤ 2 pages; the
+    # district-only sheets of 表二/表三/表九 and the cover on one
+    assert set(pages) == set(sheets) and n < 30, pages
+    assert all(pages[s] <= 2 for s in sheets if s != "审核结果"), pages
+    assert pages["封面"] == pages["表二"] == pages["表三"] == pages["表九"] == 1, pages
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_district_return_prints_well_under_thirty_pages(tmp_path):
+    """A whole generated district (60 communities, 8 streets): the 2020 return was 90 pages (表二/表三 alone 74);
+    now every table prints on at most two pages and the whole return on fewer than 30."""
+    from liangxin.generator import build_world
+
+    if not annual.libreoffice_can_convert(tmp_path / "x.xlsx") or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice Calc / poppler not installed")
+    db = tmp_path / "build.duckdb"
+    fx.load_world(db, build_world(tier="district", start="2019Q1", end="2020Q4", seed=20201))
+    proc = fx.run_dbt_build(db, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    out = annual.write_annual_return(2020, tmp_path / "2020.xlsx", db)
+    n, pages = _pdf_pages_by_sheet(annual.convert_to_pdf(out))
+    assert n < 30, pages
+    assert all(p <= 2 for p in pages.values()), pages
+    assert pages["表二"] == 1 and pages["表三"] == 1
