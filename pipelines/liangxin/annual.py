@@ -887,7 +887,7 @@ def convert_to_pdf(source: Path, timeout: int = 300) -> Path | None:
 
 
 def annual_return_command(
-    year: int = typer.Option(None, "--year", help="年份（用该年第四季度报表的存量与四个季度的流量）；不给则写出所有有报表的年份。"),
+    year: int = typer.Option(None, "--year", help="年份（用该年第四季度报表的存量与四个季度的流量）。"),
     output: Path = typer.Option(None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"),
     serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB）。"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="有 LibreOffice 时同时写出 PDF。"),
