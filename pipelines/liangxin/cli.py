@@ -40,6 +40,7 @@ _COMMANDS = [
     ("build", "liangxin.build", "build_command"),
     ("demo", "liangxin.demo", "demo_command"),
     ("annual-return", "liangxin.finalize", "annual_return_app"),  # writer (liangxin.annual) + finalize + status
+    ("bulletin", "liangxin.bulletin", "bulletin_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
     ("backup", "liangxin.ops", "backup_command"),

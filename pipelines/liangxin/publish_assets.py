@@ -1,7 +1,7 @@
 """Publishing as Dagster assets downstream of the dbt marts.
 
 ``serve_snapshot`` (build.duckdb → serve.duckdb by copy + atomic rename) → ``static_dashboard``
-(build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx for every complete year in ``annual.rpt_annual_cells``)
+(build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx and build/dashboard/annual-<year>.html for every year with any accepted return)
 and ``superset_dashboards`` (only when ``LIANGXIN_SUPERSET_URL`` is set).
 """
 
@@ -17,7 +17,7 @@ SNAPSHOT_KEY = dg.AssetKey("serve_snapshot")
 
 
 class AnnualConfig(dg.Config):
-    """Years to publish; empty = every year the snapshot has an annual return for (complete years, D50)."""
+    """Years to publish; empty = every year with any accepted return (rpt_annual_verdict), complete or not."""
 
     years: list[int] = []
 
@@ -47,33 +47,39 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
         return dg.MaterializeResult(metadata={"path": str(out), "size_bytes": Path(out).stat().st_size})
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"excel"},
-              description="统计年报 build/annual/<年>.xlsx（表一至表八与审核结果；有LibreOffice时另出PDF）。")
+              description="统计年报 build/annual/<年>.xlsx（封面、表一至表九与审核结果；有LibreOffice时另出PDF）与年报看板页 build/dashboard/annual-<年>.html；每个有报表的年份都写出，不得上报的年份在封面说明原因。")
     def annual_returns(context: dg.AssetExecutionContext, config: AnnualConfig) -> dg.MaterializeResult:
-        from liangxin.annual import convert_to_pdf, write_annual_return
+        from liangxin.annual import PdfError, annual_years, convert_to_pdf, load_annual, write_annual_return
+        from liangxin.annual_page import write_annual_page
         from liangxin.serving import connect_readonly
 
-        years = list(config.years)
-        if not years:
-            # every year the annual model publishes: complete years only (D50) — a Q4 return alone is not
-            # enough (a first year of operation, or a one-quarter city/province world, has no annual return yet)
-            con = connect_readonly()
-            try:
-                years = [int(r[0]) for r in con.execute(
-                    "select distinct year from annual.rpt_annual_cells order by 1").fetchall()]
-            finally:
-                con.close()
-        written = {}
+        # every year with any accepted return (rpt_annual_verdict), whatever its verdict: a failed annual rule
+        # marks the year 不得上报 on its cover, it never skips the year (annual-return.md)
+        years = list(config.years) or annual_years()
+        written, verdicts = {}, {}
         for y in years:
             out = write_annual_return(y, paths.build_dir() / "annual" / f"{y}.xlsx")
             written[str(y)] = str(out)
+            written[f"{y}.html"] = str(write_annual_page(y))
+            con = connect_readonly()
+            try:
+                data = load_annual(con, y)
+            finally:
+                con.close()
+            verdicts[str(y)] = f"{data.status_text()}，{data.verdict.get('verdict')}" + (
+                "：" + "；".join(data.reasons) if data.reasons else "")
+            if data.verdict.get("verdict") != "可以上报":
+                context.log.warning(f"{y} 年年报不得上报：{'；'.join(data.reasons)}")
             if os.environ.get("LIANGXIN_ANNUAL_PDF", "1") == "1":
                 try:
                     pdf = convert_to_pdf(out)
                     if pdf:
                         written[f"{y}.pdf"] = str(pdf)
-                except Exception as exc:  # a PDF is a convenience; the workbook is the return
-                    context.log.warning(f"PDF 转换失败：{exc}")
-        return dg.MaterializeResult(metadata={"files": dg.MetadataValue.json(written)})
+                except PdfError as exc:  # a PDF is a convenience; the workbook is the return — but say so
+                    context.log.warning(f"{y} 年年报 PDF 未写出：{exc}")
+                    written[f"{y}.pdf"] = f"未写出：{exc}"
+        return dg.MaterializeResult(metadata={"files": dg.MetadataValue.json(written),
+                                              "verdicts": dg.MetadataValue.json(verdicts)})
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"superset"},
               description="Superset 看板（仅当设置了 LIANGXIN_SUPERSET_URL 时发布）。")
