@@ -874,6 +874,13 @@ def ingest_command(
                         handlers=[RichHandler(show_path=False)])
     from liangxin.pipeline import ensure_home
 
+    try:
+        privacy.hmac_secret()  # refuse before anything is created (production without a real secret)
+    except privacy.SecretConfigurationError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
+        raise typer.Exit(2)
     ensure_home()  # the home's folders (inbox, archive, outbox) exist from the first use
     targets = list(paths_in) if paths_in else [paths.inbox()]
     missing = [p for p in targets if not Path(p).exists()]

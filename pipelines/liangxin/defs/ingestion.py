@@ -81,7 +81,7 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
         context.log.info(f"{o.outcome_zh}：{o.original_name}（{o.unit_code} {o.period} 更正{o.correction_no}，"
                          f"错误 {o.error_count}，警告 {o.warning_count}）")
     try:  # the rebuild sensor skips a run that received nothing new (D121)
-        context.instance.add_run_tags(context.run_id, {NEW_SUBMISSIONS_TAG: str(
+        context.instance.add_run_tags(context.run.run_id, {NEW_SUBMISSIONS_TAG: str(
             sum(1 for o in outcomes if o.outcome not in (DUPLICATE, FAILED)))})
     except Exception as exc:  # noqa: BLE001 - a tag is a hint, never a reason to fail the ingestion
         context.log.warning(f"无法标记运行：{exc}")
