@@ -81,8 +81,12 @@ def _failure_text(result) -> str:
             while err is not None and getattr(err, "cause", None) is not None:  # the root cause, not the wrapper
                 err = err.cause
             msg = (err.message if err is not None else "").strip()
-            lines = [ln for ln in msg.splitlines() if ln.strip()]
-            out.append(f"{e.step_key}：" + "\n".join(lines[-8:]))
+            marker = "Errors parsed from dbt logs:"  # dagster-dbt appends dbt's error events after this line
+            if marker in msg:
+                msg = msg.split(marker, 1)[1]
+            lines = [ln.rstrip() for ln in msg.splitlines() if ln.strip()]
+            # the head of the error says what failed (a DuckDB error may append a long dump of its settings)
+            out.append(f"{e.step_key}：" + "\n".join(lines[:6]) + ("\n…" if len(lines) > 6 else ""))
     return "\n".join(out) or "（无错误信息）"
 
 
