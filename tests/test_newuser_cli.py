@@ -136,10 +136,9 @@ def test_duplicate_file_gets_a_receipt_and_no_rebuild(home, world):
     con = duckdb.connect(str(h / "build.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.submissions").fetchone()[0] == before
     con.close()
-    t = time.monotonic()
     b = run(["build"], env, home["top"])
     assert b.returncode == 0 and "无新报表，跳过构建" in b.stdout, b.stdout + b.stderr
-    assert time.monotonic() - t < 60
+    assert "dbt 节点" not in b.stdout  # no dbt run at all
 
 
 def test_duplicate_only_ingestion_run_starts_no_rebuild(tmp_path, world, monkeypatch):
@@ -328,26 +327,20 @@ def test_cli_build_run_is_in_the_home_dagster_instance(home):
         runs = instance.get_runs(dg.RunsFilter(job_name="build_and_publish_job",
                                                statuses=[dg.DagsterRunStatus.SUCCESS]))
         assert runs, "no successful build run in the home's instance"
-        mats = instance.fetch_materializations(dg.AssetKey("fct_indicators"), limit=5).records
-        assert mats and mats[0].run_id == runs[-1].run_id or any(m.run_id in {r.run_id for r in runs} for m in mats)
-        checks = instance.event_log_storage.get_asset_check_execution_history(
-            dg.AssetCheckKey(dg.AssetKey("fct_indicators"), next(iter(_check_names(instance)))), limit=5)
-        assert checks
+        run_id = runs[-1].run_id  # the fixture's `liangxin build` (the oldest successful one)
+        mats = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION,
+                                            limit=10_000).records
+        keys = {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in mats}
+        assert {"fct_indicators", "serve_snapshot", "static_dashboard"} <= keys
+        checks = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+                                              limit=10_000).records
+        evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in checks]
+        assert len(evaluations) > 100 and all(e.passed for e in evaluations)  # the dbt tests, as asset checks
+        assert any(e.asset_check_key.asset_key == dg.AssetKey("fct_indicators") for e in evaluations)
+        ingest_runs = instance.get_runs(dg.RunsFilter(job_name="ingest_job"))
+        assert ingest_runs == []  # `liangxin ingest` calls ingest_paths directly (D125); demo's ingest is a run
     finally:
         instance.dispose()
-
-
-def _check_names(instance) -> set[str]:
-    import dagster as dg
-
-    records = instance.get_records_for_run(
-        instance.get_runs(dg.RunsFilter(job_name="build_and_publish_job"))[0].run_id,
-        of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
-    names = {r.event_log_entry.dagster_event.event_specific_data.asset_check_key.name for r in records
-             if r.event_log_entry.dagster_event.event_specific_data.asset_check_key.asset_key
-             == dg.AssetKey("fct_indicators")}
-    assert names
-    return names
 
 
 # --------------------------------------------------------------------------------------------------
