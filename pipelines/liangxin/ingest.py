@@ -392,10 +392,10 @@ def _is_duplicate(rec: _Received, session: WriterSession) -> bool:
         out.duplicate_of = {"original_name": first[4], "received_at": str(first[5]), "unit_code": first[0],
                             "unit_name": first[1], "period": first[2], "correction_no": first[3],
                             "outcome": first[6]}
-        log.info("重复提交，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", out.original_name, first[4],
+        log.info("重复报送，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", out.original_name, first[4],
                  first[5], out.sha256[:12])
     else:
-        log.info("重复提交，已忽略：%s（与本批次中另一文件内容相同，SHA-256 %s）", out.original_name, out.sha256[:12])
+        log.info("重复报送，已忽略：%s（与本批次中另一文件内容相同，SHA-256 %s）", out.original_name, out.sha256[:12])
     out.outcome = DUPLICATE
     out.seconds = time.perf_counter() - rec.t0
     return True
