@@ -15,7 +15,10 @@ fi
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+# not `fc-list | grep -q`: grep -q exits at the first match, fc-list then dies of SIGPIPE and, with pipefail,
+# the pipeline fails now and then although the font is installed (the flaky font check)
+fonts="$(fc-list 2>/dev/null || true)"
+case "${fonts,,}" in *"noto sans cjk"*) ;; *) need+=(fonts-noto-cjk) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "Installing Debian packages: ${need[*]}"

@@ -112,6 +112,7 @@ def test_ingest_job_in_process_loads_a_file(tmp_path, world):
     u = world.communities[0]["unit_code"]
     ret = world.returns[(u, "2020Q1")]
     f = write_return(tmp_path / "inbox" / "q1.xlsx", ret)
+    sha = hashlib.sha256(f.read_bytes()).hexdigest()
     res = resource(tmp_path)
     defs = dg.Definitions(assets=[raw_returns, period_submissions], jobs=[ingest_job],
                           resources={"liangxin": res})
@@ -120,7 +121,8 @@ def test_ingest_job_in_process_loads_a_file(tmp_path, world):
     (request,) = inbox_sensor(dg.build_sensor_context(resources={"liangxin": res})).run_requests
     run = job.execute_in_process(run_config=request.run_config, tags=request.tags)
     assert run.success
-    assert run.dagster_run.tags["liangxin/sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
+    assert run.dagster_run.tags["liangxin/sha256"] == sha
+    assert not f.exists() and (tmp_path / "archive" / sha[:2] / f"{sha}.xlsx").exists()  # moved to the archive (D122)
     mats = run.asset_materializations_for_node("raw_returns")
     md = mats[0].metadata
     assert md["outcome_accepted_with_warnings"].value == 1
@@ -161,8 +163,15 @@ def test_raw_returns_without_paths_ingests_the_inbox(tmp_path, world):
     res = resource(tmp_path)
     first = dg.materialize([raw_returns], resources={"liangxin": res})
     assert first.asset_materializations_for_node("raw_returns")[0].metadata["outcome_accepted_with_warnings"].value == 2
+    assert list((tmp_path / "inbox").iterdir()) == []  # processed files left the inbox (D122)
+    empty = dg.materialize([raw_returns], resources={"liangxin": res})
+    assert empty.asset_materializations_for_node("raw_returns")[0].metadata["files"].value == 0
+    for x in u:  # the same bytes again: duplicates, and they leave the inbox too
+        write_return(tmp_path / "inbox" / f"again-{x}.xlsx", world.returns[(x, "2020Q1")])
     again = dg.materialize([raw_returns], resources={"liangxin": res})
     assert again.asset_materializations_for_node("raw_returns")[0].metadata["outcome_duplicate"].value == 2
+    assert list((tmp_path / "inbox").iterdir()) == []
+    assert len(list((tmp_path / "outbox" / "duplicate").glob("*_重复报送.txt"))) == 2
 
 
 def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_returns(tmp_path, monkeypatch):

@@ -65,7 +65,10 @@ def state(home: Path) -> dict:
     archive = sorted(p.name for p in (home / "archive").rglob("*") if p.is_file() and p.name != "receipts.jsonl")
     receipts = home / "archive" / "receipts.jsonl"
     shas = sorted({json.loads(x)["sha256"] for x in receipts.read_text().splitlines()}) if receipts.exists() else []
-    reports = sorted(p.name for p in (home / "outbox").rglob("*") if p.is_file() and not p.name.startswith("."))
+    # the duplicate receipts (outbox/duplicate/, D121) are left out: a re-run after a crash answers "duplicate" for
+    # the files the killed run had already loaded, which a clean run never sees twice
+    reports = sorted(p.name for p in (home / "outbox").rglob("*") if p.is_file() and not p.name.startswith(".")
+                     and p.parent.name != "duplicate")
     return {"raw": d, "archive": archive, "receipts": shas, "outbox": reports}
 
 

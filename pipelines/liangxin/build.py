@@ -9,25 +9,28 @@ console = Console()
 
 
 def build_command(
-    force: bool = typer.Option(False, "--force", help="Rebuild even when no new submission arrived."),
-    year: list[int] = typer.Option(None, "--year", help="Annual return year(s) to publish (default: every year with a Q4 return)."),
+    force: bool = typer.Option(False, "--force", help="即使没有新报表也重新构建。"),
+    year: list[int] = typer.Option(None, "--year", help="发布统计年报的年度（可多次给出；默认：每个有第四季度报表的年度）。"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度。"),
 ) -> None:
-    """Build the warehouse with dbt (every model and test) and publish the serving snapshot, the static dashboard
-    and the annual returns — the same Dagster job the UI runs after each ingestion.
+    """构建与发布：用 dbt 构建数据仓库（全部模型与测试），发布服务快照、静态驾驶舱和统计年报——
+    与 Dagster 界面在每次接收后运行的是同一个作业，运行记录保存在 $LIANGXIN_HOME/dagster（`liangxin ui` 查看）。
 
-    Skipped when nothing changed since the last successful build (use --force to rebuild anyway).
+    自上次成功构建以来没有变化时跳过（--force 强制重建）。dbt 日志写入 $LIANGXIN_HOME/logs/，失败时显示其路径和最后的错误。
     """
     from liangxin.pipeline import PipelineError, build_and_publish
 
     try:
-        out = build_and_publish(force=force, years=list(year or []))
+        out = build_and_publish(force=force, years=list(year or []), progress=not no_progress)
     except PipelineError as exc:
-        console.print(f"[red]{exc}[/red]")
+        from rich.markup import escape
+
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1)
     console.print(out.get("note", ""))
-    console.print(f"指标值 indicator values: {out.get('indicator_values')}")
-    console.print(f"领导驾驶舱 dashboard: {out.get('dashboard')}")
+    console.print(f"指标值：{out.get('indicator_values')}")
+    console.print(f"领导驾驶舱：{out.get('dashboard')}")
     for y, p in sorted((out.get("annual") or {}).items()):
-        console.print(f"{y} 年报 annual return: {p}")
+        console.print(f"{y} 年统计年报：{p}")
     for line in out.get("annual_verdicts") or []:  # 可以上报 / 不得上报 and why (liangxin.finalize.record_verdicts)
         console.print(line)

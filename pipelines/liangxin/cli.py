@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from pathlib import Path
 
 import typer
 
 app = typer.Typer(
     name="liangxin",
     help=(
-        "两新组织党建统计 — receive the quarterly returns of community general branches, audit them, "
-        "load them into DuckDB, compute the indicators with dbt and publish dashboards and the annual return.\n\n"
-        "Paths come from LIANGXIN_HOME (default ./data) and friends; see `liangxin paths`."
+        "两新组织党建统计：接收社区党总支的季度报表，审核、入库（DuckDB），用 dbt 计算指标，"
+        "发布领导驾驶舱和统计年报。\n\n"
+        "数据目录由 LIANGXIN_HOME（默认 ./data）等环境变量决定，见 `liangxin paths`。"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -43,6 +44,7 @@ _COMMANDS = [
     ("bulletin", "liangxin.bulletin", "bulletin_command"),
     ("dashboard", "liangxin.dashboard", "dashboard_command"),
     ("sql", "liangxin.sql", "sql_command"),
+    ("explain", "liangxin.explain", "explain_command"),
     ("backup", "liangxin.ops", "backup_command"),
     ("restore", "liangxin.ops", "restore_command"),
     ("reingest", "liangxin.ops", "reingest_command"),
@@ -67,20 +69,94 @@ for _name, _module, _attr in _COMMANDS:
         app.command(_name)(_obj)
 
 
+@app.command("ui")
+def ui_command(
+    port: int = typer.Option(3000, "--port", help="Dagster 界面端口。"),
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认仅本机）。"),
+) -> None:
+    """打开 Dagster 界面（dagster dev）：查看命令行和传感器的全部运行、资产物化与检查结果。
+
+    使用本数据目录的 Dagster 实例（$LIANGXIN_HOME/dagster，或已设置的 $DAGSTER_HOME）；按 Ctrl-C 退出。
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from liangxin.pipeline import dagster_home, dagster_instance, ensure_home
+
+    ensure_home()
+    dagster_instance()  # creates the folder and its dagster.yaml
+    exe = shutil.which("dagster", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    if exe is None:
+        typer.echo("找不到 dagster 命令：请在项目的虚拟环境中运行（pip install -e .）。", err=True)
+        raise typer.Exit(2)
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home().resolve())}
+    typer.echo(f"Dagster 实例：{env['DAGSTER_HOME']}　界面：http://{host}:{port}")
+    try:
+        rc = subprocess.call([exe, "dev", "-m", "liangxin.definitions", "-h", host, "-p", str(port)], env=env)
+    except KeyboardInterrupt:
+        rc = 0
+    raise typer.Exit(rc)
+
+
+@app.command("docs")
+def docs_command(
+    port: int = typer.Option(8080, "--port", help="文档服务端口。"),
+    generate_only: bool = typer.Option(False, "--generate-only", help="只生成文档，不启动服务。"),
+) -> None:
+    """生成并打开数据仓库文档（dbt docs）：模型、字段说明和血缘图；可在任意目录运行。"""
+    import subprocess
+
+    from liangxin import paths
+    from liangxin.defs.dbt import dbt_env, dbt_executable, dbt_target_dir
+
+    db = paths.build_db()
+    if not db.exists():
+        typer.echo(f"构建库不存在：{db}。请先运行 liangxin demo 或 liangxin build。", err=True)
+        raise typer.Exit(2)
+    target = dbt_target_dir()
+    common = ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.DBT_PROJECT_DIR),
+              "--target-path", str(target), "--log-path", str(paths.home() / "logs")]
+    env = dbt_env()
+    from liangxin.ingest import writer_lock
+
+    with writer_lock(db):  # dbt opens the build database (catalog queries): not while a build writes it
+        proc = subprocess.run([dbt_executable(), "docs", "generate", *common], env=env, cwd=paths.DBT_PROJECT_DIR,
+                              capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        typer.echo(f"dbt docs generate 失败：\n{tail}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"文档已生成：{target / 'index.html'}")
+    if generate_only:
+        return
+    typer.echo(f"文档服务：http://127.0.0.1:{port}（Ctrl-C 退出）")
+    try:
+        rc = subprocess.call([dbt_executable(), "docs", "serve", "--port", str(port), "--no-browser", *common],
+                             env=env, cwd=paths.DBT_PROJECT_DIR)
+    except KeyboardInterrupt:
+        rc = 0
+    raise typer.Exit(rc)
+
+
 @app.command("paths")
 def paths_command() -> None:
-    """Show where liangxin reads and writes (inbox, archive, outbox, databases, build outputs)."""
+    """显示 liangxin 读写数据的位置（收件箱、归档、回执、数据库、发布目录）。"""
     from rich.console import Console
     from rich.table import Table
 
     from liangxin import paths
 
-    table = Table(title="liangxin 路径 / paths")
-    table.add_column("what")
-    table.add_column("path")
-    for label, fn in [("home", paths.home), ("inbox 收件箱", paths.inbox), ("archive 归档", paths.archive),
-                      ("outbox 回执", paths.outbox), ("build db 构建库", paths.build_db),
-                      ("serve db 服务快照", paths.serve_db), ("build outputs 发布", paths.build_dir)]:
+    from liangxin.pipeline import dagster_home
+
+    table = Table(title="liangxin 路径")
+    table.add_column("用途")
+    table.add_column("路径")
+    for label, fn in [("数据目录 home", paths.home), ("收件箱 inbox", paths.inbox), ("归档 archive", paths.archive),
+                      ("回执 outbox", paths.outbox), ("构建库 build db", paths.build_db),
+                      ("服务快照 serve db", paths.serve_db), ("发布目录 build", paths.build_dir),
+                      ("日志 logs", lambda: paths.home() / "logs"), ("Dagster 实例", dagster_home)]:
         table.add_row(label, str(fn()))
     Console().print(table)
 

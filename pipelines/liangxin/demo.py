@@ -12,7 +12,6 @@ Stages (each timed and summarised):
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,22 +33,6 @@ class StageTimes:
 
     def add(self, name: str, seconds: float, note: str = "") -> None:
         self.rows.append((name, seconds, note))
-
-
-def _dagster_instance():
-    """A persistent Dagster instance under $LIANGXIN_HOME/dagster, so `dagster dev` later shows the demo's runs."""
-    import shutil
-
-    from dagster import DagsterInstance
-
-    if not os.environ.get("DAGSTER_HOME"):
-        dh = paths.home() / "dagster"
-        dh.mkdir(parents=True, exist_ok=True)
-        src = paths.PROJECT_ROOT / "dagster.yaml"
-        if src.exists() and not (dh / "dagster.yaml").exists():
-            shutil.copyfile(src, dh / "dagster.yaml")
-        os.environ["DAGSTER_HOME"] = str(dh)
-    return DagsterInstance.get()
 
 
 def generate_stage(out: Path, start: str, end: str, seed: int, force: bool) -> tuple[int, bool]:
@@ -101,7 +84,10 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
     n_files, generated = generate_stage(returns_dir, start, end, seed, force)
     times.add("生成示范数据 generate", time.perf_counter() - t, f"{n_files} 份报表" + ("" if generated else "（已存在，复用）"))
 
-    instance = _dagster_instance()
+    from liangxin.pipeline import dagster_home, dagster_instance, ensure_home
+
+    ensure_home()
+    instance = dagster_instance()
     before = _submission_counts()
     t = time.perf_counter()
     ingest_through_dagster([returns_dir], instance=instance, progress=True)
@@ -144,24 +130,32 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
     console.print(
         "下一步 / next:\n"
         f"  • 打开驾驶舱 open the dashboard: {built.get('dashboard', '')}\n"
-        f"  • Dagster 界面 UI: DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} dagster dev -m liangxin.definitions\n"
+        f"  • Dagster 界面（本次运行的记录 {dagster_home()}）: liangxin ui\n"
+        "  • 指标溯源 explain a number: liangxin explain K1 --unit <街道或社区代码> --period 2021Q4\n"
         "  • 只读SQL read-only SQL: liangxin sql -c \"select * from marts.kpi_bulletin limit 10\""
     )
     return {"times": times.rows, "submissions": after, **built}
 
 
 def demo_command(
-    start: str = typer.Option("2019Q1", "--from", help="First quarter to generate."),
-    end: str = typer.Option("2021Q4", "--to", help="Last quarter to generate."),
-    seed: int = typer.Option(20201, "--seed", help="Generator seed (same seed ⇒ identical files)."),
-    year: int = typer.Option(2020, "--year", help="Year of the annual return to publish."),
-    force: bool = typer.Option(False, "--force", help="Regenerate and rebuild even when nothing changed."),
+    start: str = typer.Option("2019Q1", "--from", help="生成的第一个季度。"),
+    end: str = typer.Option("2021Q4", "--to", help="生成的最后一个季度。"),
+    seed: int = typer.Option(20201, "--seed", help="生成器随机种子（同一种子生成相同文件）。"),
+    year: int = typer.Option(2020, "--year", help="发布统计年报的年度。"),
+    force: bool = typer.Option(False, "--force", help="即使没有变化也重新生成并重新构建。"),
 ) -> None:
-    """Run the whole product on the embedded default: generate the synthetic district, ingest every return
-    through Dagster, build the warehouse with dbt, publish the serving snapshot, the static dashboard
-    (build/dashboard/index.html) and the annual return (build/annual/<year>.xlsx).
+    """演示：在内置示范区上运行整个产品——生成示范区报表，经 Dagster 接收全部报表，用 dbt 构建数据仓库，
+    发布服务快照、静态驾驶舱（build/dashboard/index.html）和统计年报（build/annual/<年度>.xlsx）。
 
-    Safe to re-run: generation is cached, ingestion skips files already received (same SHA-256) and the build
-    is skipped when no new submission arrived.
+    可重复运行：生成结果有缓存，已接收的文件（SHA-256 相同）跳过，没有新报表时跳过构建。
+    运行记录保存在 $LIANGXIN_HOME/dagster，`liangxin ui` 可查看。
     """
-    run_demo(start, end, seed, year, force)
+    from rich.markup import escape
+
+    from liangxin.pipeline import PipelineError
+
+    try:
+        run_demo(start, end, seed, year, force)
+    except PipelineError as exc:
+        console.print(f"[red]演示未完成：{escape(str(exc))}[/red]")
+        raise typer.Exit(1)

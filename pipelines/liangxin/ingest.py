@@ -77,6 +77,9 @@ class IngestOutcome:
     reports: tuple[Path, Path] | None = None
     seconds: float = 0.0
     internal_error: str | None = None
+    duplicate_of: dict | None = None  # a duplicate: the first submission with the same SHA-256
+    duplicate_receipt: Path | None = None  # a duplicate: its receipt in outbox/duplicate/
+    parsed_rows: int = 0  # data rows read from the file (for the progress display)
 
     @property
     def outcome_zh(self) -> str:
@@ -182,7 +185,8 @@ class WriterSession:
     ``batch_files`` (one transaction per group, ``warehouse.load_submissions``).  The files of a group
     that are validated before the group is written are answered from memory (``warehouse.SessionIndex``),
     so every file sees every earlier one exactly as if each had been written at once.  At the end of a
-    slice the group is written and the lock released briefly, so that concurrent ingests interleave.
+    slice the group is written and the lock released briefly (``ingest_paths`` holds it for the whole run,
+    D123, so concurrent ingests are serialised rather than interleaved).
     A crash loses at most the unwritten group: its files are not in ``raw.submissions`` and a re-run
     receives them again.
     """
@@ -381,14 +385,17 @@ def _is_duplicate(rec: _Received, session: WriterSession) -> bool:
     if not session.index.exists(out.sha256):
         return False
     first = session.connection().execute(
-        "SELECT unit_code, unit_name, period, correction_no, original_name, received_at "
+        "SELECT unit_code, unit_name, period, correction_no, original_name, received_at, outcome "
         "FROM raw.submissions WHERE submission_id = ?", [out.sha256]).fetchone()
     if first is not None:
         out.unit_code, out.unit_name, out.period, out.correction_no = first[:4]
-        log.info("重复提交，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", out.original_name, first[4],
+        out.duplicate_of = {"original_name": first[4], "received_at": str(first[5]), "unit_code": first[0],
+                            "unit_name": first[1], "period": first[2], "correction_no": first[3],
+                            "outcome": first[6]}
+        log.info("重复报送，已忽略：%s（与 %s 于 %s 接收的文件内容相同，SHA-256 %s）", out.original_name, first[4],
                  first[5], out.sha256[:12])
     else:
-        log.info("重复提交，已忽略：%s（与本批次中另一文件内容相同，SHA-256 %s）", out.original_name, out.sha256[:12])
+        log.info("重复报送，已忽略：%s（与本批次中另一文件内容相同，SHA-256 %s）", out.original_name, out.sha256[:12])
     out.outcome = DUPLICATE
     out.seconds = time.perf_counter() - rec.t0
     return True
@@ -413,6 +420,7 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     out.period, out.correction_no = result.period, result.correction_no
     out.error_count, out.warning_count = len(result.errors), len(result.warnings)
     out.first_errors = [h.message for h in result.errors[:5]]
+    out.parsed_rows = sum(len(v) for v in (result.rows or {}).values())
     for h in result.hits:
         k = f"{h.rule_id}/{h.severity}"
         out.rule_counts[k] = out.rule_counts.get(k, 0) + 1
@@ -470,9 +478,94 @@ def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: P
         if rec.archived is not None:
             out = _complete(rec, _prepare_here(rec, *_validation_limits()), outbox_dir, archive_dir, session)
         failed = False
+        if out.outcome == DUPLICATE:
+            _duplicate_receipt(out, outbox_dir, {})
         return out
     finally:
         session.file_done(failed=failed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Duplicates and the inbox
+# --------------------------------------------------------------------------------------------------
+DUPLICATE_TITLE = "重复报送，已忽略"
+
+
+def _duplicate_receipt(out: IngestOutcome, outbox_dir: Path, first_in_batch: dict[str, dict]) -> Path | None:
+    """Write ``outbox/duplicate/<unit>_<period>_<sha8>_重复报送.txt``: the file was ignored and which earlier
+    submission (file name, unit, period, 更正序号, outcome, receipt time) has the same SHA-256 (D121)."""
+    from liangxin.reports import safe_name_part
+
+    first = out.duplicate_of or first_in_batch.get(out.sha256)
+    out.duplicate_of = first
+    try:
+        folder = Path(outbox_dir) / "duplicate"
+        folder.mkdir(parents=True, exist_ok=True)
+        unit = (first or {}).get("unit_code") or out.unit_code
+        period = (first or {}).get("period") or out.period
+        target = folder / (f"{safe_name_part(unit, '未知单位')}_{safe_name_part(period, '未知报告期')}_"
+                           f"{out.sha256[:8]}_重复报送.txt")
+        target.write_text(duplicate_text(out) + "\n", encoding="utf-8")
+        out.duplicate_receipt = target
+        return target
+    except OSError as exc:  # the receipt is a courtesy: never fail the run for it
+        log.warning("重复报送回执未能写入：%s", exc)
+        return None
+
+
+def duplicate_text(out: IngestOutcome) -> str:
+    """The duplicate receipt in Chinese (also printed by ``liangxin ingest``)."""
+    first = out.duplicate_of or {}
+    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if first:
+        corr = first.get("correction_no")
+        what = (f"首次报送：{first.get('original_name')}（填报单位 {first.get('unit_code') or '—'} "
+                f"{first.get('unit_name') or ''}，报告期 {first.get('period') or '—'}，"
+                f"更正序号 {'—' if corr is None else corr}，审核结论 "
+                f"{OUTCOME_LABELS.get(first.get('outcome'), first.get('outcome') or '—')}，"
+                f"接收时间 {first.get('received_at') or '—'}）")
+    else:
+        what = "首次报送：同一批次中内容相同的另一文件"
+    return "\n".join([
+        DUPLICATE_TITLE,
+        f"文件名：{out.original_name}",
+        f"SHA-256：{out.sha256}",
+        f"接收时间：{now}",
+        what,
+        "本文件与首次报送的文件内容完全相同（SHA-256 一致），未重新审核、未入库，也不触发重新构建。"
+        "如需更正数据，请修改后以新的更正序号（加1）重新报送。",
+    ])
+
+
+def _in_folder(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def leave_inbox(outcomes: list[IngestOutcome], inbox_dir: Path | None, archive_dir: Path) -> int:
+    """Move every processed file out of the inbox into the archive (D122): accepted, rejected and duplicate
+    files alike; a file with an internal failure stays for a re-run.  The archive keeps the bytes under their
+    SHA-256 (``archive/<sha[:2]>/<sha>.<ext>``, the original name in ``receipts.jsonl`` / the receipt), so the
+    inbox copy is removed once its archived copy exists; a file outside the inbox is never touched."""
+    n = 0
+    for o in outcomes:
+        if o.outcome == FAILED or not o.sha256 or not _in_folder(o.path, inbox_dir) or not o.path.exists():
+            continue
+        try:
+            ext = Path(o.original_name).suffix.lower().lstrip(".") or "bin"
+            kept = Path(archive_dir) / o.sha256[:2] / f"{o.sha256}.{ext}"
+            if not (kept.exists() or any((Path(archive_dir) / o.sha256[:2]).glob(f"{o.sha256}.*"))):
+                archive_file(o.path, o.sha256, o.original_name, Path(archive_dir))  # a duplicate never archived
+            o.path.unlink()
+            n += 1
+        except OSError as exc:
+            log.warning("未能从收件箱移走 %s：%s", o.original_name, exc)
+    return n
 
 
 # --------------------------------------------------------------------------------------------------
@@ -538,10 +631,16 @@ def _worker_count(n_files: int, workers: int | None) -> int:
 
 def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
                  outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                 progress: bool = True, slice_seconds: float = 10.0, batch_files: int | None = None,
-                 workers: int | None = None, backfill: bool = False) -> list[IngestOutcome]:
+                 progress: bool = True, slice_seconds: float | None = None, batch_files: int | None = None,
+                 workers: int | None = None, inbox_dir: Path | None = None,
+                 backfill: bool = False) -> list[IngestOutcome]:
     """Ingest files and folders (see :func:`collect_files`) in order; an internal failure on one file is
     recorded as outcome ``failed`` and the others continue.
+
+    The writer lock is held for the whole run (``slice_seconds=None``, D123): two concurrent ingests are
+    serialised, so no audit outcome depends on how their files interleave.  Processed files inside the inbox
+    (``inbox_dir``, default ``paths.inbox()``) leave it (:func:`leave_inbox`); a duplicate gets a receipt in
+    ``outbox/duplicate/`` naming the first submission.
 
     Reading and parsing a workbook needs no warehouse context, so with ``workers`` > 0 (default: one per
     core, up to 4, for 8 files or more; ``LIANGXIN_INGEST_WORKERS`` overrides) worker processes read
@@ -561,8 +660,11 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
     db = Path(db_path) if db_path is not None else paths.build_db()
     archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
     outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
+    inbox_dir = Path(inbox_dir) if inbox_dir is not None else paths.inbox()
     limits = _validation_limits()
     outcomes: list[IngestOutcome] = []
+    if slice_seconds is None:
+        slice_seconds = float("inf")
     if batch_files is None:
         env = os.environ.get("LIANGXIN_INGEST_BATCH", "").strip()
         batch_files = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_BATCH_FILES
@@ -641,10 +743,12 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
     if progress and files:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        bar = Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TextColumn("个文件"),
+                       TextColumn("{task.fields[rows]:,} 行"), TimeElapsedColumn(),
                        TextColumn("{task.description}"), transient=True)
-        task = bar.add_task("", total=len(files))
+        task = bar.add_task("", total=len(files), rows=0)
         bar.start()
+    n_rows = 0
     try:
         pending_files = iter(files)
         exhausted = False
@@ -659,10 +763,13 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
                 break
             f, rec, fut = queue.popleft()
             if bar is not None:
-                bar.update(task, description=f.name)
+                from rich.markup import escape
+
+                bar.update(task, description=escape(f.name))
             outcomes.append(complete(f, rec, fut))
             if bar is not None:
-                bar.advance(task)
+                n_rows += outcomes[-1].parsed_rows
+                bar.update(task, advance=1, rows=n_rows)
     finally:
         try:
             session.release()  # writes the last group
@@ -671,6 +778,14 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
                 bar.stop()
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+    first_in_batch = {o.sha256: {"original_name": o.original_name, "unit_code": o.unit_code,
+                                 "unit_name": o.unit_name, "period": o.period, "correction_no": o.correction_no,
+                                 "outcome": o.outcome, "received_at": "本批次"}
+                      for o in outcomes if o.outcome not in (DUPLICATE, FAILED) and o.sha256}
+    for o in outcomes:
+        if o.outcome == DUPLICATE:
+            _duplicate_receipt(o, outbox_dir, first_in_batch)
+    leave_inbox(outcomes, inbox_dir, archive_dir)
     return outcomes
 
 
@@ -694,6 +809,8 @@ def print_summary(outcomes: list[IngestOutcome], console=None, max_errors: int =
         table.add_row(OUTCOME_LABELS[k], str(n))
     table.add_row("合计", str(len(outcomes)), style="bold")
     console.print(table)
+    from liangxin.neutral import terminal_text as escape  # submitted text: markup escaped, control chars removed
+
     rejected = [o for o in outcomes if o.outcome == REJECTED]
     if rejected:
         t = Table(title="退回文件（前几条错误）", show_lines=True)
@@ -702,42 +819,63 @@ def print_summary(outcomes: list[IngestOutcome], console=None, max_errors: int =
         t.add_column("错误数", justify="right")
         t.add_column("主要错误")
         for o in rejected:
-            t.add_row(o.original_name, f"{o.unit_code or '—'} {o.period or ''}", str(o.error_count),
-                      "\n".join(o.first_errors[:max_errors]))
+            t.add_row(escape(o.original_name), escape(f"{o.unit_code or '—'} {o.period or ''}"), str(o.error_count),
+                      escape("\n".join(o.first_errors[:max_errors])))
         console.print(t)
+
+    for o in outcomes:
+        if o.outcome == DUPLICATE:
+            first = o.duplicate_of or {}
+            corr = first.get("correction_no")
+            console.print(
+                f"[yellow]{DUPLICATE_TITLE}[/yellow]：{escape(o.original_name)}"
+                + (f"（与 {escape(str(first.get('original_name')))} 相同：{escape(str(first.get('unit_code') or '—'))} "
+                   f"{escape(str(first.get('period') or '—'))} 更正序号 {'—' if corr is None else corr}，"
+                   f"{escape(OUTCOME_LABELS.get(first.get('outcome'), str(first.get('outcome') or '—')))}，"
+                   f"接收于 {escape(str(first.get('received_at') or '—'))}）" if first else "")
+                + (f"\n  回执：{escape(str(o.duplicate_receipt))}" if o.duplicate_receipt else ""))
     for o in outcomes:
         if o.outcome == FAILED:
-            console.print(f"[red]内部错误：{o.original_name}：{o.internal_error}[/red]")
+            console.print(f"[red]内部错误：{escape(o.original_name)}：{escape(str(o.internal_error))}[/red]")
 
 
 def ingest_command(
-    paths_in: list[Path] = typer.Argument(None, metavar="PATHS...",
-                                          help="Files (.xlsx / .zip) or folders; default: the inbox."),
-    db: Path = typer.Option(None, "--db", help="Build database (default $LIANGXIN_DUCKDB or data/build.duckdb)."),
-    archive: Path = typer.Option(None, "--archive", help="Archive folder (default $LIANGXIN_ARCHIVE)."),
-    outbox: Path = typer.Option(None, "--outbox", help="Outbox for reports (default $LIANGXIN_OUTBOX)."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Do not show the progress bar."),
+    paths_in: list[Path] = typer.Argument(None, metavar="路径...",
+                                          help="报表文件（.xlsx / .zip）或文件夹；默认：收件箱。"),
+    db: Path = typer.Option(None, "--db", help="构建库（默认 $LIANGXIN_DUCKDB 或 $LIANGXIN_HOME/build.duckdb）。"),
+    archive: Path = typer.Option(None, "--archive", help="归档目录（默认 $LIANGXIN_ARCHIVE）。"),
+    outbox: Path = typer.Option(None, "--outbox", help="回执目录（默认 $LIANGXIN_OUTBOX）。"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
     backfill: bool = typer.Option(False, "--backfill",
-                                  help="历史补录：按报出日期（而非接收时间）判断是否逾期（规则P4），回执注明“历史补录”。"
-                                       " Historical backfill: lateness (P4) judged by 报出日期, marked on the receipt."),
+                                  help="历史补录：按报出日期（而非接收时间）判断是否逾期（规则P4），回执注明“历史补录”。"),
 ) -> None:
-    """接收报表：归档、审核、出具回执并入库。Receive returns: archive, audit, report and load each file.
+    """接收报表：归档、审核、出具回执并入库。
 
-    退回（审核错误）属正常结果，退出码为 0；仅内部错误时退出码非 0。
-    Rejections are normal (exit code 0); only an internal failure exits non-zero.
+    收件箱中处理过的文件（接收、退回、重复）移入归档；内容重复的文件（SHA-256 相同）出具“重复报送，已忽略”回执，
+    不重新审核、不入库。退回（审核错误）属正常结果，退出码为 0；仅内部错误时退出码非 0。
     """
     from rich.logging import RichHandler
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(show_path=False)])
-    if not paths_in:
-        paths.inbox().mkdir(parents=True, exist_ok=True)
+    from liangxin.pipeline import ensure_home
+
+    try:
+        privacy.hmac_secret()  # refuse before anything is created (production without a real secret)
+    except privacy.SecretConfigurationError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
+        raise typer.Exit(2)
+    ensure_home()  # the home's folders (inbox, archive, outbox) exist from the first use
     targets = list(paths_in) if paths_in else [paths.inbox()]
     missing = [p for p in targets if not Path(p).exists()]
     if missing:
         from rich.console import Console
 
-        Console(stderr=True).print(f"[red]路径不存在：{', '.join(map(str, missing))}[/red]")
+        from liangxin.neutral import terminal_text
+
+        Console(stderr=True).print(f"[red]路径不存在：{terminal_text(', '.join(map(str, missing)))}[/red]")
         raise typer.Exit(2)
     try:
         outcomes = ingest_paths(targets, db_path=db, archive_dir=archive, outbox_dir=outbox,

@@ -3,6 +3,11 @@
 - :func:`ingest_through_dagster` runs ``ingest_job`` (the ``raw_returns`` asset) on files or folders;
 - :func:`build_and_publish` runs ``build_and_publish_job`` (dbt build, serving snapshot, dashboard, annual
   returns, Superset when configured), skipped when nothing changed since the last successful build.
+
+Both run on the persistent Dagster instance of the home (:func:`dagster_instance`: ``$LIANGXIN_HOME/dagster``
+with the repository's ``dagster.yaml``, or ``$DAGSTER_HOME`` when set), so ``liangxin ui`` shows the CLI's runs
+with their asset materializations and checks (D125).  The build shows Rich progress (dbt nodes, publishing
+steps); dbt's own log goes to ``$LIANGXIN_HOME/logs/`` and a failure names that file and the last error (D120).
 """
 
 from __future__ import annotations
@@ -22,25 +27,90 @@ class PipelineError(RuntimeError):
     pass
 
 
+HOME_MODE = 0o700
+
+
+def ensure_home() -> None:
+    """Create the home's folders on first use (inbox, archive, outbox, logs; owner-only), D121."""
+    import os
+
+    for folder in (paths.home(), paths.inbox(), paths.archive(), paths.outbox(), paths.home() / "logs"):
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+            try:
+                os.chmod(folder, HOME_MODE)
+            except OSError:
+                pass
+
+
+_INSTANCES: dict[str, object] = {}
+
+
+def dagster_home() -> Path:
+    import os
+
+    env = os.environ.get("DAGSTER_HOME", "").strip()
+    return Path(env) if env else paths.home() / "dagster"
+
+
+def dagster_instance():
+    """The persistent Dagster instance of this home: ``$DAGSTER_HOME`` if set, else ``$LIANGXIN_HOME/dagster``
+    (created with a copy of the repository's ``dagster.yaml``).  One instance object per folder and process;
+    the environment is not changed, so another home in the same process gets its own instance."""
+    import shutil
+
+    from dagster import DagsterInstance
+
+    dh = dagster_home().resolve()
+    inst = _INSTANCES.get(str(dh))
+    if inst is None:
+        dh.mkdir(parents=True, exist_ok=True)
+        src = paths.PROJECT_ROOT / "dagster.yaml"
+        if src.exists() and not (dh / "dagster.yaml").exists():
+            shutil.copyfile(src, dh / "dagster.yaml")
+        inst = _INSTANCES[str(dh)] = DagsterInstance.from_config(str(dh))
+    return inst
+
+
+def _failure_text(result) -> str:
+    """The failed steps and their last error lines, from a Dagster run result."""
+    out = []
+    for e in result.all_events:
+        if e.event_type_value == "STEP_FAILURE":
+            err = getattr(e.event_specific_data, "error", None)
+            while err is not None and getattr(err, "cause", None) is not None:  # the root cause, not the wrapper
+                err = err.cause
+            msg = (err.message if err is not None else "").strip()
+            marker = "Errors parsed from dbt logs:"  # dagster-dbt appends dbt's error events after this line
+            if marker in msg:
+                msg = msg.split(marker, 1)[1]
+            lines = [ln.rstrip() for ln in msg.splitlines() if ln.strip()]
+            # the head of the error says what failed (a DuckDB error may append a long dump of its settings)
+            out.append(f"{e.step_key}：" + "\n".join(lines[:6]) + ("\n…" if len(lines) > 6 else ""))
+    return "\n".join(out) or "（无错误信息）"
+
+
 def _defs():
     from liangxin.definitions import defs
 
     return defs
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the CLI shows its own progress
+# the CLI shows its own progress, and on failure the failed step's last error (the run log is in the UI)
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = False):
+    ensure_home()
     job = _defs().resolve_job_def("ingest_job")
     result = job.execute_in_process(
         run_config={"ops": {"raw_returns": {"config": {"paths": [str(p) for p in targets], "progress": progress}}},
                     **QUIET},
-        instance=instance,
+        instance=instance if instance is not None else dagster_instance(),
         raise_on_error=False,
     )
     if not result.success:
-        raise PipelineError("接收作业失败 / the ingestion job failed: see the Dagster run log above")
+        raise PipelineError(f"接收作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}")
     return result
 
 
@@ -77,7 +147,9 @@ def _state_file() -> Path:
     return paths.home() / "build_state.json"
 
 
-def build_and_publish(instance=None, force: bool = False, years: list[int] | None = None) -> dict:
+def build_and_publish(instance=None, force: bool = False, years: list[int] | None = None,
+                      progress: bool = True) -> dict:
+    ensure_home()
     from liangxin import privacy, warehouse
 
     try:  # a secret that does not match the warehouse's keys stops the build (issue 19; liangxin rekey)
@@ -90,27 +162,33 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     if (not force and state.exists() and json.loads(state.read_text(encoding="utf-8")).get("fingerprint") == fp
             and paths.serve_db().exists() and dashboard.exists()):
         prev = json.loads(state.read_text(encoding="utf-8"))
-        return {**prev.get("outputs", {}), "note": "无新报表，跳过构建 / nothing changed, build skipped"}
+        return {**prev.get("outputs", {}), "note": "无新报表，跳过构建"}
+
+    from liangxin.defs import progress as build_progress
 
     job = _defs().resolve_job_def("build_and_publish_job")
-    with console.status("dbt build 与发布 / building the warehouse and publishing …"):
+    n_steps = len(job.graph.node_defs)
+    with build_progress.showing(n_steps, enabled=progress):
         result = job.execute_in_process(
             run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
-            instance=instance,
+            instance=instance if instance is not None else dagster_instance(),
             raise_on_error=False,
         )
     if not result.success:
-        raise PipelineError("构建作业失败 / the build job failed: see the Dagster run log above")
+        events_log, debug_log = build_progress.dbt_log_paths()
+        raise PipelineError(f"构建作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}\n"
+                            f"dbt 日志：{events_log}\ndbt 调试日志：{debug_log}")
     # guard against the known dagster-dbt regression where downstream assets are silently skipped
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
                     if e.asset_key is not None}
     for key in ("fct_indicators", "serve_snapshot", "static_dashboard", "annual_returns"):
         if key not in materialized:
-            raise PipelineError(f"资产 {key} 未物化 / asset {key} was not materialised")
+            raise PipelineError(f"资产 {key} 未物化（Dagster 运行 {result.run_id}）")
     evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed = [ev.asset_check_key.name for ev in evaluations if not ev.passed]
     if failed:
-        raise PipelineError(f"数据测试未通过 / data tests failed: {', '.join(sorted(failed))}")
+        events_log, _ = build_progress.dbt_log_paths()
+        raise PipelineError(f"数据测试未通过：{', '.join(sorted(failed))}\ndbt 日志：{events_log}")
     from liangxin.serving import connect_readonly
 
     con = connect_readonly()

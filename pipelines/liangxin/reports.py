@@ -119,7 +119,9 @@ def summary_rows(result: ValidationResult, received_at: dt.datetime) -> list[tup
 
 def guidance(result: ValidationResult) -> str:
     if result.outcome == REJECTED:
-        return (f"本次报送存在 {len(result.errors)} 条错误，已退回，数据未入库。"
+        corr = "未填" if result.correction_no is None else result.correction_no  # which 更正序号 was rejected
+        return (f"本次报送（报告期 {result.period or UNKNOWN_PERIOD}，更正序号 {corr}）存在 {len(result.errors)} 条错误，"
+                "已退回，数据未入库。"
                 "请按下列清单逐项修改后重新报送；警告事项请一并核实。")
     if result.hits:
         return f"本次报送已接收，另有 {len(result.warnings)} 条警告，请核实；如确有差错，请以更正报送（更正序号加1）。"

@@ -20,7 +20,8 @@ BUILD_JOB = "build_and_publish_job"
 
 def build_definitions() -> dg.Definitions:
     from liangxin.defs.dbt import dbt_definitions
-    from liangxin.defs.ingestion import inbox_sensor, ingest_job, period_submissions, raw_returns
+    from liangxin.defs.ingestion import NEW_SUBMISSIONS_TAG, inbox_sensor, ingest_job, period_submissions, raw_returns
+    from liangxin.defs.progress import progress_hook
     from liangxin.defs.resources import LiangxinPaths
     from liangxin.publish_assets import build_publish_assets
 
@@ -33,12 +34,16 @@ def build_definitions() -> dg.Definitions:
     build_job = dg.define_asset_job(
         BUILD_JOB, selection=build_selection,
         description="dbt build（全部模型与测试）→ 服务快照 → 静态驾驶舱、统计年报、Superset（如已配置）。",
+        hooks={progress_hook},  # the CLI's progress display (a no-op elsewhere)
     )
 
     @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
                           request_job=build_job, default_status=dg.DefaultSensorStatus.RUNNING,
                           description="每次接收成功后重新构建并发布。")
     def rebuild_after_ingest(context: dg.RunStatusSensorContext):
+        # an ingestion that loaded nothing new (only duplicates, D121) changes nothing: no rebuild
+        if context.dagster_run.tags.get(NEW_SUBMISSIONS_TAG) == "0":
+            return dg.SkipReason("本次接收无新报表（均为重复报送），不重新构建")
         return dg.RunRequest(run_key=f"rebuild-after-{context.dagster_run.run_id}")
 
     core = dg.Definitions(

@@ -14,9 +14,13 @@
   paths (``dbt_env``); the ``models/ref`` models read it (decisions D55).
 - Each build database has its own dbt target folder (``dbt-target/`` beside it) so partial parsing works, and
   ``LiangxinDbtCliResource`` skips two per-run start-up costs of dagster-dbt (decisions D56).
+- dbt is started through ``dbt_child.py`` (its own process group, SIGTERM when its parent dies, D124); its event
+  lines go to ``$LIANGXIN_HOME/logs/dbt-build.log`` and its debug log to ``$LIANGXIN_HOME/logs/dbt.log``, never to
+  the terminal; the CLI shows nodes done / total instead (``defs/progress.py``, D120).
 """
 
 
+import contextlib
 import json
 import os
 import shutil
@@ -47,7 +51,7 @@ class LiangxinDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self):
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+        if Path(self.dbt_executable) == CHILD or Path(self.dbt_executable).parent == Path(sys.executable).parent:
             from importlib.metadata import version as dist_version
 
             from packaging import version
@@ -57,6 +61,17 @@ class LiangxinDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 — no in-process adapter needed
         return None
+
+
+CHILD = Path(__file__).with_name("dbt_child.py")
+
+
+def cli_executable() -> str:
+    """What dagster-dbt starts: ``dbt_child.py`` (which execs the real dbt from ``$LIANGXIN_DBT_REAL``), or the real
+    dbt when the wrapper is not executable here (e.g. a non-editable install that dropped the mode bits)."""
+    if CHILD.exists() and os.access(CHILD, os.X_OK) and shutil.which("python3"):
+        return str(CHILD)
+    return dbt_executable()
 
 
 def manifest_path() -> Path:
@@ -103,6 +118,7 @@ def dbt_env(db_path: Path | None = None) -> dict[str, str]:
             env[var] = str(Path(env[var].strip()).resolve())
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DO_NOT_TRACK"] = "1"
+    env["LIANGXIN_DBT_REAL"] = dbt_executable()  # what dbt_child.py execs
     return env
 
 
@@ -180,6 +196,7 @@ def dbt_definitions() -> dg.Definitions:
                 dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
                 backfill_policy=dg.BackfillPolicy.single_run(), pool=DUCKDB_POOL, name="liangxin_dbt")
     def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        from liangxin.defs import progress
         from liangxin.ingest import writer_lock
         from liangxin.warehouse import connect, ensure_schema
 
@@ -197,7 +214,28 @@ def dbt_definitions() -> dg.Definitions:
                     con.close()
                 target = dbt_target_dir()
                 seed_partial_parse(target)
-                yield from dbt.cli(["build"], context=context, target_path=target).stream()
+                events_log, _debug_log = progress.dbt_log_paths()
+                events_log.parent.mkdir(parents=True, exist_ok=True)
+                prog = progress.current()
+                if prog is not None:
+                    prog.dbt_start(n_nodes)
+                context.log.info(f"dbt 日志 / dbt log: {events_log}")
+                with open(events_log, "w", encoding="utf-8") as fh:
+                    # dagster-dbt re-prints every dbt event on sys.stdout: into the log file, not the terminal
+                    # (redirected only while the next event is read, never across a yield)
+                    events = iter(dbt.cli(["build", "--log-path", str(events_log.parent)], context=context,
+                                          target_path=target).stream())
+                    while True:
+                        with contextlib.redirect_stdout(fh):
+                            try:
+                                event = next(events)
+                            except StopIteration:
+                                break
+                        if prog is not None:
+                            prog.dbt_node(_event_node(event))
+                        yield event
+                if prog is not None:
+                    prog.dbt_done()
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -205,7 +243,11 @@ def dbt_definitions() -> dg.Definitions:
                 else:
                     os.environ[k] = v
 
-    sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {}).values()
+    manifest_json = json.loads(manifest.read_text(encoding="utf-8"))
+    n_nodes = sum(1 for n in manifest_json.get("nodes", {}).values()
+                  if n.get("resource_type") in ("model", "seed", "snapshot", "test")
+                  and (n.get("config") or {}).get("enabled", True))
+    sources = manifest_json.get("sources", {}).values()
     raw_tables = sorted({s["name"] for s in sources if s.get("schema") == "raw"})
     raw_specs = [
         dg.AssetSpec(key=dg.AssetKey(["raw", t]), deps=[RAW_ASSET_KEY], group_name="ingestion",
@@ -215,5 +257,15 @@ def dbt_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*raw_specs, liangxin_dbt],
         resources={"dbt": LiangxinDbtCliResource(project_dir=project, profiles_dir=str(paths.DBT_PROJECT_DIR),
-                                                 dbt_executable=dbt_executable())},
+                                                 dbt_executable=cli_executable())},
     )
+
+
+def _event_node(event) -> str:
+    """The dbt node a Dagster event of the dbt asset is about (model, seed or test), for the progress line."""
+    for attr in ("output_name", "check_name"):
+        name = getattr(event, attr, None)
+        if name:
+            return str(name)
+    key = getattr(event, "asset_key", None)
+    return key.to_user_string() if key is not None else type(event).__name__

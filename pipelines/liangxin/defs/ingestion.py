@@ -30,7 +30,11 @@ from liangxin.validate.result import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE
 
 CHECK_ERRORS = "no_rejected_submissions"
 CHECK_WARNINGS = "no_rule_warnings"
+NEW_SUBMISSIONS_TAG = "liangxin/new_submissions"  # set on each ingestion run: files loaded or rejected (not duplicates)
 SETTLE_ENV = "LIANGXIN_INBOX_SETTLE_SECONDS"  # ignore files modified more recently (still being copied)
+
+
+last_outcomes: list = []  # the outcomes of the last in-process raw_returns run (for the CLI's summary)
 
 
 class RawReturnsConfig(dg.Config):
@@ -65,7 +69,9 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
             context.log.warning(f"文件或目录不存在（可能已被移走），跳过：{p}")
     targets = [p for p in targets if p.exists()]
     outcomes = ingest_paths(targets, db_path=liangxin.db(), archive_dir=liangxin.archive(),
-                            outbox_dir=liangxin.outbox(), progress=config.progress)
+                            outbox_dir=liangxin.outbox(), progress=config.progress, inbox_dir=liangxin.inbox())
+    global last_outcomes
+    last_outcomes = outcomes  # the CLI's summary after an in-process run (liangxin ingest)
     by_outcome = Counter(o.outcome for o in outcomes)
     rules: Counter = Counter()
     rows: Counter = Counter()
@@ -74,6 +80,11 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
         rows.update(o.rows)
         context.log.info(f"{o.outcome_zh}：{o.original_name}（{o.unit_code} {o.period} 更正{o.correction_no}，"
                          f"错误 {o.error_count}，警告 {o.warning_count}）")
+    try:  # the rebuild sensor skips a run that received nothing new (D121)
+        context.instance.add_run_tags(context.run.run_id, {NEW_SUBMISSIONS_TAG: str(
+            sum(1 for o in outcomes if o.outcome not in (DUPLICATE, FAILED)))})
+    except Exception as exc:  # noqa: BLE001 - a tag is a hint, never a reason to fail the ingestion
+        context.log.warning(f"无法标记运行：{exc}")
     failed = [o for o in outcomes if o.outcome == FAILED]
     if failed:
         raise dg.Failure(

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Starts dbt for the Dagster dbt asset in its own process group, bound to die with its parent (D124).
+
+dagster-dbt starts ``dbt_executable`` with a plain ``subprocess.Popen``; this file is that executable.  Before
+``exec``-ing the real dbt (``$LIANGXIN_DBT_REAL``) it
+
+- moves into a process group of its own (``setpgid``), so a Ctrl-C at the terminal reaches the build's Python
+  process, which forwards an interrupt to dbt itself, and a kill of the group kills dbt with it;
+- asks Linux to send it SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``), so
+  killing ``liangxin build`` never leaves a dbt child writing to the database after the writer lock is gone;
+  if the parent already died before that, it exits at once.
+
+Only the standard library is used: any Python 3 runs it.
+"""
+
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def main() -> None:
+    real = os.environ.get("LIANGXIN_DBT_REAL")
+    if not real:
+        sys.stderr.write("LIANGXIN_DBT_REAL is not set: the path of the real dbt executable\n")
+        sys.exit(2)
+    parent = os.getppid()
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before prctl: do not start dbt at all
+            sys.exit(1)
+    os.execv(real, [real, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
