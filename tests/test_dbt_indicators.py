@@ -7,6 +7,7 @@ from dbt).  A = 330199001001 (东湖街道 330199001, 7 communities in the regis
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction as Fr
 
 import duckdb
@@ -52,11 +53,12 @@ def check(con, iid, level, entity, period, num, den=None):
     assert n == num, (iid, level, entity, period, n, num)
     assert d == den, (iid, level, entity, period, d, den)
     if den is None:
-        assert v == pytest.approx(num)
+        assert v == num
     elif den == 0:
         assert v is None
-    else:
-        assert v == pytest.approx(float(Fr(num, den)), abs=1e-12)
+    else:  # exact decimal, rounded once (half up) at 10 places (D81): no float noise
+        assert isinstance(v, Decimal), type(v)
+        assert v == (Decimal(num) / Decimal(den)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP), (v, num, den)
 
 
 def test_build_has_no_failures_or_warnings(built):
@@ -157,10 +159,11 @@ def test_training(con):
     check(con, "K9", "community", B, "2020", 1, 2)
     check(con, "K9", "street", S2, "2020", 1, 2)
     check(con, "K9", "district", DIST, "2020", 3, 6)    # distinct persons: 6, not 7
-    # K9b: above-own-org attendance: S1 S3 S4 S5 S6
-    check(con, "K9b", "community", A, "2020", 4, 5)
-    check(con, "K9b", "district", DIST, "2020", 5, 6)
-    # K10: A has community cadre + investor classes; B none; denominators from the register
+    # K9b (revision 2): attended AS 书记 a 任职/集中培训 run at 区级/街道/社区党总支: S1, S5 (T-D1 in A's Q3),
+    # S4 (T-D1 in B's Q4).  S3 attended a community 党务干部培训 (wrong type), S6 T-D2 as 党员 (wrong role).
+    check(con, "K9b", "community", A, "2020", 3, 5)
+    check(con, "K9b", "district", DIST, "2020", 3, 6)
+    # K10: A organised (主办单位 = its register name) a cadre + an investor class; B none; register denominators
     check(con, "K10", "community", A, "2020", 1, 1)
     check(con, "K10", "community", B, "2020", 0, 1)
     check(con, "K10", "street", S1, "2020", 1, 7)
@@ -191,17 +194,20 @@ def test_org_life_funds_mobile_reporting(con):
     check(con, "K17", "community", A, "2020", 2, 3)
     check(con, "K17", "community", B, "2020", 0, 0)
     check(con, "K17f", "district", DIST, "2020", 1)
-    # K18: inflow rows A 2 (1 verified, 1 hosted), B 1 (verified, not hosted); outflow A 2 (1 cert), B 0
+    # K18 (stock, 在流动 rows only): inflow A 2 (1 verified, 1 hosted), B 1 (verified, not hosted);
+    # outflow A: M3 在流动 (cert) counts, M4 已返回 does not -> 1 / 1; B none
     check(con, "K18", "district", DIST, "2020Q4", 2, 3)
     check(con, "K18b", "district", DIST, "2020Q4", 1, 3)
     check(con, "K18c_out", "community", B, "2020Q4", 0, 0)
-    check(con, "K18c_out", "district", DIST, "2020Q4", 1, 2)
+    check(con, "K18c_out", "district", DIST, "2020Q4", 1, 1)
+    check(con, "K18e", "district", DIST, "2020Q4", 0)
     # K19: A inspected 6 (a3 未检), 合格 4; B 4 of 4
     check(con, "K19", "district", DIST, "2020", 8, 10)
-    # K20: A Q3 on time, A Q4 correction late; B Q3 late, Q4 on time; register denominators
-    check(con, "K20", "community", A, "2020Q4", 0, 1)
+    # K20 on the FIRST accepted receipt: A Q3 on time; A Q4 original received 2021-01-05 09:00 UTC = 17:00 in
+    # Shanghai <= 01-15: on time, and the late correction (01-20) does not change it; B Q3 late, Q4 on time
+    check(con, "K20", "community", A, "2020Q4", 1, 1)
     check(con, "K20", "street", S1, "2020Q3", 1, 7)
-    check(con, "K20", "district", DIST, "2020Q4", 1, 60)
+    check(con, "K20", "district", DIST, "2020Q4", 2, 60)
     check(con, "K20", "community", "330199001002", "2020Q4", 0, 1)   # no return at all
 
 
@@ -226,9 +232,11 @@ def test_bulletin_and_worklist(con):
     ).fetchall()}
     assert len(rows) == 60
     k1, ch, k3b, k3bch, rank = rows[B]
-    assert k1 == pytest.approx(0.5) and ch == pytest.approx(0.5 - 2 / 3) and k3b == 1 and k3bch == 1 and rank == 1
+    # exact decimals rounded once at 10 places (D81): 1/2 - 2/3 = 0.5 - 0.6666666667
+    assert k1 == Decimal("0.5") and ch == Decimal("-0.1666666667") and k3b == 1 and k3bch == 1 and rank == 1
     k1, ch, k3b, k3bch, rank = rows[A]
-    assert k1 == pytest.approx(2 / 7) and ch == pytest.approx(2 / 7 - 1 / 4) and k3bch == 1 and rank == 2
+    # 2/7 = 0.2857142857; 1/4 = 0.25
+    assert k1 == Decimal("0.2857142857") and ch == Decimal("0.0357142857") and k3bch == 1 and rank == 2
     assert rows["330199001002"] == (None, None, None, None, None)
     wl = sorted(con.execute(
         "select unit_code, org_name, members_formal, split_category from marts.kpi_worklist_should_form "

@@ -44,20 +44,18 @@ def test_every_indicator_matches_truth(world_db):
     world, con = world_db
     expected = {(r["indicator_id"], r["level"], r["entity_code"], r["period"]): r for r in truth.compute_truth(world)}
     got = {(r[0], r[1], r[2], r[3]): r[4:] for r in con.execute(
-        "select indicator_id, level, entity_code, period, numerator, denominator, value from marts.fct_indicators"
-    ).fetchall()}
+        "select indicator_id, level, entity_code, period, numerator, denominator, value, null_reason "
+        "from marts.fct_indicators").fetchall()}
     missing = sorted(set(expected) - set(got))
     extra = sorted(set(got) - set(expected))
     assert not missing, missing[:20]
     assert not extra, extra[:20]
     bad = []
     for key, e in expected.items():
-        n, d, v = got[key]
-        ok = n == e["numerator"] and d == e["denominator"] and (
-            (v is None and e["value"] is None) or (v is not None and e["value"] is not None
-                                                   and abs(v - e["value"]) < 1e-9))
-        if not ok:
-            bad.append((key, (n, d, v), (e["numerator"], e["denominator"], e["value"])))
+        # exact: values are decimals rounded once at 10 places on both sides (D81); null_reason too (D83)
+        exp = (e["numerator"], e["denominator"], e["value"], e["null_reason"])
+        if got[key] != exp:
+            bad.append((key, got[key], exp))
     assert not bad, f"{len(bad)} mismatches, e.g. {bad[:10]}"
 
 

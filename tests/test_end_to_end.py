@@ -63,11 +63,31 @@ def pipeline(tmp_path_factory):
 def _warehouse_indicators(serve_db):
     con = duckdb.connect(str(serve_db), read_only=True)
     try:
-        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value "
-                           "from marts.fct_indicators").fetchall()
+        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value, "
+                           "null_reason from marts.fct_indicators").fetchall()
     finally:
         con.close()
     return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+
+
+def _receipts(serve_db):
+    """The ingestion facts K20 needs (D84): every submission's receipt time, outcome and backfill flag.  They are
+    inputs the world cannot know (when the files arrived), not computed values; the oracle picks the first
+    accepted return itself."""
+    con = duckdb.connect(str(serve_db), read_only=True)
+    try:
+        cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                          "where table_schema = 'raw' and table_name = 'submissions'").fetchall()}
+        backfill = "coalesce(backfill, false)" if "backfill" in cols else "false"
+        rows = con.execute(f"select unit_code, period, correction_no, received_at, outcome, submitted_on, {backfill} "
+                           "from raw.submissions").fetchall()
+    finally:
+        con.close()
+    out: dict = {}
+    for unit, period, corr, received, outcome, submitted, bf in rows:
+        out.setdefault((unit, period), []).append(dict(correction_no=corr, received_at=received, outcome=outcome,
+                                                       submitted_on=submitted, backfill=bool(bf)))
+    return out
 
 
 def _compare(truth_records, warehouse):
@@ -78,15 +98,13 @@ def _compare(truth_records, warehouse):
     assert not extra, f"in the warehouse, not in truth: {extra}"
     bad = []
     for key, t in truth.items():
-        num, den, val = warehouse[key]
-        ok = (num is None) == (t["numerator"] is None) and (num is None or float(num) == float(t["numerator"]))
-        ok = ok and (den is None) == (t["denominator"] is None) and (den is None or float(den) == float(t["denominator"]))
-        if t["value"] is None or val is None:
-            ok = ok and t["value"] is None and val is None
-        else:
-            ok = ok and math.isclose(float(val), float(t["value"]), rel_tol=0, abs_tol=1e-9)
+        num, den, val, reason = warehouse[key]
+        # exact: integers, and values as exact decimals rounded once at 10 places on both sides (D81); a truth read
+        # back from truth.json carries its decimals as text
+        tv = None if t["value"] is None else Decimal(str(t["value"]))
+        ok = (num, den, val, reason) == (t["numerator"], t["denominator"], tv, t.get("null_reason"))
         if not ok:
-            bad.append((key, t["numerator"], t["denominator"], t["value"], num, den, val))
+            bad.append((key, t["numerator"], t["denominator"], t["value"], t["null_reason"], num, den, val, reason))
     assert not bad, f"{len(bad)} values differ, e.g. {bad[:5]}"
     return len(truth)
 
@@ -115,7 +133,8 @@ def test_every_return_accepted_and_raw_counts_equal_the_generator(pipeline):
 def test_every_indicator_equals_the_truth(pipeline):
     from liangxin.truth import compute_truth
 
-    n = _compare(compute_truth(pipeline["world"]), _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
+    serve = pipeline["tmp"] / "data" / "serve.duckdb"
+    n = _compare(compute_truth(pipeline["world"], _receipts(serve)), _warehouse_indicators(serve))
     print(f"\n{n} indicator values compared with the generator's truth: all equal")
     assert n > 30000
 
@@ -252,14 +271,15 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     from liangxin.pipeline import build_and_publish, ingest_through_dagster
     from liangxin.truth import compute_annual_truth, compute_truth
 
+    serve = pipeline["tmp"] / "data" / "serve.duckdb"
     old_truth = {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
-                 for t in compute_truth(pipeline["world"])}
+                 for t in compute_truth(pipeline["world"], _receipts(serve))}
     new_world, ret = _correct(pipeline["world"])
     path = pipeline["tmp"] / "corrections" / f"{CORRECTED[0]}_{CORRECTED[1]}_更正1.xlsx"
     write_return(ret, path, fmt="xlsx")
     ingest_through_dagster([path], instance=pipeline["instance"])
     build_and_publish(instance=pipeline["instance"], force=True, years=[2020])
-    new_records = compute_truth(new_world)
+    new_records = compute_truth(new_world, _receipts(serve))
     n = _compare(new_records, _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
     changed = [k for k in old_truth if k[3] == CORRECTED[1] and k[2] == CORRECTED[0]
                and old_truth[k] != {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]

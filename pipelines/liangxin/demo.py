@@ -66,7 +66,7 @@ def generate_stage(out: Path, start: str, end: str, seed: int, force: bool) -> t
     files = write_world(world, out, fmt="xlsx", progress=True)
     with console.status("计算真值 / computing the ground truth …"):
         truth = compute_truth(world)
-    (out / "truth.json").write_text(json.dumps({"generated": params, "values": truth}, ensure_ascii=False),
+    (out / "truth.json").write_text(json.dumps({"generated": params, "values": truth}, ensure_ascii=False, default=str),
                                     encoding="utf-8")
     marker.write_text(json.dumps(params), encoding="utf-8")
     return len(files), True

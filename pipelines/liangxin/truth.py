@@ -92,7 +92,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from liangxin import seeds
 from liangxin.forms import ENTERPRISE, SOCIAL_CATEGORIES
@@ -115,14 +115,28 @@ OWN_ORG_LEVEL = "本党组织"
 
 LEVEL_COMMUNITY, LEVEL_STREET, LEVEL_DISTRICT = "community", "street", "district"
 
-# indicators computed from one return alone (quarterly value and/or Q4-based yearly value)
+K9B_LEVELS = ("区级", "街道", "社区党总支")  # 主办层级 of a higher Party organization (K9b)
+COMMUNITY_LEVEL = "社区党总支"
+K10_TYPES = frozenset(("党务干部培训", "出资人培训"))
+MOBILE_ACTIVE, MOBILE_LOST = "在流动", "失去联系"
+NEW_FIELDS_VERSION = "LX-Q-2021.1"  # first template version collecting applicants/activists/developed_here
+NOT_COLLECTED, ZERO_DENOMINATOR = "未采集", "分母为0"
+SHANGHAI_OFFSET = dt.timedelta(hours=8)
+RATIO_QUANTUM = Decimal("1e-10")  # ratios are exact decimals rounded once, half up, at 10 places (D81)
+
+# unit-based indicators: computed at every level over the units below, each USCC once (D80)
+UNIT_IDS = frozenset((
+    "N_U", "N_B", "N_E", "K1", "K2", "K3", "K3b", "K3b_joint", "K3b_functional", "K3b_none", "K4", "K5",
+    "K6_union", "K6_youth", "K6_women", "K6b", "K7e", "K7f", "K7g", "K11", "K17", "K17f", "K18d", "K19", "K22",
+    "K22w", "K24",
+))
+# indicators computed from one return alone and summed over communities (quarterly and/or Q4-based yearly)
 _RETURN_IDS = (
-    "M", "N_U", "N_B", "N_E", "K1", "K2", "K3", "K3b", "K3b_joint", "K3b_functional", "K3b_none", "K4", "K5",
-    "K6_union", "K6_youth", "K6_women", "K7a", "K7b", "K7c", "K7d", "K7", "K8", "K8r", "K11", "K13", "K14a",
-    "K14b", "K15", "K16", "K16m", "K17", "K17f", "K18", "K18b", "K18c_in", "K18c_out", "K19",
+    "M", "K7a", "K7b", "K7c", "K7d", "K7", "K8", "K8r", "K13", "K14a", "K14b", "K15", "K16", "K16m", "K18", "K18b",
+    "K18c_in", "K18c_out", "K18e", "K21", "K23",
 )
 _SPECIAL_IDS = ("K7q", "K9", "K9b", "K10", "K12", "K15y", "K20")
-KNOWN_IDS = frozenset(_RETURN_IDS + _SPECIAL_IDS)
+KNOWN_IDS = frozenset(tuple(UNIT_IDS) + _RETURN_IDS + _SPECIAL_IDS)
 
 T1_COLUMNS = (
     "上年底总数", "本年增加合计", "发展党员", "恢复党籍", "转入组织关系", "其中整建制转入", "本年减少合计", "出党",
@@ -233,30 +247,67 @@ def _member_rows(ret):
 
 
 # --------------------------------------------------------------------------------------------------
-# one return
+# units (counted once by USCC above the community: kpis.md "Counting across communities", D80)
 # --------------------------------------------------------------------------------------------------
-def _return_components(ret, period: str, prm) -> dict:
-    """(numerator, denominator) of every per-return indicator; denominator None for counts."""
-    year, _q = parse_period(period)
-    first_day = period_start(period)
-    oct1 = dt.date(year, 10, 1)
-    c: dict[str, tuple] = {}
-    units = ret.get("organizations", ())
-    orgs = ret.get("party_orgs", ())
+def _collects(ret) -> bool:
+    """True when the return's template version collects the 2021.1 fields (D83)."""
+    cover = ret.get("cover")
+    if isinstance(cover, list):
+        cover = cover[0] if cover else {}
+    v = (cover or {}).get("template_version")
+    return isinstance(v, str) and v.strip() >= NEW_FIELDS_VERSION
 
+
+def _unit_pairs(ret) -> list[tuple[dict, int]]:
+    """(表1 row in U, number of 在流动 inflow 表6 rows of the same return naming its USCC)."""
+    ledger: dict[str, int] = defaultdict(int)
+    for m in ret.get("mobile_members", ()):
+        if m.get("direction") == "流入" and m.get("status") == MOBILE_ACTIVE and not _blank(m.get("uscc")):
+            ledger[str(m.get("uscc")).strip()] += 1
+    out = []
+    for u in ret.get("organizations", ()):
+        if _in_u(u):
+            out.append((u, ledger.get(str(u.get("uscc") or "").strip(), 0)))
+    return out
+
+
+def _dedup_units(rets: list) -> tuple[list[tuple[dict, int]], bool]:
+    """U rows of the returns (given in register order of unit_code), each USCC once: the first listing wins."""
+    seen: set = set()
+    out = []
+    collected = True
+    for ret in rets:
+        collected = collected and _collects(ret)
+        for u, led in _unit_pairs(ret):
+            key = str(u.get("uscc") or "").strip()
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((u, led))
+    return out, collected
+
+
+def _unit_components(pairs, prm, collected: bool) -> dict:
+    """(numerator, denominator) of every unit-based indicator over U rows (each unit once)."""
+    c: dict[str, tuple] = {}
     n_u = n_b = n_e = 0
     k1 = k2 = k3 = k4 = k5 = 0
     k3b = k3b_joint = k3b_func = k3b_none = 0
-    union = youth = women = 0
+    union = youth = women = k6b = 0
     ent_b = inv = 0
     insp = ok = 0
     k17d = k17n = k17f = 0
-    for u in units:
-        if not _in_u(u):
-            continue
+    k18d_n = k18d_d = 0
+    above = above_dept = ftw = 0
+    alone_b = strong = 0
+    k7e = k7f = k7g = 0
+    for u, ledger_in in pairs:
         n_u += 1
         cat = _category(u)
         st = u.get("party_status")
+        mre = _int(u.get("members_relation_elsewhere"))
+        k18d_d += mre
+        k18d_n += min(ledger_in, mre)
         if cat == ENTERPRISE and st == ALONE:
             pay = u.get("payroll_prev_year")
             if pay is not None and pay > 0:
@@ -274,17 +325,30 @@ def _return_components(ret, period: str, prm) -> dict:
         k1 += st == ALONE
         k2 += covered
         helpers = _true(u.get("instructor")) or _true(u.get("first_secretary"))
-        if covered or st == FUNCTIONAL_STATUS or helpers or _true(u.get("has_union")) or _true(
-                u.get("has_youth_league")) or _true(u.get("has_women_org")):
+        mass = _true(u.get("has_union")) or _true(u.get("has_youth_league")) or _true(u.get("has_women_org"))
+        if covered or st == FUNCTIONAL_STATUS or helpers or mass:
             k4 += 1
         if covered and helpers:
             k5 += 1
+        if covered and not mass:
+            k6b += 1
         union += _true(u.get("has_union"))
         youth += _true(u.get("has_youth_league"))
         women += _true(u.get("has_women_org"))
+        ftw += _int(u.get("fulltime_party_workers"))
+        if st == ALONE:
+            alone_b += 1
+            strong += _true(u.get("double_strong"))
+        if st == NONE_STATUS:
+            k7e += _int(u.get("developed_here"))
+        k7f += _int(u.get("activists"))
+        k7g += _int(u.get("applicants"))
         if cat == ENTERPRISE:
             ent_b += 1
             inv += _true(u.get("investor_trained"))
+            if _true(u.get("above_scale")):
+                above += 1
+                above_dept += _true(u.get("party_mass_dept"))
         res = u.get("inspection_result")
         if res is not None and res != "未检":
             insp += 1
@@ -307,8 +371,27 @@ def _return_components(ret, period: str, prm) -> dict:
     c["K3b_joint"], c["K3b_functional"], c["K3b_none"] = (k3b_joint, None), (k3b_func, None), (k3b_none, None)
     c["K4"], c["K5"] = (k4, n_b), (k5, k2)
     c["K6_union"], c["K6_youth"], c["K6_women"] = (union, n_b), (youth, n_b), (women, n_b)
+    c["K6b"] = (k6b, None)
     c["K11"], c["K19"] = (inv, ent_b), (ok, insp)
     c["K17"], c["K17f"] = (k17n, k17d), (k17f, None)
+    c["K18d"] = (k18d_n, k18d_d)
+    c["K22"], c["K22w"] = (above_dept, above), (ftw, None)
+    c["K24"] = (strong, alone_b)
+    for ind, v in (("K7e", k7e), ("K7f", k7f), ("K7g", k7g)):
+        c[ind] = (v, None) if collected else (None, None)
+    return c
+
+
+# --------------------------------------------------------------------------------------------------
+# one return (indicators additive over communities)
+# --------------------------------------------------------------------------------------------------
+def _return_components(ret, period: str, prm) -> dict:
+    """(numerator, denominator) of every additive per-return indicator; denominator None for counts."""
+    year, _q = parse_period(period)
+    first_day = period_start(period)
+    oct1 = dt.date(year, 10, 1)
+    c: dict[str, tuple] = {}
+    orgs = ret.get("party_orgs", ())
 
     # membership (non-functional organizations)
     rows = _member_rows(ret)
@@ -334,19 +417,27 @@ def _return_components(ret, period: str, prm) -> dict:
     items = [sum(_true(o.get(f)) for f in SIX) for o in orgs]
     c["K16"] = (sum(n == 6 for n in items), len(orgs))
     c["K16m"] = (sum(items), len(orgs))
+    c["K23"] = (sum(_true(o.get("has_venue")) for o in orgs), len(orgs))
+    # K21: standalone-formed organizations of enterprises (an enterprise of U points to them), D88
+    ent_orgs = {u.get("party_org_code") for u in ret.get("organizations", ())
+                if _in_u(u) and _category(u) == ENTERPRISE and not _blank(u.get("party_org_code"))}
+    alone_orgs = [o for o in orgs if o.get("formation_mode") == "单独组建" and o.get("party_org_code") in ent_orgs]
+    c["K21"] = (sum(_true(o.get("secretary_in_mgmt")) for o in alone_orgs), len(alone_orgs))
 
-    # mobile members
-    inflow = [r for r in ret.get("mobile_members", ()) if r.get("direction") == "流入"]
-    outflow = [r for r in ret.get("mobile_members", ()) if r.get("direction") == "流出"]
+    # mobile members: the ledger is a stock; only 在流动 rows count (失去联系 separately), D85
+    ledger = ret.get("mobile_members", ())
+    inflow = [r for r in ledger if r.get("direction") == "流入" and r.get("status") == MOBILE_ACTIVE]
+    outflow = [r for r in ledger if r.get("direction") == "流出" and r.get("status") == MOBILE_ACTIVE]
     c["K18"] = (sum(r.get("verified_on") is not None for r in inflow), len(inflow))
     c["K18b"] = (sum(not _blank(r.get("host_party_org_code")) for r in inflow), len(inflow))
     c["K18c_in"] = (sum(_true(r.get("certificate")) for r in inflow), len(inflow))
     c["K18c_out"] = (sum(_true(r.get("certificate")) for r in outflow), len(outflow))
+    c["K18e"] = (sum(r.get("status") == MOBILE_LOST for r in ledger), None)
     return c
 
 
 def _training_facts(ret):
-    """(secretaries, trained as 书记 at 任职/集中, attended above 本党组织, community-run passes, 区级 events)."""
+    """(secretaries, trained as 书记 at 任职/集中, same at an event run above the organization (K9b), 区级 events)."""
     secretaries = {_pid(o.get("secretary_id")) for o in ret.get("party_orgs", ())} - {None}
     events = {t.get("training_code"): t for t in ret.get("trainings", ())}
     trained, above = set(), set()
@@ -357,16 +448,35 @@ def _training_facts(ret):
             continue
         if a.get("role") == "书记" and ev.get("training_type") in SECRETARY_TRAINING:
             trained.add(pid)
-        lvl = ev.get("organizer_level")
-        if lvl is not None and lvl != OWN_ORG_LEVEL:
-            above.add(pid)
-    cadre = any(t.get("organizer_level") == "社区党总支" and t.get("training_type") == "党务干部培训"
-                for t in events.values())
-    investor = any(t.get("organizer_level") == "社区党总支" and t.get("training_type") == "出资人培训"
-                   for t in events.values())
+            if ev.get("organizer_level") in K9B_LEVELS:
+                above.add(pid)
     district_events = {code for code, t in events.items()
                        if t.get("organizer_level") == "区级" and t.get("training_type") in SECRETARY_TRAINING}
-    return secretaries, trained, above, cadre, investor, district_events
+    return secretaries, trained, above, district_events
+
+
+def _k10_credits(returns, communities, years) -> dict:
+    """{(community, year): {training types}} of the classes each community *organised* (kpis.md K10, D82)."""
+    register = {c["unit_code"] for c in communities}
+    by_name: dict[str, set] = defaultdict(set)
+    for c in communities:
+        by_name[c.get("unit_name")].add(c["unit_code"])
+    credits: dict[tuple[str, int], set] = defaultdict(set)
+    for (_unit, p), ret in returns.items():
+        y = parse_period(p)[0]
+        if y not in years:
+            continue
+        for t in ret.get("trainings", ()):
+            if t.get("organizer_level") != COMMUNITY_LEVEL or t.get("training_type") not in K10_TYPES:
+                continue
+            code = t.get("organizer_code")
+            if not _blank(code):
+                owners = {str(code).strip()} & register
+            else:
+                owners = by_name.get(t.get("organizer"), set())
+            for o in owners:
+                credits[(o, y)].add(t.get("training_type"))
+    return credits
 
 
 def _k15y(rets_by_q: dict, year: int) -> tuple[int, int]:
@@ -389,6 +499,32 @@ def _k15y(rets_by_q: dict, year: int) -> tuple[int, int]:
     return num, len(pop)
 
 
+def _on_time(unit: str, period: str, ret, receipts, deadline) -> int:
+    """K20 (D84): the community's FIRST accepted return for the period, judged by its receipt day in
+    Asia/Shanghai (received_at is naive UTC), or by its 报出日期 when it was loaded as a backfill.  Without
+    receipt facts (a generated world loaded directly) the return was received on the day it is dated."""
+    if deadline is None:
+        return 0
+    recs = (receipts or {}).get((unit, period))
+    if recs:
+        acc = [r for r in recs if r.get("outcome", "accepted") in ("accepted", "accepted_with_warnings")]
+        if not acc:
+            return 0
+        first = min(acc, key=lambda r: (r["received_at"], _int(r.get("correction_no"))))
+        if first.get("backfill"):
+            day = first.get("submitted_on")
+        else:
+            day = (first["received_at"] + SHANGHAI_OFFSET).date()
+        return int(day is not None and day <= deadline)
+    if ret is None:
+        return 0
+    cover = ret.get("cover")
+    if isinstance(cover, list):
+        cover = cover[0] if cover else {}
+    sub = (cover or {}).get("submitted_on")
+    return int(sub is not None and sub <= deadline)
+
+
 # --------------------------------------------------------------------------------------------------
 # compute_truth
 # --------------------------------------------------------------------------------------------------
@@ -399,34 +535,52 @@ def _complete_years(periods) -> list[int]:
 
 
 def _record(ind, kind, level, code, period, num, den) -> dict:
+    rec = {"indicator_id": ind, "level": level, "entity_code": code, "period": period, "numerator": num,
+           "denominator": None, "value": None, "null_reason": None}
+    if num is None:
+        rec["null_reason"] = NOT_COLLECTED
+        return rec
     if kind == "count":
-        return {"indicator_id": ind, "level": level, "entity_code": code, "period": period,
-                "numerator": num, "denominator": None, "value": num}
-    value = None if not den else num / den
-    return {"indicator_id": ind, "level": level, "entity_code": code, "period": period,
-            "numerator": num, "denominator": den, "value": value}
+        rec["value"] = num
+        return rec
+    rec["denominator"] = den
+    if not den:
+        rec["null_reason"] = ZERO_DENOMINATOR
+    else:
+        rec["value"] = (Decimal(num) / Decimal(den)).quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP)
+    return rec
 
 
-def compute_truth(world) -> list[dict]:
-    """Every indicator at community, street and district level, quarterly and yearly (see module doc)."""
+def _add(a, b):
+    return None if a is None or b is None else a + b
+
+
+def compute_truth(world, receipts=None) -> list[dict]:
+    """Every indicator at community, street and district level, quarterly and yearly (see module doc).
+
+    ``receipts`` (optional; else ``world.receipts`` when present): {(unit_code, period): [{"received_at"
+    (naive UTC), "correction_no", "outcome", "backfill", "submitted_on"}, …]} — the ingestion facts K20 needs
+    (the world does not know when its files were received)."""
     prm = _params()
     meta = {r["indicator_id"]: r for r in seeds.indicators()}
     unknown = set(meta) - KNOWN_IDS
     if unknown:
         raise ValueError(f"truth does not know how to compute {sorted(unknown)}")
+    if receipts is None:
+        receipts = getattr(world, "receipts", None)
     quarterly_ids = [i for i, r in meta.items() if r["quarterly"] == "true"]
     yearly_ids = [i for i, r in meta.items() if r["yearly"] == "true"]
     kind = {i: r["kind"] for i, r in meta.items()}
     rule = {i: r["year_rule"] for i, r in meta.items()}
 
-    communities = list(world.communities)
+    communities = sorted(world.communities, key=lambda c: c["unit_code"])
     periods = sorted(world.periods)
     years = _complete_years(periods)
     returns = world.returns
     deadlines = world.deadlines
     quotas = world.quotas
 
-    # comp[(unit, period_key)][ind] = (num, den); only for existing community records
+    # comp[(unit, period_key)][ind] = (num, den); only for existing community records (additive indicators)
     comp: dict[tuple[str, str], dict[str, tuple]] = {}
     quarter_comp: dict[tuple[str, str], dict] = {}
     tfacts: dict[tuple[str, str], tuple] = {}
@@ -436,20 +590,14 @@ def compute_truth(world) -> list[dict]:
         ytd: dict[int, int] = defaultdict(int)
         for p in periods:
             ret = returns.get((unit, p))
+            k20[(unit, p)] = _on_time(unit, p, ret, receipts, deadlines.get(p))
             if ret is None:
-                k20[(unit, p)] = 0
                 continue
             y, _q = parse_period(p)
             qc = _return_components(ret, p, prm)
             quarter_comp[(unit, p)] = qc
             tfacts[(unit, p)] = _training_facts(ret)
             ytd[y] += qc["K7a"][0]
-            cover = ret.get("cover")
-            if isinstance(cover, list):
-                cover = cover[0] if cover else {}
-            sub = (cover or {}).get("submitted_on")
-            dl = deadlines.get(p)
-            k20[(unit, p)] = int(sub is not None and dl is not None and sub <= dl)
             rec = {i: qc[i] for i in quarterly_ids if i in qc}
             rec["K7q"] = (ytd[y], _int(quotas.get((unit, y))))
             comp[(unit, p)] = rec
@@ -461,22 +609,23 @@ def compute_truth(world) -> list[dict]:
         y = parse_period(p)[0]
         trained_y[y] |= f[1]
         above_y[y] |= f[2]
+    credits = _k10_credits(returns, communities, set(years))
 
-    # yearly community records
-    ysets: dict[tuple[str, str], dict] = {}  # (unit, "YYYY") -> {"sec": set, "events": set, "k10": 0/1}
+    # yearly community records (additive and year-rule indicators)
+    ysets: dict[tuple[str, str], dict] = {}
     k10: dict[tuple[str, str], int] = {}
     for c in communities:
         unit = c["unit_code"]
         for y in years:
+            k10[(unit, str(y))] = int(K10_TYPES <= credits.get((unit, y), set()))
             qs = {q: quarter_comp[(unit, f"{y}Q{q}")] for q in (1, 2, 3, 4) if (unit, f"{y}Q{q}") in quarter_comp}
             if not qs:
-                k10[(unit, str(y))] = 0
                 continue
             rets = {q: returns[(unit, f"{y}Q{q}")] for q in qs}
             rec: dict[str, tuple] = {}
             for i in yearly_ids:
                 r = rule[i]
-                if i in ("K9", "K9b", "K10", "K12", "K15y"):
+                if i in ("K9", "K9b", "K10", "K12", "K15y") or i in UNIT_IDS:
                     continue
                 if r == "sum":
                     rec[i] = (sum(qc[i][0] for qc in qs.values()), None)
@@ -491,14 +640,11 @@ def compute_truth(world) -> list[dict]:
                     rec[i] = (diff, None) if kind[i] == "count" else (diff, qs[1]["_opening"])
                 else:
                     raise ValueError(f"unknown year_rule {r!r} for {i}")
-            sec, events, cadre, investor = set(), set(), False, False
+            sec, events = set(), set()
             for q in qs:
                 f = tfacts[(unit, f"{y}Q{q}")]
                 sec |= f[0]
-                cadre = cadre or f[3]
-                investor = investor or f[4]
-                events |= f[5]
-            k10[(unit, str(y))] = int(cadre and investor)
+                events |= f[3]
             ysets[(unit, str(y))] = {"sec": sec, "events": events}
             if "K9" in yearly_ids:
                 rec["K9"] = (len(sec & trained_y[y]), len(sec))
@@ -511,6 +657,40 @@ def compute_truth(world) -> list[dict]:
             if "K15y" in yearly_ids:
                 rec["K15y"] = _k15y(rets, y) if 4 in qs else (0, 0)
             comp[(unit, str(y))] = rec
+
+    # unit-based indicators: at every level over the units below, each USCC once (D80)
+    unit_cache: dict[tuple, dict | None] = {}
+
+    def unit_level(units: tuple, p: str) -> dict | None:
+        key = (units, p)
+        if key not in unit_cache:
+            rets = [returns[(u, p)] for u in units if (u, p) in returns]
+            if rets:
+                pairs, collected = _dedup_units(rets)
+                unit_cache[key] = _unit_components(pairs, prm, collected)
+            else:
+                unit_cache[key] = None
+        return unit_cache[key]
+
+    def unit_value(units: tuple, pk: str, i: str):
+        """(num, den) of a unit-based indicator, or False when no record exists."""
+        if len(pk) != 4:
+            uc = unit_level(units, pk)
+            return False if uc is None else uc[i]
+        y = int(pk)
+        if rule[i] == "Q4":
+            uc = unit_level(units, f"{y}Q4")
+            return False if uc is None else uc[i]
+        if rule[i] == "sum":
+            parts = [unit_level(units, f"{y}Q{q}") for q in (1, 2, 3, 4)]
+            parts = [pc[i] for pc in parts if pc is not None]
+            if not parts:
+                return False
+            total = 0
+            for n, _d in parts:
+                total = _add(total, n)
+            return (total, None)
+        raise ValueError(f"unit-based indicator {i} with year_rule {rule[i]!r}")
 
     # emit
     out: list[dict] = []
@@ -529,12 +709,21 @@ def compute_truth(world) -> list[dict]:
             for i in ids:
                 if i == "K20":
                     out.append(_record(i, kind[i], LEVEL_COMMUNITY, unit, pk, k20[(unit, pk)], 1))
+                elif i in UNIT_IDS:
+                    v = unit_value((unit,), pk, i)
+                    if v is not False:
+                        out.append(_record(i, kind[i], LEVEL_COMMUNITY, unit, pk, *v))
                 elif rec is not None and i in rec:
                     out.append(_record(i, kind[i], LEVEL_COMMUNITY, unit, pk, *rec[i]))
         for level, groups in ((LEVEL_STREET, streets), (LEVEL_DISTRICT, district)):
             for code, units in groups.items():
                 recs = [comp[(u, pk)] for u in units if (u, pk) in comp]
                 for i in ids:
+                    if i in UNIT_IDS:
+                        v = unit_value(tuple(units), pk, i)
+                        if v is not False:
+                            out.append(_record(i, kind[i], level, code, pk, *v))
+                        continue
                     if i != "K20" and not any(i in r for r in recs):
                         continue  # D7: nothing below this entity for this indicator and period
                     if i == "K20":

@@ -60,19 +60,32 @@ orgs as (
         {{ count_if('established_before_oct and appraisal_held') }} as k14b_num,
         count(*) as k16_den,
         {{ count_if('six_count = 6') }} as k16_num,
-        sum(six_count) as k16m_num
-    from {{ ref('int_party_org_quarter') }}
+        sum(six_count) as k16m_num,
+        {{ count_if('has_venue') }} as k23_num,
+        {{ count_if('enterprise_alone') }} as k21_den,
+        {{ count_if('enterprise_alone and secretary_in_mgmt') }} as k21_num
+    from (
+        -- K21（D88）：组建方式为单独组建、且同一报送表1中有 U 内非公有制企业指向它的党组织
+        select po.*,
+               (po.formation_mode = '单独组建' and exists (
+                   select 1 from {{ ref('int_unit_status') }} as u
+                   where u.submission_id = po.submission_id and u.party_org_code = po.party_org_code
+                     and u.in_u and u.is_enterprise)) as enterprise_alone
+        from {{ ref('int_party_org_quarter') }} as po
+    ) as pox
     group by submission_id
 ),
+-- 表6 是存量（D85）：K18 系列只计状态为在流动的行；K18e 计失去联系的行
 mobile as (
     select
         submission_id,
-        {{ count_if("direction = '流入'") }} as k18_den,
-        {{ count_if("direction = '流入' and verified_on is not null") }} as k18_num,
-        {{ count_if("direction = '流入' and host_party_org_code is not null and host_party_org_code <> ''") }} as k18b_num,
-        {{ count_if("direction = '流入' and certificate") }} as k18c_in_num,
-        {{ count_if("direction = '流出'") }} as k18c_out_den,
-        {{ count_if("direction = '流出' and certificate") }} as k18c_out_num
+        {{ count_if("direction = '流入' and status = '在流动'") }} as k18_den,
+        {{ count_if("direction = '流入' and status = '在流动' and verified_on is not null") }} as k18_num,
+        {{ count_if("direction = '流入' and status = '在流动' and host_party_org_code is not null and host_party_org_code <> ''") }} as k18b_num,
+        {{ count_if("direction = '流入' and status = '在流动' and certificate") }} as k18c_in_num,
+        {{ count_if("direction = '流出' and status = '在流动'") }} as k18c_out_den,
+        {{ count_if("direction = '流出' and status = '在流动' and certificate") }} as k18c_out_num,
+        {{ count_if("status = '失去联系'") }} as k18e
     from {{ ref('int_current_mobile_members') }}
     group by submission_id
 ),
@@ -98,10 +111,10 @@ select
     {% for c in ['m', 'opening_sum', 'k7a', 'k7b', 'k7c', 'k7d'] -%}
     coalesce(f.{{ c }}, 0) as {{ c }},
     {% endfor -%}
-    {% for c in ['k13_den', 'k13_num', 'k15_num', 'k14_den', 'k14a_num', 'k14b_num', 'k16_den', 'k16_num', 'k16m_num'] -%}
+    {% for c in ['k13_den', 'k13_num', 'k15_num', 'k14_den', 'k14a_num', 'k14b_num', 'k16_den', 'k16_num', 'k16m_num', 'k23_num', 'k21_den', 'k21_num'] -%}
     coalesce(o.{{ c }}, 0) as {{ c }},
     {% endfor -%}
-    {% for c in ['k18_den', 'k18_num', 'k18b_num', 'k18c_in_num', 'k18c_out_den', 'k18c_out_num'] -%}
+    {% for c in ['k18_den', 'k18_num', 'k18b_num', 'k18c_in_num', 'k18c_out_den', 'k18c_out_num', 'k18e'] -%}
     coalesce(mm.{{ c }}, 0) as {{ c }},
     {% endfor -%}
     coalesce(cl.cadre_classes, 0) as cadre_classes,

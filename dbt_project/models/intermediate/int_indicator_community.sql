@@ -70,13 +70,11 @@ k9 as (
     left join secretaries as s on cy.unit_code = s.unit_code and cy.year = s.year
     group by cy.unit_code, cy.year
 ),
--- K10：本社区本年报送列有社区党总支举办的党务干部培训和出资人培训
+-- K10：本社区本年主办了党务干部培训和出资人培训（按主办社区归属，int_k10_organizers，D82）
 k10 as (
-    select cy.unit_code, cy.year,
-           case when sum(coalesce(m.cadre_classes, 0)) > 0 and sum(coalesce(m.investor_classes, 0)) > 0 then 1 else 0 end as passes
+    select cy.unit_code, cy.year, case when coalesce(o.passes, false) then 1 else 0 end as passes
     from community_years as cy
-    left join {{ ref('int_community_quarter_measures') }} as m on cy.unit_code = m.unit_code and cy.year = m.year
-    group by cy.unit_code, cy.year
+    left join {{ ref('int_k10_organizers') }} as o on cy.unit_code = o.unit_code and cy.year = o.year
 ),
 -- K12：区级任职/集中培训的不同培训编号
 k12_events as (
@@ -132,19 +130,19 @@ year_year as (
     inner join ind on y.indicator_id = ind.indicator_id
     where ind.yearly and ind.year_rule = 'year'
 ),
--- K20：名册中每个社区 × 每个季度；当前报送的报出日期 ≤ 截止日期为按期
+-- K20：名册中每个社区 × 每个季度；首份已接收报送按期（接收日期，补录按报出日期）为 1（int_first_receipts，D84）
 k20 as (
     select
         'K20' as indicator_id,
         c.unit_code,
         p.period,
         'quarter' as period_type,
-        cast(case when s.submitted_on is not null and s.submitted_on <= p.deadline then 1 else 0 end as {{ dbt.type_bigint() }}) as numerator,
+        cast(case when r.on_time then 1 else 0 end as {{ dbt.type_bigint() }}) as numerator,
         cast(1 as {{ dbt.type_bigint() }}) as denominator
     from {{ ref('ref_communities') }} as c
     cross join periods as p
-    left join {{ ref('int_current_submissions') }} as s
-        on c.unit_code = s.unit_code and p.period = s.period
+    left join {{ ref('int_first_receipts') }} as r
+        on c.unit_code = r.unit_code and p.period = r.period
     where p.period_type = 'quarter'
 )
 select u.*

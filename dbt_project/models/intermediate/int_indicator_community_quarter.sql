@@ -18,6 +18,7 @@
     ('K18', 'k18_num', 'k18_den'), ('K18b', 'k18b_num', 'k18_den'),
     ('K18c_in', 'k18c_in_num', 'k18_den'), ('K18c_out', 'k18c_out_num', 'k18c_out_den'),
     ('K19', 'k19_num', 'k19_den'),
+    ('K18e', 'k18e', none), ('K21', 'k21_num', 'k21_den'), ('K23', 'k23_num', 'k16_den'),
 ] %}
 with measures as (
     select

@@ -21,6 +21,8 @@ select
     coalesce(po.members_formal, 0) as members_formal,
     coalesce(po.members_probationary, 0) as members_probationary,
     po.secretary_key,
+    coalesce(po.secretary_in_mgmt, false) as secretary_in_mgmt,
+    coalesce(po.has_venue, false) as has_venue,
     coalesce(po.general_meetings, 0) as general_meetings,
     coalesce(po.committee_meetings, 0) as committee_meetings,
     coalesce(po.lectures, 0) as lectures,

@@ -1,6 +1,13 @@
--- 单位状态：当前报送表1的每一行（社区 × 报告期 × 统一社会信用代码），标出 U / B / E 口径与建立情况分类（D1–D3）
+-- 单位状态：当前报送表1的每一行（社区 × 报告期 × 统一社会信用代码），标出 U / B / E 口径与建立情况分类（D1–D3），
+-- 附同一报送表6中指向本单位的在流动流入台账行数（K18d，D85）
 with orgs as (
     select * from {{ ref('int_current_organizations') }}
+),
+ledger as (
+    select submission_id, uscc, count(*) as ledger_inflow_active
+    from {{ ref('int_current_mobile_members') }}
+    where direction = '流入' and status = '在流动' and uscc is not null and uscc <> ''
+    group by submission_id, uscc
 ),
 flagged as (
     select
@@ -36,12 +43,20 @@ flagged as (
         coalesce(o.investor_trained, false) as investor_trained,
         o.inspection_result,
         o.double_strong,
+        coalesce(o.above_scale, false) as above_scale,
+        coalesce(o.party_mass_dept, false) as party_mass_dept,
+        coalesce(o.fulltime_party_workers, 0) as fulltime_party_workers,
+        coalesce(l.ledger_inflow_active, 0) as ledger_inflow_active,
+        {%- for c in ['applicants', 'activists', 'developed_here'] %}
+        {{ column_or_null(ref('int_current_organizations'), 'o', c, dbt.type_bigint()) }} as {{ c }},
+        {%- endfor %}
         (o.org_category = '非公有制企业') as is_enterprise,
         (o.org_category in ('社会团体', '民办非企业单位', '基金会', '律师事务所', '会计师事务所', '税务师事务所')) as is_social,
         (coalesce(o.reg_status, '') = '存续' and coalesce(substring(o.uscc, 1, 2), '') <> '92') as in_u,
         (coalesce(o.operating, false) and coalesce(o.fixed_premises, false)
             and coalesce(o.employees, 0) >= {{ kpi_param('base_min_employees', dbt.type_int()) }}) as three_have
     from orgs as o
+    left join ledger as l on o.submission_id = l.submission_id and o.uscc = l.uscc
 ),
 populations as (
     select

@@ -45,6 +45,7 @@ STANDALONE_PER_60 = {"党委": 20, "党总支": 40, "党支部": 390}
 JOINT_PER_COMMUNITY = 9.6  # + the coverage drive (NEW_JOINT_PER_COMMUNITY_QUARTER) ≈ 600 after a few years
 FUNCTIONAL_PER_60 = 25
 NONE_ELIGIBLE_PER_60 = 30
+MOBILE_LEFT = ("已返回", "已转接关系")  # 表6 statuses that leave the ledger after the quarter they happen in
 INFLOW_START_PER_COMMUNITY = 7.0
 INFLOW_NEW_PER_COMMUNITY_QUARTER = 0.25
 OUTFLOW_START_PER_COMMUNITY = 2.0
@@ -849,10 +850,12 @@ class _Builder:
         for m in self.mobile[comm]:
             if m.registered > pe:
                 continue
-            status = m.events[0][1]
+            status, changed = m.events[0][1], m.events[0][0]
             for d, s in m.events:
                 if d <= pe:
-                    status = s
+                    status, changed = s, d
+            if status in MOBILE_LEFT and changed < ps:
+                continue  # the ledger is a stock: a row that left is listed once, in its quarter, then dropped
             mobile_rows.append({
                 "person_name": m.person[0], "person_id": m.person[1], "direction": m.direction, "since": m.since,
                 "home_org": m.home_org, "uscc": m.uscc, "host_party_org_code": m.host,
