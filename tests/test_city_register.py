@@ -77,7 +77,7 @@ def _serve(city):
 
 
 def test_every_city_return_accepted(city):
-    con = _serve(city)
+    con = duckdb.connect(str(city["tmp"] / "data" / "build.duckdb"), read_only=True)  # raw: not published
     try:
         outcomes = dict(con.execute("select outcome, count(*) from raw.submissions group by 1").fetchall())
     finally:

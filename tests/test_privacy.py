@@ -81,5 +81,22 @@ def test_production_refuses_missing_or_default_secret(monkeypatch):
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", privacy.DEV_DEFAULT_SECRET)
     with pytest.raises(privacy.SecretConfigurationError):
         privacy.hmac_secret()
-    monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "a-real-district-secret")
-    assert privacy.hmac_secret() == b"a-real-district-secret"
+    monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "a-real-district-secret-7Qm2xZ9pLk4Rv8Wn")
+    assert privacy.hmac_secret() == b"a-real-district-secret-7Qm2xZ9pLk4Rv8Wn"
+
+
+@pytest.mark.parametrize("weak", ["x", "a-real-district-secret-9f3c", "ab" * 40, "0123456789" * 4])
+def test_production_refuses_a_weak_secret(monkeypatch, weak):
+    """Issue 19: a 1-character secret was accepted in production.  At least 32 characters, 12 different."""
+    monkeypatch.setenv("LIANGXIN_ENV", "production")
+    monkeypatch.setenv("LIANGXIN_HMAC_SECRET", weak)
+    with pytest.raises(privacy.SecretConfigurationError, match="强度不足"):
+        privacy.hmac_secret()
+    monkeypatch.delenv("LIANGXIN_ENV")
+    assert privacy.hmac_secret() == weak.encode()  # development: any secret (tests use short ones)
+
+
+def test_fingerprint_identifies_without_revealing():
+    a, b = privacy.secret_fingerprint(b"s1" * 20), privacy.secret_fingerprint(b"s2" * 20)
+    assert a != b and len(a) == 64 and "s1" not in a
+    assert privacy.DEV_FINGERPRINT == privacy.secret_fingerprint(privacy.DEV_DEFAULT_SECRET.encode())

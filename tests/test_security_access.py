@@ -130,7 +130,7 @@ def test_production_refusal_happens_before_anything_is_written(tmp_path, one_ret
 
 def test_production_with_a_secret_ingests(tmp_path, one_return):
     home = tmp_path / "home"
-    env = home_env(home, LIANGXIN_ENV="production", LIANGXIN_HMAC_SECRET="a-real-district-secret-9f3c")
+    env = home_env(home, LIANGXIN_ENV="production", LIANGXIN_HMAC_SECRET="a-real-district-secret-9f3c-Xq7Lm2Vb8Nw4Kp")
     p = subprocess.run([str(LIANGXIN), "ingest", str(one_return), "--no-progress"], env=env, capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr

@@ -63,3 +63,40 @@ def test_sql_command_prints_a_table_and_refuses_writes(build_db, tmp_path, monke
     res = runner.invoke(app, ["sql", "-c", "delete from marts.t"])
     assert res.exit_code == 1
     assert "错误" in res.output
+
+
+def test_snapshot_holds_aggregate_schemas_only_and_no_person_level_table(tmp_path):
+    """Issue 19: raw, staging, intermediate and meta stay in the build file; so does any table of a published
+    schema with a person-level column (person keys, birth years, masked names …); the file is new, so the
+    withheld tables' bytes are not in it either."""
+    import os
+    import stat
+
+    from liangxin.serving import person_columns
+
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("""
+        create schema raw; create table raw.attendance as select 'KEY-RAW-0001' as person_key;
+        create schema intermediate; create table intermediate.int_x as select 'INTERMEDIATE-ROW' as v;
+        create schema staging; create view staging.stg_x as select * from raw.attendance;
+        create schema meta; create table meta.keying as select 'FPRINT-0001' as fingerprint;
+        create schema marts;
+        create table marts.fct_training_attendance as select 'KEY-MART-0001' as person_key, 1980 as person_birth_year;
+        create table marts.dim_party_org as select 'P1' as party_org_code, '张*' as secretary_name;
+        create table marts.kpi_training as select 'district' as level, 0.75 as k9_value;
+        create schema main_annual; create table main_annual.rpt_annual_t5 as select 2020 as year, 3 as secretaries;
+        create schema ref; create table ref.communities as select '330199001001' as unit_code;
+    """)
+    con.close()
+    assert {"person_key", "secretary_key", "secretary_name", "phone", "person_birth_year"} <= person_columns()
+    serve = publish_snapshot(build, tmp_path / "serve.duckdb")
+    con = connect_readonly(serve)
+    tables = {f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables").fetchall()}
+    con.close()
+    assert tables == {"marts.kpi_training", "main_annual.rpt_annual_t5", "ref.communities"}
+    blob = serve.read_bytes()
+    for needle in (b"KEY-RAW-0001", b"INTERMEDIATE-ROW", b"FPRINT-0001", b"KEY-MART-0001"):
+        assert needle not in blob
+    assert stat.S_IMODE(os.stat(serve).st_mode) == 0o600

@@ -26,6 +26,10 @@ app = typer.Typer(
 @app.callback()
 def _main() -> None:
     """两新组织党建统计 (liangxin)."""
+    from liangxin.paths import private_umask, secure_home
+
+    private_umask()  # issue 19: everything this command writes is private (0600 / 0700)
+    secure_home()  # and what an older version left readable
 
 
 # (command name, module, attribute) — each attribute is a plain function with Typer annotations.
@@ -41,6 +45,7 @@ _COMMANDS = [
     ("backup", "liangxin.ops", "backup_command"),
     ("restore", "liangxin.ops", "restore_command"),
     ("reingest", "liangxin.ops", "reingest_command"),
+    ("rekey", "liangxin.ops", "rekey_command"),
     ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
 ]
 

@@ -12,8 +12,14 @@
   is rotated: person keys change, so every file is ingested again), with each file's original name and
   receipt time taken from ``archive/receipts.jsonl``.
 
+- :func:`rekey` changes the HMAC secret explicitly: it re-ingests the archive with the current secret into a
+  new database beside the build database and moves it into place under the writer lock (the serving
+  snapshot is rebuilt by the next ``liangxin build``).  Ingestion and build refuse to run while the secret
+  does not match the database's stored fingerprint (``warehouse.check_keying``), so keys of two secrets are
+  never mixed.
+
 CLI (registered by the lead): ``liangxin backup DEST``, ``liangxin restore SRC [--force]``,
-``liangxin reingest [--db NEW.duckdb]``.
+``liangxin reingest [--db NEW.duckdb]``, ``liangxin rekey``.
 """
 
 from __future__ import annotations
@@ -232,6 +238,58 @@ def reingest_all(archive_dir: Path | None = None, *, db_path: Path, outbox_dir: 
 
 
 # --------------------------------------------------------------------------------------------------
+# Re-key: the explicit way to change the HMAC secret
+# --------------------------------------------------------------------------------------------------
+def rekey(*, db_path: Path | None = None, archive_dir: Path | None = None, keep_old: bool = False):
+    """Re-key the build database with the current ``LIANGXIN_HMAC_SECRET``; returns (outcomes, old copy or None).
+
+    Every archived file is ingested again into ``.<db>.rekey.tmp`` (its reports go to a scratch folder that
+    is removed: the communities already have theirs), then, under the writer lock of the build database,
+    the new file replaces the old one.  The old database (person keys of the old secret) is deleted unless
+    ``keep_old`` (then kept as ``<db>.pre-rekey-<UTC time>``, mode 0600).  Refuses when nothing is archived.
+    """
+    from liangxin import privacy
+
+    privacy.hmac_secret()  # production: refuses a missing, default or weak new secret before any work
+    db = Path(db_path or paths.build_db())
+    archive = Path(archive_dir or paths.archive())
+    if not archive.is_dir() or not any(p.is_file() and not p.name.startswith(".") and p.name != "receipts.jsonl"
+                                       for p in archive.rglob("*")):
+        raise BackupError(f"归档为空，无法重新生成人员键 / nothing archived to re-key from: {archive}")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(f".{db.name}.rekey.tmp")
+    scratch = db.with_name(f".{db.name}.rekey-outbox")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        with _lock(db):  # no ingest or build meanwhile: the new file holds every archived file
+            outcomes = reingest_all(archive, db_path=tmp, outbox_dir=scratch)
+            failed = [o for o in outcomes if o.outcome == "failed"]
+            if failed:
+                raise BackupError(f"{len(failed)} 个归档文件重新接收失败，构建库未替换 / "
+                                  f"{len(failed)} archived files failed; nothing replaced: "
+                                  + ", ".join(o.original_name for o in failed[:5]))
+            old = None
+            if db.exists():
+                if keep_old:
+                    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                    old = db.with_name(f"{db.name}.pre-rekey-{stamp}")
+                    os.replace(db, old)
+                    os.chmod(old, PRIVATE_FILE)
+                else:
+                    db.unlink()
+            Path(str(db) + ".wal").unlink(missing_ok=True)
+            os.chmod(tmp, PRIVATE_FILE)
+            os.replace(tmp, db)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + ".wal"), Path(str(tmp) + ".lock")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return outcomes, old
+
+
+# --------------------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------------------
 def backup_command(
@@ -275,5 +333,35 @@ def reingest_command(
     print_summary(outcomes)
 
 
-__all__ = ["backup", "restore", "verify", "reingest_all", "backup_command", "restore_command",
-           "reingest_command", "BackupError"]
+def rekey_command(
+    keep_old: bool = typer.Option(False, "--keep-old", help="保留旧库副本（旧密钥的人员键）/ keep the old database"),
+    yes: bool = typer.Option(False, "--yes", help="不再确认 / do not ask for confirmation"),
+) -> None:
+    """更换区级密钥：用当前 LIANGXIN_HMAC_SECRET 从归档重新接收全部文件，生成新的构建库并替换旧库。
+
+    Re-key the warehouse with the current LIANGXIN_HMAC_SECRET (re-ingests the whole archive). Run
+    `liangxin build --force` afterwards to rebuild the marts and the serving snapshot.
+    """
+    from liangxin import privacy
+    from liangxin.ingest import print_summary
+
+    try:
+        fp = privacy.secret_fingerprint(privacy.hmac_secret())
+    except privacy.SecretConfigurationError as exc:
+        typer.echo(f"未更换密钥 / not re-keyed: {exc}", err=True)
+        raise typer.Exit(2)
+    if not yes:
+        typer.confirm(f"将用指纹 {fp[:12]} 的密钥从归档重新生成构建库 {paths.build_db()}，继续？", abort=True)
+    try:
+        outcomes, old = rekey(keep_old=keep_old)
+    except (BackupError, privacy.SecretConfigurationError) as exc:
+        typer.echo(f"未更换密钥 / not re-keyed: {exc}", err=True)
+        raise typer.Exit(2)
+    print_summary(outcomes)
+    typer.echo(f"已用指纹 {fp[:12]} 的密钥重新生成构建库 / re-keyed: {paths.build_db()}"
+               + (f"（旧库保留为 {old}）" if old else "（旧库已删除）"))
+    typer.echo("请运行 liangxin build --force 重建指标与服务快照 / now run `liangxin build --force`")
+
+
+__all__ = ["backup", "restore", "verify", "reingest_all", "rekey", "backup_command", "restore_command",
+           "reingest_command", "rekey_command", "BackupError"]

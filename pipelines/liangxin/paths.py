@@ -9,6 +9,11 @@
 | LIANGXIN_DUCKDB       | $LIANGXIN_HOME/build.duckdb  | the build database (one writer)              |
 | LIANGXIN_SERVE_DUCKDB | $LIANGXIN_HOME/serve.duckdb  | the read-only serving snapshot               |
 | LIANGXIN_BUILD        | ./build                      | published outputs (dashboard, annual return) |
+
+Permissions (issue 19): everything under the home is private to the service account — folders 0700, files
+0600.  ``private_umask`` (called by the CLI and the Dagster code location) makes every file the process
+creates private, including DuckDB's WAL and dbt's files; ``secure_home`` repairs an existing home's top level
+(folders, the databases, reports made before this rule).
 """
 
 from __future__ import annotations
@@ -53,3 +58,47 @@ def serve_db() -> Path:
 
 def build_dir() -> Path:
     return _env_path("LIANGXIN_BUILD", Path.cwd() / "build")
+
+
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
+def private_umask() -> int:
+    """Make files and folders this process creates private (umask 077); returns the previous umask."""
+    return os.umask(PRIVATE_UMASK)
+
+
+def make_private(path: Path) -> None:
+    """chmod 0700 (folder) or 0600 (file); symlinks and missing paths are left alone."""
+    try:
+        p = Path(path)
+        if p.is_symlink() or not p.exists():
+            return
+        mode = PRIVATE_DIR if p.is_dir() else PRIVATE_FILE
+        if (p.stat().st_mode & 0o777) != mode:
+            os.chmod(p, mode)
+    except OSError:  # not ours (e.g. a shared mount): the umask still protects what we create
+        pass
+
+
+def secure_home() -> None:
+    """Make the known parts of an existing home private (cheap: no walk of the archive); no home, no-op.
+
+    The home, inbox, archive and outbox folders and the outbox's accepted/rejected folders and reports,
+    the build and serving databases with their WAL files.
+    """
+    h = home()
+    if not h.is_dir():
+        return
+    targets = [h, inbox(), archive(), outbox()]
+    for db in (build_db(), serve_db()):
+        targets += [db, Path(str(db) + ".wal")]
+    for sub in ("accepted", "rejected"):
+        folder = outbox() / sub
+        targets.append(folder)
+        if folder.is_dir():
+            targets += list(folder.iterdir())
+    for t in targets:
+        if t == h or h in t.parents:  # only inside the home: moved locations are the operator's business
+            make_private(t)

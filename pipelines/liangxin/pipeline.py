@@ -78,6 +78,12 @@ def _state_file() -> Path:
 
 
 def build_and_publish(instance=None, force: bool = False, years: list[int] | None = None) -> dict:
+    from liangxin import privacy, warehouse
+
+    try:  # a secret that does not match the warehouse's keys stops the build (issue 19; liangxin rekey)
+        warehouse.check_secret_for(paths.build_db())
+    except privacy.SecretConfigurationError as exc:
+        raise PipelineError(str(exc)) from exc
     fp = build_fingerprint()
     state = _state_file()
     dashboard = paths.build_dir() / "dashboard" / "index.html"

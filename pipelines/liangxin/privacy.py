@@ -5,8 +5,14 @@ Raw citizen ID numbers never enter the warehouse: each becomes
 the number encodes.  Names are kept as surname + ``*``; phones as ``138****8000``.
 
 The secret comes from ``LIANGXIN_HMAC_SECRET``.  Without it a development default is used and a loud warning
-is printed (once per process); with ``LIANGXIN_ENV=production`` a missing or default secret is an error, so
-that a production warehouse can never be keyed with a public constant.
+is printed (once per process); with ``LIANGXIN_ENV=production`` a missing, default or weak secret (fewer than
+``MIN_SECRET_LENGTH`` characters or fewer than ``MIN_SECRET_DISTINCT`` different characters) is an error, so
+that a production warehouse can never be keyed with a public constant or a guessable word.
+
+The warehouse stores the secret's *fingerprint* (``secret_fingerprint``: an HMAC of a fixed label under the
+secret, which reveals nothing about it) in ``meta.keying``; ``warehouse.check_keying`` compares it with the
+current secret before ingestion and build, and a mismatch stops them (``SecretMismatchError``) instead of
+silently mixing person keys of two secrets.  Changing the secret is the explicit ``liangxin rekey``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from liangxin.checks import id_birth_date, id_sex
 SECRET_ENV = "LIANGXIN_HMAC_SECRET"
 ENV_ENV = "LIANGXIN_ENV"
 DEV_DEFAULT_SECRET = "liangxin-development-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32  # e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"` gives 43
+MIN_SECRET_DISTINCT = 12  # rules out "aaaa…" and "1234…1234" padding
+FINGERPRINT_LABEL = b"liangxin/hmac-secret-fingerprint/1"
+GENERATE_HINT = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 # Two-character surnames (复姓).  Anything not listed here has a one-character surname.
 COMPOUND_SURNAMES = frozenset(
@@ -35,7 +45,32 @@ _warned = False
 
 
 class SecretConfigurationError(RuntimeError):
-    """The HMAC secret is missing or the development default in production."""
+    """The HMAC secret is missing, weak or the development default in production."""
+
+
+class SecretMismatchError(SecretConfigurationError):
+    """The HMAC secret is not the one the warehouse was keyed with (``liangxin rekey`` changes it)."""
+
+
+def is_production() -> bool:
+    return os.environ.get(ENV_ENV, "").strip().lower() == "production"
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why ``secret`` is too weak for production (Chinese), or None."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"长度 {len(secret)} 个字符，少于 {MIN_SECRET_LENGTH}"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"只含 {len(set(secret))} 种不同字符，少于 {MIN_SECRET_DISTINCT}"
+    return None
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    """HMAC-SHA256(secret, fixed label), hex: identifies the secret without revealing it."""
+    return hmac.new(secret, FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
+DEV_FINGERPRINT = secret_fingerprint(DEV_DEFAULT_SECRET.encode("utf-8"))
 
 
 def _warn_default_once() -> None:
@@ -58,12 +93,19 @@ def _warn_default_once() -> None:
 def hmac_secret() -> bytes:
     """The district secret for person keys (see the module docstring for the rules)."""
     secret = os.environ.get(SECRET_ENV) or ""
-    production = os.environ.get(ENV_ENV, "").strip().lower() == "production"
-    if production and (not secret or secret == DEV_DEFAULT_SECRET):
-        raise SecretConfigurationError(
-            "生产环境（LIANGXIN_ENV=production）必须设置区级密钥 LIANGXIN_HMAC_SECRET，且不得使用开发默认值 / "
-            "LIANGXIN_HMAC_SECRET must be set to a non-default value in production."
-        )
+    if is_production():
+        if not secret or secret == DEV_DEFAULT_SECRET:
+            raise SecretConfigurationError(
+                "生产环境（LIANGXIN_ENV=production）必须设置区级密钥 LIANGXIN_HMAC_SECRET，且不得使用开发默认值 / "
+                "LIANGXIN_HMAC_SECRET must be set to a non-default value in production."
+            )
+        problem = secret_problem(secret)
+        if problem:
+            raise SecretConfigurationError(
+                f"生产环境（LIANGXIN_ENV=production）的区级密钥 LIANGXIN_HMAC_SECRET 强度不足（{problem}）；"
+                f"请用随机密钥，例如 {GENERATE_HINT} / LIANGXIN_HMAC_SECRET is too weak for production "
+                f"(at least {MIN_SECRET_LENGTH} characters, {MIN_SECRET_DISTINCT} different)."
+            )
     if not secret:
         _warn_default_once()
         secret = DEV_DEFAULT_SECRET

@@ -3,22 +3,21 @@
 Written to ``<outbox>/<rejected|accepted>/<unit_code>_<period>_<sha256[:8]>.xlsx|.html``.  Everything that
 comes from the submitted file (values, unit name, file name, unknown sheet or column names) is untrusted:
 in the workbook any text starting with ``= + - @``, TAB or CR is stored as a string with a leading
-apostrophe (never a formula), and in the HTML everything is escaped.
+apostrophe (never a formula), and in the HTML everything is escaped (``liangxin.neutral``).  ID-shaped
+strings in any of them are replaced (``scrub_ids``): a report may be mailed, and raw IDs never leave the archive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import re
 import tempfile
 from pathlib import Path
 
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from liangxin import forms
+from liangxin.neutral import FORMULA_PREFIXES, MAX_TEXT, clean_text, html_text, neutralise, scrub_ids  # noqa: F401 (re-exported)
 from liangxin.validate.result import (
     ERROR,
     OUTCOME_ZH,
@@ -35,33 +34,12 @@ UNKNOWN_UNIT = "未知单位"
 UNKNOWN_PERIOD = "未知报告期"
 FILE_LEVEL = "（整个文件）"
 NO_PROBLEMS = "未发现问题"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-MAX_TEXT = 2000  # longer submitted values are cut (Excel's cell limit is 32 767)
 
 HIT_COLUMNS = ("序号", "规则编号", "严重程度", "工作表", "行", "列", "单元格", "填报值", "说明")
 HIT_WIDTHS = (6, 9, 9, 22, 7, 22, 9, 28, 70)
 
 _SHEET_ORDER = {f.sheet: i for i, f in enumerate(forms.FORMS)}
 _UNSAFE_NAME = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff-]")
-
-
-# --------------------------------------------------------------------------------------------------
-# Neutralising untrusted text
-# --------------------------------------------------------------------------------------------------
-def clean_text(value: object) -> str | None:
-    """Text as shown: control characters XML cannot hold replaced by U+FFFD, overlong text cut."""
-    if value is None:
-        return None
-    s = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
-    return s if len(s) <= MAX_TEXT else s[: MAX_TEXT - 1] + "…"
-
-
-def neutralise(value: object) -> str | None:
-    """Spreadsheet-safe text: a leading apostrophe when the text could be read as a formula."""
-    s = clean_text(value)
-    if s is not None and s.startswith(FORMULA_PREFIXES):
-        return "'" + s
-    return s
 
 
 def safe_name_part(value: str | None, fallback: str) -> str:
@@ -103,7 +81,7 @@ def sorted_hits(result: ValidationResult) -> list[RuleHit]:
 def grouped_hits(result: ValidationResult) -> list[tuple[str, list[RuleHit]]]:
     groups: list[tuple[str, list[RuleHit]]] = []
     for hit in sorted_hits(result):
-        label = hit.sheet if hit.sheet is not None else FILE_LEVEL
+        label = scrub_ids(hit.sheet) if hit.sheet is not None else FILE_LEVEL
         if groups and groups[-1][0] == label:
             groups[-1][1].append(hit)
         else:
@@ -126,11 +104,11 @@ def summary_rows(result: ValidationResult, received_at: dt.datetime) -> list[tup
     unit = " ".join(x for x in (result.unit_code, result.unit_name) if x) or UNKNOWN_UNIT
     errors, warnings = len(result.errors), len(result.warnings)
     return [
-        ("文件名", result.original_name or Path(result.path).name),
+        ("文件名", scrub_ids(result.original_name or Path(result.path).name)),
         ("SHA-256", result.sha256),
         ("接收时间", _format_time(received_at)),
-        ("填报单位", unit),
-        ("报告期", result.period or UNKNOWN_PERIOD),
+        ("填报单位", scrub_ids(unit)),
+        ("报告期", scrub_ids(result.period or UNKNOWN_PERIOD)),
         ("更正序号", "" if result.correction_no is None else str(result.correction_no)),
         ("审核结论", OUTCOME_ZH.get(result.outcome, result.outcome)),
         ("错误数", f"{errors} 条"),
@@ -149,8 +127,8 @@ def guidance(result: ValidationResult) -> str:
 
 def _hit_cells(i: int, hit: RuleHit) -> list[object]:
     return [i, hit.rule_id, SEVERITY_ZH.get(hit.severity, hit.severity),
-            hit.sheet if hit.sheet is not None else FILE_LEVEL, hit.row, hit.column, hit.cell, hit.value,
-            hit.message]
+            scrub_ids(hit.sheet) if hit.sheet is not None else FILE_LEVEL, hit.row, scrub_ids(hit.column),
+            hit.cell, scrub_ids(hit.value), scrub_ids(hit.message)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -277,8 +255,7 @@ table.summary th{background:#f2f2f2;width:8em}
 
 
 def _h(value: object) -> str:
-    s = clean_text(value)
-    return "" if s is None else html.escape(s, quote=True)
+    return html_text(value)
 
 
 def render_html(result: ValidationResult, received_at: dt.datetime) -> str:
@@ -334,7 +311,10 @@ def write_reports(result: ValidationResult, outbox_dir: Path,
     if received_at is None:
         received_at = dt.datetime.now().astimezone()
     folder = Path(outbox_dir) / ("rejected" if result.outcome == REJECTED else "accepted")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # reports are 0600 (mkstemp), folders 0700
+    for f in (folder, folder.parent):
+        if f.stat().st_mode & 0o077:
+            os.chmod(f, 0o700)
     stem = report_stem(result)
     xlsx_path = folder / f"{stem}.xlsx"
     html_path = folder / f"{stem}.html"

@@ -10,7 +10,8 @@ highest accepted correction) is always derived by a query (here for the validato
 Each submission is written in one transaction (``load_submission``): either all of its rows exist or none.
 Personal data is transformed before anything reaches DuckDB (``liangxin.privacy``): citizen IDs become
 HMAC person keys + birth year + sex, names are masked to surname + ``*``, phones to ``138****8000``.
-Rule-hit values and messages are scrubbed of the ID numbers, names and phones they quote.
+Rule-hit values and messages are scrubbed of the ID numbers, names and phones they quote; sheet names, column
+headers, file names and free-text fields (``is_free_text``: 更正说明, 差额说明 …) of every ID-shaped string.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Iterable
 
 import duckdb
 
-from liangxin import forms, paths, periods, privacy
-from liangxin.checks import id_valid
+from liangxin import forms, neutral, paths, periods, privacy
+from liangxin.checks import id_valid, uscc_valid
 from liangxin.validate.result import ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, ValidationResult
 
 ACCEPTED_OUTCOMES = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
@@ -80,6 +81,7 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     db = Path(path) if path is not None else paths.build_db()
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
+        paths.make_private(db)  # an older home's 0644 file (issue 19)
     return duckdb.connect(str(db), read_only=read_only)
 
 
@@ -106,27 +108,114 @@ def create_database(path: Path | str) -> bool:
             con.close()
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         Path(str(db) + ".wal").unlink(missing_ok=True)  # a WAL beside a missing/empty file belongs to no data
+        os.chmod(tmp, paths.PRIVATE_FILE)
         os.replace(tmp, db)
     finally:
         tmp.unlink(missing_ok=True)
     return True
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema ``raw`` and its tables if they do not exist (idempotent)."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, check_secret: bool = True) -> None:
+    """Create schema ``raw`` and its tables if they do not exist (idempotent), and (``check_secret``) check
+    that the HMAC secret is the one the warehouse is keyed with (``check_keying``): every writer — ingestion,
+    the dbt build asset, re-ingestion — opens the build database through here."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, cols in table_columns().items():
         body = ", ".join(f"{_q(c)} {t}" for c, t, _ in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_q(table)} ({body})")
+    if check_secret:
+        check_keying(con)
+
+
+# --------------------------------------------------------------------------------------------------
+# The secret's fingerprint (meta.keying)
+# --------------------------------------------------------------------------------------------------
+KEYING_TABLE = "meta.keying"
+
+
+def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the secret the warehouse is keyed with, or None (no table or no row yet)."""
+    try:
+        row = con.execute(f"SELECT fingerprint FROM {KEYING_TABLE} ORDER BY recorded_at DESC LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def record_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str, note: str) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {KEYING_TABLE} (fingerprint VARCHAR NOT NULL, "
+                "recorded_at TIMESTAMP NOT NULL, note VARCHAR)")
+    con.execute(f"DELETE FROM {KEYING_TABLE}")
+    con.execute(f"INSERT INTO {KEYING_TABLE} VALUES (?, ?, ?)",
+                [fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), note])
+
+
+def mismatch_message(stored: str, current: str) -> str:
+    dev = "（开发默认密钥）" if stored == privacy.DEV_FINGERPRINT else ""
+    cur_dev = "（开发默认密钥）" if current == privacy.DEV_FINGERPRINT else ""
+    return (f"区级密钥与构建库不符：构建库的人员键由指纹 {stored[:12]}{dev} 的密钥生成，当前 LIANGXIN_HMAC_SECRET "
+            f"的指纹为 {current[:12]}{cur_dev}。继续会把新旧两种人员键混在一起，已停止，未接收、未构建任何内容。"
+            "若是环境变量设错，请改回原密钥；确需更换密钥，请执行 liangxin rekey（从归档重新接收全部文件）。/ "
+            "LIANGXIN_HMAC_SECRET does not match the secret this warehouse was keyed with; "
+            "restore it, or run `liangxin rekey` to re-key from the archive.")
+
+
+def check_keying(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> str:
+    """Raise ``privacy.SecretMismatchError`` unless the secret's fingerprint is the stored one; returns it.
+
+    A database without a stored fingerprint (new, or made before fingerprints existed) adopts the current
+    secret's.  ``privacy.hmac_secret`` has already refused a missing, default or weak secret in production.
+    """
+    fp = privacy.secret_fingerprint(secret if secret is not None else privacy.hmac_secret())
+    stored = stored_fingerprint(con)
+    if stored is None:
+        has_data = con.execute("SELECT count(*) FROM raw.submissions").fetchone()[0] > 0
+        record_fingerprint(con, fp, "adopted: existing data keyed before fingerprints" if has_data else "created")
+        return fp
+    if stored != fp:
+        raise privacy.SecretMismatchError(mismatch_message(stored, fp))
+    return fp
+
+
+def check_secret_for(db: Path | str) -> None:
+    """Check the secret against an existing build database (read-only; nothing to check without one)."""
+    db = Path(db)
+    if not db.exists() or db.stat().st_size == 0:
+        privacy.hmac_secret()
+        return
+    fp = privacy.secret_fingerprint(privacy.hmac_secret())
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = stored_fingerprint(con)
+    finally:
+        con.close()
+    if stored is not None and stored != fp:
+        raise privacy.SecretMismatchError(mismatch_message(stored, fp))
 
 
 # --------------------------------------------------------------------------------------------------
 # Personal-data transformation
 # --------------------------------------------------------------------------------------------------
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ID_RE = neutral.ID_RE  # one definition of an ID-shaped string (liangxin.neutral)
 _PII_ID_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_ID}
 _PII_NAME_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_NAME}
 _PII_PHONE_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_PHONE}
+_USCC_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.name == "uscc"}
+
+
+def is_free_text(f: forms.Field) -> bool:
+    """A field whose value is prose a submitter types (更正说明, 差额说明, names of units, organizations,
+    trainings …): ID-shaped strings in it are scrubbed on ingestion.  Codes and keys are not free text
+    (their rules already constrain them) and are stored as received."""
+    return (f.type == forms.TEXT and f.pii is None and f.code_list is None and f.max_len is None
+            and f.name not in ("uscc", "period", "template_version") and not f.name.endswith("_code"))
+
+
+def scrub_id_text(s: str | None, secret: bytes) -> str | None:
+    """Free text with every ID-shaped string replaced: a valid citizen ID by its person key (joinable with
+    the raw tables), any other (a mistyped ID is still somebody's) by ``neutral.ID_PLACEHOLDER``."""
+    return neutral.scrub_ids(s, lambda m: mask_id_text(m, secret) if id_valid(m.upper()) else neutral.ID_PLACEHOLDER)
 
 
 def mask_id_text(value: str, secret: bytes) -> str:
@@ -134,25 +223,31 @@ def mask_id_text(value: str, secret: bytes) -> str:
     return "person_key:" + privacy.person_key(value, secret)
 
 
-_PLANS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {}
+_PLANS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]]] = {}
 
 
-def _plan(form: forms.Form) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
-    """(plain field names, (name, pii kind, stem) of personal fields) of a form, computed once."""
+def _plan(form: forms.Form) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], tuple[str, ...]]:
+    """(plain field names, (name, pii kind, stem) of personal fields, free-text field names) of a form,
+    computed once."""
     plan = _PLANS.get(form.key)
     if plan is None:
         plain = tuple(f.name for f in form.fields if f.pii is None)
         pii = tuple((f.name, f.pii, f.name[: -len("_id")] if f.pii == forms.PII_ID else f.name)
                     for f in form.fields if f.pii is not None)
-        plan = _PLANS[form.key] = (plain, pii)
+        free = tuple(f.name for f in form.fields if is_free_text(f))
+        plan = _PLANS[form.key] = (plain, pii, free)
     return plan
 
 
 def transform_row(form: forms.Form, values: dict[str, object], secret: bytes) -> dict[str, object]:
     """Typed values of one row -> raw-table values (personal data transformed, no raw ID left)."""
-    plain, pii = _plan(form)
+    plain, pii, free = _plan(form)
     get = values.get
     out: dict[str, object] = {name: get(name) for name in plain}
+    for name in free:
+        v = out.get(name)
+        if isinstance(v, str) and len(v) >= 18:
+            out[name] = scrub_id_text(v, secret)
     for name, kind, stem in pii:
         v = get(name)
         if kind == forms.PII_ID:
@@ -191,9 +286,8 @@ class _Scrubber:
         for raw in sorted(self.replacements, key=len, reverse=True):
             if raw in s:
                 s = s.replace(raw, self.replacements[raw])
-        # any remaining well-formed citizen ID number (check character right) is keyed as well
-        return _ID_RE.sub(lambda m: mask_id_text(m.group(0), self.secret) if id_valid(m.group(0).upper())
-                          else m.group(0), s)
+        # any remaining ID-shaped string: a valid ID keyed as well, any other hidden
+        return scrub_id_text(s, self.secret)
 
     def hit_value(self, column: str | None, value: str | None) -> str | None:
         if value is None:
@@ -205,6 +299,8 @@ class _Scrubber:
             return privacy.mask_name(value)
         if label in _PII_PHONE_LABELS:
             return privacy.mask_phone(value)
+        if label in _USCC_LABELS and uscc_valid(str(value).strip()) and not id_valid(str(value).strip().upper()):
+            return value  # an all-digit credit code is a unit's public code, not an ID
         return self.text(str(value))
 
 
@@ -318,7 +414,8 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
     cover = transform_row(forms.COVER, cover_in, secret)
     sub = {
         "submission_id": result.sha256,
-        "original_name": original_name if original_name is not None else result.original_name,
+        "original_name": scrub_id_text(original_name if original_name is not None else result.original_name,
+                                       secret),
         "received_at": _utc_naive(received_at),
         "size_bytes": result.size,
         "outcome": result.outcome,
@@ -332,8 +429,9 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
         "submissions": [sub],
         "rule_hits": [
             {
-                "submission_id": result.sha256, "rule_id": h.rule_id, "severity": h.severity, "sheet": h.sheet,
-                "row": h.row, "column_header": h.column, "value": sc.hit_value(h.column, h.value),
+                "submission_id": result.sha256, "rule_id": h.rule_id, "severity": h.severity,
+                "sheet": sc.text(h.sheet), "row": h.row, "column_header": sc.text(h.column),
+                "value": sc.hit_value(h.column, h.value),
                 "message": sc.text(h.message), "cell": h.cell, "hit_no": i,
             }
             for i, h in enumerate(result.hits)

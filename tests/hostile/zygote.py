@@ -50,7 +50,7 @@ def work(cmd: dict) -> None:
     elif cmd.get("die_at") == "snapshot_copy":  # the snapshot's temp copy is written, not yet renamed
         import liangxin.serving
 
-        _die_after(liangxin.serving.shutil, "copyfile")
+        _die_after(liangxin.serving, "_write_published")
     if cmd["action"] == "ingest":
         # the kill hooks patch this process: with die_at, the reports are written here, not by worker processes
         ingest_paths([Path(p) for p in cmd["paths"]], db_path=Path(cmd["db"]), archive_dir=Path(cmd["archive"]),
