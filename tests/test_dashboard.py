@@ -89,6 +89,9 @@ ROWS_Q2 = [
     ("K1", "community", C1, "金桥社区党总支", "2021Q2", 8, 50, 0.16, "党建基数单位数"),
     ("K2", "community", C1, "金桥社区党总支", "2021Q2", 44, 50, 0.88, "党建基数单位数"),
     ("K4", "community", C2, "银杏社区党总支", "2021Q1", None, None, None, "党建基数单位数"),
+    # 入党积极分子数 (template LX-Q-2021.1): not collected in 2020Q4, 12 in 2021Q1
+    ("K7f", "district", D, "示范区", "2020Q4", None, None, None, None),
+    ("K7f", "district", D, "示范区", "2021Q1", 12, None, 12, None),
 ]
 
 # fct_reporting_coverage for the snapshot with ROWS_Q2, typed by hand: (level, entity, period, N, M, complete)
@@ -112,7 +115,7 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
         con.executemany(
             "insert into main_marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, lv, e, n, p, "quarter" if "Q" in p else "year", num, den, v, dn, SNAP,
-              "未采集" if v is None and num is None else None)
+              "未采集" if v is None and num is None else "分母为0" if v is None and den == 0 else None)
              for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else [])])
     if coverage:
         con.execute("""create table main_marts.fct_reporting_coverage (level varchar, entity_code varchar,
@@ -171,6 +174,11 @@ def embedded_data(page: str) -> dict:
 
 def card_values(page: str) -> dict[str, str]:
     return dict(re.findall(r'data-indicator="([A-Za-z0-9_]+)" data-value="([-0-9.e]*)"', page))
+
+
+def headline_cards(dom: str) -> dict[str, str]:
+    """The headline cards only (#lx-cards), not the second row of revision-2 cards."""
+    return card_values(re.search(r'id="lx-cards">(.*?)</section>', dom, re.S).group(1))
 
 
 def test_render_is_offline_and_headline_numbers_are_the_typed_ones(snapshot, tmp_path):
@@ -289,7 +297,7 @@ def test_dashboard_in_headless_chromium(snapshot, tmp_path):
     assert "data-error" not in body
     assert re.search(r'<div id="lx-errors" class="notice error" hidden="">\s*</div>', dom)
     assert _console_problems(res.stderr) == []
-    assert card_values(dom) == {"K1": "0.1", "K2": "0.8", "K3": "0.6", "K4": "0.9", "K7q": "", "K9": "0.75", "M": "240"}
+    assert headline_cards(dom) == {"K1": "0.1", "K2": "0.8", "K3": "0.6", "K4": "0.9", "K7q": "", "K9": "0.75", "M": "240"}
     assert "75.0%" in dom and "2020年度" in dom
     assert dom.count('class="main-svg"') >= 20  # every chart was drawn by Plotly
     worklist = re.search(r'<table[^>]*id="tb-worklist"[^>]*>.*?</table>', dom, re.S).group(0)
@@ -379,7 +387,7 @@ def test_every_card_chart_and_table_states_its_coverage_in_chromium(q2_page, bro
       var q = function (s) { return Array.prototype.slice.call(document.querySelectorAll(s)); };
       return {
         banner: document.getElementById('lx-coverage').textContent,
-        cards: q('.card').map(function (c) { return [c.getAttribute('data-indicator'), c.getAttribute('data-reported'),
+        cards: q('#lx-cards .card').map(function (c) { return [c.getAttribute('data-indicator'), c.getAttribute('data-reported'),
           c.getAttribute('data-expected'), c.querySelector('.card-coverage').textContent]; }),
         figures: q('figure.chart-box').length,
         captions: q('figure.chart-box figcaption').map(function (f) {
@@ -448,13 +456,13 @@ def test_no_horizontal_overflow_at_phone_and_desktop_width(q2_page, browser, tmp
         assert got["wide"] == [], got["wide"][:10]
         assert got["legendOverPlot"] == [], got["legendOverPlot"]
         assert got["tickOverlap"] == [], got["tickOverlap"]
-        assert len(got["cards"]) == 7
+        assert len(got["cards"]) >= 7
         for iid, left, right, fits in got["cards"]:
             assert 0 <= left and right <= width and fits, (iid, left, right)
         shot = browser.screenshot(tmp_path / f"dashboard-{width}.png")
         assert shot.stat().st_size > 30_000
     if width < 700:  # phones: two cards a row, bar charts of communities lie horizontally
-        rows = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('.card')).map(function (c) { "
+        rows = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
                                 "return Math.round(c.getBoundingClientRect().top); })")
         assert len(set(rows)) == 4
         assert browser.evaluate("document.getElementById('ch-drill-community').data[0].orientation") == "h"
@@ -492,6 +500,8 @@ def test_k7q_card_year_to_date_line_and_axes_that_show_movement(q2_page, browser
     browser.open(q2_page.as_uri() + "#period=2021Q1", 1440)
     card = browser.evaluate("document.querySelector('.card[data-indicator=K7q]').textContent")
     assert "发展计划完成率" in card and "60.0%" in card and "分子/分母：3 / 5（分母：本年发展计划数）" in card
+    # a ratio whose denominator is 0 reads — (the district's K9 of 2021: 0 of 0 secretaries, 分母为0), not 未采集
+    assert browser.evaluate("document.querySelector('.card[data-indicator=K9] .card-value').textContent") == "—"
     growth = browser.evaluate("""document.getElementById('ch-growth').data.filter(function (t) {
         return t.name === '本年累计发展党员'; }).map(function (t) { return [t.x, t.y]; })""")
     # one segment a year, each non-decreasing: 2020: 4; 2021: 3, 3+2 = 5
@@ -504,6 +514,20 @@ def test_k7q_card_year_to_date_line_and_axes_that_show_movement(q2_page, browser
     browser.open(q2_page.as_uri() + f"#period=2021Q1&community={C2}", 1440)
     k4 = browser.evaluate("document.querySelector('.card[data-indicator=K4] .card-value').textContent")
     assert k4 == "未采集"
+
+
+@needs_chromium
+def test_revision_2_cards_show_not_collected(q2_page, browser):
+    browser.open(q2_page.as_uri() + "#period=2021Q1", 1440)
+    cards = browser.evaluate("""Array.prototype.slice.call(document.querySelectorAll('#lx-cards2 .card')).map(function (c) {
+        return [c.getAttribute('data-indicator'), c.querySelector('.card-value').textContent,
+                c.querySelector('.card-coverage').textContent]; })""")
+    ids = [c[0] for c in cards]
+    assert ids == ["K6b", "K7e", "K7f", "K7g", "K18d", "K18e", "K21", "K22", "K22w", "K23", "K24"]
+    assert ["K7f", "12", "已报 2/2"] in cards
+    assert browser.evaluate("document.getElementById('sec-work-cards').hidden") is False
+    browser.open(q2_page.as_uri() + "#period=2020Q4", 1440)
+    assert browser.evaluate("document.querySelector('#lx-cards2 .card[data-indicator=K7f] .card-value').textContent") == "未采集"
 
 
 @needs_chromium
@@ -619,7 +643,7 @@ def test_page_from_the_real_marts_states_the_marts_coverage(built_coverage, brow
     browser.open(page.as_uri(), 375)
     banner = browser.evaluate("document.getElementById('lx-coverage').textContent")
     assert banner.startswith("2020年第4季度：全区已报 2/60 个社区 · 不完整") and "目前没有报送完整的季度" in banner
-    cards = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('.card')).map(function (c) { "
+    cards = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
                              "return [c.getAttribute('data-indicator'), c.getAttribute('data-reported'), "
                              "c.getAttribute('data-expected')]; })")
     assert {c[0]: (c[1], c[2]) for c in cards} == {i: ("2", "60") for i in ("K1", "K2", "K3", "K4", "K7q", "K9", "M")}

@@ -129,7 +129,7 @@
 
   // ---------------------------------------------------------------- cards
   function cardHtml(id) {
-    var i = ind(id), yearly = id === "K9";
+    var i = ind(id), yearly = id === "K9" || i.quarterly === false;
     var p = yearly ? state.period.slice(0, 4) : state.period;
     var prev = yearly ? String(+state.period.slice(0, 4) - 1) : prevQuarter(state.period);
     var r = get(entity(), p, id);
@@ -172,6 +172,10 @@
   function renderCards() {
     document.getElementById("lx-cards").innerHTML = META.headline.map(cardHtml).join("");
     document.getElementById("lx-headline-note").textContent = entityName(entity()) + " · " + periodLabel(state.period);
+    var work = META.work_cards || [];
+    document.getElementById("sec-work-cards").hidden = !work.length;
+    document.getElementById("lx-cards2").innerHTML = work.map(cardHtml).join("");
+    document.getElementById("lx-work-note").textContent = entityName(entity()) + " · " + periodLabel(state.period);
   }
 
   // ---------------------------------------------------------------- charts
@@ -406,6 +410,7 @@
   function renderWork() {
     mixedCharts("ch-work-q", "ch-work-y", "双向进入、党群工作部、活动场所与“双强六好”", ["K21", "K22", "K23", "K24"]);
     quarterChart("ch-work-count", "有党组织未建群团组织单位", ["K6b"], { type: "bar", counts: true });
+    quarterChart("ch-work-people", "专职党务工作者", ["K22w"], { type: "bar", counts: true });
   }
 
   // bars per entity: vertical on wide screens, horizontal (names readable) on phones

@@ -42,6 +42,7 @@ import duckdb
 import typer
 
 from liangxin import paths
+from liangxin.neutral import clean_text, html_text, scrub_ids
 from liangxin.periods import PERIOD_RE, previous_period
 from liangxin.serving import connect_readonly
 
@@ -50,6 +51,8 @@ FONT_STACK = '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 
 #: the headline cards, in display order; K9 is yearly (the year of the selected quarter)
 HEADLINE = ("K1", "K2", "K3", "K4", "K7q", "K9", "M")
+#: the second row of cards: indicators of spec revision 2 (shown when the indicator seed has them)
+WORK_CARDS = ("K6b", "K7e", "K7f", "K7g", "K18d", "K18e", "K21", "K22", "K22w", "K23", "K24")
 YEARLY_HEADLINE = frozenset({"K9"})
 
 REQUIRED_TABLES = ("fct_indicators", "indicators", "communities", "streets")
@@ -64,6 +67,12 @@ K3B_CATEGORY_ZH = {
     "k3b_functional": "功能型", "functional": "功能型", "功能型": "功能型",
     "k3b_none": "未建立", "none": "未建立", "none_should": "未建立", "未建立": "未建立",
 }
+
+
+def _text(v: Any) -> str | None:
+    """Submitted text for the embedded data: control characters out, overlong text cut, ID-shaped strings hidden.
+    The page's script escapes it for HTML (``esc``) when it is shown."""
+    return scrub_ids(clean_text(v)) if v is not None else None
 
 
 class DashboardDataError(RuntimeError):
@@ -350,12 +359,12 @@ def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict
         cat_zh = K3B_CATEGORY_ZH.get(str(cat).strip().lower(), str(cat)) if cat is not None else "—"
         out.setdefault(period, []).append({
             "code": code,
-            "cname": str(d[c_cname]) if c_cname and d[c_cname] is not None else None,
-            "uscc": str(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
-            "org": str(d[c_org]) if c_org and d[c_org] is not None else "—",
+            "cname": _text(d[c_cname]) if c_cname and d[c_cname] is not None else None,
+            "uscc": _text(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
+            "org": _text(d[c_org]) if c_org and d[c_org] is not None else "—",
             "members": _plain(d[c_members]) if c_members else None,
-            "status": str(d[c_status]) if c_status and d[c_status] is not None else "—",
-            "cat": cat_zh,
+            "status": _text(d[c_status]) if c_status and d[c_status] is not None else "—",
+            "cat": _text(cat_zh),
         })
     if "*" in out:  # no period column: the same current list for every quarter
         rows = out.pop("*")
@@ -443,7 +452,7 @@ def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[lis
     }
     out = []
     for d in _rows(con, f"select * from {table}"):
-        row = {k: (None if c is None or d[c] is None else str(_plain(d[c]))) for k, c in pick.items()}
+        row = {k: (None if c is None or d[c] is None else _text(_plain(d[c]))) for k, c in pick.items()}
         if row["code"] is None and row["cname"]:
             row["code"] = name_to_code.get(row["cname"])
         out.append(row)
@@ -511,7 +520,7 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             else:
                 continue
             cell = [_plain(value), _plain(num), _plain(den)]
-            if value is None and reason:  # e.g. 未采集: the template version of the return lacks the field
+            if value is None and reason == NOT_COLLECTED:  # the template version of the return lacks the field
                 cell.append(str(reason))
             values.setdefault(code, {}).setdefault(period, {})[str(iid)] = cell
             ent = entities.setdefault(code, {"level": str(level), "name": ename})
@@ -596,6 +605,7 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             "worklist_source": worklist_source,
             "pending_source": pending_source,
             "headline": list(HEADLINE),
+            "work_cards": [i for i in WORK_CARDS if i in indicators],
             "font": FONT_STACK,
         },
         "quarters": qs,
@@ -643,6 +653,15 @@ def coverage_text(cov: list[int] | None) -> str:
     return f"已报 {n}/{m}" + ("" if complete else " · 不完整")
 
 
+def banner_text(period: str, cov: list[int] | None, default_reason: str | None) -> str:
+    """The coverage banner of the whole district (the page's script writes the same, plus the scope's)."""
+    text = f"{period_label(period)}：全区" + (f"已报 {cov[0]}/{cov[1]}" if cov else "已报 —") + " 个社区"
+    if cov and cov[2]:
+        return text + " · 完整"
+    text += " · 不完整：本页数字只含已报社区，不代表全区全貌"
+    return text + ("（目前没有报送完整的季度）" if default_reason == "none_complete" else "")
+
+
 def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
     ind = data["indicators"].get(iid, {"name": iid, "kind": "count", "target": "—", "den_name": "", "num_name": ""})
     kind = ind["kind"]
@@ -668,7 +687,7 @@ def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
     scope = f"{p}年度" if yearly else period_label(p)
     cov = data.get("coverage", {}).get(entity, {}).get(p)
     cov_cls = "card-coverage" + ("" if cov and cov[2] else " incomplete")
-    esc = html.escape
+    esc = html_text
     return (
         f'<div class="card" data-indicator="{esc(iid)}" data-value="{num_attr(v)}" data-period="{esc(p)}" '
         f'data-reported="{cov[0] if cov else ""}" data-expected="{cov[1] if cov else ""}" title="{esc(tip)}">'
@@ -703,12 +722,12 @@ def render_html(data: dict[str, Any]) -> str:
         for q in reversed(data["quarters"])
     )
     cov = district_cov.get(period)
-    banner = (f'{html.escape(period_label(period))}：{html.escape(coverage_text(cov))}' if period else "")
+    banner = html_text(banner_text(period, cov, data["meta"].get("default_reason"))) if period else ""
     annual = "".join(f'<a href="annual-{html.escape(y)}.html">{html.escape(y)}年</a>' for y in data.get("annual_years", []))
     snap = data["meta"]["snapshot_date"] or "—"
     parts = {
-        "TITLE": html.escape(data["meta"]["title"]),
-        "DISTRICT": html.escape(str(data["meta"]["district_name"])),
+        "TITLE": html_text(data["meta"]["title"]),
+        "DISTRICT": html_text(data["meta"]["district_name"]),
         "SNAPSHOT": html.escape(str(snap)),
         "GENERATED": html.escape(data["meta"]["generated_at"]),
         "PERIOD_OPTIONS": options,
