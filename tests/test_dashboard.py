@@ -550,6 +550,8 @@ def test_annual_page_links_and_escaped_text(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("create schema annual; create table annual.rpt_annual_cells (year integer, table_no integer)")
     con.execute("insert into annual.rpt_annual_cells values (2020, 1)")
+    con.execute("create table annual.rpt_annual_verdict (year integer, verdict varchar)")
+    con.execute("insert into annual.rpt_annual_verdict values (2021, '不得上报')")
     con.execute("update main_marts.kpi_worklist_should_form set org_name = '<img src=x onerror=alert(1)>甲公司' "
                 "where uscc = '91330100MA2AAAAA1X'")
     con.close()
@@ -558,10 +560,10 @@ def test_annual_page_links_and_escaped_text(tmp_path):
     (out / "annual-2019.html").write_text("<html></html>", encoding="utf-8")
     page = render_dashboard(db, out).read_text(encoding="utf-8")
     assert re.findall(r'<a href="(annual-\d{4}\.html)">(\d{4})年</a>', page) == [
-        ("annual-2019.html", "2019"), ("annual-2020.html", "2020")]
+        ("annual-2019.html", "2019"), ("annual-2020.html", "2020"), ("annual-2021.html", "2021")]
     assert "<img src=x" not in page  # the embedded JSON escapes '<'
     data = embedded_data(page)
-    assert data["annual_years"] == ["2019", "2020"]
+    assert data["annual_years"] == ["2019", "2020", "2021"]
     assert any(r["org"] == "<img src=x onerror=alert(1)>甲公司" for r in data["worklist"]["2021Q1"])
 
 

@@ -22,7 +22,7 @@ Input contract (tables are looked up by name in any schema via ``information_sch
 ``kpi_worklist_should_form`` (optional: the section says so when absent), ``development_quotas`` (optional:
 only used when ``fct_indicators`` has no K7q rows), ``fct_reporting_coverage`` and ``dashboard_parameters``
 (optional, see above), ``kpi_pending_corrections`` (optional: the 待更正 worklist), ``rpt_annual_cells``
-(optional: the years that get a link to the annual page ``annual-<year>.html``).  A ``null_reason`` column in
+/ ``rpt_annual_verdict`` (optional: the years that get a link to the annual page ``annual-<year>.html``).  A ``null_reason`` column in
 ``fct_indicators`` (revision 2: '未采集' for a field the template version lacks) is shown instead of "—".
 """
 
@@ -461,12 +461,14 @@ def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[lis
 
 
 def _annual_years(con, out_dir: Path | None) -> list[str]:
-    """Years that have an annual page: every year of annual.rpt_annual_cells (the years the annual output is
-    produced for) and any annual-<year>.html already beside the page."""
+    """Years that have an annual page: every year of annual.rpt_annual_verdict (the years the annual outputs,
+    the page ``annual-<year>.html`` included, are produced for; older snapshots: rpt_annual_cells) and any
+    annual-<year>.html already beside the page."""
     years: set[str] = set()
-    t = find_table(con, "rpt_annual_cells")
-    if t:
-        years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
+    for name in ("rpt_annual_verdict", "rpt_annual_cells"):
+        t = find_table(con, name)
+        if t:
+            years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
     if out_dir is not None and Path(out_dir).is_dir():
         years |= {m.group(1) for p in Path(out_dir).glob("annual-*.html")
                   if (m := re.fullmatch(r"annual-(\d{4})\.html", p.name))}
