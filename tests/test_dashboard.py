@@ -104,8 +104,17 @@ COVERAGE = [
 ]
 
 
+# Three earlier years of district figures (2018Q1–2020Q3, no community rows: 不完整 by the computed coverage), so
+# that the quarter axes are long enough to crowd a phone's width.
+ROWS_LONG = [(i, "district", D, "示范区", f"{y}Q{q}", n, 100, n / 100, "党建基数单位数")
+             for y in (2018, 2019, 2020) for q in (1, 2, 3, 4) if (y, q) < (2020, 4)
+             for i, n in (("K1", 5 + q), ("K2", 70 + y - 2018 + q))] + \
+            [("K7a", "district", D, "示范区", f"{y}Q{q}", q, None, q, None)
+             for y in (2018, 2019, 2020) for q in (1, 2, 3, 4) if (y, q) < (2020, 4)]
+
+
 def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, fct: bool = True, q2: bool = False,
-                  coverage: bool = False, threshold: str | None = None) -> Path:
+                  coverage: bool = False, threshold: str | None = None, long: bool = False) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema main_marts; create schema main_seeds")
     if fct:
@@ -116,7 +125,7 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
             "insert into main_marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, lv, e, n, p, "quarter" if "Q" in p else "year", num, den, v, dn, SNAP,
               "未采集" if v is None and num is None else "分母为0" if v is None and den == 0 else None)
-             for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else [])])
+             for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else []) + (ROWS_LONG if long else [])])
     if coverage:
         con.execute("""create table main_marts.fct_reporting_coverage (level varchar, entity_code varchar,
             entity_name varchar, period varchar, period_type varchar, reported_communities bigint,
@@ -447,8 +456,10 @@ LAYOUT_PROBE = """(function () {
 @needs_chromium
 @pytest.mark.parametrize("width", [375, 1440])
 def test_no_horizontal_overflow_at_phone_and_desktop_width(q2_page, browser, tmp_path, width):
-    for frag in ("", f"#period=2021Q2&street={S}&community={C1}"):
-        browser.open(q2_page.as_uri() + frag, width)
+    long_page = render_dashboard(make_snapshot(tmp_path / "long.duckdb", q2=True, long=True), tmp_path / "long")
+    assert len(embedded_data(long_page.read_text(encoding="utf-8"))["quarters"]) == 14
+    for page, frag in ((q2_page, ""), (q2_page, f"#period=2021Q2&street={S}&community={C1}"), (long_page, "")):
+        browser.open(page.as_uri() + frag, width)
         assert browser.evaluate("document.body.getAttribute('data-narrow')") == ("1" if width < 700 else "0")
         got = browser.evaluate(LAYOUT_PROBE)
         assert got["width"] == width

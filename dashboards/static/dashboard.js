@@ -228,6 +228,25 @@
     };
     return Object.assign(l, extra || {});
   }
+  // quarter axes: every quarter labelled when they fit, else one label a year (its first quarter) — labels
+  // never run into each other on a phone
+  function quarterTicks(layout, periods) {
+    var limit = NARROW ? 4 : 12;
+    if (periods.length <= limit) return layout;
+    var vals = [], text = [], seen = {};
+    periods.forEach(function (p) {
+      var y = p.slice(0, 4);
+      if (seen[y]) return;
+      seen[y] = 1; vals.push(axisLabel(p)); text.push(y + "年");
+    });
+    var step = Math.max(1, Math.ceil(vals.length / (NARROW ? 5 : 12)));
+    layout.xaxis = Object.assign({}, layout.xaxis, {
+      tickmode: "array", tickangle: 0,
+      tickvals: vals.filter(function (v, k) { return k % step === 0; }),
+      ticktext: text.filter(function (v, k) { return k % step === 0; })
+    });
+    return layout;
+  }
   function markPeriod(layout, label) {
     layout.shapes = [{ type: "line", xref: "x", yref: "paper", x0: label, x1: label, y0: 0, y1: 1,
                        line: { color: "#9aa5b1", width: 1, dash: "dot" } }];
@@ -304,7 +323,7 @@
       }
     }
     caption(divId, title, code, state.period, note);
-    plot(divId, traces, markPeriod(layout, axisLabel(state.period)));
+    plot(divId, traces, markPeriod(quarterTicks(layout, D.quarters), axisLabel(state.period)));
   }
   function yearChart(divId, title, ids, opts) {
     opts = opts || {};
@@ -381,7 +400,7 @@
       yaxis: { tickformat: ",d", rangemode: "tozero", gridcolor: "#eceff3", title: { text: "人数" }, automargin: true, fixedrange: NARROW }
     });
     caption("ch-growth", "四个一批（按季度）、本年累计发展党员与发展计划", code, state.period);
-    plot("ch-growth", traces, markPeriod(layout, axisLabel(state.period)));
+    plot("ch-growth", traces, markPeriod(quarterTicks(layout, qs), axisLabel(state.period)));
     quarterChart("ch-activists", "入党积极分子、申请人与未建党组织单位发展党员", ["K7f", "K7g", "K7e"], { type: "bar", counts: true,
       layout: { barmode: "group" } });
   }
