@@ -2,7 +2,10 @@
 
 The content is written out by hand below and its figures are consistent by construction (checked by the
 rules the tests exercise): community 330199001001 金桥社区党总支, period 2020Q3 (or its Q4 variant with the
-[年] fields filled).
+[年] fields filled).  The cover names the template version in force for the period and the workbook has that
+version's columns: from 2021Q1 (LX-Q-2021.1) 表1 入党申请人数 / 入党积极分子数 / 本季度在本单位发展党员数 and
+表4 主办单位编码 are written, filled consistently (activists ≤ applicants, developed_here ≤ probationary; the
+社区党总支 event carries the community's own unit_code).
 
     b = ReturnBuilder("2020Q3")
     b.set("member_flows", 0, "closing_should", 99)    # raw cell value, written as is
@@ -22,7 +25,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-from liangxin import checks, forms, periods
+from liangxin import checks, forms, periods, seeds
 from liangxin.validate import PreviousReturn, ValidationContext
 
 UNIT_CODE = "330199001001"
@@ -60,24 +63,33 @@ def clean_return(period: str = "2020Q3") -> dict[str, list[dict]]:
     def annual(value):
         return value if q4 else None
 
-    cover = dict(unit_code=UNIT_CODE, unit_name=UNIT_NAME, period=period, template_version="LX-Q-2020.1",
+    version = seeds.template_version_for(period)  # LX-Q-2020.1 for 2020, LX-Q-2021.1 from 2021Q1
+    v2021 = forms.version_has(forms.ORGANIZATIONS.field("applicants"), version)
+
+    def since2021(value):
+        return value if v2021 else None  # a field the version lacks is not collected (NULL)
+
+    cover = dict(unit_code=UNIT_CODE, unit_name=UNIT_NAME, period=period, template_version=version,
                  correction_no=0, correction_reason=None, filled_by="张三", approved_by="李四",
                  phone="13800138000", submitted_on=deadline_day)
     org_common = dict(operating=True, fixed_premises=True, above_scale=False, instructor=True, first_secretary=False,
                       has_union=True, has_youth_league=False, has_women_org=False, party_mass_dept=False,
                       fulltime_party_workers=0, payroll_prev_year=None, party_funds=None,
-                      investor_trained=annual(True), inspection_result=annual("合格"), double_strong=annual(False))
+                      investor_trained=annual(True), inspection_result=annual("合格"), double_strong=annual(False),
+                      applicants=since2021(0), activists=since2021(0), developed_here=since2021(0))
     organizations = [
         dict(org_common, uscc=USCC_1, org_name="金桥精密机械有限公司", org_category="非公有制企业",
              control_type="私有经济控制", industry_section="C", reg_status="存续", employees=30, above_scale=True,
              legal_rep_member=True, legal_rep_secretary=True, members_formal=4, members_probationary=1,
              members_relation_elsewhere=1, party_status="单独建立", party_org_code="JQ-001", party_mass_dept=True,
+             applicants=since2021(3), activists=since2021(2), developed_here=since2021(1),
              fulltime_party_workers=1, payroll_prev_year=annual(Decimal("3600000.00")),
              party_funds=annual(Decimal("36000.00"))),
         dict(org_common, uscc=USCC_2, org_name="金桥软件科技有限公司", org_category="非公有制企业",
              control_type="外商经济控制", industry_section="I", reg_status="存续", employees=12,
              legal_rep_member=False, legal_rep_secretary=False, members_formal=2, members_probationary=0,
-             members_relation_elsewhere=0, party_status="联合建立", party_org_code="JQ-002"),
+             members_relation_elsewhere=0, party_status="联合建立", party_org_code="JQ-002",
+             applicants=since2021(2), activists=since2021(1)),
         dict(org_common, uscc=USCC_3, org_name="金桥社区商会", org_category="社会团体", control_type=None,
              industry_section="S", reg_status="存续", employees=5, legal_rep_member=True,
              legal_rep_secretary=False, members_formal=1, members_probationary=0, members_relation_elsewhere=0,
@@ -114,10 +126,11 @@ def clean_return(period: str = "2020Q3") -> dict[str, list[dict]]:
     ]
     trainings = [
         dict(training_code="QJ-PX-2020-07", training_name="两新组织党组织书记任职培训班", organizer_level="区级",
-             organizer="示范区委组织部", training_type="任职培训", start_on=start + dt.timedelta(days=40),
+             organizer="示范区委组织部", organizer_code=None, training_type="任职培训", start_on=start + dt.timedelta(days=40),
              end_on=start + dt.timedelta(days=42), hours=24.0),
         dict(training_code="JQ-PX-2020-03", training_name="出资人党建知识讲座", organizer_level="社区党总支",
-             organizer=UNIT_NAME, training_type="出资人培训", start_on=start + dt.timedelta(days=65),
+             organizer=UNIT_NAME, organizer_code=since2021(UNIT_CODE), training_type="出资人培训",
+             start_on=start + dt.timedelta(days=65),
              end_on=start + dt.timedelta(days=65), hours=3.5),
     ]
     attendance = [
@@ -190,8 +203,9 @@ class ReturnBuilder:
     def __init__(self, period: str = "2020Q3"):
         self.period = period
         self.data = copy.deepcopy(clean_return(period))
-        self.headers: dict[str, list[str]] = {f.key: list(f.headers) for f in forms.FORMS}
-        self.order: dict[str, list[str | None]] = {f.key: list(f.names) for f in forms.FORMS}
+        self.version = self.data["cover"][0]["template_version"]  # columns written: those of the version
+        self.headers: dict[str, list[str]] = {f.key: forms.headers_for(f, self.version) for f in forms.FORMS}
+        self.order: dict[str, list[str | None]] = {f.key: forms.names_for(f, self.version) for f in forms.FORMS}
         self.extra: dict[str, dict[str, list]] = {f.key: {} for f in forms.FORMS}
         self.dropped: set[str] = set()
         self.extra_sheets: dict[str, list[list]] = {}
@@ -218,6 +232,13 @@ class ReturnBuilder:
 
     def drop_sheet(self, key: str) -> "ReturnBuilder":
         self.dropped.add(key)
+        return self
+
+    def add_field_column(self, key: str, field: str) -> "ReturnBuilder":
+        """Write a forms.py column the builder's version does not have (e.g. a 2021.1 column in 2020)."""
+        f = forms.FORMS_BY_KEY[key].field(field)
+        self.order[key].append(field)
+        self.headers[key].append(f.label)
         return self
 
     def drop_column(self, key: str, field: str) -> "ReturnBuilder":

@@ -105,14 +105,18 @@ def test_city_indicators_equal_the_truth(city):
     entities = {(t["level"], t["entity_code"]) for t in truth}
     con = _serve(city)
     try:
-        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value "
-                           "from marts.fct_indicators").fetchall()
+        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value, "
+                           "null_reason from marts.fct_indicators").fetchall()
     finally:
         con.close()
     warehouse = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows if (r[1], r[2]) in entities}
     k1 = {k: v for k, v in warehouse.items() if k[0] == "K1" and k[1] == "community"}
     assert len(k1) == N and all(k[2].startswith("330201") for k in k1)
     assert all(v[1] for v in k1.values())  # a real denominator (党建基数), not an empty community
+    # K20 is judged on receipt times (D84), which truth.json (written before anything is received) cannot know;
+    # test_end_to_end compares K20 with the receipt facts
+    truth = [t for t in truth if t["indicator_id"] != "K20"]
+    warehouse = {k: v for k, v in warehouse.items() if k[0] != "K20"}
     n = _compare(truth, warehouse)
     print(f"\n{n} city indicator values compared with the generator's truth: all equal")
     assert n > 400  # 10 communities + 2 streets + 1 district, one quarter: 403 values

@@ -110,7 +110,7 @@ def test_parser_sees_the_whole_spec():
     counts = {s.sheet: len(s.fields) for s in SPEC}
     assert counts["封面"] == 10
     assert counts["表2 党组织情况"] == 14 + 6 + 9 + 3  # six "六有" + three funding channels expanded
-    assert counts["表4 培训情况"] == 8  # 开始日期 / 结束日期 expanded
+    assert counts["表4 培训情况"] == 9  # 开始日期 / 结束日期 expanded; 主办单位编码 (2021.1)
 
 
 def test_sheet_names_and_order():

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from liangxin import seeds
-from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY
+from liangxin.forms import ENTERPRISE, FORMS, FORMS_BY_KEY, headers_for
 from liangxin.generator import build_world
 from liangxin.generator.defects import apply_defects
 from liangxin.generator.writer import write_world
@@ -212,6 +212,31 @@ def test_mobile_ledger_is_a_stock(world):
     assert left > 0
 
 
+def test_2021_fields_are_consistent(world):
+    """returns.md (2021.1): applicants ≥ activists; developed_here ≤ 从业预备党员数 and, for a unit with its own
+    standalone organization, = that organization's 表3 发展党员; organizer_code of a 社区党总支 event = the
+    organizing community; NULL (not collected) on the 2020.1 template."""
+    seen_own = 0
+    for (unit, p), ret in world.returns.items():
+        new = p >= "2021Q1"
+        flows = {f["party_org_code"]: f for f in ret["member_flows"]}
+        for u in ret["organizations"]:
+            if not new:
+                assert u["applicants"] is None and u["activists"] is None and u["developed_here"] is None
+                continue
+            assert u["applicants"] >= u["activists"] >= 0
+            assert 0 <= u["developed_here"] <= u["members_probationary"]
+            if u["party_status"] == "单独建立" and u["reg_status"] == "存续" and u["party_org_code"] in flows:
+                assert u["developed_here"] == min(flows[u["party_org_code"]]["developed"], u["members_probationary"])
+                seen_own += 1
+        for t in ret["trainings"]:
+            if not new or t["organizer_level"] != "社区党总支":
+                assert t["organizer_code"] is None
+            else:
+                assert t["organizer_code"] == t["training_code"][2:14]  # SQ<unit_code>-<year>-<n>
+    assert seen_own > 0
+
+
 def test_annual_fields_only_in_q4(world):
     annual = {k: [f.name for f in FORMS_BY_KEY[k].fields if f.is_annual] for k in ("organizations", "party_orgs")}
     ratios = []
@@ -279,7 +304,8 @@ def test_xlsx_layout(tmp_path, world):
     ret = world.returns[(unit, p)]
     for form in FORMS:
         ws = wb[form.sheet]
-        assert [c.value for c in ws[1]] == form.headers
+        # a 2020 return: the columns of LX-Q-2020.1 (the 2021.1 fields are not collected, not written)
+        assert [c.value for c in ws[1]] == headers_for(form, "LX-Q-2020.1")
         assert ws.max_row == 1 + len(ret[form.key])
     ws = wb["表1 两新组织情况"]
     row = [c.value for c in ws[2]]

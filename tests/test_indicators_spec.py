@@ -53,7 +53,6 @@ pytestmark = pytest.mark.slow
 A, A2, B = "330199001001", "330199001002", "330199002001"
 S1, S2, DIST = "330199001", "330199002", "330199"
 PERIODS = ("2020Q4", "2021Q1", "2021Q2", "2021Q3", "2021Q4")
-NEW_ORG_FIELDS = (("applicants", "BIGINT"), ("activists", "BIGINT"), ("developed_here", "BIGINT"))
 D = dt.date
 
 
@@ -207,8 +206,20 @@ def submissions():
                 received = dt.datetime(2026, 12, 1, 2)  # loaded years later …
                 backfill = p == "2021Q1"                # … Q1 flagged as a historical backfill, Q2 not
             subs.append((f"{u}-{p}-0", u, p, 0, sub_on, received, backfill, build(p)))
-    # A corrects 2021Q1 after the deadline (报出日期 04-20, received 04-20): the current return, but K20 stays on time
-    subs.append((f"{A}-2021Q1-1", A, "2021Q1", 1, D(2021, 4, 20), _at(D(2021, 4, 20), 2), False, return_a("2021Q1")))
+    # A corrects 2021Q1 after the deadline (报出日期 04-20, received 04-20): the current return, but K20 stays on time.
+    # The correction also changes PA1's closing 4 -> 3 (one more 出党), so A's 2021Q2 opening 4 is now 待更正 (P6).
+    corrected = return_a("2021Q1")
+    corrected["member_flows"] = [flow("PA1", 4, developed=1, transferred_in=1, in_mobile=1, revealed=1, absorbed=1,
+                                      exited=3), flow("JA", 1)]
+    subs.append((f"{A}-2021Q1-1", A, "2021Q1", 1, D(2021, 4, 20), _at(D(2021, 4, 20), 2), False, corrected))
+    # B corrects 2021Q2 (PB1 closing 8 -> 9, one 恢复党籍) and then 2021Q3 (opening 9, one 出党, closing 8): the
+    # correction of q+1 clears the 待更正 row, and 2021Q4's opening 8 agrees with the corrected 2021Q3.
+    b2 = return_b("2021Q2")
+    b2["member_flows"] = [flow("PB1", 8, restored=1)]
+    subs.append((f"{B}-2021Q2-1", B, "2021Q2", 1, D(2021, 8, 1), _at(D(2021, 8, 1), 2), False, b2))
+    b3 = return_b("2021Q3")
+    b3["member_flows"] = [flow("PB1", 9, exited=1)]
+    subs.append((f"{B}-2021Q3-1", B, "2021Q3", 1, D(2021, 11, 1), _at(D(2021, 11, 1), 2), False, b3))
     return subs
 
 
@@ -220,10 +231,6 @@ def load(db_path, subs) -> None:
                   "rule_hits": fx.RULE_HIT_COLUMNS}
         for f in forms.DATA_FORMS:
             tables[f.key] = [(c, t) for c, t, _ in forms.raw_columns(f)]
-        have = {c for c, _ in tables["organizations"]}
-        tables["organizations"] += [(c, t) for c, t in NEW_ORG_FIELDS if c not in have]  # before forms.py has them
-        if "organizer_code" not in {c for c, _ in tables["trainings"]}:
-            tables["trainings"].append(("organizer_code", "VARCHAR"))
         for name, cols in tables.items():
             con.execute(f"create table raw.{name} ({', '.join(f'{c} {t}' for c, t in cols)})")
         for sid, u, p, corr, sub_on, received, backfill, content in subs:
@@ -427,8 +434,6 @@ def test_collected_fields_feed_indicators(spec):
     expect(spec, "K24", DIST, "2021", 1, 5)
 
 
-@pytest.mark.skipif("applicants" not in forms.ORGANIZATIONS.names,
-                    reason="the 2021.1 fields are not yet in forms.py (stat-intake)")
 def test_new_fields_not_collected_before_2021(spec):
     # 2020Q4 returns use LX-Q-2020.1, which does not collect applicants/activists/developed_here:
     # K7e/K7f/K7g are NULL with reason 未采集 at every level — never 0.
@@ -446,10 +451,28 @@ def test_new_fields_not_collected_before_2021(spec):
     expect(spec, "K7e", DIST, "2021", 1)
 
 
+def test_pending_corrections_worklist(spec):
+    # P6: A's 2021Q1 correction closes PA1 at 3; A's 2021Q2 return (current, received before) opens it at 4:
+    # one row, difference 4 − 3 = 1.  B's 2021Q2 correction (closing 9) was followed by a 2021Q3 correction
+    # opening at 9: cleared; B's 2021Q4 opening 8 = the corrected 2021Q3 closing 8: nothing to correct.
+    rows = spec["con"].execute(
+        "select unit_code, period, previous_period, party_org_code, opening_reported, closing_corrected, difference, "
+        "correction_no, correction_submission_id, later_submission_id from marts.kpi_pending_corrections").fetchall()
+    assert rows == [(A, "2021Q2", "2021Q1", "PA1", 4, 3, 1, 1, f"{A}-2021Q1-1", f"{A}-2021Q2-0")]
+
+
+def test_no_mass_organization_worklist(spec):
+    # K6b by name: A's uA2 (联合建立, no 工会/共青团/妇联) in every quarter; uA1 and uB1 have a union, A2's
+    # 单独建立 units too.
+    rows = spec["con"].execute("select unit_code, period, uscc, party_status from marts.kpi_worklist_no_mass_org "
+                               "order by period").fetchall()
+    assert rows == [(A, p, U_A2, "联合建立") for p in PERIODS]
+
+
 def test_warehouse_equals_oracle_everywhere(spec):
     wh, oracle = spec["wh"], spec["truth"]
     assert set(wh) == set(oracle), (sorted(set(wh) - set(oracle))[:10], sorted(set(oracle) - set(wh))[:10])
     bad = [(k, wh[k], (t["numerator"], t["denominator"], t["value"], t["null_reason"])) for k, t in oracle.items()
            if wh[k] != (t["numerator"], t["denominator"], t["value"], t["null_reason"])]
     assert not bad, bad[:10]
-    assert len(oracle) > 5000
+    assert len(oracle) > 1500  # 3 communities + 2 streets + district … and the K20 of all 60

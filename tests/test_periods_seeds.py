@@ -40,7 +40,8 @@ def test_deadlines_templates_quotas_allow_list():
     assert seeds.deadlines()["2020Q3"] == dt.date(2020, 10, 15)
     assert seeds.deadlines()["2020Q4"] == dt.date(2021, 1, 15)
     assert seeds.template_version_for("2019Q2") == "LX-Q-2019.1"
-    assert seeds.template_version_for("2021Q4") == "LX-Q-2020.1"
+    assert seeds.template_version_for("2020Q4") == "LX-Q-2020.1"
+    assert seeds.template_version_for("2021Q1") == seeds.template_version_for("2021Q4") == "LX-Q-2021.1"
     q = seeds.development_quotas()
     assert all((c["unit_code"], 2020) in q for c in seeds.communities())
     from liangxin.checks import uscc_valid

@@ -20,6 +20,7 @@ from liangxin.paths import SEEDS_DIR
 from liangxin.template import TemplateError, write_template
 
 UNIT = "330199001001"
+V2020 = "LX-Q-2020.1"  # the version of the module's template (2020Q3)
 
 
 def _register_name(code: str) -> str:
@@ -62,7 +63,7 @@ def test_sheets_and_headers(wb):
     for form in forms.FORMS:
         ws = wb[form.sheet]
         headers = [c.value for c in ws[1]]
-        assert headers == form.headers
+        assert headers == forms.headers_for(form, V2020)
         assert ws.freeze_panes == "A2"
         assert all(c.font.b for c in ws[1])
         assert all(c.alignment.wrap_text for c in ws[1])
@@ -96,7 +97,7 @@ def test_validations_for_every_typed_column(wb):
         ws = wb[form.sheet]
         dvs = _validations(ws)
         last_row = 2 if form.single_row else 5000
-        for i, field in enumerate(form.fields, start=1):
+        for i, field in enumerate(forms.fields_for(form, V2020), start=1):
             letter = get_column_letter(i)
             where = f"{form.sheet}!{letter} {field.label}"
             if field.type in (forms.CODE, forms.BOOL, forms.INT, forms.MONEY, forms.NUMBER, forms.DATE) or \
@@ -142,7 +143,8 @@ def test_known_validations_spot_check(wb):
 def test_header_comments(wb):
     for form in forms.FORMS:
         ws = wb[form.sheet]
-        for cell, field in zip(ws[1], form.fields):
+        assert len(ws[1]) == len(forms.fields_for(form, V2020))
+        for cell, field in zip(ws[1], forms.fields_for(form, V2020)):
             assert cell.comment is not None, f"{form.sheet} {field.label}"
             text = cell.comment.text
             assert field.rule in text
@@ -159,7 +161,7 @@ def test_header_comments(wb):
 def test_formats_and_widths(wb):
     for form in forms.FORMS:
         ws = wb[form.sheet]
-        for i, field in enumerate(form.fields, start=1):
+        for i, field in enumerate(forms.fields_for(form, V2020), start=1):
             dim = ws.column_dimensions[get_column_letter(i)]
             if field.name in ("unit_code", "phone", "uscc", "party_org_code", "host_party_org_code") or \
                     field.name.endswith("_id"):
@@ -187,7 +189,7 @@ def test_filled_template_keeps_headers_and_validations(template_path, tmp_path):
         "established_on": dt.date(2018, 7, 1), "members_formal": 5, "members_probationary": 1,
         "secretary_name": "张三", "secretary_id": "11010519491231002X", "secretary_mode": "选任",
     }
-    for i, field in enumerate(forms.FORMS_BY_KEY["party_orgs"].fields, start=1):
+    for i, field in enumerate(forms.fields_for(forms.FORMS_BY_KEY["party_orgs"], V2020), start=1):
         if field.name in values:
             ws.cell(row=2, column=i, value=values[field.name])
         elif field.type == forms.BOOL:
@@ -203,7 +205,7 @@ def test_filled_template_keeps_headers_and_validations(template_path, tmp_path):
     back = openpyxl.load_workbook(out)
     assert back.sheetnames == [f.sheet for f in forms.FORMS]
     for form in forms.FORMS:
-        assert [c.value for c in back[form.sheet][1]] == form.headers
+        assert [c.value for c in back[form.sheet][1]] == forms.headers_for(form, V2020)
         after = [(dv.type, dv.formula1, str(dv.sqref)) for dv in back[form.sheet].data_validations.dataValidation]
         assert after == before[form.sheet] and after
     t2 = back["表2 党组织情况"]
@@ -309,7 +311,7 @@ def test_filled_template_passes_the_validator_structure_checks(tmp_path):
     for key, values in rows.items():
         form = forms.FORMS_BY_KEY[key]
         ws = wb[form.sheet]
-        for i, field in enumerate(form.fields, start=1):
+        for i, field in enumerate(forms.fields_for(form, V2020), start=1):
             if field.name in values:
                 ws.cell(row=2, column=i, value=values[field.name])
             elif field.type == forms.BOOL and not field.is_annual:
@@ -321,3 +323,121 @@ def test_filled_template_passes_the_validator_structure_checks(tmp_path):
     assert structural == [], structural
     assert len(result.rows["organizations"]) == 1 and len(result.rows["party_orgs"]) == 1
     assert result.rows["party_orgs"][0].values["party_org_code"] == "007"
+
+
+# --------------------------------------------------------------------------------------------------
+# Template versions (returns.md §1): LX-Q-2021.1 from 2021Q1 adds 表1 入党申请人数 / 入党积极分子数 /
+# 本季度在本单位发展党员数 (after 其中未转入组织关系党员数) and 表4 主办单位编码 (after 主办单位).
+# The expected headers below are written out from returns.md, not derived from forms.py.
+# --------------------------------------------------------------------------------------------------
+T1_2020 = ["统一社会信用代码", "单位名称", "组织类别", "控制类型", "行业门类", "登记状态", "是否实体运营",
+           "是否有固定经营场所", "从业人员数", "是否规模以上", "法定代表人是否党员", "法定代表人是否兼任党组织书记",
+           "从业正式党员数", "从业预备党员数", "其中未转入组织关系党员数", "党组织建立情况", "所在党组织编码",
+           "是否选派党建工作指导员", "是否选派第一书记", "是否建立工会", "是否建立共青团组织", "是否建立妇联组织",
+           "是否设立党群工作部", "专职党务工作者人数", "上年职工工资总额（元）", "本年提取党建工作经费（元）",
+           "出资人本年是否参加培训", "年检结果", "是否双强六好"]
+T1_2021 = T1_2020[:15] + ["入党申请人数", "入党积极分子数", "本季度在本单位发展党员数"] + T1_2020[15:]
+T4_2020 = ["培训编号", "培训名称", "主办层级", "主办单位", "培训类型", "开始日期", "结束日期", "学时"]
+T4_2021 = T4_2020[:4] + ["主办单位编码"] + T4_2020[4:]
+
+
+def _headers(path, sheet):
+    return [c.value for c in openpyxl.load_workbook(path)[sheet][1]]
+
+
+@pytest.mark.parametrize("period, version, t1, t4", [
+    ("2019Q4", "LX-Q-2019.1", T1_2020, T4_2020),
+    ("2020Q4", "LX-Q-2020.1", T1_2020, T4_2020),
+    ("2021Q1", "LX-Q-2021.1", T1_2021, T4_2021),
+    ("2021Q4", "LX-Q-2021.1", T1_2021, T4_2021),
+])
+def test_template_has_the_columns_of_its_version(tmp_path, period, version, t1, t4):
+    p = write_template(UNIT, period, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    cover = {h.value: v.value for h, v in zip(wb["封面"][1], wb["封面"][2])}
+    assert cover["模板版本"] == version
+    assert _headers(p, "表1 两新组织情况") == t1
+    assert _headers(p, "表4 培训情况") == t4
+    for sheet in ("表2 党组织情况", "表3 党员队伍变动情况", "表5 参训人员", "表6 流动党员台账"):
+        assert _headers(p, sheet) == forms.FORMS_BY_SHEET[sheet].headers  # unchanged by 2021.1
+
+
+def test_template_2021_new_columns_validated(tmp_path):
+    p = write_template(UNIT, "2021Q2", tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    dvs = _validations(wb["表1 两新组织情况"])
+    for letter, label in (("P", "入党申请人数"), ("Q", "入党积极分子数"), ("R", "本季度在本单位发展党员数")):
+        assert wb["表1 两新组织情况"][f"{letter}1"].value == label
+        dv = dvs[letter][0]
+        assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0"), label
+        assert "2021.1" in wb["表1 两新组织情况"][f"{letter}1"].comment.text
+    t4 = wb["表4 培训情况"]
+    assert t4["E1"].value == "主办单位编码"
+    dv = _validations(t4)["E"][0]
+    assert (dv.type, dv.operator, dv.formula1) == ("textLength", "equal", "12")  # a 12-digit unit code
+    assert t4.column_dimensions["E"].number_format == "@"  # leading zeros survive
+    assert "社区党总支" in t4["E1"].comment.text and "条件必填" in t4["E1"].comment.text
+
+
+def test_template_versions_seed():
+    # returns.md §1: 2019.1 (2019), 2020.1 (2020), 2021.1 (from 2021Q1); read independently of liangxin.seeds
+    with open(SEEDS_DIR / "template_versions.csv", encoding="utf-8") as fh:
+        rows = {r["template_version"]: (r["valid_from_period"], r["valid_to_period"]) for r in csv.DictReader(fh)}
+    assert rows == {"LX-Q-2019.1": ("2019Q1", "2019Q4"), "LX-Q-2020.1": ("2020Q1", "2020Q4"),
+                    "LX-Q-2021.1": ("2021Q1", "")}
+
+
+def test_version_helpers():
+    t1, t4 = forms.ORGANIZATIONS, forms.TRAININGS
+    assert forms.headers_for(t1, "LX-Q-2020.1") == T1_2020
+    assert forms.headers_for(t1, "LX-Q-2019.1") == T1_2020
+    assert forms.headers_for(t1, "LX-Q-2021.1") == T1_2021 == t1.headers
+    assert forms.names_for(t4, "LX-Q-2021.1")[4] == "organizer_code"
+    assert [f.name for f in forms.not_collected(t1, "LX-Q-2020.1")] == ["applicants", "activists", "developed_here"]
+    assert [f.name for f in forms.not_collected(t4, "LX-Q-2020.1")] == ["organizer_code"]
+    assert forms.not_collected(t1, "LX-Q-2021.1") == ()
+    assert forms.fields_for(t1, None) == t1.fields
+
+
+def test_filled_2021_template_passes_the_validator(tmp_path):
+    """A 2021 template filled normally, 社区党总支 event with its organizer's code: no F/R18/X8 hit."""
+    core = pytest.importorskip("liangxin.validate.core")
+    context = pytest.importorskip("liangxin.validate.context")
+    from liangxin.checks import id_check_char, uscc_check_char
+
+    p = write_template(UNIT, "2021Q3", tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    cover = wb["封面"]
+    cover["G2"], cover["H2"], cover["I2"], cover["J2"] = "张三", "李四", "13800138000", dt.date(2021, 10, 8)
+    uscc = "91330199MA2H0000A" + uscc_check_char("91330199MA2H0000A")
+    pid = "11010519800101001" + id_check_char("11010519800101001")
+    rows = {
+        "organizations": {"uscc": uscc, "org_name": "某科技有限公司", "org_category": "非公有制企业",
+                          "control_type": "私有经济控制", "industry_section": "I", "reg_status": "存续",
+                          "employees": 30, "members_formal": 3, "members_probationary": 1,
+                          "members_relation_elsewhere": 0, "applicants": 4, "activists": 2, "developed_here": 1,
+                          "party_status": "单独建立", "party_org_code": "007", "fulltime_party_workers": 1},
+        "party_orgs": {"party_org_code": "007", "party_org_name": "某科技有限公司党支部", "org_type": "党支部",
+                       "formation_mode": "单独组建", "established_on": dt.date(2018, 7, 1), "members_formal": 3,
+                       "members_probationary": 1, "secretary_name": "王五", "secretary_id": pid,
+                       "secretary_mode": "选任", "deputies": 0, "party_workers": 1, "general_meetings": 1,
+                       "committee_meetings": 3, "group_meetings": 1, "lectures": 1, "study_sessions": 2},
+        "trainings": {"training_code": "SQ-2021-01", "training_name": "党务干部培训班", "organizer_level": "社区党总支",
+                      "organizer": "金桥社区党总支", "organizer_code": UNIT, "training_type": "党务干部培训",
+                      "start_on": dt.date(2021, 8, 2), "end_on": dt.date(2021, 8, 2), "hours": 4},
+    }
+    for key, values in rows.items():
+        form = forms.FORMS_BY_KEY[key]
+        ws = wb[form.sheet]
+        for i, field in enumerate(forms.fields_for(form, "LX-Q-2021.1"), start=1):
+            if field.name in values:
+                ws.cell(row=2, column=i, value=values[field.name])
+            elif field.type == forms.BOOL and not field.is_annual:
+                ws.cell(row=2, column=i, value="否")
+    wb.save(p)
+    result = core.validate_file(p, context.ValidationContext.offline(received_on=dt.date(2021, 10, 9)))
+    bad = [h for h in result.hits if h.rule_id in ("F1", "F2", "F3", "F4", "F7", "R18", "X8")]
+    assert bad == [], bad
+    org = result.rows["organizations"][0].values
+    assert (org["applicants"], org["activists"], org["developed_here"]) == (4, 2, 1)
+    assert result.rows["trainings"][0].values["organizer_code"] == UNIT

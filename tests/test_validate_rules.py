@@ -364,7 +364,6 @@ def test_p1_opening_differs_from_previous_closing(tmp_path):
 def test_p1_previous_quarter_asked_for_q1_is_last_years_q4(tmp_path):
     asked = []
     b = ReturnBuilder("2021Q1")
-    b.set("cover", 0, "template_version", "LX-Q-2020.1")
 
     def prev(unit, period):
         asked.append((unit, period))
@@ -418,3 +417,67 @@ def test_every_error_is_reported_and_floods_are_capped(tmp_path):
     r = run(flood, tmp_path, max_hits_per_rule_sheet=200)
     x5 = hits_of(r, "X5")
     assert len(x5) == 201 and x5[-1].row is None and "另有 50 处" in x5[-1].message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Template versions (returns.md §1): a return is audited against the version its cover names, and that
+# version must be valid for its period.  LX-Q-2021.1 (from 2021Q1) adds 表1 入党申请人数, 入党积极分子数,
+# 本季度在本单位发展党员数 and 表4 主办单位编码.
+# ---------------------------------------------------------------------------------------------------
+def test_clean_2021_return_passes_and_loads_the_new_fields(tmp_path):
+    b = ReturnBuilder("2021Q3")
+    assert b.get("cover", 0, "template_version") == "LX-Q-2021.1"
+    r = run(b, tmp_path)
+    assert r.hits == [], describe(r)
+    u1 = r.rows["organizations"][0].values
+    assert (u1["applicants"], u1["activists"], u1["developed_here"]) == (3, 2, 1)
+    assert [t.values["organizer_code"] for t in r.rows["trainings"]] == [None, "330199001001"]
+
+
+@pytest.mark.parametrize("key, field", [("organizations", "applicants"), ("organizations", "activists"),
+                                        ("organizations", "developed_here"), ("trainings", "organizer_code")])
+def test_f2_2021_workbook_missing_a_new_column(tmp_path, key, field):
+    b = ReturnBuilder("2021Q3").drop_column(key, field)
+    r = run(b, tmp_path)
+    h = expect(r, "F2", "E", key, 1, field, cell=None)
+    assert label(key, field) in h.message
+
+
+def test_f2_2020_workbook_without_the_new_columns_is_clean(tmp_path):
+    b = ReturnBuilder("2020Q3")
+    assert "applicants" not in b.order["organizations"] and "organizer_code" not in b.order["trainings"]
+    r = run(b, tmp_path)
+    assert r.hits == [], describe(r)
+    # not collected: NULL, never 0
+    assert all(row.values["applicants"] is None and row.values["developed_here"] is None
+               for row in r.rows["organizations"])
+    assert all(row.values["organizer_code"] is None for row in r.rows["trainings"])
+
+
+def test_f7_2021_column_in_a_2020_workbook_is_ignored_and_not_loaded(tmp_path):
+    b = ReturnBuilder("2020Q3").add_field_column("organizations", "applicants")
+    b.set("organizations", 0, "applicants", 7)
+    b.set("organizations", 1, "applicants", "abc")  # unparseable, but the column is ignored: no F4
+    r = run(b, tmp_path)
+    h = expect(r, "F7", "W", "organizations", 1, "applicants", cell="AD1")
+    assert "LX-Q-2021.1" in h.message and "LX-Q-2020.1" in h.message and "忽略" in h.message
+    assert all(row.values["applicants"] is None for row in r.rows["organizations"])
+
+
+@pytest.mark.parametrize("period, version", [("2021Q1", "LX-Q-2020.1"), ("2021Q3", "LX-Q-2019.1"),
+                                             ("2020Q3", "LX-Q-2021.1"), ("2020Q3", "LX-Q-2019.1")])
+def test_f3_version_not_valid_for_the_period(tmp_path, period, version):
+    b = ReturnBuilder(period).set("cover", 0, "template_version", version)
+    r = run(b, tmp_path)
+    # a 2021 period with an older cover: the 2021.1 columns then are extra columns (F7) of the older version;
+    # a 2020 period with a 2021.1 cover: the workbook lacks that version's columns (F2)
+    h = expect(r, "F3", "E", "cover", 2, "template_version", b, 0, allowed={"F7", "F2"})
+    assert version in h.message and period in h.message and "不适用" in h.message
+    assert r.outcome == "rejected"
+
+
+def test_f4_organizer_code_required_for_community_events(tmp_path):
+    b = ReturnBuilder("2021Q3").set("trainings", 1, "organizer_code", None)
+    r = run(b, tmp_path)
+    h = expect(r, "F4", "E", "trainings", 3, "organizer_code", b, 1)
+    assert "社区党总支" in h.message

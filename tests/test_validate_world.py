@@ -26,8 +26,7 @@ def test_generated_returns_validate(tmp_path, world):
     for (unit, period), data in sorted(world.returns.items()):
         if unit not in units:
             continue
-        b = ReturnBuilder()
-        b.period = period
+        b = ReturnBuilder(period)  # the columns of the version in force for the period
         b.data = {k: (v if isinstance(v, list) else [v]) for k, v in data.items()}
         path = b.to_xlsx(tmp_path / "w.xlsx")
         before = world.returns.get((unit, periods.previous_period(period)))

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from liangxin import seeds
 from liangxin.paths import SEEDS_DIR
 
 # --------------------------------------------------------------------------------------------------
@@ -51,6 +52,7 @@ class Field:
     rule: str = ""  # short Chinese note shown on the template header
     max_len: int | None = None
     pii: str | None = None
+    since: str | None = None  # first template version that has the field (None: every version)
 
     @property
     def is_annual(self) -> bool:
@@ -93,6 +95,9 @@ def normalise_header(text: str) -> str:
 
 
 F = Field  # brevity below
+
+# Template versions that add fields (seeds/template_versions.csv lists every version and its validity)
+V2021 = "LX-Q-2021.1"
 
 COVER = Form(
     key="cover",
@@ -137,6 +142,11 @@ ORGANIZATIONS = Form(
         F("从业正式党员数", "members_formal", INT, REQ, rule="在本单位从业的正式党员（不论组织关系在何处）"),
         F("从业预备党员数", "members_probationary", INT, REQ, rule="非负整数"),
         F("其中未转入组织关系党员数", "members_relation_elsewhere", INT, REQ, rule="≤ 正式党员数 + 预备党员数"),
+        F("入党申请人数", "applicants", INT, REQ, rule="（2021.1）本单位从业人员中的入党申请人，季末数", since=V2021),
+        F("入党积极分子数", "activists", INT, REQ, rule="（2021.1）本单位从业人员中的入党积极分子，季末数；≤ 入党申请人数",
+          since=V2021),
+        F("本季度在本单位发展党员数", "developed_here", INT, REQ,
+          rule="（2021.1）本季度在本单位从业人员中发展的预备党员（不论由哪个党组织发展）；≤ 从业预备党员数", since=V2021),
         F("党组织建立情况", "party_status", CODE, REQ, "party_status", rule="从下拉列表选择"),
         F("所在党组织编码", "party_org_code", TEXT, COND, rule="“未建立”以外必填，须在表2中", max_len=20),
         F("是否选派党建工作指导员", "instructor", BOOL, REQ, rule="是/否"),
@@ -236,6 +246,9 @@ TRAININGS = Form(
         F("培训名称", "training_name", TEXT, REQ, rule="必填"),
         F("主办层级", "organizer_level", CODE, REQ, "organizer_level", rule="从下拉列表选择"),
         F("主办单位", "organizer", TEXT, REQ, rule="必填"),
+        F("主办单位编码", "organizer_code", TEXT, COND,
+          rule="（2021.1）主办层级为社区党总支时必填：主办社区的12位统计用区划代码（须在单位名册中）；其他层级留空",
+          max_len=12, since=V2021),
         F("培训类型", "training_type", CODE, REQ, "training_type", rule="从下拉列表选择"),
         F("开始日期", "start_on", DATE, REQ, rule="在报告期内"),
         F("结束日期", "end_on", DATE, REQ, rule="在报告期内，且不早于开始日期"),
@@ -290,6 +303,45 @@ SOCIAL_CATEGORIES = ("社会团体", "民办非企业单位", "基金会", "律�
 TRUE_SPELLINGS = ("是", "Y", "y", "√", "1", "TRUE", "True", "true")
 FALSE_SPELLINGS = ("否", "N", "n", "×", "0", "FALSE", "False", "false")
 BOOL_DISPLAY = ("是", "否")  # what the template offers and the generator writes
+
+
+# --------------------------------------------------------------------------------------------------
+# Template versions: which fields a version has
+# --------------------------------------------------------------------------------------------------
+def version_rank(version: str | None) -> tuple:
+    """Sort key of a template version: by its valid_from_period in the seed; unknown versions sort by name
+    after every known one ("LX-Q-2021.1" style names also sort in time order)."""
+    row = seeds.template_versions().get(version or "")
+    if row is not None:
+        return (0, row["valid_from_period"], version)
+    return (1, "", version or "")
+
+
+def version_has(f: Field, version: str | None) -> bool:
+    """Whether template ``version`` has field ``f``.  ``None`` = the newest version (every field)."""
+    if f.since is None or version is None:
+        return True
+    return version_rank(version) >= version_rank(f.since)
+
+
+def fields_for(form: Form, version: str | None) -> tuple[Field, ...]:
+    """The fields (columns) of ``form`` in template ``version``, in sheet order (``None``: all fields)."""
+    return tuple(f for f in form.fields if version_has(f, version))
+
+
+def headers_for(form: Form, version: str | None) -> list[str]:
+    """The Chinese headers of ``form`` in template ``version``, in sheet order."""
+    return [f.label for f in fields_for(form, version)]
+
+
+def names_for(form: Form, version: str | None) -> list[str]:
+    """The field names of ``form`` in template ``version``, in sheet order."""
+    return [f.name for f in fields_for(form, version)]
+
+
+def not_collected(form: Form, version: str | None) -> tuple[Field, ...]:
+    """Fields of ``form`` that template ``version`` lacks: "not collected" (未采集, NULL) for its returns."""
+    return tuple(f for f in form.fields if not version_has(f, version))
 
 
 def form_for_sheet(sheet_name: str) -> Form | None:

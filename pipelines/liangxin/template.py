@@ -1,6 +1,7 @@
 """Blank return templates (两新组织党建工作季报 空白模板), derived from :mod:`liangxin.forms`.
 
-One workbook per community and quarter: the sheets of ``forms.FORMS`` in order, header row 1, the cover
+One workbook per community and quarter: the sheets of ``forms.FORMS`` in order, with the columns of the
+template version in force for the quarter (``forms.fields_for``), header row 1, the cover
 pre-filled (unit, period, template version, correction 0), Excel data validation on every typed column
 (drop-down lists for codes and booleans, number / date / text-length checks) with Chinese prompts and
 error messages, and text format on the columns whose leading zeros matter.  No other sheet is added
@@ -73,12 +74,12 @@ def display_width(text: str) -> int:
 
 
 def exact_length(field: forms.Field) -> int | None:
-    """The exact text length enforced on the template: 18 for USCC and citizen IDs, 12 for unit_code."""
+    """The exact text length enforced on the template: 18 for USCC and citizen IDs, 12 for unit codes."""
     if field.type != forms.TEXT:
         return None
     if field.max_len == 18 or field.name == "uscc" or field.pii == forms.PII_ID:
         return 18
-    if field.name == "unit_code":
+    if field.name in ("unit_code", "organizer_code"):  # 12-digit 统计用区划代码
         return 12
     return None
 
@@ -185,10 +186,11 @@ def check_request(unit_code: str, period: str) -> dict[str, str]:
     return register[unit_code]
 
 
-def _write_sheet(ws, form: forms.Form, last_row: int, values: dict[str, object] | None = None) -> None:
+def _write_sheet(ws, form: forms.Form, last_row: int, values: dict[str, object] | None = None,
+                 version: str | None = None) -> None:
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 36
-    for col, field in enumerate(form.fields, start=1):
+    for col, field in enumerate(forms.fields_for(form, version), start=1):
         letter = get_column_letter(col)
         cell = ws.cell(row=1, column=col, value=field.label)
         cell.font = HEADER_FONT
@@ -237,14 +239,15 @@ def build_template(unit_code: str, period: str, unit_name: str | None = None) ->
         "template_version": seeds.template_version_for(period),
         "correction_no": 0,
     }
+    version = cover_values["template_version"]  # its columns only (returns.md §1)
     wb = Workbook()
     for i, form in enumerate(forms.FORMS):
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = form.sheet
         if form.single_row:
-            _write_sheet(ws, form, 2, cover_values)
+            _write_sheet(ws, form, 2, cover_values, version)
         else:
-            _write_sheet(ws, form, DATA_LAST_ROW)
+            _write_sheet(ws, form, DATA_LAST_ROW, version=version)
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0

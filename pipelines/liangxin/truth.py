@@ -6,11 +6,14 @@ value by value.  Input is any object with ``communities``, ``periods``, ``return
 
 Public functions
 ================
-``compute_truth(world) -> list[dict]``
-    ``{"indicator_id", "level", "entity_code", "period", "numerator", "denominator", "value"}`` for every
-    indicator of ``seeds/indicators.csv`` (its ``kind``, ``quarterly``, ``yearly`` and ``year_rule`` are read
-    from the seed; an unknown id raises).  Counts: numerator = value (int), denominator = None.  Ratios and
-    the mean K16m: value = float(numerator / denominator), None when the denominator is 0.
+``compute_truth(world, receipts=None) -> list[dict]``
+    ``{"indicator_id", "level", "entity_code", "period", "numerator", "denominator", "value", "null_reason"}``
+    for every indicator of ``seeds/indicators.csv`` (its ``kind``, ``quarterly``, ``yearly`` and ``year_rule``
+    are read from the seed; an unknown id raises).  Counts: numerator = value (int), denominator = None.
+    Ratios and the mean K16m: value = numerator ÷ denominator as a ``Decimal`` rounded once, half up, at 10
+    places (D81); None with null_reason "分母为0" when the denominator is 0.  A value needing a field the
+    return's template version does not collect: numerator = value = None, null_reason "未采集" (D83).
+    ``receipts`` (or ``world.receipts``): the ingestion facts K20 needs (D84).
 ``compute_annual_truth(world, year) -> {"t1": {...}, "t2": {...}}``
     expected cells of 表一 and 表二 of the annual return (``shared/spec/annual-return.md``).
 
@@ -31,10 +34,12 @@ Community records (D7): a community without a return for a quarter has no record
   * ``year`` (K9, K9b, K10, K12, K15y) needs ≥ 1 return in the year; K15y's population is the Q4 return's
     (no Q4 return ⇒ 0 / 0).
 A street or the district has a record for an indicator and period when at least one community below it
-has one (D7: nothing below ⇒ no record), except K20 which always has one.  Their numerators and
-denominators are the sums of the existing community records (D9), except K9 / K9b (distinct persons over
-the returns below), K12 (distinct events below), K10 and K20 (denominator = register communities below; a
-community without record counts 0 in the numerator).
+has one (D7: nothing below ⇒ no record), except K20 which always has one.  Unit-based indicators (``UNIT_IDS``)
+are recomputed at each level over the U rows below, each USCC once: the row of the lowest community code
+stands for the unit (D80).  The other numerators and denominators are the sums of the existing community
+records (D9), except K9 / K9b (distinct persons over the returns below), K12 (distinct events below), K10
+(register communities below that organised both classes, D82) and K20 (denominator = register communities
+below; a community without a return counts 0 in the numerator).
 
 Indicator details beyond decisions.md:
   * K3b = E ∧ 党组织建立情况 present and ≠ 单独建立; parts exactly as decisions.md "K3b" (a blank status
@@ -42,12 +47,13 @@ Indicator details beyond decisions.md:
   * K7q quarterly: numerator = Σ K7a of the community's returns of the same year up to that quarter,
     denominator = ``world.quotas[(unit, year)]`` (missing ⇒ 0).  Street/district = sums.
   * K9b's numerator, like K9's, looks at 表5 of every return of the year anywhere in the district (an
-    attendance in any role at an event of the same return's 表4 with 主办层级 ≠ 本党组织).
+    attendance as 书记 at a 任职/集中培训 of the same return's 表4 with 主办层级 ∈ {区级, 街道, 社区党总支}, D87).
   * K13, K14a/b, K15, K15y, K16: all organizations of 表2, functional ones included.  Blank 成立日期 ⇒ not
     in a dated denominator.
   * K17: a blank 本年提取党建工作经费 counts as 0 (not compliant); bounds from ``seeds/kpi_parameters.csv``
     compared exactly in Decimal.
-  * K18 family: rows with 流向 = 流入 (resp. 流出); K18b = 编入党组织编码 not blank.
+  * K18 family: 在流动 rows with 流向 = 流入 (resp. 流出); K18b = 编入党组织编码 not blank; K18e = 失去联系 rows
+    (D85); K18d per unit of U (D86).
 
 表一 党员数量变化情况 (t1)
 ===========================

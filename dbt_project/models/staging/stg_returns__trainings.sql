@@ -11,6 +11,7 @@ select
     cast(training_name as {{ dbt.type_string() }}) as training_name,
     cast(organizer_level as {{ dbt.type_string() }}) as organizer_level,
     cast(organizer as {{ dbt.type_string() }}) as organizer,
+    cast(organizer_code as {{ dbt.type_string() }}) as organizer_code,
     cast(training_type as {{ dbt.type_string() }}) as training_type,
     cast(start_on as date) as start_on,
     cast(end_on as date) as end_on,

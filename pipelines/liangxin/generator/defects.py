@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from liangxin.checks import USCC_ALPHABET, uscc_check_char
-from liangxin.forms import ENTERPRISE, FORMS_BY_KEY
+from liangxin.forms import ENTERPRISE, FORMS_BY_KEY, names_for
 from liangxin.periods import is_q4, period_start
 
 from .writer import return_path, return_sheets, write_csvzip, write_return
@@ -28,9 +28,12 @@ class Ctx:
         self.by_key = {k: s for k, s in zip(("cover", "organizations", "party_orgs", "member_flows", "trainings",
                                               "attendance", "mobile_members"), self.sheets)}
         self.entries: list[dict] = []
+        version = self.ret["cover"][0].get("template_version") if self.ret.get("cover") else None
+        self.version = version
+        self.names = {k: names_for(FORMS_BY_KEY[k], version) for k in self.by_key}  # the columns as written
 
     def col(self, key: str, name: str) -> int:
-        return FORMS_BY_KEY[key].names.index(name)
+        return self.names[key].index(name)
 
     def get(self, key, i, name):
         return self.by_key[key].rows[i][self.col(key, name)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from liangxin import seeds
-from liangxin.forms import ENTERPRISE
+from liangxin.forms import ENTERPRISE, ORGANIZATIONS, TRAININGS, version_has
 from liangxin.periods import is_q4, parse_period, period_end, period_start, periods_between
 
 from .names import (
@@ -861,9 +861,16 @@ class _Builder:
                 "home_org": m.home_org, "uscc": m.uscc, "host_party_org_code": m.host,
                 "registered_on": m.registered, "verified_on": m.verified if m.verified and m.verified <= pe else None,
                 "certificate": m.certificate, "status": status})
-        return {"cover": [cover], "organizations": units_rows, "party_orgs": org_rows, "member_flows": flow_rows,
-                "trainings": list(self._events[comm].values()), "attendance": list(self._att[comm]),
-                "mobile_members": mobile_rows}
+        ret = {"cover": [cover], "organizations": units_rows, "party_orgs": org_rows, "member_flows": flow_rows,
+               "trainings": list(self._events[comm].values()), "attendance": list(self._att[comm]),
+               "mobile_members": mobile_rows}
+        # a unit with its own (standalone) organization: the persons that organization admitted are the ones
+        # developed in the unit (returns.md developed_here; R18 developed_here ≤ 从业预备党员数 holds: they are
+        # among the organization's probationary members, which the unit reports)
+        own = {u.uscc: self.flows[u.org]["developed"] for u in self.units[comm]
+               if u.status == "单独建立" and u.org in self.flows and u.comm == comm}
+        fill_version_fields(ret, self.seed, own)
+        return ret
 
     def unit_row(self, u: Unit, status: str, q4: bool, investor_trained: bool) -> dict:
         rng = self.rng
@@ -941,6 +948,46 @@ class _Builder:
         deadlines = {p: seeds.deadlines().get(p) or (period_end(p) + dt.timedelta(days=15)) for p in self.periods}
         return World(communities=self.register, periods=list(self.periods), returns=self.returns, quotas=quotas,
                      deadlines=deadlines, tier=self.tier, seed=self.seed)
+
+
+def fill_version_fields(ret: dict[str, list[dict]], seed: int, own_developed: dict[str, int] | None = None) -> None:
+    """The fields a template version adds (returns.md "(2021.1)"), on a built return, in place.
+
+    Placeholder by stat-intake until stat-indicators models them in the world: simple values that pass the
+    intake rules, drawn from their own random stream (keyed by seed, unit and period) so that the world's
+    main stream - and every other value - is unchanged.  Returns of a version without the fields get NULL
+    (not collected), never 0.
+
+    - 表1: applicants ≥ activists ≥ 0 (R18); developed_here ≤ members_probationary (R18); for a unit with its own
+      standalone organization, developed_here = that organization's 表3 发展党员 of the quarter (``own_developed``,
+      by USCC; stat-indicators).
+    - 表4: organizer_code = the organizing community's unit_code for 社区党总支-level events (X8; the world's
+      community events are coded ``SQ<unit_code>-<year>-<n>``), blank for every other level.
+    """
+    cover = ret["cover"][0]
+    version = cover.get("template_version")
+    unit, period = cover["unit_code"], cover["period"]
+    has = {f.name for form in (ORGANIZATIONS, TRAININGS) for f in form.fields if version_has(f, version)}
+    rng = random.Random(f"version-fields-{seed}-{unit}-{period}")
+    units = []
+    for row in ret["organizations"]:
+        row = dict(row, applicants=None, activists=None, developed_here=None)
+        if "applicants" in has:
+            applicants = rng.randint(0, max(1, row["employees"] // 10)) if row["employees"] else 0
+            row["applicants"] = applicants
+            row["activists"] = rng.randint(0, applicants) if applicants else 0
+            prob = row["members_probationary"] or 0
+            row["developed_here"] = rng.randint(0, prob) if prob and rng.random() < 0.3 else 0
+            if own_developed and row["uscc"] in own_developed and row["party_status"] == "单独建立":
+                row["developed_here"] = min(own_developed[row["uscc"]], prob)
+        units.append({n: row[n] for n in ORGANIZATIONS.names})  # the forms' column order
+    trainings = []
+    for ev in ret["trainings"]:  # events are shared between returns: never change them in place
+        code = None
+        if "organizer_code" in has and ev["organizer_level"] == "社区党总支":
+            code = ev["training_code"][2:].split("-", 1)[0] if ev["training_code"].startswith("SQ") else unit
+        trainings.append({n: (code if n == "organizer_code" else ev[n]) for n in TRAININGS.names})
+    ret["organizations"], ret["trainings"] = units, trainings
 
 
 def _quotas(tier, comm_codes, periods, rng) -> dict[tuple[str, int], int]:

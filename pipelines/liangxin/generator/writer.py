@@ -13,7 +13,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-from liangxin.forms import FORMS
+from liangxin.forms import FORMS, fields_for
 
 FIXED_CREATED = dt.datetime(2020, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -29,11 +29,15 @@ class Sheet:
 
 
 def return_sheets(ret: dict[str, list[dict]]) -> list[Sheet]:
-    """The sheets of a return in FORMS order (row 1 = headers, data from row 2)."""
+    """The sheets of a return in FORMS order (row 1 = headers, data from row 2), with the columns of the
+    template version its cover names (``forms.fields_for``; a return without a cover: every column)."""
+    cover = (ret.get("cover") or [{}])[0]
+    version = cover.get("template_version")
     out = []
     for form in FORMS:
-        names = form.names
-        out.append(Sheet(form.sheet, list(form.headers), [[r.get(n) for n in names] for r in ret.get(form.key, [])]))
+        fields = fields_for(form, version)
+        names = [f.name for f in fields]
+        out.append(Sheet(form.sheet, [f.label for f in fields], [[r.get(n) for n in names] for r in ret.get(form.key, [])]))
     return out
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liangxin import forms
+from liangxin import forms, seeds
 from liangxin.forms import ANNUAL, BOOL, CODE, DATE, INT, MONEY, NUMBER, REQ, TEXT
 from liangxin.validate import normalise as nz
 from liangxin.validate.context import ValidationContext
@@ -35,6 +35,7 @@ PARTY_ORG_CODE_FIELDS = frozenset({"party_org_code", "host_party_org_code"})
 PARTY_ORG_CODE_RE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 ROLES_NEED_ORG = ("书记", "副书记", "党务工作者")
 ROLE_INVESTOR = "出资人"
+COMMUNITY_LEVEL = "社区党总支"  # 表4 主办层级 whose 主办单位编码 is required (2021.1)
 
 
 class Hits:
@@ -107,6 +108,7 @@ class Checker:
         self.q4 = False
         self.unit_code: str | None = None  # valid (in the register) or None
         self.period: str | None = None  # valid YYYYQn or None
+        self.version: str | None = None  # template version audited against (see template_version_of)
 
     # hit helpers ---------------------------------------------------------------------------
     def hit(self, rule: str, severity: str, form_key: str, row: ParsedRow | int | None, name: str | None,
@@ -396,13 +398,16 @@ def required_now(f: forms.Field, values: dict[str, object], q4: bool, form_key: 
             return role in ROLES_NEED_ORG
         if f.name == "uscc":
             return role == ROLE_INVESTOR
+    if form_key == "trainings" and f.name == "organizer_code":
+        return values.get("organizer_level") == COMMUNITY_LEVEL
     return False  # other COND / OPTIONAL fields: their rules (R3, R5, R12, R15, F6) decide
 
 
 def _may_be_required(f: forms.Field, q4: bool, form_key: str) -> bool:
     """False only where :func:`required_now` is False for every row."""
     return f.required == REQ or (f.required == ANNUAL and q4) or (
-        form_key == "attendance" and f.name in ("party_org_code", "uscc"))
+        form_key == "attendance" and f.name in ("party_org_code", "uscc")) or (
+        form_key == "trainings" and f.name == "organizer_code")
 
 
 def check_required(ck: Checker, sd: SheetData) -> None:
@@ -429,6 +434,8 @@ def check_required(ck: Checker, sd: SheetData) -> None:
                     why = f"（参训身份为{v.get('role')}时必填）"
                 elif form.key == "attendance" and f.name == "uscc":
                     why = "（参训身份为出资人时必填）"
+                elif form.key == "trainings" and f.name == "organizer_code":
+                    why = "（主办层级为社区党总支时必填：主办社区的12位统计用区划代码）"
                 ck.hits.add("F4", ERROR, form.sheet, row.source_row, f.label, None,
                             f"“{f.label}”不能为空{why}", sd.cell(f.name, row.source_row))
 
@@ -527,10 +534,12 @@ def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResul
         segments = dict(prep.segments)
         ck.sheets, ck.cover, ck.cover_row, ck.cover_found = prep.sheets, prep.cover, prep.cover_row, prep.cover_found
         try:
-            ck.hits.absorb(segments["pre"])
+            ck.version = template_version_of(ck.cover, ctx)
+            ck.hits.absorb(_without_version_hits(segments["pre"], ck, "F2"))
             rules.check_cover(ck)
+            ignore_later_columns(ck)
             for form in forms.DATA_FORMS:
-                ck.hits.absorb(segments[form.key])
+                ck.hits.absorb(_without_version_hits(segments[form.key], ck, "F4"))
                 sd = ck.sheets[form.key]
                 if sd.present:
                     check_required(ck, sd)
@@ -555,6 +564,77 @@ def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResul
         result.correction_no = ck.cover.get("correction_no")
     result.rows = {form.key: ck.sheets[form.key].rows for form in forms.DATA_FORMS if form.key in ck.sheets}
     return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Template versions (returns.md §1): a return is audited against the version its cover names
+# ------------------------------------------------------------------------------------------------
+def template_version_of(cover: dict[str, object] | None, ctx: ValidationContext) -> str | None:
+    """The template version whose columns the return must have (D70).
+
+    The cover's version when it is known; otherwise (blank or unknown: F3 rejects the return) the version
+    in force for the cover's period, so that an unknown version is one F3 and not also a list of F2 for the
+    columns of some other version; ``None`` when neither is known (then only the columns every version has
+    are required, see :func:`_lacking`).
+    """
+    if not cover:
+        return None
+    tv = cover.get("template_version")
+    if tv is not None and tv in ctx.get_template_versions() and tv in seeds.template_versions():
+        return tv
+    period = cover.get("period")
+    if period is not None:
+        try:
+            return seeds.template_version_for(str(period))
+        except ValueError:
+            return None
+    return None
+
+
+def _lacking(ck: Checker) -> list[tuple[SheetData, forms.Field]]:
+    """(sheet, field) of every field of a present sheet that the return's template version does not have;
+    with no version known (no usable cover) every field some version adds: only the columns every version
+    has are then required."""
+    out = []
+    for form in forms.DATA_FORMS:
+        sd = ck.sheets.get(form.key)
+        if sd is None or not sd.present:
+            continue
+        out += [(sd, f) for f in form.fields if f.since is not None and
+                (ck.version is None or not forms.version_has(f, ck.version))]
+    return out
+
+
+def _without_version_hits(segment: Hits, ck: Checker, rule: str) -> Hits:
+    """``segment`` without the hits on columns the return's version does not have: F2 "missing column"
+    (``rule`` F2, header row, no value) or F4 cell problems (``rule`` F4) of such a column."""
+    drop = {(sd.form.sheet, f.label) for sd, f in _lacking(ck)}
+    if not drop:
+        return segment
+    out = Hits(segment.cap)
+    out.hits = [h for h in segment.hits if not (
+        h.rule_id == rule and (h.sheet, h.column) in drop and (rule != "F2" or (h.row == 1 and h.value is None)))]
+    out._count, out._over = Counter(), segment._over
+    return out
+
+
+def ignore_later_columns(ck: Checker) -> None:
+    """A column of a later template version in an older workbook is an unknown extra column (F7): warned,
+    never loaded (its values become NULL: the field is "not collected" for this return)."""
+    if ck.version is None:  # no cover to tell the version: F3 rejects the return, nothing to ignore
+        return
+    for sd, f in _lacking(ck):
+        col = sd.col_of.pop(f.name, None)
+        if col is None:
+            continue
+        ck.hits.add("F7", WARNING, sd.form.sheet, 1, f.label, f.label,
+                    f"表头“{f.label}”是模板版本 {f.since} 起的栏目，本报表封面的模板版本 {ck.version} 没有此栏目，"
+                    "该列已忽略（不入库）", f"{col_letter(col)}1")
+        for row in sd.rows:
+            row.values[f.name] = None
+            found = sd.found.get(row.source_row)
+            if found is not None:
+                found[f.name] = None
 
 
 def validate_file(path: Path, ctx: ValidationContext, original_name: str | None = None) -> ValidationResult:

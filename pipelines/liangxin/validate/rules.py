@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from liangxin import checks, forms, periods
+from liangxin import checks, forms, periods, seeds
 from liangxin.validate.result import ERROR, WARNING, RuleHit
 
 JOINT_MODES = frozenset({"联合组建", "行业组建", "区域组建", "网上组建"})
@@ -78,6 +78,17 @@ def check_cover(ck) -> None:
     if tv is not None and tv not in ctx.get_template_versions():
         known = "、".join(sorted(ctx.get_template_versions()))
         ck.hit("F3", ERROR, "cover", row, "template_version", f"模板版本“{tv}”未知；应为 {known} 之一，请使用规定模板")
+    elif tv is not None and ck.period and tv in seeds.template_versions():
+        vr = seeds.template_versions()[tv]
+        lo, hi = vr["valid_from_period"], vr["valid_to_period"]
+        if ck.period < lo or (hi and ck.period > hi):
+            try:
+                right = f"，{ck.period} 应使用 {seeds.template_version_for(ck.period)}"
+            except ValueError:
+                right = ""
+            span = f"{lo} 至 {hi}" if hi else f"{lo} 起"
+            ck.hit("F3", ERROR, "cover", row, "template_version",
+                   f"模板版本“{tv}”适用于{span}的报告期，不适用于报告期 {ck.period}{right}；请使用规定模板重新填报")
     sub = c.get("submitted_on")
     if sub is not None and sub > ctx.received_on:
         ck.hit("F3", ERROR, "cover", row, "submitted_on",
