@@ -114,7 +114,8 @@ ROWS_LONG = [(i, "district", D, "示范区", f"{y}Q{q}", n, 100, n / 100, "党�
 
 
 def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, fct: bool = True, q2: bool = False,
-                  coverage: bool = False, threshold: str | None = None, long: bool = False) -> Path:
+                  coverage: bool = False, threshold: str | None = None, long: bool = False,
+                  pending: bool = False) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema main_marts; create schema main_seeds")
     if fct:
@@ -134,6 +135,24 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
         con.executemany("insert into main_marts.fct_reporting_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(lv, e, None, p, "quarter" if "Q" in p else "year", n, m, n / m, 1, ok, f"已报 {n}/{m}", None)
                          for lv, e, p, n, m, ok in COVERAGE])
+    if pending:  # the columns of the dbt models kpi_pending_corrections (P6) and kpi_worklist_no_mass_org (K6b)
+        con.execute("""create table main_marts.kpi_pending_corrections (unit_code varchar, unit_name varchar,
+            street_code varchar, street_name varchar, period varchar, previous_period varchar, party_org_code varchar,
+            party_org_name varchar, opening_reported integer, closing_corrected integer, difference integer,
+            later_submission_id varchar, later_correction_no integer, later_received_at timestamp,
+            correction_submission_id varchar, correction_no integer, correction_reason varchar,
+            correction_received_at timestamp)""")
+        con.execute("""insert into main_marts.kpi_pending_corrections values
+            (?, '金桥社区党总支', ?, '东湖街道', '2021Q1', '2020Q4', 'P001', '甲公司党支部', 12, 13, -1, 's2', 0,
+             '2021-04-10 09:00', 's1', 1, '<b>补报</b>一名转入党员', '2021-04-12 09:00')""", [C1, S])
+        con.execute("""create table main_marts.kpi_worklist_no_mass_org (unit_code varchar, unit_name varchar,
+            street_code varchar, street_name varchar, period varchar, year integer, quarter integer, uscc varchar,
+            org_name varchar, org_category varchar, party_status varchar, party_org_code varchar, employees integer)""")
+        con.execute("""insert into main_marts.kpi_worklist_no_mass_org values
+            (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2EEEEE5X', '乙科技有限公司', '非公有制企业', '单独建立', 'P002', 40),
+            (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15),
+            (?, null, ?, '东湖街道', '2020Q4', 2020, 4, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15)
+            """, [C1, S, C2, S, C2, S])
     if threshold is not None:
         con.execute("create table main_seeds.dashboard_parameters (parameter varchar, value varchar, description varchar)")
         con.execute("insert into main_seeds.dashboard_parameters values ('coverage_complete_min', ?, '')", [threshold])
@@ -669,3 +688,22 @@ def fx_a() -> str:
     import dbt_fixture as fx
 
     return fx.A
+
+
+@needs_chromium
+def test_pending_corrections_and_no_mass_org_lists(tmp_path, browser):
+    page = render_dashboard(make_snapshot(tmp_path / "p.duckdb", pending=True), tmp_path / "dash")
+    browser.open(page.as_uri() + "#period=2021Q1", 1440)
+    rows = browser.evaluate("""Array.prototype.slice.call(document.querySelectorAll('#tb-pending tbody tr')).map(function (tr) {
+        return Array.prototype.slice.call(tr.cells).map(function (c) { return c.textContent; }); })""")
+    assert rows == [["金桥社区党总支", "东湖街道", "2021年第1季度", "甲公司党支部", "12", "13", "-1", "2020年第4季度", "1",
+                     "<b>补报</b>一名转入党员"]]
+    assert browser.evaluate("document.querySelectorAll('#tb-pending b').length") == 0  # submitted text stays text
+    k6b = browser.evaluate("""Array.prototype.slice.call(document.querySelectorAll('#tb-nomass tbody tr')).map(function (tr) {
+        return [tr.cells[0].textContent, tr.cells[2].textContent, tr.cells[6].textContent]; })""")
+    assert k6b == [["金桥社区党总支", "乙科技有限公司", "40"], ["银杏社区党总支", "丙商贸有限公司", "15"]]
+    assert browser.evaluate("document.getElementById('lx-nomass-note').textContent").endswith("已报 2/2")
+    # a community scope filters both lists
+    browser.open(page.as_uri() + f"#period=2021Q1&community={C2}", 1440)
+    assert browser.evaluate("document.querySelector('#tb-pending tbody').textContent") == "没有待更正的报表。"
+    assert browser.evaluate("document.querySelectorAll('#tb-nomass tbody tr').length") == 1

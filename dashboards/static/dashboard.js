@@ -562,6 +562,27 @@
       (rows.length ? "（" + Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join("，") + "）" : "") +
       (scope() ? " · " + entityName(scope()) : "") + " ·", p);
   }
+  function renderNoMass() {
+    var p = state.period, note = document.getElementById("lx-nomass-note"), table = document.getElementById("tb-nomass");
+    if (META.no_mass_source === "absent") {
+      table.innerHTML = '<tbody><tr><td class="txt">服务快照中没有此清单。</td></tr></tbody>';
+      note.textContent = "";
+      return;
+    }
+    var rows = ((D.no_mass_org || {})[p] || []).filter(function (r) { return inScope(r.code); });
+    var head = "<thead><tr>" + th("社区", "txt") + th("街道", "txt") + th("单位名称", "txt") + th("统一社会信用代码", "txt") +
+      th("组织类别", "txt") + th("党组织建立情况", "txt") + th("从业人员数") + "</tr></thead>";
+    var body = rows.map(function (r) {
+      var e = ENT[r.code] || {}, cname = e.name || r.code || "—";
+      return "<tr>" + td(esc(cname), cname, "txt") + td(esc(e.street_name || "—"), e.street_name || "", "txt") +
+        td(esc(r.org || "—"), r.org, "txt") + td(esc(r.uscc || "—"), r.uscc, "txt") + td(esc(r.category || "—"), r.category, "txt") +
+        td(esc(r.status || "—"), r.status, "txt") + td(esc(fmt(r.employees, "count")), r.employees) + "</tr>";
+    }).join("");
+    if (!rows.length) body = '<tr><td class="txt" colspan="7">本期没有此类单位。</td></tr>';
+    table.innerHTML = head + "<tbody>" + body + "</tbody>";
+    noteCoverage(note, periodLabel(p) + " · 已有党组织但没有工会、共青团、妇联的单位，共 " + rows.length + " 家" +
+      (scope() ? " · " + entityName(scope()) : "") + " ·", p);
+  }
   function renderPending() {
     var note = document.getElementById("lx-pending-note"), table = document.getElementById("tb-pending");
     if (META.pending_source === "absent") {
@@ -570,19 +591,21 @@
       return;
     }
     var rows = (D.pending || []).filter(function (r) { return inScope(r.code); });
-    var head = "<thead><tr>" + th("社区", "txt") + th("街道", "txt") + th("待更正报告期", "txt") + th("起因：已更正的报告期", "txt") +
-      th("更正序号") + th("原因", "txt") + th("状态", "txt") + "</tr></thead>";
+    var head = "<thead><tr>" + th("社区", "txt") + th("街道", "txt") + th("待更正报告期", "txt") + th("党组织", "txt") +
+      th("期初党员数（已报）") + th("上季更正后期末实有数") + th("差额") + th("起因：已更正的报告期", "txt") + th("更正序号") +
+      th("更正说明", "txt") + "</tr></thead>";
     var body = rows.map(function (r) {
       var e = ENT[r.code] || {}, cname = e.name || r.cname || r.code || "—";
       return "<tr>" + td(esc(cname), cname, "txt") + td(esc(e.street_name || "—"), e.street_name || "", "txt") +
-        td(esc(r.period ? periodLabel(r.period) : "—"), r.period, "txt") + td(esc(r.cause ? periodLabel(r.cause) : "—"), r.cause, "txt") +
-        td(esc(r.correction == null ? "—" : r.correction), r.correction) + td(esc(r.reason || "—"), r.reason, "txt") +
-        td(esc(r.status || "待更正"), r.status, "txt") + "</tr>";
+        td(esc(r.period ? periodLabel(r.period) : "—"), r.period, "txt") + td(esc(r.org || r.org_code || "—"), r.org, "txt") +
+        td(esc(fmt(r.opening, "count")), r.opening) + td(esc(fmt(r.closing, "count")), r.closing) +
+        td(esc(fmt(r.diff, "count")), r.diff) + td(esc(r.cause ? periodLabel(r.cause) : "—"), r.cause, "txt") +
+        td(esc(r.correction == null ? "—" : r.correction), r.correction) + td(esc(r.reason || "—"), r.reason, "txt") + "</tr>";
     }).join("");
-    if (!rows.length) body = '<tr><td class="txt" colspan="7">没有待更正的报表。</td></tr>';
+    if (!rows.length) body = '<tr><td class="txt" colspan="10">没有待更正的报表。</td></tr>';
     table.innerHTML = head + "<tbody>" + body + "</tbody>";
-    note.textContent = "审核规则 P6：更正某一报告期后，其后各期已报报表需相应更正 · 共 " + rows.length + " 份" +
-      (scope() ? " · " + entityName(scope()) : "");
+    note.textContent = "审核规则 P6：某季度报表更正后，下一季度已报的期初党员数与更正后的期末实有数不符，需更正下一季度报表 · 共 " +
+      rows.length + " 条" + (scope() ? " · " + entityName(scope()) : "");
   }
   function renderDetail() {
     var code = entity(), p = state.period, y = p.slice(0, 4), prev = prevQuarter(p);
@@ -697,6 +720,7 @@
     safely("季度趋势", renderTrends);
     safely("单建率通报", renderBulletin);
     safely("应建未建清单", renderWorklist);
+    safely("有党组织未建群团组织单位清单", renderNoMass);
     safely("待更正报表清单", renderPending);
     safely("街道、社区对比", renderDrill);
     safely("四个一批", renderGrowth);
@@ -733,6 +757,7 @@
   makeSortable(document.getElementById("tb-bulletin"));
   makeSortable(document.getElementById("tb-worklist"));
   makeSortable(document.getElementById("tb-pending"));
+  makeSortable(document.getElementById("tb-nomass"));
   writeHash();
   renderAll();
 })();

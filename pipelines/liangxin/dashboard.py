@@ -21,7 +21,8 @@ Input contract (tables are looked up by name in any schema via ``information_sch
 ``streets`` (required), ``kpi_bulletin`` (optional: computed from ``fct_indicators`` when absent),
 ``kpi_worklist_should_form`` (optional: the section says so when absent), ``development_quotas`` (optional:
 only used when ``fct_indicators`` has no K7q rows), ``fct_reporting_coverage`` and ``dashboard_parameters``
-(optional, see above), ``kpi_pending_corrections`` (optional: the 待更正 worklist), ``rpt_annual_cells``
+(optional, see above), ``kpi_pending_corrections`` (optional: the 待更正 worklist of rule P6),
+``kpi_worklist_no_mass_org`` (optional: the K6b units by name), ``rpt_annual_cells``
 / ``rpt_annual_verdict`` (optional: the years that get a link to the annual page ``annual-<year>.html``).  A ``null_reason`` column in
 ``fct_indicators`` (revision 2: '未采集' for a field the template version lacks) is shown instead of "—".
 """
@@ -432,31 +433,55 @@ def _load_coverage(con, table: str | None, values, community_codes, entities, qu
 
 
 def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[list[dict[str, Any]], str]:
-    """The 待更正 worklist (audit rule P6): later returns that must be corrected after a correction of an
-    earlier period.  Adapts to the mart's column names; every text value is shown escaped."""
+    """The 待更正 worklist (audit rule P6, mart kpi_pending_corrections, D95): Party organizations whose opening in
+    the current return of quarter q+1 differs from the corrected closing of q.  Every text is cleaned (``_text``)
+    and shown escaped."""
     if table is None:
         return [], "absent"
     cols = _columns(con, table)
     pick = {
-        "code": _pick(cols, "unit_code", "community_code", "entity_code", contains=("code",),
-                      exclude=("street", "district", "uscc", "rule", "party")),
-        "cname": _pick(cols, "unit_name", "community_name", "entity_name"),
-        "period": _pick(cols, "period", "pending_period", "affected_period", "later_period", contains=("period",),
-                        exclude=("corrected", "source", "cause", "trigger")),
-        "cause": _pick(cols, "corrected_period", "source_period", "cause_period", "trigger_period",
-                       contains=("correct", "period")),
-        "correction": _pick(cols, "correction_no", "source_correction_no", contains=("correction",)),
-        "reason": _pick(cols, "reason", "reason_zh", "message", "note", "description", "rule_message"),
-        "status": _pick(cols, "status", "status_zh", "state"),
-        "since": _pick(cols, "since", "received_at", "detected_at", "corrected_at", contains=("_at",)),
+        "code": _pick(cols, "unit_code", "community_code"),
+        "cname": _pick(cols, "unit_name", "community_name"),
+        "period": _pick(cols, "period"),
+        "cause": _pick(cols, "previous_period", "corrected_period"),
+        "correction": _pick(cols, "correction_no"),
+        "org_code": _pick(cols, "party_org_code"),
+        "org": _pick(cols, "party_org_name"),
+        "opening": _pick(cols, "opening_reported"),
+        "closing": _pick(cols, "closing_corrected"),
+        "diff": _pick(cols, "difference"),
+        "reason": _pick(cols, "correction_reason"),
     }
+    numeric = {"correction", "opening", "closing", "diff"}
     out = []
     for d in _rows(con, f"select * from {table}"):
-        row = {k: (None if c is None or d[c] is None else _text(_plain(d[c]))) for k, c in pick.items()}
+        row = {k: (None if c is None or d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
+               for k, c in pick.items()}
         if row["code"] is None and row["cname"]:
             row["code"] = name_to_code.get(row["cname"])
         out.append(row)
-    out.sort(key=lambda r: (r["code"] or "", r["period"] or "", r["cause"] or ""))
+    out.sort(key=lambda r: (r["period"] or "", r["code"] or "", r["org_code"] or ""), reverse=False)
+    return out, "table"
+
+
+def _load_no_mass_org(con, table: str | None) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """The K6b worklist by name (mart kpi_worklist_no_mass_org, D96): per quarter, units of the base covered by a
+    Party organization with none of 工会, 共青团, 妇联."""
+    if table is None:
+        return {}, "absent"
+    cols = _columns(con, table)
+    pick = {"code": _pick(cols, "unit_code"), "period": _pick(cols, "period"), "uscc": _pick(cols, "uscc"),
+            "org": _pick(cols, "org_name"), "category": _pick(cols, "org_category"),
+            "status": _pick(cols, "party_status"), "employees": _pick(cols, "employees")}
+    if pick["period"] is None:
+        return {}, "absent"
+    out: dict[str, list[dict[str, Any]]] = {}
+    for d in _rows(con, f"select * from {table}"):
+        row = {k: (None if c is None or d[c] is None else _plain(d[c]) if k == "employees" else _text(d[c]))
+               for k, c in pick.items()}
+        out.setdefault(str(row.pop("period")), []).append(row)
+    for rs in out.values():
+        rs.sort(key=lambda r: (r["code"] or "", r["org"] or ""))
     return out, "table"
 
 
@@ -583,8 +608,8 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
         worklist, worklist_source = _load_worklist(con, find_table(con, "kpi_worklist_should_form"), qs, name_to_code)
         coverage, threshold, coverage_source = _load_coverage(
             con, find_table(con, "fct_reporting_coverage"), values, community_codes, entities, qs, ys)
-        pending_table = find_table(con, "kpi_pending_corrections") or find_table(con, "kpi_worklist_pending_corrections")
-        pending, pending_source = _load_pending_corrections(con, pending_table, name_to_code)
+        pending, pending_source = _load_pending_corrections(con, find_table(con, "kpi_pending_corrections"), name_to_code)
+        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, "kpi_worklist_no_mass_org"))
         annual_years = _annual_years(con, out_dir)
     finally:
         con.close()
@@ -606,6 +631,7 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             "bulletin_source": bulletin_source,
             "worklist_source": worklist_source,
             "pending_source": pending_source,
+            "no_mass_source": no_mass_source,
             "headline": list(HEADLINE),
             "work_cards": [i for i in WORK_CARDS if i in indicators],
             "font": FONT_STACK,
@@ -623,6 +649,7 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
         "worklist": worklist,
         "coverage": coverage,
         "pending": pending,
+        "no_mass_org": no_mass,
         "annual_years": annual_years,
     }
 
