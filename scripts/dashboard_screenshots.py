@@ -12,6 +12,7 @@ writes ``<out>/dashboard-375.png`` and ``<out>/dashboard-1440.png``.  The test s
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 import tempfile
 from pathlib import Path
@@ -42,8 +43,6 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 height = browser.evaluate("document.documentElement.scrollHeight")
                 target = args.out / f"dashboard-{width}.png"
-                import base64
-
                 data = browser.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True,
                                     clip={"x": 0, "y": 0, "width": width, "height": min(height, args.max_height),
                                           "scale": 1})["data"]
