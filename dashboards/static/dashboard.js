@@ -569,7 +569,10 @@
       note.textContent = "";
       return;
     }
-    var rows = ((D.no_mass_org || {})[p] || []).filter(function (r) { return inScope(r.code); });
+    var listed = Object.keys(D.no_mass_org || {}).sort();
+    var rows = ((D.no_mass_org || {})[p] || []).map(function (a) {
+      return { code: a[0], uscc: a[1], org: a[2], category: a[3], status: a[4], employees: a[5] };
+    }).filter(function (r) { return inScope(r.code); });
     var head = "<thead><tr>" + th("社区", "txt") + th("街道", "txt") + th("单位名称", "txt") + th("统一社会信用代码", "txt") +
       th("组织类别", "txt") + th("党组织建立情况", "txt") + th("从业人员数") + "</tr></thead>";
     var body = rows.map(function (r) {
@@ -578,7 +581,11 @@
         td(esc(r.org || "—"), r.org, "txt") + td(esc(r.uscc || "—"), r.uscc, "txt") + td(esc(r.category || "—"), r.category, "txt") +
         td(esc(r.status || "—"), r.status, "txt") + td(esc(fmt(r.employees, "count")), r.employees) + "</tr>";
     }).join("");
-    if (!rows.length) body = '<tr><td class="txt" colspan="7">本期没有此类单位。</td></tr>';
+    if (!rows.length && listed.length && p < listed[0]) {
+      body = '<tr><td class="txt" colspan="7">本页只含最近' + listed.length + "个季度（" + esc(periodLabel(listed[0])) +
+        "起）的清单；更早的请用 liangxin sql 查询 marts.kpi_worklist_no_mass_org。</td></tr>";
+    }
+    if (!body) body = '<tr><td class="txt" colspan="7">本期没有此类单位。</td></tr>';
     table.innerHTML = head + "<tbody>" + body + "</tbody>";
     noteCoverage(note, periodLabel(p) + " · 已有党组织但没有工会、共青团、妇联的单位，共 " + rows.length + " 家" +
       (scope() ? " · " + entityName(scope()) : "") + " ·", p);

@@ -464,24 +464,32 @@ def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[lis
     return out, "table"
 
 
-def _load_no_mass_org(con, table: str | None) -> tuple[dict[str, list[dict[str, Any]]], str]:
-    """The K6b worklist by name (mart kpi_worklist_no_mass_org, D96): per quarter, units of the base covered by a
-    Party organization with none of 工会, 共青团, 妇联."""
+#: the K6b list is long (every covered unit without 工会/共青团/妇联): the page embeds the latest quarters only
+NO_MASS_QUARTERS = 4
+
+
+def _load_no_mass_org(con, table: str | None, quarters: list[str]) -> tuple[dict[str, list[list[Any]]], str]:
+    """The K6b worklist by name (mart kpi_worklist_no_mass_org, D96) for the latest ``NO_MASS_QUARTERS`` quarters:
+    ``{period: [[community, uscc, name, category, party status, employees], ...]}`` (arrays keep the page small)."""
     if table is None:
         return {}, "absent"
     cols = _columns(con, table)
-    pick = {"code": _pick(cols, "unit_code"), "period": _pick(cols, "period"), "uscc": _pick(cols, "uscc"),
-            "org": _pick(cols, "org_name"), "category": _pick(cols, "org_category"),
-            "status": _pick(cols, "party_status"), "employees": _pick(cols, "employees")}
-    if pick["period"] is None:
+    pick = [_pick(cols, "unit_code"), _pick(cols, "uscc"), _pick(cols, "org_name"), _pick(cols, "org_category"),
+            _pick(cols, "party_status"), _pick(cols, "employees")]
+    c_period = _pick(cols, "period")
+    if c_period is None:
         return {}, "absent"
-    out: dict[str, list[dict[str, Any]]] = {}
+    keep = set(quarters[-NO_MASS_QUARTERS:])
+    out: dict[str, list[list[Any]]] = {}
     for d in _rows(con, f"select * from {table}"):
-        row = {k: (None if c is None or d[c] is None else _plain(d[c]) if k == "employees" else _text(d[c]))
-               for k, c in pick.items()}
-        out.setdefault(str(row.pop("period")), []).append(row)
+        period = str(d[c_period])
+        if period not in keep:
+            continue
+        row = [None if c is None or d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c]))
+               for k, c in enumerate(pick)]
+        out.setdefault(period, []).append(row)
     for rs in out.values():
-        rs.sort(key=lambda r: (r["code"] or "", r["org"] or ""))
+        rs.sort(key=lambda r: (r[0] or "", r[2] or ""))
     return out, "table"
 
 
@@ -609,7 +617,7 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
         coverage, threshold, coverage_source = _load_coverage(
             con, find_table(con, "fct_reporting_coverage"), values, community_codes, entities, qs, ys)
         pending, pending_source = _load_pending_corrections(con, find_table(con, "kpi_pending_corrections"), name_to_code)
-        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, "kpi_worklist_no_mass_org"))
+        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, "kpi_worklist_no_mass_org"), qs)
         annual_years = _annual_years(con, out_dir)
     finally:
         con.close()
