@@ -231,7 +231,7 @@
   // quarter axes: every quarter labelled when they fit, else one label a year (its first quarter) — labels
   // never run into each other on a phone
   function quarterTicks(layout, periods) {
-    var limit = NARROW ? 4 : 12;
+    var limit = NARROW ? 4 : 8;
     if (periods.length <= limit) return layout;
     var vals = [], text = [], seen = {};
     periods.forEach(function (p) {
