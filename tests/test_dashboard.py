@@ -542,6 +542,9 @@ def test_k7q_card_year_to_date_line_and_axes_that_show_movement(q2_page, browser
     lo, hi = browser.evaluate("document.getElementById('ch-trend-k1')._fullLayout.yaxis.range")
     assert 0.0 <= lo <= 0.10 and 0.16 <= hi <= 0.2 and hi - lo < 0.2
     assert "纵轴不从 0 开始" in browser.evaluate("document.getElementById('cap-ch-trend-k1').textContent")
+    ticks = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#ch-trend-k1 g.ytick text'))"
+                             ".map(function (t) { return t.textContent; })")
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks  # no repeated labels such as 13%, 13%
     # a value the template did not collect reads 未采集 (C2's K4 of 2021Q1), not 0 or —
     browser.open(q2_page.as_uri() + f"#period=2021Q1&community={C2}", 1440)
     k4 = browser.evaluate("document.querySelector('.card[data-indicator=K4] .card-value').textContent")

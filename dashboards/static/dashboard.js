@@ -319,6 +319,8 @@
       var kind = ind(ids[0]).kind, range = fitRange(traces, kind);
       if (range) {
         layout.yaxis = Object.assign({}, layout.yaxis, { range: range, rangemode: "normal", autorange: false });
+        // a narrow ratio range needs a decimal in its tick labels (else 13%, 13%, 14%, 14%)
+        if (kind === "ratio" && range[1] - range[0] < 0.08) layout.yaxis.tickformat = ".1%";
         if (range[0] > 0) note = "纵轴不从 0 开始";
       }
     }
