@@ -463,7 +463,7 @@ LAYOUT_PROBE = """(function () {
     if (plotArea && legend && legend.getBoundingClientRect().width > 0 && overlap(box(plotArea), box(legend))) out.legendOverPlot.push(p.id);
     ['xtick', 'ytick'].forEach(function (k) {
       // labels drawn level (rotated ones have overlapping bounding boxes by construction)
-      var ticks = q('g.' + k + ' text', p).filter(function (t) { return !/rotate\((?!0)/.test(t.getAttribute('transform') || ''); })
+      var ticks = q('g.' + k + ' text', p).filter(function (t) { return !/rotate\\((?!0)/.test(t.getAttribute('transform') || ''); })
         .map(box).filter(function (b) { return b.w > 0; });
       for (var i = 0; i < ticks.length; i++) for (var j = i + 1; j < ticks.length; j++)
         if (overlap(ticks[i], ticks[j])) { out.tickOverlap.push(p.id + ':' + k); return; }
