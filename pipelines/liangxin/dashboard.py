@@ -5,17 +5,26 @@ It reads the serving snapshot read-only (``connect_readonly``) and embeds everyt
 * Plotly's JavaScript, inlined once (no CDN, no network, no external fonts);
 * the indicator values of every entity (district, streets, communities) and period as compact JSON;
 * the bulletin (单建率通报) and the should-form worklist (应建未建) per quarter;
+* the reporting coverage (已报 N/M) of every entity and period, from the mart ``fct_reporting_coverage``
+  (computed from the community rows of ``fct_indicators`` when the mart is absent); a period whose coverage
+  is below the threshold is marked 不完整 and the default period is the latest complete quarter (D130, D131);
 * a small vanilla-JS application (``dashboards/static/dashboard.js``) that renders the cards, tables and
   charts for the selected quarter and scope, and re-renders when the selectors change.
 
-The headline cards of the default period (latest quarter, whole district) are also rendered server-side, each in
-an element carrying ``data-indicator`` / ``data-value`` so that tests and browsers can read the numbers.
+The headline cards of the default period (the latest complete quarter, whole district) are also rendered
+server-side, each in an element carrying ``data-indicator`` / ``data-value`` (and ``data-reported`` /
+``data-expected`` for its coverage) so that tests and browsers can read the numbers.  The page keeps its state
+(period, street, community) in the URL hash: ``index.html#period=2021Q4&street=…&community=…``.
 
 Input contract (tables are looked up by name in any schema via ``information_schema.tables``):
 ``fct_indicators`` (long table of indicator values; required), seeds ``indicators``, ``communities``,
 ``streets`` (required), ``kpi_bulletin`` (optional: computed from ``fct_indicators`` when absent),
 ``kpi_worklist_should_form`` (optional: the section says so when absent), ``development_quotas`` (optional:
-only used when ``fct_indicators`` has no K7q rows).
+only used when ``fct_indicators`` has no K7q rows), ``fct_reporting_coverage`` and ``dashboard_parameters``
+(optional, see above), ``kpi_pending_corrections`` (optional: the 待更正 worklist of rule P6),
+``kpi_worklist_no_mass_org`` (optional: the K6b units by name), ``rpt_annual_cells``
+/ ``rpt_annual_verdict`` (optional: the years that get a link to the annual page ``annual-<year>.html``).  A ``null_reason`` column in
+``fct_indicators`` (revision 2: '未采集' for a field the template version lacks) is shown instead of "—".
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import duckdb
 import typer
 
 from liangxin import paths
+from liangxin.neutral import clean_text, html_text, scrub_ids
 from liangxin.periods import PERIOD_RE, previous_period
 from liangxin.serving import connect_readonly
 
@@ -41,16 +51,29 @@ STATIC_DIR = paths.PROJECT_ROOT / "dashboards" / "static"
 FONT_STACK = '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 
 #: the headline cards, in display order; K9 is yearly (the year of the selected quarter)
-HEADLINE = ("K1", "K2", "K3", "K4", "K9", "M")
+HEADLINE = ("K1", "K2", "K3", "K4", "K7q", "K9", "M")
+#: the second row of cards: indicators of spec revision 2 (shown when the indicator seed has them)
+WORK_CARDS = ("K6b", "K7e", "K7f", "K7g", "K18d", "K18e", "K21", "K22", "K22w", "K23", "K24")
 YEARLY_HEADLINE = frozenset({"K9"})
 
 REQUIRED_TABLES = ("fct_indicators", "indicators", "communities", "streets")
+
+#: share of the register that must have reported for a period to count as complete, when neither the mart
+#: fct_reporting_coverage nor the seed dashboard_parameters says otherwise (D130)
+DEFAULT_COVERAGE_THRESHOLD = 1.0
+NOT_COLLECTED = "未采集"
 
 K3B_CATEGORY_ZH = {
     "k3b_joint": "联合中应单建", "joint": "联合中应单建", "联合建立": "联合中应单建", "挂靠": "联合中应单建",
     "k3b_functional": "功能型", "functional": "功能型", "功能型": "功能型",
     "k3b_none": "未建立", "none": "未建立", "none_should": "未建立", "未建立": "未建立",
 }
+
+
+def _text(v: Any) -> str | None:
+    """Submitted text for the embedded data: control characters out, overlong text cut, ID-shaped strings hidden.
+    The page's script escapes it for HTML (``esc``) when it is shown."""
+    return scrub_ids(clean_text(v)) if v is not None else None
 
 
 class DashboardDataError(RuntimeError):
@@ -135,10 +158,10 @@ def num_attr(v: Any) -> str:
     return str(v) if isinstance(v, int) else repr(v)
 
 
-def fmt_value(v: Any, kind: str) -> str:
+def fmt_value(v: Any, kind: str, reason: str | None = None) -> str:
     v = _plain(v)
     if v is None:
-        return "—"
+        return reason or "—"
     if kind == "ratio":
         return f"{v * 100:.1f}%"
     if kind == "mean":
@@ -337,12 +360,12 @@ def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict
         cat_zh = K3B_CATEGORY_ZH.get(str(cat).strip().lower(), str(cat)) if cat is not None else "—"
         out.setdefault(period, []).append({
             "code": code,
-            "cname": str(d[c_cname]) if c_cname and d[c_cname] is not None else None,
-            "uscc": str(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
-            "org": str(d[c_org]) if c_org and d[c_org] is not None else "—",
+            "cname": _text(d[c_cname]) if c_cname and d[c_cname] is not None else None,
+            "uscc": _text(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
+            "org": _text(d[c_org]) if c_org and d[c_org] is not None else "—",
             "members": _plain(d[c_members]) if c_members else None,
-            "status": str(d[c_status]) if c_status and d[c_status] is not None else "—",
-            "cat": cat_zh,
+            "status": _text(d[c_status]) if c_status and d[c_status] is not None else "—",
+            "cat": _text(cat_zh),
         })
     if "*" in out:  # no period column: the same current list for every quarter
         rows = out.pop("*")
@@ -353,7 +376,149 @@ def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict
     return out, "table"
 
 
-def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
+def _coverage_threshold(con) -> float:
+    """coverage_complete_min from the seed dashboard_parameters, else the default (1 = every community)."""
+    t = find_table(con, "dashboard_parameters")
+    if t:
+        row = con.execute(f"select value from {t} where parameter = 'coverage_complete_min'").fetchone()
+        v = _to_float(row[0]) if row else None
+        if v is not None:
+            return v
+    return DEFAULT_COVERAGE_THRESHOLD
+
+
+def _load_coverage(con, table: str | None, values, community_codes, entities, quarters, years):
+    """``{entity: {period: [reported N, expected M, complete 0/1]}}`` and (threshold, source).
+
+    From the mart fct_reporting_coverage when present; otherwise from the community rows of fct_indicators (a
+    community has rows for a quarter exactly when it has a current return, K20 aside — D7) over the register."""
+    out: dict[str, dict[str, list[int]]] = {}
+    if table is not None:
+        cols = {c.lower() for c in _columns(con, table)}
+        thr = "complete_threshold" if "complete_threshold" in cols else "null"
+        threshold = None
+        for code, period, n, m, complete, t in con.execute(
+                f"select entity_code, period, reported_communities, expected_communities, is_complete, {thr} "
+                f"from {table}").fetchall():
+            out.setdefault(str(code), {})[str(period)] = [int(n or 0), int(m or 0), 1 if _truthy(complete) else 0]
+            if t is not None:
+                threshold = _to_float(t)
+        return out, (threshold if threshold is not None else _coverage_threshold(con)), "table"
+    threshold = _coverage_threshold(con)
+    register = [c for c in community_codes if entities.get(c, {}).get("level") == "community"]
+    reported_q: dict[str, set[str]] = {q: set() for q in quarters}
+    for code in register:
+        for period, ids in values.get(code, {}).items():
+            if period in reported_q and any(i != "K20" for i in ids):
+                reported_q[period].add(code)
+    reported: dict[str, set[str]] = dict(reported_q)
+    for y in years:
+        qs = [f"{y}Q{k}" for k in range(1, 5)]
+        reported[y] = set.intersection(*(reported_q.get(q, set()) for q in qs))
+    groups: dict[str, list[str]] = {}
+    for code in register:
+        groups.setdefault(code, []).append(code)
+        street = entities[code].get("street")
+        if street:
+            groups.setdefault(street, []).append(code)
+    district = [c for c, e in entities.items() if e["level"] == "district"]
+    for d in district:
+        groups[d] = list(register)
+    for ent, members in groups.items():
+        m = len(members)
+        for period, rep in reported.items():
+            n = sum(1 for c in members if c in rep)
+            out.setdefault(ent, {})[period] = [n, m, 1 if m > 0 and n >= threshold * m - 1e-9 else 0]
+    return out, threshold, "computed"
+
+
+def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[list[dict[str, Any]], str]:
+    """The 待更正 worklist (audit rule P6, mart kpi_pending_corrections, D95): Party organizations whose opening in
+    the current return of quarter q+1 differs from the corrected closing of q.  Every text is cleaned (``_text``)
+    and shown escaped."""
+    if table is None:
+        return [], "absent"
+    cols = _columns(con, table)
+    pick = {
+        "code": _pick(cols, "unit_code", "community_code"),
+        "cname": _pick(cols, "unit_name", "community_name"),
+        "period": _pick(cols, "period"),
+        "cause": _pick(cols, "previous_period", "corrected_period"),
+        "correction": _pick(cols, "correction_no"),
+        "org_code": _pick(cols, "party_org_code"),
+        "org": _pick(cols, "party_org_name"),
+        "opening": _pick(cols, "opening_reported"),
+        "closing": _pick(cols, "closing_corrected"),
+        "diff": _pick(cols, "difference"),
+        "reason": _pick(cols, "correction_reason"),
+    }
+    numeric = {"correction", "opening", "closing", "diff"}
+    out = []
+    for d in _rows(con, f"select * from {table}"):
+        row = {k: (None if c is None or d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
+               for k, c in pick.items()}
+        if row["code"] is None and row["cname"]:
+            row["code"] = name_to_code.get(row["cname"])
+        out.append(row)
+    out.sort(key=lambda r: (r["period"] or "", r["code"] or "", r["org_code"] or ""), reverse=False)
+    return out, "table"
+
+
+#: the K6b list is long (every covered unit without 工会/共青团/妇联): the page embeds the latest quarters only
+NO_MASS_QUARTERS = 4
+
+
+def _load_no_mass_org(con, table: str | None, quarters: list[str]) -> tuple[dict[str, list[list[Any]]], str]:
+    """The K6b worklist by name (mart kpi_worklist_no_mass_org, D96) for the latest ``NO_MASS_QUARTERS`` quarters:
+    ``{period: [[community, uscc, name, category, party status, employees], ...]}`` (arrays keep the page small)."""
+    if table is None:
+        return {}, "absent"
+    cols = _columns(con, table)
+    pick = [_pick(cols, "unit_code"), _pick(cols, "uscc"), _pick(cols, "org_name"), _pick(cols, "org_category"),
+            _pick(cols, "party_status"), _pick(cols, "employees")]
+    c_period = _pick(cols, "period")
+    if c_period is None:
+        return {}, "absent"
+    keep = set(quarters[-NO_MASS_QUARTERS:])
+    out: dict[str, list[list[Any]]] = {}
+    for d in _rows(con, f"select * from {table}"):
+        period = str(d[c_period])
+        if period not in keep:
+            continue
+        row = [None if c is None or d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c]))
+               for k, c in enumerate(pick)]
+        out.setdefault(period, []).append(row)
+    for rs in out.values():
+        rs.sort(key=lambda r: (r[0] or "", r[2] or ""))
+    return out, "table"
+
+
+def _annual_years(con, out_dir: Path | None) -> list[str]:
+    """Years that have an annual page: every year of annual.rpt_annual_verdict (the years the annual outputs,
+    the page ``annual-<year>.html`` included, are produced for; older snapshots: rpt_annual_cells) and any
+    annual-<year>.html already beside the page."""
+    years: set[str] = set()
+    for name in ("rpt_annual_verdict", "rpt_annual_cells"):
+        t = find_table(con, name)
+        if t:
+            years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
+    if out_dir is not None and Path(out_dir).is_dir():
+        years |= {m.group(1) for p in Path(out_dir).glob("annual-*.html")
+                  if (m := re.fullmatch(r"annual-(\d{4})\.html", p.name))}
+    return sorted(y for y in years if re.fullmatch(r"\d{4}", y))
+
+
+def default_period(quarters: list[str], coverage: dict[str, dict[str, list[int]]], district: str) -> tuple[str, str]:
+    """The page's default quarter: the latest quarter whose district coverage is complete; when no quarter is
+    complete, the latest quarter (the page then says that no quarter is complete).  Returns (period, reason)."""
+    cov = coverage.get(district, {})
+    complete = [q for q in quarters if cov.get(q, [0, 0, 0])[2]]
+    if complete:
+        return complete[-1], "complete"
+    return (quarters[-1] if quarters else ""), "none_complete"
+
+
+def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = None) -> dict[str, Any]:
     """Everything the page embeds, as plain JSON-able Python (also handy for tests and other readers)."""
     con = connect_readonly(serve_db)
     try:
@@ -365,11 +530,12 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
             if c not in fcols:
                 raise DashboardDataError(f"数据表 fct_indicators 缺少字段“{c}”。 / column {c!r} missing in fct_indicators.")
         opt = {c: (f"cast({c} as double)" if c in ("numerator", "denominator") else c) if c in fcols else "null"
-               for c in ("numerator", "denominator", "entity_name", "denominator_name", "snapshot_date", "period_type")}
+               for c in ("numerator", "denominator", "entity_name", "denominator_name", "snapshot_date", "period_type",
+                         "null_reason")}
         raw = con.execute(
             f"select indicator_id, level, entity_code, {opt['entity_name']}, period, {opt['period_type']}, "
             f"cast(value as double), {opt['numerator']}, {opt['denominator']}, {opt['denominator_name']}, "
-            f"{opt['snapshot_date']} from {fct}"
+            f"{opt['snapshot_date']}, {opt['null_reason']} from {fct}"
         ).fetchall()
         communities = _rows(con, f"select * from {tables['communities']}")
         streets = _rows(con, f"select * from {tables['streets']}")
@@ -380,7 +546,7 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
         snapshots: dict[str, str] = {}
         quarters: set[str] = set()
         years: set[str] = set()
-        for iid, level, code, ename, period, ptype, value, num, den, den_name, snap in raw:
+        for iid, level, code, ename, period, ptype, value, num, den, den_name, snap, reason in raw:
             code, period = str(code), str(period)
             if PERIOD_RE.match(period):
                 quarters.add(period)
@@ -388,7 +554,10 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
                 years.add(period)
             else:
                 continue
-            values.setdefault(code, {}).setdefault(period, {})[str(iid)] = [_plain(value), _plain(num), _plain(den)]
+            cell = [_plain(value), _plain(num), _plain(den)]
+            if value is None and reason == NOT_COLLECTED:  # the template version of the return lacks the field
+                cell.append(str(reason))
+            values.setdefault(code, {}).setdefault(period, {})[str(iid)] = cell
             ent = entities.setdefault(code, {"level": str(level), "name": ename})
             if ename and not ent["name"]:
                 ent["name"] = ename
@@ -445,12 +614,17 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
         else:
             bulletin, bulletin_source = _compute_bulletin(values, community_codes, qs), "computed"
         worklist, worklist_source = _load_worklist(con, find_table(con, "kpi_worklist_should_form"), qs, name_to_code)
+        coverage, threshold, coverage_source = _load_coverage(
+            con, find_table(con, "fct_reporting_coverage"), values, community_codes, entities, qs, ys)
+        pending, pending_source = _load_pending_corrections(con, find_table(con, "kpi_pending_corrections"), name_to_code)
+        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, "kpi_worklist_no_mass_org"), qs)
+        annual_years = _annual_years(con, out_dir)
     finally:
         con.close()
 
     district_quarters = [q for q in qs if q in values.get(district_code, {})]
-    default_period = (district_quarters or qs or [""])[-1]
-    snapshot = snapshots.get(default_period) or max(snapshots.values(), default=None)
+    default, default_reason = default_period(district_quarters or qs, coverage, district_code)
+    snapshot = snapshots.get(default) or max(snapshots.values(), default=None)
     return {
         "meta": {
             "title": "两新组织党建工作统计看板",
@@ -458,10 +632,16 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
             "district_name": entities[district_code]["name"],
             "snapshot_date": snapshot,
             "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "default_period": default_period,
+            "default_period": default,
+            "default_reason": default_reason,
+            "coverage_threshold": threshold,
+            "coverage_source": coverage_source,
             "bulletin_source": bulletin_source,
             "worklist_source": worklist_source,
+            "pending_source": pending_source,
+            "no_mass_source": no_mass_source,
             "headline": list(HEADLINE),
+            "work_cards": [i for i in WORK_CARDS if i in indicators],
             "font": FONT_STACK,
         },
         "quarters": qs,
@@ -475,6 +655,10 @@ def load_dashboard_data(serve_db: Path | None = None) -> dict[str, Any]:
         "values": values,
         "bulletin": bulletin,
         "worklist": worklist,
+        "coverage": coverage,
+        "pending": pending,
+        "no_mass_org": no_mass,
+        "annual_years": annual_years,
     }
 
 
@@ -493,9 +677,26 @@ def _headline_from_data(data: dict[str, Any], period: str, entity: str | None = 
 
 
 def headline_numbers(serve_db: Path | None, period: str, entity_code: str | None = None) -> dict[str, Any]:
-    """The headline numbers shown on the cards: K1, K2, K3, K4, M for the quarter ``period`` and K9 for its year,
+    """The headline numbers shown on the cards: K1, K2, K3, K4, K7q, M for the quarter ``period`` and K9 for its year,
     for the district (or ``entity_code``). Missing or NULL values are ``None``."""
     return _headline_from_data(load_dashboard_data(serve_db), period, entity_code)
+
+
+def coverage_text(cov: list[int] | None) -> str:
+    """已报 N/M, with 不完整 when below the threshold (the same text the page's script writes)."""
+    if not cov:
+        return "已报 —"
+    n, m, complete = cov
+    return f"已报 {n}/{m}" + ("" if complete else " · 不完整")
+
+
+def banner_text(period: str, cov: list[int] | None, default_reason: str | None) -> str:
+    """The coverage banner of the whole district (the page's script writes the same, plus the scope's)."""
+    text = f"{period_label(period)}：全区" + (f"已报 {cov[0]}/{cov[1]}" if cov else "已报 —") + " 个社区"
+    if cov and cov[2]:
+        return text + " · 完整"
+    text += " · 不完整：本页数字只含已报社区，不代表全区全貌"
+    return text + ("（目前没有报送完整的季度）" if default_reason == "none_complete" else "")
 
 
 def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
@@ -505,7 +706,9 @@ def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
     p = period[:4] if yearly else period
     prev = str(int(period[:4]) - 1) if yearly else (previous_period(period) if PERIOD_RE.match(period) else "")
     per = data["values"].get(entity, {})
-    v, num, den = (per.get(p, {}).get(iid) or [None, None, None])[:3]
+    cell = per.get(p, {}).get(iid) or [None, None, None]
+    v, num, den = cell[:3]
+    reason = cell[3] if len(cell) > 3 else None
     old = (per.get(prev, {}).get(iid) or [None])[0]
     delta = v - old if v is not None and old is not None else None
     chg = fmt_change(delta, kind)
@@ -513,21 +716,24 @@ def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
     if kind in ("ratio", "mean"):
         fraction = f"{fmt_value(num, 'count')} / {fmt_value(den, 'count')}"
         detail = f"分子/分母：{fraction}（分母：{ind['den_name'] or '—'}）"
-        tip = f"{ind['name']}：{fmt_value(v, kind)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，" \
+        tip = f"{ind['name']}：{fmt_value(v, kind, reason)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，" \
               f"分母（{ind['den_name']}）{fmt_value(den, 'count')}"
     else:
         detail = ind["num_name"] or ""
-        tip = f"{ind['name']}：{fmt_value(v, kind)}（{ind['num_name']}）"
+        tip = f"{ind['name']}：{fmt_value(v, kind, reason)}（{ind['num_name']}）"
     scope = f"{p}年度" if yearly else period_label(p)
-    esc = html.escape
+    cov = data.get("coverage", {}).get(entity, {}).get(p)
+    cov_cls = "card-coverage" + ("" if cov and cov[2] else " incomplete")
+    esc = html_text
     return (
         f'<div class="card" data-indicator="{esc(iid)}" data-value="{num_attr(v)}" data-period="{esc(p)}" '
-        f'title="{esc(tip)}">'
+        f'data-reported="{cov[0] if cov else ""}" data-expected="{cov[1] if cov else ""}" title="{esc(tip)}">'
         f'<div class="card-title">{esc(ind["name"])}<span class="card-scope">{esc(scope)}</span></div>'
-        f'<div class="card-value">{esc(fmt_value(v, kind))}</div>'
+        f'<div class="card-value">{esc(fmt_value(v, kind, reason))}</div>'
         f'<div class="card-change {chg_cls}">{"较上年" if yearly else "较上季"} {esc(chg)}</div>'
         f'<div class="card-target">目标：{esc(str(ind["target"]))}</div>'
         f'<div class="card-detail">{esc(detail)}</div>'
+        f'<div class="{cov_cls}">{esc(coverage_text(cov))}</div>'
         f"</div>"
     )
 
@@ -546,17 +752,25 @@ def render_html(data: dict[str, Any]) -> str:
     entity = data["meta"]["district_code"]
     cards = "".join(_card_html(data, iid, period, entity) for iid in HEADLINE) if period else \
         '<p class="empty">服务快照中没有季度指标数据。</p>'
+    district_cov = data.get("coverage", {}).get(entity, {})
     options = "".join(
-        f'<option value="{html.escape(q)}"{" selected" if q == period else ""}>{html.escape(period_label(q))}</option>'
+        f'<option value="{html.escape(q)}"{" selected" if q == period else ""}>'
+        f'{html.escape(period_label(q))}{"" if district_cov.get(q, [0, 0, 0])[2] else "（不完整）"}</option>'
         for q in reversed(data["quarters"])
     )
+    cov = district_cov.get(period)
+    banner = html_text(banner_text(period, cov, data["meta"].get("default_reason"))) if period else ""
+    annual = "".join(f'<a href="annual-{html.escape(y)}.html">{html.escape(y)}年</a>' for y in data.get("annual_years", []))
     snap = data["meta"]["snapshot_date"] or "—"
     parts = {
-        "TITLE": html.escape(data["meta"]["title"]),
-        "DISTRICT": html.escape(str(data["meta"]["district_name"])),
+        "TITLE": html_text(data["meta"]["title"]),
+        "DISTRICT": html_text(data["meta"]["district_name"]),
         "SNAPSHOT": html.escape(str(snap)),
         "GENERATED": html.escape(data["meta"]["generated_at"]),
         "PERIOD_OPTIONS": options,
+        "COVERAGE": banner,
+        "COVERAGE_CLASS": "complete" if cov and cov[2] else "incomplete",
+        "ANNUAL_LINKS": annual or '<span class="muted">暂无</span>',
         "CARDS": cards,
         "CSS": (STATIC_DIR / "dashboard.css").read_text(encoding="utf-8"),
         "PLOTLYJS": get_plotlyjs(),
@@ -571,7 +785,7 @@ def render_html(data: dict[str, Any]) -> str:
 def render_dashboard(serve_db: Path | None, out_dir: Path | None) -> Path:
     """Write ``out_dir/index.html`` (self-contained, offline) from the serving snapshot; returns its path."""
     out_dir = Path(out_dir or paths.build_dir() / "dashboard")
-    data = load_dashboard_data(serve_db)
+    data = load_dashboard_data(serve_db, out_dir)
     page = render_html(data)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
