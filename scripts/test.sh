@@ -13,7 +13,9 @@ fi
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 
 need=()
-command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+# LibreOffice: Calc converts the annual return to PDF, Writer the 单建率通报 .docx
+dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # not `fc-list | grep -q`: grep -q exits at the first match, fc-list then dies of SIGPIPE and, with pipefail,
 # the pipeline fails now and then although the font is installed (the flaky font check)
