@@ -98,6 +98,35 @@ def ensure_storage(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
+FINALIZED_TABLES = ("annual_versions", "annual_cells", "annual_verdict_log", "annual_seen_submissions")
+
+
+def carry_finalized(old_db: Path, new_db: Path) -> int:
+    """Copy the finalized store (定稿 versions, logs) of ``old_db`` into ``new_db``; returns the versions copied.
+
+    The store is not in the archive, so a database rebuilt from the archive (``liangxin rekey`` / ``reingest``)
+    would otherwise lose every 定稿 version.  Its cells are aggregates: nothing depends on the HMAC secret."""
+    old_db, new_db = Path(old_db), Path(new_db)
+    if not old_db.exists():
+        return 0
+    con = duckdb.connect(str(new_db))
+    try:
+        ensure_storage(con)
+        con.execute(f"ATTACH '{old_db.as_posix()}' AS old_store (READ_ONLY)")
+        have = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'old_store' and schema_name = 'finalized'"
+        ).fetchall()}
+        con.execute("BEGIN")
+        for t in FINALIZED_TABLES:
+            if t in have:
+                con.execute(f"DELETE FROM finalized.{t}")
+                con.execute(f"INSERT INTO finalized.{t} BY NAME SELECT * FROM old_store.finalized.{t}")
+        con.execute("COMMIT")
+        return con.execute("select count(*) from finalized.annual_versions").fetchone()[0]
+    finally:
+        con.close()
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 

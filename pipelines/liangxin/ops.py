@@ -270,6 +270,9 @@ def rekey(*, db_path: Path | None = None, archive_dir: Path | None = None, keep_
                 raise BackupError(f"{len(failed)} 个归档文件重新接收失败，构建库未替换 / "
                                   f"{len(failed)} archived files failed; nothing replaced: "
                                   + ", ".join(o.original_name for o in failed[:5]))
+            from liangxin.finalize import carry_finalized
+
+            carry_finalized(db, tmp)  # 定稿 versions are not in the archive: carry them over
             old = None
             if db.exists():
                 if keep_old:
@@ -327,6 +330,9 @@ def reingest_command(
 
     try:
         outcomes = reingest_all(db_path=db)
+        from liangxin.finalize import carry_finalized
+
+        carry_finalized(paths.build_db(), db)  # 定稿 versions are not in the archive: carry them over
     except BackupError as exc:
         typer.echo(f"失败 / failed: {exc}", err=True)
         raise typer.Exit(2)
