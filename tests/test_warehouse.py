@@ -2,7 +2,6 @@
 
 import datetime as dt
 import decimal
-import time
 from pathlib import Path
 
 import pytest
@@ -115,19 +114,18 @@ def test_load_writes_typed_transformed_rows(tmp_path, world):
                    "表2 党组织情况", 2, 0)
 
 
-def test_load_is_fast(tmp_path, world):
+def test_repeated_loads_of_a_large_return_each_append_all_rows(tmp_path, world):
+    # speed is measured in benchmarks/ (never asserted as a timing here): this checks the bulk path's result
     ret = biggest_return(world)
     con = warehouse.connect(tmp_path / "b.duckdb")
     warehouse.ensure_schema(con)
-    warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED)  # warm up
     n_rows = sum(len(ret[f.key]) for f in forms.DATA_FORMS)
-    best = min(
-        (lambda t0: (warehouse.load_submission(con, result_from_return(ret, sha_of(10 + i)), RECEIVED),
-                     time.perf_counter() - t0)[1])(time.perf_counter())
-        for i in range(3)
-    )
+    for i in range(3):
+        warehouse.load_submission(con, result_from_return(ret, sha_of(10 + i)), RECEIVED)
     assert n_rows >= 200
-    assert best < 0.25, f"loading {n_rows} rows took {best * 1000:.0f} ms"
+    loaded = sum(con.execute(f"select count(*) from raw.{f.key}").fetchone()[0] for f in forms.DATA_FORMS)
+    assert loaded == 3 * n_rows
+    assert con.execute("select count(distinct submission_id) from raw.organizations").fetchone()[0] == 3
 
 
 def test_rejected_loads_only_submission_and_hits(tmp_path, world):
