@@ -61,7 +61,8 @@ def two_sheets_same_name(xlsx: bytes) -> bytes:
     """A second sheet named 封面 whose part holds the far cell: a name -> part map checks the wrong one."""
     cover = member(xlsx, sheet_part(xlsx, "封面"))
     wb = member(xlsx, "xl/workbook.xml").replace(
-        b"<sheets>", '<sheets><sheet name="封面" sheetId="99" state="visible" r:id="rId99" />'.encode(), 1)
+        b"<sheets>", ('<sheets><sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                     'name="封面" sheetId="99" state="visible" r:id="rId99" />').encode(), 1)
     rels = member(xlsx, "xl/_rels/workbook.xml.rels").replace(
         b"</Relationships>", b'<Relationship Type="' + WS_TYPE + b'" Target="/xl/worksheets/sheet99.xml" '
         b'Id="rId99" /></Relationships>')
