@@ -377,7 +377,7 @@ def status_command(
 
 
 def _default_writer():
-    """``liangxin annual-return --year Y …`` (no sub-command) runs the workbook writer of ``liangxin.annual`` with
+    """``liangxin annual-return [--year Y] …`` (no sub-command) runs the workbook writer of ``liangxin.annual`` with
     its own options; its ``--year`` becomes optional here so that the sub-commands can be named without it."""
     from liangxin.annual import annual_return_command as writer
 
@@ -392,10 +392,7 @@ def _default_writer():
     def annual_return(ctx: typer.Context, **kwargs) -> None:
         if ctx.invoked_subcommand is not None:
             return
-        if kwargs.get("year") is None:
-            typer.echo(ctx.get_help())
-            raise typer.Exit(2)
-        writer(**kwargs)
+        writer(**kwargs)  # without --year: every year with any accepted return
 
     annual_return.__signature__ = sig.replace(parameters=params)
     annual_return.__doc__ = (writer.__doc__ or "") + "\n\n子命令：finalize 定稿；status 审核结论与状态。"
