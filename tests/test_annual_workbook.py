@@ -430,7 +430,8 @@ def test_pdf_is_rewritten_despite_a_stale_lock_and_failures_are_loud(book, tmp_p
     assert pdf.stat().st_mtime > old + 60 and pdf.stat().st_size > 1000
     # a source LibreOffice cannot load: a loud PdfError, and the previous PDF is left as it was
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(b"not a workbook")
+    # a broken zip: with LibreOffice Writer installed, plain text would be imported as a text document
+    bad.write_bytes(b"PK\x03\x04 truncated workbook")
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 previous")
     with pytest.raises(annual.PdfError):
         annual.convert_to_pdf(bad)
