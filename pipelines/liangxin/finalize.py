@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import os
 from pathlib import Path
 
@@ -376,29 +375,23 @@ def status_command(
     Console().print(table)
 
 
-def _default_writer():
-    """``liangxin annual-return [--year Y] …`` (no sub-command) runs the workbook writer of ``liangxin.annual`` with
-    its own options; its ``--year`` becomes optional here so that the sub-commands can be named without it."""
+def _annual_return(
+    ctx: typer.Context,
+    year: int = typer.Option(None, "--year", help="年份；不给则写出每个有已接收报表的年份。"),
+    output: Path = typer.Option(None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"),
+    serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB）。"),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="有 LibreOffice 时同时写出 PDF。"),
+) -> None:
+    """统计年报：写出年报工作簿（封面、表一至表九、审核结果）和年报看板页；子命令 finalize 定稿，status 审核结论与状态。
+
+    ``liangxin annual-return [--year Y] …`` without a sub-command runs the workbook writer of ``liangxin.annual``."""
+    if ctx.invoked_subcommand is not None:
+        return
     from liangxin.annual import annual_return_command as writer
 
-    sig = inspect.signature(writer)
-    params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
-    for p in sig.parameters.values():
-        default = p.default
-        if isinstance(default, typer.models.OptionInfo) and default.default is ...:
-            default = typer.Option(None, *default.param_decls, help=default.help)
-        params.append(p.replace(default=default))
-
-    def annual_return(ctx: typer.Context, **kwargs) -> None:
-        if ctx.invoked_subcommand is not None:
-            return
-        writer(**kwargs)  # without --year: every year with any accepted return
-
-    annual_return.__signature__ = sig.replace(parameters=params)
-    annual_return.__doc__ = (writer.__doc__ or "") + "\n\n子命令：finalize 定稿；status 审核结论与状态。"
-    return annual_return
+    writer(year=year, output=output, serve_db=serve_db, pdf=pdf)
 
 
-annual_return_app.callback(invoke_without_command=True)(_default_writer())
+annual_return_app.callback(invoke_without_command=True)(_annual_return)
 annual_return_app.command("finalize")(finalize_command)
 annual_return_app.command("status")(status_command)
