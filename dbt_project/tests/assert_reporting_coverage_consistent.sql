@@ -13,11 +13,11 @@ community_sum as (
     where c.level = 'community'
     group by m.level, m.entity_code, c.period
 ),
-current_count as (
-    select s.period, count(*) as n
+current_count as (  -- per district of the register (a city or province register has several)
+    select m.entity_code, s.period, count(distinct s.unit_code) as n
     from {{ ref('int_current_submissions') }} as s
-    inner join {{ ref('ref_communities') }} as r on s.unit_code = r.unit_code
-    group by s.period
+    inner join {{ ref('int_entity_membership') }} as m on s.unit_code = m.unit_code and m.level = 'district'
+    group by m.entity_code, s.period
 )
 select c.level, c.entity_code, c.period, 'bounds' as problem
 from cov as c
@@ -35,5 +35,5 @@ where s.n is null or s.n <> c.reported_communities
 union all
 select c.level, c.entity_code, c.period, 'current'
 from cov as c
-left join current_count as q on c.period = q.period
+left join current_count as q on c.entity_code = q.entity_code and c.period = q.period
 where c.level = 'district' and c.period_type = 'quarter' and coalesce(q.n, 0) <> c.reported_communities
