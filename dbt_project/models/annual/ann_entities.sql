@@ -27,5 +27,5 @@ select
     row_number() over (
         partition by year
         order by district_key, street_key, street_code_key, community_key, entity_code
-    ) - 1 as row_order
+    ) * 10 - 10 as row_order  -- district 0, then steps of 10: 表一's category rows take 1 and 2
 from entities
