@@ -138,7 +138,7 @@ def test_ingest_job_in_process_loads_a_file(tmp_path, world):
     con = warehouse.connect(res.db(), read_only=True)
     got = warehouse.table_counts(con)
     con.close()
-    assert got == {"submissions": 1, "rule_hits": 1, **data_rows(ret)}
+    assert got == {"submissions": 1, "rule_hits": 2, **data_rows(ret)}
 
     # a rejected file: the run succeeds (a rejection is a business outcome), the error check fails as WARN
     bad = write_return(tmp_path / "inbox" / "bad.xlsx",
