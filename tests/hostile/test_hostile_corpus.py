@@ -20,7 +20,6 @@ LIANGXIN = Path(sys.executable).parent / "liangxin"
 SECRET = "hostile-corpus-secret"
 DATA_TABLES = ("raw.organizations", "raw.party_orgs", "raw.member_flows", "raw.trainings", "raw.attendance",
                "raw.mobile_members")
-MAX_SECONDS = 5.0
 MAX_RSS_MB = 300.0
 MAX_READER_RSS_MB = 300.0  # the whole reading process (a fresh Python with the reader imported: ~90 MB)
 
@@ -91,7 +90,6 @@ def test_hostile_input(corpus_run, case):
     assert r["exception"] is None, r["exception"]
     assert r["internal_error"] is None and r["outcome"] != "failed", r
     assert not any("Traceback" in line or "unexpected error" in line for line in r["logs"]), r["logs"]
-    assert r["seconds"] < MAX_SECONDS, r["seconds"]
     assert r["rss_growth_mb"] < MAX_RSS_MB, r["rss_growth_mb"]
     assert r["reader_rss_mb"] < MAX_READER_RSS_MB, r["reader_rss_mb"]
     d = r["diff"]
