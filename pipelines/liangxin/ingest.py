@@ -877,14 +877,25 @@ def ingest_command(
 
         Console(stderr=True).print(f"[red]路径不存在：{terminal_text(', '.join(map(str, missing)))}[/red]")
         raise typer.Exit(2)
+    # through the home's Dagster instance (the same ingest_job as the inbox sensor), so the run, its asset
+    # materialization and its rule-hit checks show in `liangxin ui` (issue 15)
+    from liangxin.defs import ingestion as ingestion_defs
+    from liangxin.pipeline import PipelineError, ingest_through_dagster
+
+    ingestion_defs.last_outcomes = []
+    failure = None
     try:
-        outcomes = ingest_paths(targets, db_path=db, archive_dir=archive, outbox_dir=outbox,
-                                progress=not no_progress, backfill=backfill)
-    except privacy.SecretConfigurationError as exc:
+        ingest_through_dagster(targets, progress=not no_progress, backfill=backfill, db=db, archive=archive,
+                               outbox=outbox)
+    except PipelineError as exc:  # an internal failure on some file: the others were processed; say which
+        failure = exc
+    outcomes = list(ingestion_defs.last_outcomes)
+    print_summary(outcomes)
+    if failure is not None and not any(o.outcome == FAILED for o in outcomes):
         from rich.console import Console
 
-        Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
-        raise typer.Exit(2)
-    print_summary(outcomes)
-    if any(o.outcome == FAILED for o in outcomes):
+        from liangxin.neutral import terminal_text
+
+        Console(stderr=True).print(f"[bold red]{terminal_text(str(failure))}[/bold red]")
+    if failure is not None or any(o.outcome == FAILED for o in outcomes):
         raise typer.Exit(1)

@@ -96,17 +96,81 @@ def _defs():
     return defs
 
 
+PID_TAG, HOST_TAG = "liangxin/pid", "liangxin/host"  # on every CLI run: which process runs it in-process
+
+
+def _run_tags() -> dict[str, str]:
+    import os
+    import socket
+
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _process_alive(pid: int) -> bool:
+    import os
+
+    if pid <= 0 or pid == os.getpid():  # our own pid: no run of ours is in flight when this is called
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Free the ``duckdb_writer`` pool slot of CLI runs whose process died (killed, power cut) and mark them
+    failed; returns their run ids.  Without this a killed ``liangxin ingest``/``build`` keeps the pool's only
+    slot claimed in the instance, and every later run waits for it forever.  Only runs this machine's CLI
+    started in-process (tagged with their pid and host) are touched; runs launched by the webserver or the
+    daemon are the daemon's to monitor."""
+    import socket
+
+    from dagster import DagsterRunStatus
+
+    host = socket.gethostname()
+    freed = []
+    try:
+        run_ids = instance.event_log_storage.get_concurrency_run_ids()
+    except Exception:  # noqa: BLE001 - storage without concurrency support: nothing can be held
+        return []
+    for run_id in run_ids:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+            continue
+        tags = run.tags or {}
+        if tags.get(HOST_TAG) != host or not tags.get(PID_TAG, "").isdigit():
+            continue
+        if run.is_finished or not _process_alive(int(tags[PID_TAG])):
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+            if not run.is_finished:
+                instance.report_run_failed(run, f"运行它的进程（{tags[PID_TAG]}）已终止；已释放其占用的写入槽。")
+            freed.append(run_id)
+    if freed:
+        console.print(f"[yellow]已释放被中断的运行占用的写入槽：{len(freed)} 个（{', '.join(r[:8] for r in freed)}）[/yellow]")
+    return freed
+
+
 # the CLI shows its own progress, and on failure the failed step's last error (the run log is in the UI)
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = False):
+def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = False, backfill: bool = False,
+                           db: Path | None = None, archive: Path | None = None, outbox: Path | None = None):
+    """Run ``ingest_job`` on files or folders in-process on the home's instance (shown in ``liangxin ui``).
+    ``backfill``: historical returns (P4 by 报出日期); ``db``/``archive``/``outbox``: the CLI's overrides."""
     ensure_home()
     job = _defs().resolve_job_def("ingest_job")
+    config = {"paths": [str(p) for p in targets], "progress": progress, "backfill": backfill,
+              "db_path": str(db or ""), "archive_dir": str(archive or ""), "outbox_dir": str(outbox or "")}
+    instance = instance if instance is not None else dagster_instance()
+    release_dead_runs(instance)
     result = job.execute_in_process(
-        run_config={"ops": {"raw_returns": {"config": {"paths": [str(p) for p in targets], "progress": progress}}},
-                    **QUIET},
-        instance=instance if instance is not None else dagster_instance(),
+        run_config={"ops": {"raw_returns": {"config": config}}, **QUIET},
+        instance=instance, tags=_run_tags(),
         raise_on_error=False,
     )
     if not result.success:
@@ -169,9 +233,11 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     job = _defs().resolve_job_def("build_and_publish_job")
     n_steps = len(job.graph.node_defs)
     with build_progress.showing(n_steps, enabled=progress):
+        instance = instance if instance is not None else dagster_instance()
+        release_dead_runs(instance)
         result = job.execute_in_process(
             run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
-            instance=instance if instance is not None else dagster_instance(),
+            instance=instance, tags=_run_tags(),
             raise_on_error=False,
         )
     if not result.success:

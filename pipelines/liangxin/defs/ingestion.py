@@ -42,6 +42,11 @@ class RawReturnsConfig(dg.Config):
 
     paths: list[str] = []
     progress: bool = False  # a Rich progress bar on the terminal (the CLI's in-process runs)
+    backfill: bool = False  # historical backfill: P4 judged by 报出日期, receipts say 历史补录 (`ingest --backfill`)
+    # the CLI's --db / --archive / --outbox; empty = the resource's locations
+    db_path: str = ""
+    archive_dir: str = ""
+    outbox_dir: str = ""
 
 
 def _rule_table(counts: Counter, severity: str) -> dict[str, int]:
@@ -68,8 +73,10 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
         if not p.exists():
             context.log.warning(f"文件或目录不存在（可能已被移走），跳过：{p}")
     targets = [p for p in targets if p.exists()]
-    outcomes = ingest_paths(targets, db_path=liangxin.db(), archive_dir=liangxin.archive(),
-                            outbox_dir=liangxin.outbox(), progress=config.progress, inbox_dir=liangxin.inbox())
+    outcomes = ingest_paths(targets, db_path=Path(config.db_path) if config.db_path else liangxin.db(),
+                            archive_dir=Path(config.archive_dir) if config.archive_dir else liangxin.archive(),
+                            outbox_dir=Path(config.outbox_dir) if config.outbox_dir else liangxin.outbox(),
+                            progress=config.progress, inbox_dir=liangxin.inbox(), backfill=config.backfill)
     global last_outcomes
     last_outcomes = outcomes  # the CLI's summary after an in-process run (liangxin ingest)
     by_outcome = Counter(o.outcome for o in outcomes)
