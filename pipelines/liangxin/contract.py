@@ -59,6 +59,15 @@ def quoted(name: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in name.split(".", 1))
 
 
+def present(con, name: str) -> bool:
+    """Whether the open database (a DuckDB connection) has the fixed name ``schema.table`` (table or view)."""
+    schema, table = name.split(".", 1)
+    return bool(con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = ? and table_name = ?", [schema, table],
+    ).fetchone()[0])
+
+
 def table_of(name: str) -> str:
     """The table part of a fixed name (``marts.fct_indicators`` → ``fct_indicators``)."""
     return name.split(".", 1)[1]

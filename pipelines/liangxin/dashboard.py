@@ -87,12 +87,7 @@ class DashboardDataError(RuntimeError):
 
 def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The quoted fixed name ``schema.table`` of the contract when the open snapshot has it, else None."""
-    schema, table = name.split(".", 1)
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ? and table_name = ?", [schema, table],
-    ).fetchone()[0]
-    return lx.quoted(name) if found else None
+    return lx.quoted(name) if lx.present(con, name) else None
 
 
 def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
