@@ -54,6 +54,14 @@ def test_the_contract_is_the_published_models(public):
         assert m.columns and all(t for _, t in m.columns), m.name  # every column declared with its type
     # every fixed name a consumer reads is a public model
     assert set(contract.CONSUMED) <= set(public), set(contract.CONSUMED) - set(public)
+    # dbt enforces each public model's contract (a wrong declared type fails dbt build); the rest is protected
+    from liangxin.contract import _fresh_manifest
+
+    nodes = json.loads(_fresh_manifest().read_text(encoding="utf-8"))["nodes"].values()
+    models = [n for n in nodes if n["resource_type"] == "model"]
+    assert all(n["config"]["contract"]["enforced"] for n in models if n["access"] == "public")
+    assert {n["access"] for n in models if n["access"] != "public"} == {"protected"}
+    assert {n["name"] for n in models if n["access"] == "public"} == {m.model for m in public.values()}
 
 
 def test_serve_holds_exactly_the_public_models_with_their_declared_columns(pipe, public):
