@@ -117,74 +117,74 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
                   coverage: bool = False, threshold: str | None = None, long: bool = False,
                   pending: bool = False) -> Path:
     con = duckdb.connect(str(path))
-    con.execute("create schema main_marts; create schema main_seeds")
+    con.execute("create schema marts; create schema ref")
     if fct:
-        con.execute("""create table main_marts.fct_indicators (indicator_id varchar, level varchar,
+        con.execute("""create table marts.fct_indicators (indicator_id varchar, level varchar,
             entity_code varchar, entity_name varchar, period varchar, period_type varchar, numerator bigint,
             denominator bigint, value double, denominator_name varchar, snapshot_date date, null_reason varchar)""")
         con.executemany(
-            "insert into main_marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, lv, e, n, p, "quarter" if "Q" in p else "year", num, den, v, dn, SNAP,
               "未采集" if v is None and num is None else "分母为0" if v is None and den == 0 else None)
              for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else []) + (ROWS_LONG if long else [])])
     if coverage:
-        con.execute("""create table main_marts.fct_reporting_coverage (level varchar, entity_code varchar,
+        con.execute("""create table marts.fct_reporting_coverage (level varchar, entity_code varchar,
             entity_name varchar, period varchar, period_type varchar, reported_communities bigint,
             expected_communities bigint, reported_share double, complete_threshold decimal(18, 6),
             is_complete boolean, coverage_label varchar, snapshot_date date)""")
-        con.executemany("insert into main_marts.fct_reporting_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.executemany("insert into marts.fct_reporting_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(lv, e, None, p, "quarter" if "Q" in p else "year", n, m, n / m, 1, ok, f"已报 {n}/{m}", None)
                          for lv, e, p, n, m, ok in COVERAGE])
     if pending:  # the columns of the dbt models kpi_pending_corrections (P6) and kpi_worklist_no_mass_org (K6b)
-        con.execute("""create table main_marts.kpi_pending_corrections (unit_code varchar, unit_name varchar,
+        con.execute("""create table marts.kpi_pending_corrections (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, previous_period varchar, party_org_code varchar,
             party_org_name varchar, opening_reported integer, closing_corrected integer, difference integer,
             later_submission_id varchar, later_correction_no integer, later_received_at timestamp,
             correction_submission_id varchar, correction_no integer, correction_reason varchar,
             correction_received_at timestamp)""")
-        con.execute("""insert into main_marts.kpi_pending_corrections values
+        con.execute("""insert into marts.kpi_pending_corrections values
             (?, '金桥社区党总支', ?, '东湖街道', '2021Q1', '2020Q4', 'P001', '甲公司党支部', 12, 13, -1, 's2', 0,
              '2021-04-10 09:00', 's1', 1, '<b>补报</b>一名转入党员', '2021-04-12 09:00')""", [C1, S])
-        con.execute("""create table main_marts.kpi_worklist_no_mass_org (unit_code varchar, unit_name varchar,
+        con.execute("""create table marts.kpi_worklist_no_mass_org (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, year integer, quarter integer, uscc varchar,
             org_name varchar, org_category varchar, party_status varchar, party_org_code varchar, employees integer)""")
-        con.execute("""insert into main_marts.kpi_worklist_no_mass_org values
+        con.execute("""insert into marts.kpi_worklist_no_mass_org values
             (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2EEEEE5X', '乙科技有限公司', '非公有制企业', '单独建立', 'P002', 40),
             (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15),
             (?, null, ?, '东湖街道', '2020Q4', 2020, 4, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15)
             """, [C1, S, C2, S, C2, S])
     if threshold is not None:
-        con.execute("create table main_seeds.dashboard_parameters (parameter varchar, value varchar, description varchar)")
-        con.execute("insert into main_seeds.dashboard_parameters values ('coverage_complete_min', ?, '')", [threshold])
+        con.execute("create table ref.dashboard_parameters (parameter varchar, value varchar, description varchar)")
+        con.execute("insert into ref.dashboard_parameters values ('coverage_complete_min', ?, '')", [threshold])
     if bulletin:  # the columns of the dbt model kpi_bulletin
-        con.execute("""create table main_marts.kpi_bulletin (unit_code varchar, unit_name varchar,
+        con.execute("""create table marts.kpi_bulletin (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, district_code varchar, period varchar, snapshot_date date,
             k1 double, k1_numerator bigint, k1_denominator bigint, k1_change double, k2 double, k2_change double,
             k3 double, k3_change double, k3b double, k3b_change double, k1_rank bigint, sort_order integer)""")
-        con.executemany("insert into main_marts.kpi_bulletin values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.executemany("insert into marts.kpi_bulletin values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             (C1, "金桥社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.14, 7, 50, 0.02, 0.86, 0.06, 0.75, 0.125, 2, -1, 1, 1),
             (C2, "银杏社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.1, 5, 50, 0.02, 0.84, 0.04, 0.5, -0.0714, 4, 1, 2, 2),
             (C1, "金桥社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.12, 6, 50, None, 0.8, None, 0.625, None, 3, None, 1, 1),
             (C2, "银杏社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.08, 4, 50, None, 0.8, None, 0.5714, None, 3, None, 2, 2),
         ])
     if worklist:  # the columns of the dbt model kpi_worklist_should_form (unit_code = the community)
-        con.execute("""create table main_marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
+        con.execute("""create table marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, uscc varchar, org_name varchar,
             org_category varchar, members_formal integer, members_probationary integer, party_status varchar,
             status varchar, split_indicator_id varchar, split_category varchar)""")
         zh = {"K3b_joint": "联合中应单建", "K3b_functional": "功能型", "K3b_none": "未建立"}
-        con.executemany("insert into main_marts.kpi_worklist_should_form values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.executemany("insert into marts.kpi_worklist_should_form values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(c, None, S, "东湖街道", p, u, o, "非公有制企业", m, 0, st, "NONE_SHOULD", cat, zh[cat])
                          for c, p, u, o, m, st, cat in WORKLIST])
     seeds = paths.SEEDS_DIR
-    con.execute(f"create table main_seeds.indicators as select * from read_csv('{seeds / 'indicators.csv'}', header=true)")
-    con.execute("""create table main_seeds.streets as select * from (values
+    con.execute(f"create table ref.indicators as select * from read_csv('{seeds / 'indicators.csv'}', header=true)")
+    con.execute("""create table ref.streets as select * from (values
         ('330199001', '东湖街道', '330199', '示范区', 1)) t(street_code, street_name, district_code, district_name, sort_order)""")
-    con.execute("""create table main_seeds.communities as select * from (values
+    con.execute("""create table ref.communities as select * from (values
         ('330199001001', '金桥社区党总支', '330199001', '东湖街道', '330199', '示范区', 1),
         ('330199001002', '银杏社区党总支', '330199001', '东湖街道', '330199', '示范区', 2))
         t(unit_code, unit_name, street_code, street_name, district_code, district_name, sort_order)""")
-    con.execute("""create table main_seeds.development_quotas as select * from (values
+    con.execute("""create table ref.development_quotas as select * from (values
         ('330199001001', 2021, 3), ('330199001002', 2021, 2)) t(unit_code, year, quota)""")
     con.close()
     return path
@@ -400,7 +400,7 @@ def test_coverage_default_period_is_the_latest_complete_quarter(tmp_path):
     # no complete quarter at all (2 of 3 register communities at most): the latest quarter, said so on the page
     db = make_snapshot(tmp_path / "n.duckdb", q2=True, threshold="1")
     con = duckdb.connect(str(db))
-    con.execute("insert into main_seeds.communities values ('330199001003', '新河社区党总支', '330199001', "
+    con.execute("insert into ref.communities values ('330199001003', '新河社区党总支', '330199001', "
                 "'东湖街道', '330199', '示范区', 3)")
     con.close()
     data = load_dashboard_data(db)
@@ -583,11 +583,9 @@ def test_all_labels_are_chinese(q2_page, browser):
 def test_annual_page_links_and_escaped_text(tmp_path):
     db = make_snapshot(tmp_path / "a.duckdb")
     con = duckdb.connect(str(db))
-    con.execute("create schema annual; create table annual.rpt_annual_cells (year integer, table_no integer)")
-    con.execute("insert into annual.rpt_annual_cells values (2020, 1)")
-    con.execute("create table annual.rpt_annual_verdict (year integer, verdict varchar)")
-    con.execute("insert into annual.rpt_annual_verdict values (2021, '不得上报')")
-    con.execute("update main_marts.kpi_worklist_should_form set org_name = '<img src=x onerror=alert(1)>甲公司' "
+    con.execute("create schema annual; create table annual.rpt_annual_verdict (year integer, verdict varchar)")
+    con.execute("insert into annual.rpt_annual_verdict values (2020, '可以上报'), (2021, '不得上报')")
+    con.execute("update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=alert(1)>甲公司' "
                 "where uscc = '91330100MA2AAAAA1X'")
     con.close()
     out = tmp_path / "dash"
@@ -606,7 +604,7 @@ def test_annual_page_links_and_escaped_text(tmp_path):
 def test_submitted_text_is_shown_as_text_in_chromium(tmp_path, browser):
     db = make_snapshot(tmp_path / "x.duckdb")
     con = duckdb.connect(str(db))
-    con.execute("update main_marts.kpi_worklist_should_form set org_name = '<img src=x onerror=\"document.title=1\">甲公司' "
+    con.execute("update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=\"document.title=1\">甲公司' "
                 "where uscc = '91330100MA2AAAAA1X'")
     con.close()
     page = render_dashboard(db, tmp_path / "dash")
@@ -631,7 +629,8 @@ def built_coverage(tmp_path_factory):
     env = dict(os.environ, LIANGXIN_DUCKDB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     cmd = [fx.dbt_executable(), "build", "--project-dir", str(fx.DBT_PROJECT), "--profiles-dir", str(fx.DBT_PROJECT),
            "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-           "--select", "+fct_reporting_coverage+", "+fct_indicators", "+kpi_bulletin", "--indirect-selection", "cautious"]
+           "--select", "+fct_reporting_coverage+", "+fct_indicators", "+kpi_bulletin", "ref_indicators",
+           "--indirect-selection", "cautious"]
     proc = subprocess.run(cmd, env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert "assert_reporting_coverage_consistent" in proc.stdout and "unique_combination_fct_reporting_coverage" in proc.stdout

@@ -189,12 +189,20 @@ def _serve_version(serve: Path) -> int | None:
     return hi
 
 
+def _contract(tmp_path) -> str:
+    """The serving contract of these tests: the table ``t`` (schema main) is the one public model."""
+    from contract_manifest import write_manifest
+
+    return str(write_manifest(tmp_path / "manifest.json", {"main.t": [("v", "INTEGER"), ("r", "BIGINT")]}))
+
+
 def test_publish_sigkill_snapshot_is_always_a_complete_version(zygote, tmp_path):
     build, serve = tmp_path / "build.duckdb", tmp_path / "serve" / "serve.duckdb"
+    manifest = _contract(tmp_path)
     con = duckdb.connect(str(build))
     con.execute(f"create table t as select 0 as v, range as r from range({ROWS})")
     con.close()
-    r = zygote.run(None, action="publish_loop", db=str(build), serve=str(serve), rows=ROWS, rounds=3)
+    r = zygote.run(None, action="publish_loop", db=str(build), serve=str(serve), manifest=manifest, rows=ROWS, rounds=3)
     assert r["status"] == 0
     per_round = r["seconds"] / 3
     assert _serve_version(serve) == 3
@@ -202,13 +210,14 @@ def test_publish_sigkill_snapshot_is_always_a_complete_version(zygote, tmp_path)
     for _ in range(10):
         before = _serve_version(serve)
         r = zygote.run(RNG.uniform(0.0, 4 * per_round), action="publish_loop", db=str(build), serve=str(serve),
+                       manifest=manifest,
                        rows=ROWS)
         kills += r["killed"]
         v = _serve_version(serve)  # complete, whatever the moment of the kill
         assert v >= before
         versions.append(v)
         # re-run the step: the snapshot becomes exactly the build database
-        assert zygote.run(None, action="publish", db=str(build), serve=str(serve))["status"] == 0
+        assert zygote.run(None, action="publish", db=str(build), serve=str(serve), manifest=manifest)["status"] == 0
         con = duckdb.connect(str(build), read_only=True)
         built = con.execute("select max(v), count(*) from t").fetchone()
         con.close()
@@ -220,13 +229,14 @@ def test_publish_sigkill_snapshot_is_always_a_complete_version(zygote, tmp_path)
 
 def test_publish_after_a_crash_leaves_no_temp_copies(zygote, tmp_path):
     build, serve = tmp_path / "build.duckdb", tmp_path / "serve" / "serve.duckdb"
+    manifest = _contract(tmp_path)
     con = duckdb.connect(str(build))
     con.execute("create table t as select 1 as v")
     con.close()
-    r = zygote.run(None, action="publish", db=str(build), serve=str(serve), die_at="snapshot_copy")
+    r = zygote.run(None, action="publish", db=str(build), serve=str(serve), manifest=manifest, die_at="snapshot_copy")
     assert r["killed"] or os.WIFSIGNALED(r["status"])
     assert list(serve.parent.glob(".serve-*.tmp")), "the crash left its temp copy"
-    assert zygote.run(None, action="publish", db=str(build), serve=str(serve))["status"] == 0
+    assert zygote.run(None, action="publish", db=str(build), serve=str(serve), manifest=manifest)["status"] == 0
     assert list(serve.parent.glob(".serve-*.tmp")) == []
 
 

@@ -4,8 +4,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from contract_manifest import write_manifest
 from liangxin.cli import app
-from liangxin.serving import connect_readonly, publish_snapshot
+from liangxin.contract import ContractError
+from liangxin.serving import connect_readonly
+from liangxin.serving import publish_snapshot as _publish
 
 
 @pytest.fixture()
@@ -14,7 +17,13 @@ def build_db(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("create schema marts; create table marts.t as select range as i from range(5)")
     con.close()
+    write_manifest(tmp_path / "manifest.json", {"marts.t": [("i", "BIGINT")]})
     return db
+
+
+def publish_snapshot(build, serve):
+    """The publish with the test's hand-made contract (manifest.json beside the build file)."""
+    return _publish(build, serve, manifest=build.parent / "manifest.json")
 
 
 def test_publish_snapshot_copies_and_replaces(build_db, tmp_path):
@@ -65,10 +74,10 @@ def test_sql_command_prints_a_table_and_refuses_writes(build_db, tmp_path, monke
     assert "错误" in res.output
 
 
-def test_snapshot_holds_aggregate_schemas_only_and_no_person_level_table(tmp_path):
-    """Issue 19: raw, staging, intermediate and meta stay in the build file; so does any table of a published
-    schema with a person-level column (person keys, birth years, masked names …); the file is new, so the
-    withheld tables' bytes are not in it either."""
+def test_snapshot_holds_the_public_models_only(tmp_path):
+    """Issue 16 and 19: only the contract's public models are published; raw, staging, intermediate, meta and
+    protected models (a person-level mart) stay in the build file, and the file is new, so their bytes are not in
+    it either."""
     import os
     import stat
 
@@ -83,20 +92,38 @@ def test_snapshot_holds_aggregate_schemas_only_and_no_person_level_table(tmp_pat
         create schema meta; create table meta.keying as select 'FPRINT-0001' as fingerprint;
         create schema marts;
         create table marts.fct_training_attendance as select 'KEY-MART-0001' as person_key, 1980 as person_birth_year;
-        create table marts.dim_party_org as select 'P1' as party_org_code, '张*' as secretary_name;
         create table marts.kpi_training as select 'district' as level, 0.75 as k9_value;
-        create schema main_annual; create table main_annual.rpt_annual_t5 as select 2020 as year, 3 as secretaries;
+        create table marts.kpi_not_in_contract as select 'NOT-PUBLIC-ROW' as v;
+        create schema annual; create table annual.rpt_annual_t5 as select 2020 as year, 3 as secretaries;
+        create view annual.rpt_annual_verdict as select year, '可以上报' as verdict from annual.rpt_annual_t5;
         create schema ref; create table ref.communities as select '330199001001' as unit_code;
     """)
     con.close()
+    write_manifest(tmp_path / "manifest.json",
+                   {"marts.kpi_training": [("level", "VARCHAR"), ("k9_value", "DECIMAL(3,2)")],
+                    "annual.rpt_annual_t5": [("year", "INTEGER"), ("secretaries", "INTEGER")],
+                    "annual.rpt_annual_verdict": [("year", "INTEGER"), ("verdict", "VARCHAR")],
+                    "ref.communities": [("unit_code", "VARCHAR")]},
+                   protected={"marts.fct_training_attendance": [("person_key", "VARCHAR")]})
     assert {"person_key", "secretary_key", "secretary_name", "phone", "person_birth_year"} <= person_columns()
     serve = publish_snapshot(build, tmp_path / "serve.duckdb")
     con = connect_readonly(serve)
-    tables = {f"{s}.{t}" for s, t in con.execute(
-        "select table_schema, table_name from information_schema.tables").fetchall()}
+    tables = {f"{s}.{t}": c for s, t, c in con.execute(
+        "select schema_name, table_name, comment from duckdb_tables()").fetchall()}
+    verdict = con.execute("select year, verdict from annual.rpt_annual_verdict").fetchall()
     con.close()
-    assert tables == {"marts.kpi_training", "main_annual.rpt_annual_t5", "ref.communities"}
+    assert set(tables) == {"marts.kpi_training", "annual.rpt_annual_t5", "annual.rpt_annual_verdict",
+                           "ref.communities"}
+    assert tables["ref.communities"] == "测试表 ref.communities"  # the model's description, for liangxin sql
+    assert verdict == [(2020, "可以上报")]  # a view of the build file becomes a table
     blob = serve.read_bytes()
-    for needle in (b"KEY-RAW-0001", b"INTERMEDIATE-ROW", b"FPRINT-0001", b"KEY-MART-0001"):
+    for needle in (b"KEY-RAW-0001", b"INTERMEDIATE-ROW", b"FPRINT-0001", b"KEY-MART-0001", b"NOT-PUBLIC-ROW"):
         assert needle not in blob
     assert stat.S_IMODE(os.stat(serve).st_mode) == 0o600
+
+
+def test_a_public_model_missing_in_the_build_fails_the_publish(build_db, tmp_path):
+    write_manifest(tmp_path / "manifest.json", {"marts.t": [("i", "BIGINT")], "marts.gone": [("x", "INTEGER")]})
+    with pytest.raises(ContractError, match="构建库缺少公开模型.*marts.gone"):
+        publish_snapshot(build_db, tmp_path / "serve.duckdb")
+    assert not (tmp_path / "serve.duckdb").exists() and not list(tmp_path.glob(".serve-*"))

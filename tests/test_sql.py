@@ -82,6 +82,20 @@ def test_unknown_table_is_a_chinese_error_listing_the_tables(pipe):
     assert "Traceback" not in res.output
 
 
+def test_tables_lists_exactly_the_public_models_with_their_descriptions(pipe):
+    from liangxin.contract import load_public_models
+
+    public = {m.name: m.description for m in load_public_models()}
+    res = invoke("--db", str(pipe.serve), "--tables", "-f", "csv")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.reader(io.StringIO(res.output)))
+    assert rows[0] == ["表", "说明"]
+    assert dict(rows[1:]) == public  # every public model, nothing else, each with its dbt description
+    # the interactive .tables gives the same listing
+    res = invoke("--db", str(pipe.serve), "-c", ".tables", "-f", "csv")
+    assert dict(list(csv.reader(io.StringIO(res.output)))[1:]) == public
+
+
 def test_person_level_tables_are_not_in_the_snapshot(pipe):
     res = invoke("--db", str(pipe.serve), "-c", "select * from marts.fct_training_attendance")
     assert res.exit_code == 1 and "不存在" in res.output

@@ -72,9 +72,9 @@ def _ratio(n, d):
 
 
 def build_snapshot(path: Path) -> Path:
-    """A serving snapshot with the marts contract; marts live in schema main_marts (resolved at publish)."""
+    """A serving snapshot with the marts contract; marts in schema marts (the contract's fixed names)."""
     con = duckdb.connect(str(path))
-    con.execute("create schema ref; create schema main_marts")
+    con.execute("create schema ref; create schema marts")
     ind_csv = PROJECT / "seeds" / "indicators.csv"
     con.execute(f"create table ref.indicators as select * from read_csv('{ind_csv}', all_varchar=true)")
     con.execute("alter table ref.indicators alter sort_order type integer")
@@ -101,12 +101,12 @@ def build_snapshot(path: Path) -> Path:
             value = float(num) if kinds[ind] == "count" else _ratio(num, den)
             rows.append((ind, names[ind], level, code, name, period, ptype, num, den, value,
                          None if den is None else "denominator", ends[period], kinds[ind], 0))
-    con.execute("""create table main_marts.fct_indicators (indicator_id varchar, indicator_name varchar,
+    con.execute("""create table marts.fct_indicators (indicator_id varchar, indicator_name varchar,
         level varchar, entity_code varchar, entity_name varchar, period varchar, period_type varchar,
         numerator bigint, denominator bigint, value double, denominator_name varchar, snapshot_date date,
         kind varchar, sort_order integer)""")
-    con.executemany("insert into main_marts.fct_indicators values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    con.execute("""create table main_marts.kpi_bulletin as
+    con.executemany("insert into marts.fct_indicators values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.execute("""create table marts.kpi_bulletin as
         with v as (
           select entity_code as unit_code, period,
                  max(case when indicator_id='K1' then value end) k1,
@@ -115,7 +115,7 @@ def build_snapshot(path: Path) -> Path:
                  max(case when indicator_id='K2' then value end) k2,
                  max(case when indicator_id='K3' then value end) k3,
                  max(case when indicator_id='K3b' then value end) k3b
-          from main_marts.fct_indicators where level='community' and period_type='quarter' group by all)
+          from marts.fct_indicators where level='community' and period_type='quarter' group by all)
         select c.unit_code, c.unit_name, c.street_code, c.street_name, c.district_code, v.period,
                case v.period when '2025Q4' then date '2025-12-31' else date '2025-09-30' end as snapshot_date,
                v.k1, v.k1_numerator, v.k1_denominator, v.k1 - p.k1 as k1_change, v.k2, v.k2 - p.k2 as k2_change,
@@ -123,14 +123,14 @@ def build_snapshot(path: Path) -> Path:
                rank() over (partition by v.period order by v.k1 desc) as k1_rank, c.sort_order
         from v join ref.communities c using (unit_code)
         left join v p on p.unit_code = v.unit_code and v.period = '2025Q4' and p.period = '2025Q3'""")
-    con.execute("""create table main_marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
+    con.execute("""create table marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
         street_code varchar, street_name varchar, period varchar, uscc varchar, org_name varchar,
         org_category varchar, members_formal integer, members_probationary integer, party_status varchar,
         status varchar, split_indicator_id varchar, split_category varchar)""")
     comm = {c[0]: c for c in COMMUNITIES}
     split = {"联合建立": ("K3b_joint", "联合中应单建"), "挂靠": ("K3b_joint", "联合中应单建"),
              "功能型": ("K3b_functional", "功能型"), "未建立": ("K3b_none", "未建立")}
-    con.executemany("insert into main_marts.kpi_worklist_should_form values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    con.executemany("insert into marts.kpi_worklist_should_form values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(u, comm[u][1], comm[u][2], comm[u][3], p, uscc, name, cat, f, pr, st,
                       "NONE_SHOULD" if st == "未建立" else st, *split[st])
                      for u, p, uscc, name, cat, f, pr, st in WORKLIST])
@@ -265,7 +265,7 @@ def test_headline_charts_return_the_snapshot_numbers(superset, admin_api):
     assert sorted(f["indicator"] for f in headline) == sorted(["K1", "K2", "K3", "K4", "K9", "M"])
     for f in headline:
         period = "2025" if f["indicator"] == "K9" else "2025Q4"
-        want = _snapshot(superset["serve"], "select value, numerator, denominator from main_marts.fct_indicators "
+        want = _snapshot(superset["serve"], "select value, numerator, denominator from marts.fct_indicators "
                          "where level = 'district' and indicator_id = ? and period = ?", (f["indicator"], period))[0]
         row = _chart_data(admin_api.client.session, superset["url"], by_uuid[f["uuid"]]["id"])[0]
         assert row["headline_value"] == pytest.approx(want[0]), f
@@ -335,18 +335,18 @@ def test_row_level_security_per_community(superset, admin_api):
 
 def test_sql_lab_cannot_write(superset, admin_api):
     db_id = admin_api.list_all("/database/", ",columns:!(id,database_name)")[0]["id"]
-    for sql in ("INSERT INTO main_marts.kpi_bulletin (unit_code) VALUES ('x')",
-                "CREATE TABLE main_marts.evil AS SELECT 1 AS x",
+    for sql in ("INSERT INTO marts.kpi_bulletin (unit_code) VALUES ('x')",
+                "CREATE TABLE marts.evil AS SELECT 1 AS x",
                 "SELECT * FROM read_csv('/etc/passwd')"):
         r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
                                           json={"database_id": db_id, "sql": sql, "runAsync": False,
-                                                "schema": "main_marts"})
+                                                "schema": "marts"})
         assert r.status_code >= 400 or r.json().get("status") == "failed", (sql, r.status_code, r.text[:300])
-    assert _snapshot(superset["serve"], "select count(*) from main_marts.kpi_bulletin")[0][0] == 6
+    assert _snapshot(superset["serve"], "select count(*) from marts.kpi_bulletin")[0][0] == 6
     assert not _snapshot(superset["serve"], "select * from information_schema.tables where table_name = 'evil'")
     # reading works
     r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
-                                      json={"database_id": db_id, "sql": "SELECT count(*) AS n FROM main_marts.kpi_bulletin",
+                                      json={"database_id": db_id, "sql": "SELECT count(*) AS n FROM marts.kpi_bulletin",
                                             "runAsync": False})
     assert r.status_code == 200 and r.json()["data"][0]["n"] == 6
     # no other database can be connected: only the serving snapshot is allowed

@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from liangxin import contract as lx
 from liangxin import paths
 from liangxin.neutral import cell_text, terminal_text
 from liangxin.serving import connect_readonly
@@ -130,13 +131,10 @@ def reporting_unit() -> str:
 
 
 def _table(con, name: str) -> str:
-    row = con.execute(
-        "select table_schema from information_schema.tables where table_name = ? order by table_schema limit 1",
-        [name],
-    ).fetchone()
-    if not row:
+    """The quoted fixed name ``schema.table`` (serving contract, ``liangxin.contract``) of a table read here."""
+    if not lx.present(con, name):
         raise LookupError(f"服务快照中没有表 {name}（请先运行 liangxin build）/ table {name} not in the snapshot")
-    return f'"{row[0]}"."{name}"'
+    return lx.quoted(name)
 
 
 def _dicts(con, sql: str, params: list) -> list[dict]:
@@ -199,32 +197,32 @@ def annual_years(serve_db: Path | None = None, con=None) -> list[int]:
     con = con or connect_readonly(serve_db)
     try:
         return [int(r[0]) for r in con.execute(
-            f"select distinct year from {_table(con, 'rpt_annual_verdict')} order by 1").fetchall()]
+            f"select distinct year from {_table(con, lx.RPT_ANNUAL_VERDICT)} order by 1").fetchall()]
     finally:
         if own:
             con.close()
 
 
 def load_annual(con, year: int) -> AnnualData:
-    verdicts = _dicts(con, f"select * from {_table(con, 'rpt_annual_verdict')} where year = ?", [year])
+    verdicts = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_VERDICT)} where year = ?", [year])
     if not verdicts:
         raise LookupError(f"{year} 年没有年报数据（该年没有任何已接收的报表）/ no annual return for {year}")
-    rules = _dicts(con, f"select * from {_table(con, 'rpt_annual_rule_results')} "
+    rules = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_RULE_RESULTS)} "
                         "where year = ? order by rule_id", [year])
     rules.sort(key=lambda r: (str(r["rule_id"])[0], int(str(r["rule_id"])[1:]) if str(r["rule_id"])[1:].isdigit() else 99))
-    missing = _dicts(con, f"select unit_code, unit_name, street_name, quarter from {_table(con, 'rpt_annual_missing')} "
+    missing = _dicts(con, f"select unit_code, unit_name, street_name, quarter from {_table(con, lx.RPT_ANNUAL_MISSING)} "
                           "where year = ? order by street_name, unit_code, quarter", [year])
-    corrections = _dicts(con, f"select * from {_table(con, 'rpt_annual_corrections')} where year = ? "
+    corrections = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_CORRECTIONS)} where year = ? "
                               "order by table_no, row_label, col_label", [year])
-    cells = _dicts(con, f"select * from {_table(con, 'rpt_annual_cells')} where year = ? "
+    cells = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_CELLS)} where year = ? "
                         "order by table_no, row_order, col_order", [year])
-    warning_counts = _dicts(con, f"select rule_id, hit_count from {_table(con, 'rpt_audit')} "
+    warning_counts = _dicts(con, f"select rule_id, hit_count from {_table(con, lx.RPT_AUDIT)} "
                                  "where year = ? and kind = 'warning_hits' order by rule_id", [year])
-    open_warnings = _dicts(con, f"select * from {_table(con, 'rpt_audit_open_warnings')} where year = ? "
+    open_warnings = _dicts(con, f"select * from {_table(con, lx.RPT_AUDIT_OPEN_WARNINGS)} where year = ? "
                                 "order by unit_code, period, rule_id, sheet, row_no", [year])
     notes = _dicts(con, f"""select f.unit_code, c.unit_name, f.period, f.party_org_code, f.difference_note
-                            from {_table(con, 'fct_member_flow')} as f
-                            left join {_table(con, 'dim_community')} as c on f.unit_code = c.unit_code
+                            from {_table(con, lx.FCT_MEMBER_FLOW)} as f
+                            left join {_table(con, lx.DIM_COMMUNITY)} as c on f.unit_code = c.unit_code
                             where f.year = ? and nullif(trim(f.difference_note), '') is not null
                             order by f.unit_code, f.period, f.party_org_code""", [year])
     return AnnualData(year, verdicts[0], rules, missing, corrections, cells, warning_counts, open_warnings, notes)

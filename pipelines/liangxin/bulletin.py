@@ -30,6 +30,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from liangxin import contract as lx
 from liangxin import paths
 from liangxin.neutral import cell_text, terminal_text
 from liangxin.periods import parse_period, period_end, previous_period
@@ -58,11 +59,10 @@ class BulletinError(RuntimeError):
 
 
 def _table(con, name: str) -> str:
-    row = con.execute("select table_schema from information_schema.tables where table_name = ? "
-                      "order by table_schema limit 1", [name]).fetchone()
-    if not row:
+    """The quoted fixed name ``schema.table`` (serving contract, ``liangxin.contract``) of a table read here."""
+    if not lx.present(con, name):
         raise BulletinError(f"服务快照中没有表 {name}（请先运行 liangxin build）")
-    return f'"{row[0]}"."{name}"'
+    return lx.quoted(name)
 
 
 @dataclasses.dataclass
@@ -79,7 +79,7 @@ class BulletinData:
 def load_bulletin(con, period: str) -> BulletinData:
     year, quarter = parse_period(period)
     prev = previous_period(period)
-    ind = _table(con, "fct_indicators")
+    ind = _table(con, lx.FCT_INDICATORS)
     rows = con.execute(
         f"""select level, entity_code, entity_name, period, indicator_id, value, numerator, denominator
             from {ind} where level in ('district', 'street') and period in (?, ?)
@@ -100,14 +100,14 @@ def load_bulletin(con, period: str) -> BulletinData:
     cur = con.execute(
         f"""select unit_code, unit_name, street_name, k1, k1_numerator, k1_denominator, k1_change, k1_rank, k3b,
                    k3b_change, sort_order
-            from {_table(con, 'kpi_bulletin')} where period = ?
+            from {_table(con, lx.KPI_BULLETIN)} where period = ?
             order by k1_rank nulls last, sort_order, unit_code""", [period])
     names = [d[0] for d in cur.description]
     communities = [dict(zip(names, r)) for r in cur.fetchall()]
     cur = con.execute(
         f"""select street_name, unit_name, org_name, uscc, org_category, members_formal, members_probationary,
                    party_status, split_category
-            from {_table(con, 'kpi_worklist_should_form')} where period = ?
+            from {_table(con, lx.KPI_WORKLIST_SHOULD_FORM)} where period = ?
             order by street_code, unit_code, split_category, org_name, uscc""", [period])
     names = [d[0] for d in cur.description]
     worklist = [dict(zip(names, r)) for r in cur.fetchall()]

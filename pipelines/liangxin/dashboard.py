@@ -16,14 +16,14 @@ server-side, each in an element carrying ``data-indicator`` / ``data-value`` (an
 ``data-expected`` for its coverage) so that tests and browsers can read the numbers.  The page keeps its state
 (period, street, community) in the URL hash: ``index.html#period=2021Q4&street=…&community=…``.
 
-Input contract (tables are looked up by name in any schema via ``information_schema.tables``):
-``fct_indicators`` (long table of indicator values; required), seeds ``indicators``, ``communities``,
-``streets`` (required), ``kpi_bulletin`` (optional: computed from ``fct_indicators`` when absent),
-``kpi_worklist_should_form`` (optional: the section says so when absent), ``development_quotas`` (optional:
-only used when ``fct_indicators`` has no K7q rows), ``fct_reporting_coverage`` and ``dashboard_parameters``
-(optional, see above), ``kpi_pending_corrections`` (optional: the 待更正 worklist of rule P6),
-``kpi_worklist_no_mass_org`` (optional: the K6b units by name), ``rpt_annual_cells``
-/ ``rpt_annual_verdict`` (optional: the years that get a link to the annual page ``annual-<year>.html``).  A ``null_reason`` column in
+Input: the fixed names and columns of the serving contract (``liangxin.contract``, decisions D140):
+``marts.fct_indicators`` (long table of indicator values), ``ref.indicators``, ``ref.communities``, ``ref.streets``
+(required); ``marts.kpi_bulletin`` (computed from ``fct_indicators`` when absent), ``marts.kpi_worklist_should_form``
+(the section says so when absent), ``ref.development_quotas`` (only used when ``fct_indicators`` has no K7q rows),
+``marts.fct_reporting_coverage`` and ``ref.dashboard_parameters`` (see above), ``marts.kpi_pending_corrections``
+(the 待更正 worklist of rule P6), ``marts.kpi_worklist_no_mass_org`` (the K6b units by name) and
+``annual.rpt_annual_verdict`` (the years that get a link to the annual page ``annual-<year>.html``).  A table may be
+absent from a partial snapshot (tests build small ones); a column is never guessed.  ``null_reason`` in
 ``fct_indicators`` (revision 2: '未采集' for a field the template version lacks) is shown instead of "—".
 """
 
@@ -42,6 +42,7 @@ from typing import Any
 import duckdb
 import typer
 
+from liangxin import contract as lx
 from liangxin import paths
 from liangxin.neutral import clean_text, html_text, scrub_ids
 from liangxin.periods import PERIOD_RE, previous_period
@@ -56,7 +57,7 @@ HEADLINE = ("K1", "K2", "K3", "K4", "K7q", "K9", "M")
 WORK_CARDS = ("K6b", "K7e", "K7f", "K7g", "K18d", "K18e", "K21", "K22", "K22w", "K23", "K24")
 YEARLY_HEADLINE = frozenset({"K9"})
 
-REQUIRED_TABLES = ("fct_indicators", "indicators", "communities", "streets")
+REQUIRED_TABLES = (lx.FCT_INDICATORS, lx.REF_INDICATORS, lx.REF_COMMUNITIES, lx.REF_STREETS)
 
 #: share of the register that must have reported for a period to count as complete, when neither the mart
 #: fct_reporting_coverage nor the seed dashboard_parameters says otherwise (D130)
@@ -84,28 +85,9 @@ class DashboardDataError(RuntimeError):
 # table lookup
 
 
-def _schema_rank(schema: str) -> tuple[int, str]:
-    s = schema.lower()
-    if "mart" in s:
-        return (0, s)
-    if "seed" in s or s == "ref":
-        return (1, s)
-    if s == "main":
-        return (2, s)
-    return (3, s)
-
-
 def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """The quoted ``"schema"."table"`` holding table/view ``name`` in the open database, or None."""
-    rows = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and lower(table_name) = lower(?)",
-        [name],
-    ).fetchall()
-    if not rows:
-        return None
-    schema, table = sorted(rows, key=lambda r: _schema_rank(r[0]))[0]
-    return '"{}"."{}"'.format(schema.replace('"', '""'), table.replace('"', '""'))
+    """The quoted fixed name ``schema.table`` of the contract when the open snapshot has it, else None."""
+    return lx.quoted(name) if lx.present(con, name) else None
 
 
 def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -113,14 +95,10 @@ def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
     found = find_table(con, name)
     if found is None:
         raise DashboardDataError(
-            f"服务快照中缺少数据表“{name}”，无法生成领导看板。请先运行 liangxin build（或 liangxin demo）"
+            f"服务快照中缺少数据表“{lx.table_of(name)}”（{name}），无法生成领导看板。请先运行 liangxin build（或 liangxin demo）"
             f"完成指标计算并发布服务快照。 / table {name!r} not found in the serving snapshot."
         )
     return found
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [d[0] for d in con.execute(f"select * from {table} limit 0").description]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -201,12 +179,8 @@ def period_label(period: str) -> str:
 
 
 def _load_indicators(con, table: str) -> dict[str, dict[str, Any]]:
-    cols = set(_columns(con, table))
-    rows = con.execute(f"select * from {table}").fetchall()
-    names = _columns(con, table)
     out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        d = dict(zip(names, r))
+    for d in _rows(con, f"select * from {table}"):
         iid = str(d["indicator_id"])
         tv = d.get("target_value")
         try:
@@ -217,8 +191,8 @@ def _load_indicators(con, table: str) -> dict[str, dict[str, Any]]:
             "name": d.get("name_zh") or iid,
             "group": d.get("group_zh") or "",
             "kind": (d.get("kind") or "count"),
-            "quarterly": _truthy(d.get("quarterly")) if "quarterly" in cols else True,
-            "yearly": _truthy(d.get("yearly")) if "yearly" in cols else True,
+            "quarterly": _truthy(d["quarterly"]),
+            "yearly": _truthy(d["yearly"]),
             "num_name": d.get("numerator_name") or "",
             "den_name": d.get("denominator_name") or "",
             "target": d.get("target") or "—",
@@ -239,19 +213,6 @@ def _rows(con, sql: str) -> list[dict[str, Any]]:
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _pick(cols: list[str], *candidates: str, contains: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> str | None:
-    low = {c.lower(): c for c in cols}
-    for c in candidates:
-        if c.lower() in low:
-            return low[c.lower()]
-    if contains:
-        for c in cols:
-            cl = c.lower()
-            if all(p in cl for p in contains) and not any(x in cl for x in exclude):
-                return c
-    return None
 
 
 def _competition_rank(values: list[tuple[str, float | None]]) -> dict[str, int | None]:
@@ -295,40 +256,23 @@ def _compute_bulletin(values, communities_order, quarters) -> dict[str, list[dic
     return out
 
 
-def _load_bulletin(con, table: str, values, communities_order, quarters, name_to_code):
-    """Bulletin rows from the dbt table, adapting to its column names; missing pieces come from fct_indicators."""
-    cols = _columns(con, table)
-    c_code = _pick(cols, "community_code", "entity_code", "unit_code", "community_unit_code", "code",
-                   contains=("code",), exclude=("street", "district"))
-    c_name = _pick(cols, "community_name", "entity_name", "unit_name", "community")
-    c_period = _pick(cols, "period", "report_period", "quarter")
-    c_rank = _pick(cols, "rank", "k1_rank", "rank_k1", "rank_by_k1", contains=("rank",))
-    if c_period is None or (c_code is None and c_name is None):
-        return _compute_bulletin(values, communities_order, quarters), "computed"
-    fields: dict[str, str | None] = {}
-    for i in BULLETIN_IDS:
-        il = i.lower()
-        fields[i] = _pick(cols, il, f"{il}_value", f"value_{il}", f"{il}_rate")
-        chg = None
-        for c in cols:
-            cl = c.lower()
-            if re.search(rf"(^|_){il}(_|$)", cl) and re.search(r"chg|change|delta|diff|qoq", cl):
-                chg = c
-                break
-        fields[i + "_chg"] = chg
-    computed = _compute_bulletin(values, communities_order, quarters)
-    by_key = {(p, r["code"]): r for p, rs in computed.items() for r in rs}
+#: kpi_bulletin's value and change columns of each bulletin indicator (the contract's columns)
+BULLETIN_COLUMNS = {"K1": ("k1", "k1_change"), "K2": ("k2", "k2_change"), "K3": ("k3", "k3_change"),
+                    "K3b": ("k3b", "k3b_change")}
+
+
+def _load_bulletin(con, table: str, communities_order, quarters):
+    """Bulletin rows from the mart kpi_bulletin (unit_code, period, k1 … k3b_change, k1_rank)."""
     out: dict[str, list[dict[str, Any]]] = {p: [] for p in quarters}
     for d in _rows(con, f"select * from {table}"):
-        p = str(d[c_period])
-        code = str(d[c_code]) if c_code else name_to_code.get(str(d[c_name]))
-        if p not in out or code is None:
+        p = str(d["period"])
+        if p not in out or d["unit_code"] is None:
             continue
-        base = by_key.get((p, code), {})
-        row: dict[str, Any] = {"code": code}
-        for f, c in fields.items():
-            row[f] = _plain(d[c]) if c else base.get(f)
-        row["rank"] = _plain(d[c_rank]) if c_rank else base.get("rank")
+        row: dict[str, Any] = {"code": str(d["unit_code"])}
+        for i, (value, change) in BULLETIN_COLUMNS.items():
+            row[i] = _plain(d[value])
+            row[i + "_chg"] = _plain(d[change])
+        row["rank"] = _plain(d["k1_rank"])
         out[p].append(row)
     order = {c: i for i, c in enumerate(communities_order)}
     for p, rs in out.items():
@@ -336,41 +280,23 @@ def _load_bulletin(con, table: str, values, communities_order, quarters, name_to
     return out, "table"
 
 
-def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict[str, list[dict[str, Any]]], str]:
+def _load_worklist(con, table: str | None) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """The should-form worklist (mart kpi_worklist_should_form) by quarter."""
     if table is None:
         return {}, "absent"
-    cols = _columns(con, table)
-    c_period = _pick(cols, "period", "report_period", "quarter")
-    c_code = _pick(cols, "community_code", "entity_code", "unit_code", "community_unit_code",
-                   contains=("code",), exclude=("street", "district", "uscc", "org", "party"))
-    c_cname = _pick(cols, "community_name", "entity_name", "community")
-    c_uscc = _pick(cols, "uscc", "unit_uscc", contains=("uscc",))
-    c_org = _pick(cols, "org_name", "organization_name", "unit_name", "name", "company_name")
-    c_members = _pick(cols, "members_formal", "formal_members", contains=("formal",))
-    c_status = _pick(cols, "party_status", "party_org_status", contains=("status",))
-    c_cat = _pick(cols, "category", "split", "split_category", "k3b_category", "indicator_id", "reason",
-                  contains=("categ",))
     out: dict[str, list[dict[str, Any]]] = {}
     for d in _rows(con, f"select * from {table}"):
-        period = str(d[c_period]) if c_period else "*"
-        code = str(d[c_code]) if c_code and d[c_code] is not None else None
-        if code is None and c_cname:
-            code = name_to_code.get(str(d[c_cname]))
-        cat = d[c_cat] if c_cat else None
+        cat = d["split_category"]
         cat_zh = K3B_CATEGORY_ZH.get(str(cat).strip().lower(), str(cat)) if cat is not None else "—"
-        out.setdefault(period, []).append({
-            "code": code,
-            "cname": _text(d[c_cname]) if c_cname and d[c_cname] is not None else None,
-            "uscc": _text(d[c_uscc]) if c_uscc and d[c_uscc] is not None else "—",
-            "org": _text(d[c_org]) if c_org and d[c_org] is not None else "—",
-            "members": _plain(d[c_members]) if c_members else None,
-            "status": _text(d[c_status]) if c_status and d[c_status] is not None else "—",
+        out.setdefault(str(d["period"]), []).append({
+            "code": str(d["unit_code"]) if d["unit_code"] is not None else None,
+            "cname": _text(d["unit_name"]) if d["unit_name"] is not None else None,
+            "uscc": _text(d["uscc"]) if d["uscc"] is not None else "—",
+            "org": _text(d["org_name"]) if d["org_name"] is not None else "—",
+            "members": _plain(d["members_formal"]),
+            "status": _text(d["party_status"]) if d["party_status"] is not None else "—",
             "cat": _text(cat_zh),
         })
-    if "*" in out:  # no period column: the same current list for every quarter
-        rows = out.pop("*")
-        for p in quarters:
-            out.setdefault(p, []).extend(rows)
     for rs in out.values():
         rs.sort(key=lambda r: (r["code"] or "", r["cat"], r["org"]))
     return out, "table"
@@ -378,7 +304,7 @@ def _load_worklist(con, table: str | None, quarters, name_to_code) -> tuple[dict
 
 def _coverage_threshold(con) -> float:
     """coverage_complete_min from the seed dashboard_parameters, else the default (1 = every community)."""
-    t = find_table(con, "dashboard_parameters")
+    t = find_table(con, lx.REF_DASHBOARD_PARAMETERS)
     if t:
         row = con.execute(f"select value from {t} where parameter = 'coverage_complete_min'").fetchone()
         v = _to_float(row[0]) if row else None
@@ -394,12 +320,10 @@ def _load_coverage(con, table: str | None, values, community_codes, entities, qu
     community has rows for a quarter exactly when it has a current return, K20 aside — D7) over the register."""
     out: dict[str, dict[str, list[int]]] = {}
     if table is not None:
-        cols = {c.lower() for c in _columns(con, table)}
-        thr = "complete_threshold" if "complete_threshold" in cols else "null"
         threshold = None
         for code, period, n, m, complete, t in con.execute(
-                f"select entity_code, period, reported_communities, expected_communities, is_complete, {thr} "
-                f"from {table}").fetchall():
+                "select entity_code, period, reported_communities, expected_communities, is_complete, "
+                f"complete_threshold from {table}").fetchall():
             out.setdefault(str(code), {})[str(period)] = [int(n or 0), int(m or 0), 1 if _truthy(complete) else 0]
             if t is not None:
                 threshold = _to_float(t)
@@ -432,31 +356,24 @@ def _load_coverage(con, table: str | None, values, community_codes, entities, qu
     return out, threshold, "computed"
 
 
+#: the page's keys of the 待更正 list → the columns of the mart kpi_pending_corrections
+PENDING_COLUMNS = {"code": "unit_code", "cname": "unit_name", "period": "period", "cause": "previous_period",
+                   "correction": "correction_no", "org_code": "party_org_code", "org": "party_org_name",
+                   "opening": "opening_reported", "closing": "closing_corrected", "diff": "difference",
+                   "reason": "correction_reason"}
+
+
 def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[list[dict[str, Any]], str]:
     """The 待更正 worklist (audit rule P6, mart kpi_pending_corrections, D95): Party organizations whose opening in
     the current return of quarter q+1 differs from the corrected closing of q.  Every text is cleaned (``_text``)
     and shown escaped."""
     if table is None:
         return [], "absent"
-    cols = _columns(con, table)
-    pick = {
-        "code": _pick(cols, "unit_code", "community_code"),
-        "cname": _pick(cols, "unit_name", "community_name"),
-        "period": _pick(cols, "period"),
-        "cause": _pick(cols, "previous_period", "corrected_period"),
-        "correction": _pick(cols, "correction_no"),
-        "org_code": _pick(cols, "party_org_code"),
-        "org": _pick(cols, "party_org_name"),
-        "opening": _pick(cols, "opening_reported"),
-        "closing": _pick(cols, "closing_corrected"),
-        "diff": _pick(cols, "difference"),
-        "reason": _pick(cols, "correction_reason"),
-    }
     numeric = {"correction", "opening", "closing", "diff"}
     out = []
     for d in _rows(con, f"select * from {table}"):
-        row = {k: (None if c is None or d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
-               for k, c in pick.items()}
+        row = {k: (None if d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
+               for k, c in PENDING_COLUMNS.items()}
         if row["code"] is None and row["cname"]:
             row["code"] = name_to_code.get(row["cname"])
         out.append(row)
@@ -473,19 +390,14 @@ def _load_no_mass_org(con, table: str | None, quarters: list[str]) -> tuple[dict
     ``{period: [[community, uscc, name, category, party status, employees], ...]}`` (arrays keep the page small)."""
     if table is None:
         return {}, "absent"
-    cols = _columns(con, table)
-    pick = [_pick(cols, "unit_code"), _pick(cols, "uscc"), _pick(cols, "org_name"), _pick(cols, "org_category"),
-            _pick(cols, "party_status"), _pick(cols, "employees")]
-    c_period = _pick(cols, "period")
-    if c_period is None:
-        return {}, "absent"
+    pick = ("unit_code", "uscc", "org_name", "org_category", "party_status", "employees")
     keep = set(quarters[-NO_MASS_QUARTERS:])
     out: dict[str, list[list[Any]]] = {}
     for d in _rows(con, f"select * from {table}"):
-        period = str(d[c_period])
+        period = str(d["period"])
         if period not in keep:
             continue
-        row = [None if c is None or d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c]))
+        row = [None if d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c]))
                for k, c in enumerate(pick)]
         out.setdefault(period, []).append(row)
     for rs in out.values():
@@ -495,13 +407,11 @@ def _load_no_mass_org(con, table: str | None, quarters: list[str]) -> tuple[dict
 
 def _annual_years(con, out_dir: Path | None) -> list[str]:
     """Years that have an annual page: every year of annual.rpt_annual_verdict (the years the annual outputs,
-    the page ``annual-<year>.html`` included, are produced for; older snapshots: rpt_annual_cells) and any
-    annual-<year>.html already beside the page."""
+    the page ``annual-<year>.html`` included, are produced for) and any annual-<year>.html already beside the page."""
     years: set[str] = set()
-    for name in ("rpt_annual_verdict", "rpt_annual_cells"):
-        t = find_table(con, name)
-        if t:
-            years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
+    t = find_table(con, lx.RPT_ANNUAL_VERDICT)
+    if t:
+        years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
     if out_dir is not None and Path(out_dir).is_dir():
         years |= {m.group(1) for p in Path(out_dir).glob("annual-*.html")
                   if (m := re.fullmatch(r"annual-(\d{4})\.html", p.name))}
@@ -523,22 +433,14 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
     con = connect_readonly(serve_db)
     try:
         tables = {name: resolve_table(con, name) for name in REQUIRED_TABLES}
-        indicators = _load_indicators(con, tables["indicators"])
-        fct = tables["fct_indicators"]
-        fcols = {c.lower() for c in _columns(con, fct)}
-        for c in ("indicator_id", "level", "entity_code", "period", "value"):
-            if c not in fcols:
-                raise DashboardDataError(f"数据表 fct_indicators 缺少字段“{c}”。 / column {c!r} missing in fct_indicators.")
-        opt = {c: (f"cast({c} as double)" if c in ("numerator", "denominator") else c) if c in fcols else "null"
-               for c in ("numerator", "denominator", "entity_name", "denominator_name", "snapshot_date", "period_type",
-                         "null_reason")}
+        indicators = _load_indicators(con, tables[lx.REF_INDICATORS])
         raw = con.execute(
-            f"select indicator_id, level, entity_code, {opt['entity_name']}, period, {opt['period_type']}, "
-            f"cast(value as double), {opt['numerator']}, {opt['denominator']}, {opt['denominator_name']}, "
-            f"{opt['snapshot_date']}, {opt['null_reason']} from {fct}"
+            "select indicator_id, level, entity_code, entity_name, period, period_type, cast(value as double), "
+            "cast(numerator as double), cast(denominator as double), denominator_name, snapshot_date, null_reason "
+            f"from {tables[lx.FCT_INDICATORS]}"
         ).fetchall()
-        communities = _rows(con, f"select * from {tables['communities']}")
-        streets = _rows(con, f"select * from {tables['streets']}")
+        communities = _rows(con, f"select * from {tables[lx.REF_COMMUNITIES]}")
+        streets = _rows(con, f"select * from {tables[lx.REF_STREETS]}")
 
         values: dict[str, dict[str, dict[str, list[Any]]]] = {}
         entities: dict[str, dict[str, Any]] = {}
@@ -601,23 +503,23 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
 
         # K7q quota fallback: the development_quotas seed summed over the register (decisions D10)
         if not any("K7q" in per for per in values.get(district_code, {}).values()):
-            qt = find_table(con, "development_quotas")
+            qt = find_table(con, lx.REF_DEVELOPMENT_QUOTAS)
             if qt:
                 for y, quota in con.execute(f"select cast(year as varchar), sum(quota) from {qt} group by 1").fetchall():
                     for q in qs:
                         if q.startswith(str(y)):
                             values[district_code].setdefault(q, {}).setdefault("K7q", [None, None, _plain(quota)])
 
-        bt = find_table(con, "kpi_bulletin")
+        bt = find_table(con, lx.KPI_BULLETIN)
         if bt:
-            bulletin, bulletin_source = _load_bulletin(con, bt, values, community_codes, qs, name_to_code)
+            bulletin, bulletin_source = _load_bulletin(con, bt, community_codes, qs)
         else:
             bulletin, bulletin_source = _compute_bulletin(values, community_codes, qs), "computed"
-        worklist, worklist_source = _load_worklist(con, find_table(con, "kpi_worklist_should_form"), qs, name_to_code)
+        worklist, worklist_source = _load_worklist(con, find_table(con, lx.KPI_WORKLIST_SHOULD_FORM))
         coverage, threshold, coverage_source = _load_coverage(
-            con, find_table(con, "fct_reporting_coverage"), values, community_codes, entities, qs, ys)
-        pending, pending_source = _load_pending_corrections(con, find_table(con, "kpi_pending_corrections"), name_to_code)
-        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, "kpi_worklist_no_mass_org"), qs)
+            con, find_table(con, lx.FCT_REPORTING_COVERAGE), values, community_codes, entities, qs, ys)
+        pending, pending_source = _load_pending_corrections(con, find_table(con, lx.KPI_PENDING_CORRECTIONS), name_to_code)
+        no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, lx.KPI_WORKLIST_NO_MASS_ORG), qs)
         annual_years = _annual_years(con, out_dir)
     finally:
         con.close()

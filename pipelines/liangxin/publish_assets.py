@@ -1,6 +1,7 @@
 """Publishing as Dagster assets downstream of the dbt marts.
 
-``serve_snapshot`` (build.duckdb → serve.duckdb by copy + atomic rename) → ``static_dashboard``
+``serve_snapshot`` (build.duckdb → serve.duckdb: the public models of the serving contract, one ``CREATE TABLE
+AS`` each, then atomic rename; ``liangxin.serving``, ``liangxin.contract``) → ``static_dashboard``
 (build/dashboard/index.html), ``annual_returns`` (build/annual/<year>.xlsx and build/dashboard/annual-<year>.html for every year with any accepted return)
 and ``superset_dashboards`` (only when ``LIANGXIN_SUPERSET_URL`` is set).
 """
@@ -24,18 +25,21 @@ class AnnualConfig(dg.Config):
 
 def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
     @dg.asset(key=SNAPSHOT_KEY, deps=upstream, group_name="publish", pool="duckdb_writer", kinds={"duckdb"},
-              description="服务快照 serve.duckdb：构建库检查点后复制并原子替换，所有读者只读打开。")
+              description="服务快照 serve.duckdb：只发布服务契约中的公开模型（dbt access: public），逐表写入新库后原子替换，所有读者只读打开。")
     def serve_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         from liangxin.serving import connect_readonly, publish_snapshot
+
+        from liangxin.contract import FCT_INDICATORS, quoted
 
         path = publish_snapshot()
         con = connect_readonly(path)
         try:
-            n = con.execute("select count(*) from marts.fct_indicators").fetchone()[0]
+            n = con.execute(f"select count(*) from {quoted(FCT_INDICATORS)}").fetchone()[0]
+            tables = con.execute("select count(*) from duckdb_tables()").fetchone()[0]
         finally:
             con.close()
-        context.log.info(f"服务快照已发布：{path}（指标值 {n} 条）")
-        return dg.MaterializeResult(metadata={"path": str(path), "indicator_values": n,
+        context.log.info(f"服务快照已发布：{path}（{tables} 张公开表，指标值 {n} 条）")
+        return dg.MaterializeResult(metadata={"path": str(path), "indicator_values": n, "tables": tables,
                                               "size_bytes": Path(path).stat().st_size})
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"html", "plotly"},

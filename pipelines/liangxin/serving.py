@@ -5,13 +5,17 @@ serving file and moved over it with ``os.replace`` (atomic on POSIX).  Every rea
 Superset, analysts' SQL — opens ``serve.duckdb`` read-only, so a running build never blocks them and they
 never see a half-written file: they see the previous snapshot or the new one.
 
-What is published (issue 19, docs/security.md): only the aggregate schemas ``marts``, ``annual``, ``ref``
-(``PUBLISHED_SCHEMAS``; dbt's ``main_<x>`` spellings too), and of those only tables without a person-level
-column (``person_columns``: the person keys, birth years and sexes derived from ID numbers, masked names and
-phones).  ``raw``, ``staging``, ``intermediate``, ``meta`` and person-level marts such as
-``fct_training_attendance`` stay in the build file, which only the service account can read (0600).  The
-snapshot is a new database written table by table (``CREATE TABLE … AS SELECT``), never a copy with tables
-dropped: a dropped table's bytes would remain in the file's free blocks.
+What is published (issue 16, decisions D140; issue 19, docs/security.md): exactly the public dbt models of the
+serving contract (``liangxin.contract``: ``access: public`` in ``dbt_project/models``, read from dbt's
+``target/manifest.json``), each as ``schema.alias`` — the marts, the annual ``rpt_*`` tables and the ``ref``
+tables.  ``raw``, ``staging``, ``intermediate``, ``meta``, the seeds and every protected model (person-level marts
+such as ``fct_training_attendance`` among them) stay in the build file, which only the service account can read
+(0600).  A public model with a person-level column (``person_columns``: the person keys, birth years and sexes
+derived from ID numbers, masked names and phones), declared or built, fails the publish with an error naming it:
+the contract is wrong, and nothing is dropped silently.  The snapshot is a new database written table by table
+(``ATTACH … (READ_ONLY)`` + ``CREATE TABLE … AS SELECT``), never a copy with tables dropped: a dropped table's
+bytes would remain in the file's free blocks.  Each table carries its model's description as a comment
+(``COMMENT ON TABLE``), which ``liangxin sql`` lists.
 """
 
 from __future__ import annotations
@@ -24,10 +28,8 @@ import duckdb
 from filelock import FileLock
 
 from liangxin import forms, paths
+from liangxin.contract import ContractError, PublicModel, load_public_models
 
-# dbt's aggregate schemas (and ``main``, where a model without a custom schema would go); never raw, staging,
-# intermediate or meta
-PUBLISHED_SCHEMAS = ("marts", "annual", "ref", "seeds", "main")
 PRIVATE_FILE = 0o600
 
 
@@ -44,44 +46,54 @@ def person_columns() -> frozenset[str]:
     return frozenset(out)
 
 
-def published_schema(schema: str) -> bool:
-    return any(schema == s or schema == f"main_{s}" for s in PUBLISHED_SCHEMAS)
-
-
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """([(schema, table)] to publish, ["schema.table" withheld as person-level]) of an attached catalog."""
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_contract(models: list[PublicModel]) -> None:
+    """Refuse a contract that declares a person-level column in a public model (raises ``ContractError``)."""
     personal = person_columns()
-    cols: dict[tuple[str, str], set[str]] = {}
-    for schema, table, column in con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
-            "ORDER BY 1, 2", [catalog]).fetchall():
-        if published_schema(schema):
-            cols.setdefault((schema, table), set()).add(column.lower())
-    keep, withheld = [], []
-    for key, names in sorted(cols.items()):
-        (withheld.append(f"{key[0]}.{key[1]}") if names & personal else keep.append(key))
-    return keep, withheld
+    bad = [f"{m.name}（{', '.join(sorted({c for c, _ in m.columns if c.lower() in personal}))}）"
+           for m in models if any(c.lower() in personal for c, _ in m.columns)]
+    if bad:
+        raise ContractError("服务契约错误：公开模型含个人级字段，拒绝发布服务快照：" + "；".join(bad)
+                            + "。请把这些模型改为 access: protected，或去掉个人级字段。"
+                            + " / a public model has a person-level column")
 
 
-def _write_published(build: Path, target: Path) -> list[str]:
-    """Write the published tables of ``build`` into the new database ``target``; returns the withheld ones."""
+def _write_published(build: Path, target: Path, models: list[PublicModel]) -> None:
+    """Write the public models of ``build`` into the new database ``target`` (one ``CREATE TABLE AS`` each)."""
+    personal = person_columns()
     con = duckdb.connect(str(target))
     try:
-        con.execute(f"ATTACH '{str(build).replace(chr(39), chr(39) * 2)}' AS build_src (READ_ONLY)")
-        keep, withheld = published_tables(con, "build_src")
-        for schema, table in keep:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}")
-            con.execute(f"CREATE TABLE {_q(schema)}.{_q(table)} AS "
-                        f"SELECT * FROM build_src.{_q(schema)}.{_q(table)}")
+        con.execute(f"ATTACH {_lit(str(build))} AS build_src (READ_ONLY)")
+        built: dict[tuple[str, str], list[str]] = {}
+        for schema, table, column in con.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = 'build_src' "
+                "ORDER BY schema_name, table_name, column_index").fetchall():
+            built.setdefault((schema, table), []).append(column)
+        missing = [m.name for m in models if (m.schema, m.table) not in built]
+        if missing:
+            raise ContractError("构建库缺少公开模型，拒绝发布服务快照（请先运行 dbt build / liangxin build）："
+                                + "、".join(missing) + " / public models missing in the build database")
+        for m in models:
+            leaked = sorted(c for c in built[(m.schema, m.table)] if c.lower() in personal)
+            if leaked:  # built columns beyond the declared ones (a contract that is not enforced)
+                raise ContractError(f"服务契约错误：公开模型 {m.name} 含个人级字段 {', '.join(leaked)}，拒绝发布服务快照。"
+                                    " / a public model has a person-level column")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(m.schema)}")
+            con.execute(f"CREATE TABLE {_q(m.schema)}.{_q(m.table)} AS "
+                        f"SELECT * FROM build_src.{_q(m.schema)}.{_q(m.table)}")
+            if m.description:
+                con.execute(f"COMMENT ON TABLE {_q(m.schema)}.{_q(m.table)} IS {_lit(m.description)}")
         con.execute("DETACH build_src")
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return withheld
 
 
 def writer_lock(db_path: Path | None = None) -> FileLock:
@@ -91,12 +103,17 @@ def writer_lock(db_path: Path | None = None) -> FileLock:
     return _lock(Path(db_path or paths.build_db()))
 
 
-def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None) -> Path:
-    """Publish the aggregate part of the build database as the serving snapshot, atomically; returns its path."""
+def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None, *,
+                     manifest: Path | None = None) -> Path:
+    """Publish the public models of the build database as the serving snapshot, atomically; returns its path.
+
+    ``manifest``: the dbt manifest holding the contract (default: the project's, re-parsed when stale)."""
     build = Path(build_db or paths.build_db())
     serve = Path(serve_db or paths.serve_db())
     if not build.exists():
         raise FileNotFoundError(f"构建库不存在 / build database not found: {build}")
+    models = load_public_models(manifest)
+    check_contract(models)
     serve.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(build):
         con = duckdb.connect(str(build))
@@ -110,7 +127,7 @@ def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None)
         os.close(fd)
         os.unlink(tmp)  # DuckDB creates the file itself (an empty file is not a database)
         try:
-            _write_published(build, Path(tmp))
+            _write_published(build, Path(tmp), models)
             Path(tmp + ".wal").unlink(missing_ok=True)
             os.chmod(tmp, PRIVATE_FILE)
             with open(tmp, "rb+") as fh:

@@ -7,8 +7,10 @@ private temporary directory for spilling (at most ``--max-temp``) that is remove
 
 Everything printed is neutralised (``liangxin.neutral``): table cells and error messages go through
 ``terminal_text`` (Rich markup escaped, escape sequences removed); CSV and xlsx cells through ``cell_text``
-(a value starting with ``= + - @`` TAB or CR is written as text).  The snapshot holds aggregate tables only
-(``serving``): person-level data is not reachable from here.
+(a value starting with ``= + - @`` TAB or CR is written as text).  The snapshot holds exactly the public models
+of the serving contract (``liangxin.contract``, decisions D140): ``.tables`` / ``--tables`` lists them with the
+descriptions dbt declares (stored as table comments by ``serving.publish_snapshot``); person-level data is not
+reachable from here.
 """
 
 from __future__ import annotations
@@ -43,14 +45,15 @@ DEFAULT_MAX_TEMP = "2GB"
 XLSX_MAX_ROWS = 1_048_575  # Excel's last row, minus the header
 
 EXAMPLES = """示例 / examples:
-  liangxin sql -c ".tables"
+  liangxin sql --tables
   liangxin sql -c "select indicator_id, indicator_name, value from marts.fct_indicators where level = 'district' and period = '2020Q4' order by sort_order"
   liangxin sql -c "select unit_name, k1, k1_rank from marts.kpi_bulletin where period = '2020Q4' order by k1_rank" --format markdown
   liangxin sql -c "select * from annual.rpt_annual_t1 where year = 2020" --format xlsx --output t1.xlsx
   liangxin sql -c "select * from marts.kpi_training" --format csv --output k9.csv"""
 
-TABLES_SQL = ("select table_schema, table_name from information_schema.tables "
-              "where table_schema not in ('information_schema', 'pg_catalog') order by 1, 2")
+#: the published tables (the contract's public models) with their descriptions
+TABLES_SQL = ("select schema_name || '.' || table_name as 表, coalesce(comment, '') as 说明 from duckdb_tables() "
+              "where database_name = current_database() and not internal order by schema_name, table_name")
 
 
 class SqlError(Exception):
@@ -62,7 +65,8 @@ class SqlError(Exception):
 # --------------------------------------------------------------------------------------------------
 def table_listing(con: duckdb.DuckDBPyConnection) -> str:
     by: dict[str, list[str]] = {}
-    for schema, table in con.execute(TABLES_SQL).fetchall():
+    for name, _ in con.execute(TABLES_SQL).fetchall():
+        schema, table = name.split(".", 1)
         by.setdefault(schema, []).append(table)
     return "\n".join(f"  {s}: {', '.join(ts)}" for s, ts in by.items()) or "  （快照中没有表）"
 
@@ -202,6 +206,7 @@ def emit(cols: list[str], rows: list[tuple], truncated: bool, fmt: str, output: 
 # --------------------------------------------------------------------------------------------------
 def sql_command(
     command: str = typer.Option(None, "-c", "--command", help="执行一条查询（或 .tables）后退出 / run one query and exit."),
+    tables: bool = typer.Option(False, "--tables", help="列出可查询的表（服务契约中的公开模型）及说明后退出 / list the published tables."),
     database: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ snapshot to open."),
     fmt: str = typer.Option("table", "--format", "-f", help="输出格式 / output format: table | csv | xlsx | markdown."),
     output: Path = typer.Option(None, "--output", "-o", help="写入文件（xlsx 必须指定）/ write to this file (required for xlsx)."),
@@ -213,19 +218,23 @@ def sql_command(
 ) -> None:
     """只读 SQL：查询服务快照（汇总表、指标、年报表）。Read-only SQL on the serving snapshot.
 
+    可查询的表即服务契约中的公开模型（marts 指标与清单、annual 年报表、ref 名册与指标目录），
+    用 --tables 或 .tables 列出全部表及说明。
+    The tables are the public models of the serving contract; --tables lists them with their descriptions.
+
     连接只读，不能读写快照以外的文件；每条查询有时限、内存上限和线程数，临时文件用后即删。
     The connection is read-only and cannot reach other files; every statement runs under a timeout,
     a memory limit and a thread count, and its temporary files are removed afterwards.
 
     \b
     示例 / examples:
-      liangxin sql -c ".tables"
+      liangxin sql --tables
       liangxin sql -c "select indicator_id, indicator_name, value from marts.fct_indicators where level = 'district' and period = '2020Q4' order by sort_order"
       liangxin sql -c "select unit_name, k1, k1_rank from marts.kpi_bulletin where period = '2020Q4' order by k1_rank" --format markdown
       liangxin sql -c "select * from annual.rpt_annual_t1 where year = 2020" --format xlsx --output t1.xlsx
       liangxin sql -c "select * from marts.kpi_training" --format csv --output k9.csv
 
-    不带 -c 时进入交互模式：以分号结束一条语句，.tables 列出表，.quit 退出。
+    不带 -c 时进入交互模式：以分号结束一条语句，.tables 列出表及说明，.quit 退出。
     Without -c: an interactive shell (end a statement with ';', `.tables` lists tables, `.quit` leaves).
     """
     fmt = (fmt or "table").lower()
@@ -269,11 +278,13 @@ def sql_command(
                 console.print("[dim]完成（无结果集）[/dim]")
             return True
 
+        if tables:
+            command = ".tables"
         if command:
             if not one(command):
                 raise typer.Exit(1)
             return
-        console.print("liangxin 只读 SQL：以分号结束一条语句；.tables 列出表，.quit 退出。")
+        console.print("liangxin 只读 SQL：以分号结束一条语句；.tables 列出表及说明，.quit 退出。")
         buf: list[str] = []
         while True:
             try:

@@ -5,6 +5,8 @@ liangxin once, then for each command line on stdin
 
     {"action": "ingest"|"publish_loop"|"publish", "delay": seconds or null, ...}
 
+(a publish names its serving contract: ``"manifest"``, a hand-made dbt manifest declaring the table ``t`` public)
+
 forks a child that does the work (a real process: real files, real DuckDB, its own writer lock) and, when
 ``delay`` is given, kills it with SIGKILL after that many seconds.  It answers one JSON line:
 ``{"killed": bool, "status": exit status, "seconds": how long the child ran}``.
@@ -57,7 +59,7 @@ def work(cmd: dict) -> None:
                      outbox_dir=Path(cmd["outbox"]), received_at=RECEIVED, progress=False, slice_seconds=0.3,
                      workers=0 if cmd.get("die_at") else cmd.get("workers"), batch_files=cmd.get("batch_files"))
     elif cmd["action"] == "publish":
-        publish_snapshot(Path(cmd["db"]), Path(cmd["serve"]))
+        publish_snapshot(Path(cmd["db"]), Path(cmd["serve"]), manifest=Path(cmd["manifest"]))
     elif cmd["action"] == "publish_loop":  # change the build database, publish, again and again
         from liangxin.ingest import writer_lock
 
@@ -68,7 +70,7 @@ def work(cmd: dict) -> None:
                 v = (con.execute("select coalesce(max(v), 0) from t").fetchone()[0] or 0) + 1
                 con.execute(f"create or replace table t as select {v} as v, range as r from range({cmd['rows']})")
                 con.close()
-            publish_snapshot(build, serve)
+            publish_snapshot(build, serve, manifest=Path(cmd["manifest"]))
     else:
         raise ValueError(cmd["action"])
 

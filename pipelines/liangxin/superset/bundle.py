@@ -1,8 +1,9 @@
 """Expand the reviewed YAML in ``dashboards/superset/`` into Superset's native import bundle (a ZIP).
 
-The YAML is a compact schema (see the comments in those files); this module resolves it against the serving
-snapshot at publish time — the real schema of each table (``marts`` or ``main_marts`` …), which annual tables
-exist, the latest quarter and year, the indicators' targets — and writes ``metadata.yaml``, ``databases/``,
+The YAML is a compact schema (see the comments in those files) naming the tables of the serving contract by their
+fixed names (``liangxin.contract``: ``marts.…``, ``ref.…``, ``annual.…``); this module reads from the serving
+snapshot at publish time the columns of those tables, which of them the snapshot has, the latest quarter and year
+and the indicators' targets, and writes ``metadata.yaml``, ``databases/``,
 ``datasets/``, ``charts/`` and ``dashboards/`` YAML with deterministic UUIDs (uuid5 of a slug).  Every chart
 carries a saved ``query_context`` so that ``/api/v1/chart/<id>/data/`` answers.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from liangxin import contract as lx
 from liangxin import paths
 from liangxin.neutral import clean_text, scrub_ids
 
@@ -28,12 +30,6 @@ SPEC_DIR = paths.PROJECT_ROOT / "dashboards" / "superset"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://liangxin.invalid/superset")
 VERSION = "1.0.0"
 DASHBOARD_FILES = ["leadership.yaml", "bulletin.yaml", "annual.yaml"]
-# where dbt may have put each logical schema (custom schema names, or the default target prefix)
-SCHEMA_ALIASES = {
-    "marts": ["marts", "main_marts"],
-    "ref": ["ref", "main_ref", "seeds", "main_seeds", "main"],
-    "annual": ["annual", "main_annual"],
-}
 
 
 def make_uuid(slug: str) -> str:
@@ -50,18 +46,9 @@ class Snapshot:
     latest_year: str | None = None
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def resolve(self, logical_schema: str, table: str) -> str | None:
-        """The physical schema holding ``table`` for a logical schema name (marts → marts / main_marts)."""
-        candidates = [s for (s, t) in self.tables if t == table]
-        for pick in SCHEMA_ALIASES.get(logical_schema, [logical_schema, f"main_{logical_schema}"]):
-            if pick in candidates:
-                return pick
-        ends = [s for s in candidates if s.endswith(f"_{logical_schema}")]
-        if ends:
-            return sorted(ends)[0]
-        if logical_schema in ("main",) or len(candidates) == 1:
-            return candidates[0] if candidates else None
-        return None
+    def has(self, name: str) -> bool:
+        """Whether the snapshot holds the fixed name ``schema.table`` of the contract."""
+        return tuple(name.split(".", 1)) in self.tables
 
     def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
         return self.tables.get((schema, table), [])
@@ -78,17 +65,16 @@ def inspect_snapshot(serve_db: Path) -> Snapshot:
         for schema, table, column, dtype in rows:
             tables.setdefault((schema, table), []).append((column, dtype))
         snap = Snapshot(Path(serve_db), tables)
-        fct = snap.resolve("marts", "fct_indicators")
-        if fct:
+        if snap.has(lx.FCT_INDICATORS):
+            fct = lx.quoted(lx.FCT_INDICATORS)
             snap.latest_quarter = con.execute(
-                f'select max(period) from "{fct}".fct_indicators where period_type = \'quarter\'').fetchone()[0]
+                f"select max(period) from {fct} where period_type = 'quarter'").fetchone()[0]
             snap.latest_year = con.execute(
-                f'select max(period) from "{fct}".fct_indicators where period_type = \'year\'').fetchone()[0]
+                f"select max(period) from {fct} where period_type = 'year'").fetchone()[0]
         if snap.latest_year is None and snap.latest_quarter:
             snap.latest_year = snap.latest_quarter[:4]
-        ref = snap.resolve("ref", "indicators")
-        if ref:
-            cur = con.execute(f'select * from "{ref}".indicators')
+        if snap.has(lx.REF_INDICATORS):
+            cur = con.execute(f"select * from {lx.quoted(lx.REF_INDICATORS)}")
             names = [d[0] for d in cur.description]
             snap.indicators = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
         return snap
@@ -156,27 +142,19 @@ def _dump(obj: Any) -> str:
 def _build_datasets(spec: dict[str, Any], snap: Snapshot, db_uuid: str, omitted: list[str]) -> dict[str, Dataset]:
     out: dict[str, Dataset] = {}
     for d in spec["datasets"]:
-        schemas = {}
-        missing = []
-        for req in d.get("requires", []):
-            logical, table = req.split(".", 1)
-            s = snap.resolve(logical, table)
-            if s is None:
-                missing.append(req)
-            schemas[logical] = s
+        requires = d.get("requires", [])
+        missing = [req for req in requires if not snap.has(req)]
         if missing:
             omitted.append(f"数据集 {d['table_name']}：快照中缺少 {', '.join(missing)}")
             continue
         sql = d.get("sql")
-        schema = None
-        if sql:
-            sql = sql.format(**{k: f'"{v}"' for k, v in schemas.items()}).strip()
-            schema = schemas.get("marts")
+        if sql:  # a virtual dataset over the contract's tables (fixed names in the SQL); Superset's schema: marts
+            sql = sql.strip()
+            schema = lx.MARTS if any(r.startswith(f"{lx.MARTS}.") for r in requires) else None
             col_names = list(d["columns"])
         else:
-            schema = schemas[d["schema"]]
-            present = [c for c, _ in snap.columns(schema, d["table_name"])]
-            col_names = present
+            schema = d["schema"]
+            col_names = [c for c, _ in snap.columns(schema, d["table_name"])]
         types = dict(snap.columns(schema, d["table_name"])) if not sql else {}
         columns = []
         for c in col_names:
@@ -211,13 +189,13 @@ def _build_datasets(spec: dict[str, Any], snap: Snapshot, db_uuid: str, omitted:
                                  "" if rls == "none" else rls, [c["column_name"] for c in columns], config)
     # annual tables: only those present in the snapshot
     ann = spec.get("annual") or {}
+    schema = ann.get("schema", lx.ANNUAL)
     for table, title in (ann.get("tables") or {}).items():
-        schema = snap.resolve(ann.get("schema", "annual"), table)
-        if schema is None:
+        if not snap.has(f"{schema}.{table}"):
             omitted.append(f"年报表 {table}（{title}）：快照中不存在，看板未包含")
             continue
         cols = snap.columns(schema, table)
-        rls = next((c for c in ann.get("rls_columns", []) if c in dict(cols)), None)
+        rls = ann["rls_column"] if ann["rls_column"] in dict(cols) else None
         ds_uuid = make_uuid(f"dataset:annual:{table}")
         columns = [{"column_name": c, "verbose_name": c, "is_dttm": False, "is_active": True, "type": t,
                     "groupby": True, "filterable": True, "expression": None, "description": None,

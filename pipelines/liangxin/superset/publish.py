@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import duckdb
 
+from liangxin import contract as lx
 from liangxin import paths
 from liangxin.superset.bundle import Bundle, build_bundle
 
@@ -75,11 +76,10 @@ class Api:
 def _communities(bundle: Bundle) -> list[tuple[str, str, str]]:
     """(unit_code, unit_name, district_code) from the snapshot's register, else the seed."""
     snap = bundle.snapshot
-    schema = snap.resolve("ref", "communities")
-    if schema:
+    if snap.has(lx.REF_COMMUNITIES):
         con = duckdb.connect(str(snap.path), read_only=True, config={"enable_external_access": False})
         try:
-            return con.execute(f'select unit_code, unit_name, district_code from "{schema}".communities '
+            return con.execute(f"select unit_code, unit_name, district_code from {lx.quoted(lx.REF_COMMUNITIES)} "
                                "order by unit_code").fetchall()
         finally:
             con.close()
