@@ -337,8 +337,17 @@ def test_cli_build_run_is_in_the_home_dagster_instance(home):
         evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in checks]
         assert len(evaluations) > 100 and all(e.passed for e in evaluations)  # the dbt tests, as asset checks
         assert any(e.asset_check_key.asset_key == dg.AssetKey("fct_indicators") for e in evaluations)
-        ingest_runs = instance.get_runs(dg.RunsFilter(job_name="ingest_job"))
-        assert ingest_runs == []  # `liangxin ingest` calls ingest_paths directly (D125); demo's ingest is a run
+        # `liangxin ingest` runs the same ingest_job as the inbox sensor (D137): its run, the raw_returns
+        # materialization and the two rule-hit checks are in the home's instance too
+        ingest_runs = instance.get_runs(dg.RunsFilter(job_name="ingest_job", statuses=[dg.DagsterRunStatus.SUCCESS]))
+        assert ingest_runs
+        ingest_mats = instance.get_records_for_run(ingest_runs[-1].run_id,
+                                                   of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        assert {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in ingest_mats} == {"raw_returns"}
+        ingest_checks = instance.get_records_for_run(ingest_runs[-1].run_id,
+                                                     of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        assert {r.event_log_entry.dagster_event.event_specific_data.asset_check_key.name for r in ingest_checks} == {
+            "no_rejected_submissions", "no_rule_warnings"}
     finally:
         instance.dispose()
 

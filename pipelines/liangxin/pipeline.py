@@ -61,14 +61,21 @@ def dagster_instance():
 
     from dagster import DagsterInstance
 
+    from filelock import FileLock
+
     dh = dagster_home().resolve()
     inst = _INSTANCES.get(str(dh))
     if inst is None:
         dh.mkdir(parents=True, exist_ok=True)
-        src = paths.PROJECT_ROOT / "dagster.yaml"
-        if src.exists() and not (dh / "dagster.yaml").exists():
-            shutil.copyfile(src, dh / "dagster.yaml")
-        inst = _INSTANCES[str(dh)] = DagsterInstance.from_config(str(dh))
+        # two CLI processes starting at once on a new home must not both create the instance's SQLite storage
+        with FileLock(str(dh / ".instance.lock")):
+            src = paths.PROJECT_ROOT / "dagster.yaml"
+            if src.exists() and not (dh / "dagster.yaml").exists():
+                shutil.copyfile(src, dh / "dagster.yaml")
+            inst = DagsterInstance.from_config(str(dh))
+            inst.get_runs(limit=1)  # creates (or migrates) the run and event storage now, under the lock
+            inst.event_log_storage.get_concurrency_run_ids()
+        _INSTANCES[str(dh)] = inst
     return inst
 
 
