@@ -288,6 +288,13 @@ _FUNDS_NUM = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) >= payroll_prev_year *
               f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
 _FUNDS_F = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) > payroll_prev_year * {_param('funds_ratio_pretax')} "
             f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
+_SIX = "'“六有” ' || cast(p.six_count as varchar) || ' 项'"
+_STUDY = "coalesce(p.formation_mode, '') || ' · 本季度学习 ' || cast(p.study_sessions as varchar) || ' 次'"
+_MEETINGS = ("'党员大会 ' || cast(p.general_meetings as varchar) || ' 次 · 支委会 ' || cast(p.committee_meetings as varchar)"
+             " || ' 次 · 正式党员 ' || cast(p.members_formal as varchar) || ' 名'")
+_EST = "'成立 ' || coalesce(cast(p.established_on as varchar), '—')"
+_MGMT = "case when p.secretary_in_mgmt then '书记为管理层成员' else '书记不是管理层成员' end"
+_VENUE = "case when p.has_venue then '有活动场所' else '无活动场所' end"
 _IN, _OUT = "m.direction = '流入' and m.status = '在流动'", "m.direction = '流出' and m.status = '在流动'"
 
 SPECS: dict[str, Spec] = {
@@ -335,16 +342,17 @@ SPECS: dict[str, Spec] = {
     "K11": _u("in_b and is_enterprise and investor_trained", "in_b and is_enterprise"),
     "K12": Spec(EVENT, TRAINING_SHEET, _k12(), distinct=True),
     # 表2 Party organizations (int_community_quarter_measures: orgs)
-    "K13": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k13_pass"), _po("existed_whole_quarter")),
-    "K14a": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and org_life_meeting"),
-                 _po("established_before_oct")),
-    "K14b": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and appraisal_held"),
-                 _po("established_before_oct")),
-    "K15": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k15_pass"), _po("existed_whole_quarter")),
+    "K13": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k13_pass", detail=_STUDY),
+                _po("existed_whole_quarter", detail=_STUDY)),
+    "K14a": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and org_life_meeting", detail=_EST),
+                 _po("established_before_oct", detail=_EST)),
+    "K14b": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and appraisal_held", detail=_EST),
+                 _po("established_before_oct", detail=_EST)),
+    "K15": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k15_pass", detail=_MEETINGS),
+                _po("existed_whole_quarter", detail=_MEETINGS)),
     "K15y": Spec(PARTY_ORG, PO_SHEET, _k15y(True), _k15y(False)),
-    "K16": Spec(PARTY_ORG, PO_SHEET, _po("six_count = 6"), _po("true")),
-    "K16m": Spec(PARTY_ORG, PO_SHEET, _po("six_count > 0", "p.six_count",
-                                          "'“六有” ' || cast(p.six_count as varchar) || ' 项'"), _po("true")),
+    "K16": Spec(PARTY_ORG, PO_SHEET, _po("six_count = 6", detail=_SIX), _po("true", detail=_SIX)),
+    "K16m": Spec(PARTY_ORG, PO_SHEET, _po("six_count > 0", "p.six_count", _SIX), _po("true", detail=_SIX)),
     "K17": Spec(UNIT, ORG_SHEET, _unit(_FUNDS_NUM, detail=_FUNDS_DETAIL), _unit(_FUNDS_DEN, detail=_FUNDS_DETAIL)),
     "K17f": Spec(UNIT, ORG_SHEET, _unit(_FUNDS_F, detail=_FUNDS_DETAIL)),
     # 表6 ledger rows (int_community_quarter_measures: mobile)
@@ -365,11 +373,12 @@ SPECS: dict[str, Spec] = {
               "in_b and inspection_result is not null and inspection_result <> '未检'"),
     # submissions (int_first_receipts)
     "K20": Spec(COMMUNITY, "接收记录", _k20(True), _k20(False)),
-    "K21": Spec(PARTY_ORG, PO_SHEET, _po("enterprise_alone and secretary_in_mgmt"), _po("enterprise_alone")),
+    "K21": Spec(PARTY_ORG, PO_SHEET, _po("enterprise_alone and secretary_in_mgmt", detail=_MGMT),
+                _po("enterprise_alone", detail=_MGMT)),
     "K22": _u("in_b and is_enterprise and above_scale and party_mass_dept", "in_b and is_enterprise and above_scale"),
     "K22w": Spec(UNIT, ORG_SHEET, _unit("in_b and fulltime_party_workers <> 0", "u.fulltime_party_workers",
                                         "'专职党务工作者 ' || cast(u.fulltime_party_workers as varchar)")),
-    "K23": Spec(PARTY_ORG, PO_SHEET, _po("has_venue"), _po("true")),
+    "K23": Spec(PARTY_ORG, PO_SHEET, _po("has_venue", detail=_VENUE), _po("true", detail=_VENUE)),
     "K24": _u("in_b and party_status = '单独建立' and coalesce(double_strong, false)", "in_b and party_status = '单独建立'"),
 }
 # kept for callers of the first version (the 表1 unit-count indicators)
