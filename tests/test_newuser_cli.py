@@ -258,14 +258,15 @@ def test_explain_lists_the_units_with_their_lineage(home, world, tmp_path):
     assert "明细与发布值一致" in r.stdout
     with open(csv_out, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    num = {x["统一社会信用代码"] for x in rows if x["部分"] == "分子"}
-    den = {x["统一社会信用代码"] for x in rows if x["部分"] == "分母"}
+    num = {x["编号"] for x in rows if x["部分"] == "分子"}
+    den = {x["编号"] for x in rows if x["部分"] == "分母"}
+    assert {x["成员类型"] for x in rows} == {"单位"}
     assert (num, den) == _k1_by_hand(world.returns[(u, "2020Q1")])
     orgs = world.returns[(u, "2020Q1")]["organizations"]
     row_of = {o["uscc"]: i for i, o in enumerate(orgs, start=2)}  # row 1 is the header
     for x in rows:
         assert x["报表文件"] == f"{u}_2020Q1.xlsx" and x["更正序号"] == "0" and x["表"] == "表1 两新组织情况"
-        assert int(x["行"]) == row_of[x["统一社会信用代码"]]
+        assert int(x["行"]) == row_of[x["编号"]]
     assert not ID_PATTERN.search(r.stdout + csv_out.read_text(encoding="utf-8-sig"))
 
 
@@ -284,7 +285,7 @@ def test_explain_function_for_the_dashboard(home, world):
 
 
 @pytest.mark.parametrize("args, listed", [
-    (["K99", "--unit", "330199", "--period", "2020Q1"], "可溯源的指标：N_U"),
+    (["K99", "--unit", "330199", "--period", "2020Q1"], "可溯源的指标：M党员总数；N_U两新组织单位数"),
     (["K1", "--unit", "999", "--period", "2020Q1"], "可用的单位：330199"),
     (["K1", "--unit", "330199", "--period", "2030Q1"], "可用的报告期：2020Q1"),
 ])

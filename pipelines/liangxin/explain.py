@@ -1,12 +1,26 @@
-"""``liangxin explain``: where an indicator value comes from — the units in its numerator and denominator, each
-with the submission (file name, 更正序号, SHA-256), the sheet and the row it was read from.
+"""``liangxin explain``: where an indicator value comes from — the *members* of its numerator and denominator, each
+with the submission (file name, 更正序号, SHA-256), the sheet and the row it was read from (issue 15, point 5).
 
-The unit-level indicators (表1 两新组织情况: N_U, N_B, N_E, K1–K6, K11, K19) are counts of rows of the current
-submissions' 表1 (``intermediate.int_unit_status``, one row per unit × community × quarter, with ``submission_id``
-and ``source_row``).  :data:`UNIT_RULES` restates the predicates of ``int_community_quarter_measures.sql`` over
-those rows; :func:`explain` checks its counts against the published ``marts.fct_indicators`` numerator and
-denominator, so a drift between the two is reported, never hidden (D126).  Only organisation codes (统一社会信用代码)
-and names appear: no person, no ID number.
+Every indicator of ``seeds/indicators.csv`` is explained, by the counting unit of its family (:data:`SPECS`):
+
+| family                                   | members                     | read from (intermediate.*)          |
+|------------------------------------------|-----------------------------|-------------------------------------|
+| 表1 unit counts (N_U … K6b, K11, K17, K19, K22, K24; sums K7e–g, K18d, K22w) | units (统一社会信用代码), one per level (D80) | ``int_unit_level`` |
+| 表2 Party organizations (K13–K16m, K21, K23) | Party organizations (党组织编码) | ``int_party_org_quarter``          |
+| 表3 sums (M, K7a–d, K7, K7q, K8, K8r)     | 表3 rows and their values   | ``int_member_flow``                 |
+| 表6 ledger (K18–K18c, K18e)              | ledger rows (person key)    | ``int_current_mobile_members``      |
+| secretaries (K9, K9b)                    | persons (person key only)   | ``int_secretaries``                 |
+| classes (K10) / events (K12)             | communities / 培训编号      | ``int_k10_organizers`` / ``int_k12_events`` |
+| on-time returns (K20)                    | communities and their first accepted return | ``int_first_receipts`` |
+
+Each member carries the value it contributes (1 for a count; the cell's value for a sum, negative for the opening
+of K8), so the members' total is the published numerator / denominator.  :func:`check_against_published`
+compares the two with ``marts.fct_indicators``: a drift is reported, never hidden (D126, D160).  The predicates
+are those of ``int_community_quarter_measures.sql``, ``int_indicator_unit_level.sql`` and
+``int_indicator_community.sql``, applied to the same intermediate rows (D161).
+
+No person is named: persons appear by their person key (HMAC pseudonym), never by name or ID number; every text
+goes through ``liangxin.neutral`` (``scrub_ids``, then ``terminal_text`` / ``cell_text``).
 
 ``explain(indicator, unit, period, con) -> list[ExplainRow]`` is the function the dashboard's click-through calls
 (``con``: a DuckDB connection to the build database, read-only is enough).
@@ -15,46 +29,360 @@ and names appear: no person, no ID number.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import typer
 
 from liangxin import forms
+from liangxin.neutral import cell_text, scrub_ids, terminal_text
 
-ORG_SHEET = next((f.sheet for f in forms.FORMS if f.key == "organizations"), "表1 两新组织情况")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _cell(text: object) -> str:
-    """Submitted text for a terminal or CSV cell: control characters removed, a leading = + - @ made text."""
-    s = _CONTROL.sub("", "" if text is None else str(text))
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-
-# indicator -> (numerator predicate, denominator predicate or None), over intermediate.int_unit_status columns;
-# the same predicates as dbt_project/models/intermediate/int_community_quarter_measures.sql
-UNIT_RULES: dict[str, tuple[str, str | None]] = {
-    "N_U": ("in_u", None),
-    "N_B": ("in_b", None),
-    "N_E": ("in_e", None),
-    "K1": ("in_b and party_status = '单独建立'", "in_b"),
-    "K2": ("in_b and covered_k2", "in_b"),
-    "K3": ("in_e and party_status = '单独建立'", "in_e"),
-    "K3b": ("in_e and party_status <> '单独建立'", None),
-    "K3b_joint": ("in_e and party_status in ('联合建立', '挂靠')", None),
-    "K3b_functional": ("in_e and party_status = '功能型'", None),
-    "K3b_none": ("in_e and party_status = '未建立'", None),
-    "K4": ("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union "
-           "or has_youth_league or has_women_org)", "in_b"),
-    "K5": ("in_b and covered_k2 and (instructor or first_secretary)", "in_b and covered_k2"),
-    "K6_union": ("in_b and has_union", "in_b"),
-    "K6_youth": ("in_b and has_youth_league", "in_b"),
-    "K6_women": ("in_b and has_women_org", "in_b"),
-    "K11": ("in_b and is_enterprise and investor_trained", "in_b and is_enterprise"),
-    "K19": ("in_b and inspection_result = '合格'", "in_b and inspection_result is not null and inspection_result <> '未检'"),
-}
+_SHEETS = {f.key: f.sheet for f in forms.FORMS}
+ORG_SHEET = _SHEETS.get("organizations", "表1 两新组织情况")
+PO_SHEET = _SHEETS.get("party_orgs", "表2 党组织情况")
+FLOW_SHEET = _SHEETS.get("member_flows", "表3 党员队伍变动情况")
+TRAINING_SHEET = _SHEETS.get("trainings", "表4 培训情况")
+MOBILE_SHEET = _SHEETS.get("mobile_members", "表6 流动党员台账")
+REGISTER = "社区名册"
+QUOTA_SHEET = "发展计划（development_quotas）"
 
 NUMERATOR, DENOMINATOR = "分子", "分母"
+
+# member kinds, with the label of their key column
+UNIT, PARTY_ORG, FLOW_ROW, LEDGER_ROW, PERSON, COMMUNITY, EVENT = (
+    "单位", "党组织", "表3行", "台账行", "人员", "社区", "培训")
+KEY_LABEL = {UNIT: "统一社会信用代码", PARTY_ORG: "党组织编码", FLOW_ROW: "党组织编码", LEDGER_ROW: "人员键",
+             PERSON: "人员键", COMMUNITY: "社区代码", EVENT: "培训编号"}
+
+# --------------------------------------------------------------------------------------------------
+# member queries.  Placeholders: $level, $entity (the entity explained), $year, $q1, $q2 (quarters of the year
+# the value covers).  Each returns: community_code, key, name, detail, value, period, submission_id, source_row.
+# --------------------------------------------------------------------------------------------------
+_SCOPE = ("{col} in (select unit_code from intermediate.int_entity_membership "
+          "where level = $level and entity_code = $entity)")
+
+
+def _param(name: str) -> str:
+    return f"(select cast(value as decimal(18, 6)) from ref.kpi_parameters where parameter = '{name}')"
+
+
+def _unit(pred: str, value: str = "1", detail: str = "coalesce(u.party_status, '')") -> str:
+    """表1 units of int_unit_level (one row per unit and level: a unit listed by two communities counts once in a
+    street or the district, D80)."""
+    return f"""
+        select u.unit_code, u.uscc, u.org_name, {detail}, {value}, u.period, u.submission_id, u.source_row
+        from intermediate.int_unit_level as u
+        where u.level = $level and u.entity_code = $entity and u.year = $year and u.quarter between $q1 and $q2
+          and ({pred})"""
+
+
+_FUNDS_DEN = "is_enterprise and party_status = '单独建立' and payroll_prev_year > 0"
+_FUNDS_DETAIL = ("'经费 ' || coalesce(cast(u.party_funds as varchar), '0') || ' / 上年工资总额 ' "
+                 "|| cast(u.payroll_prev_year as varchar)")
+
+
+def _flow(value: str, label: str, extra: str = "true", scope_quarter: str | None = None) -> str:
+    """表3 rows (功能型党组织 excluded, D4) with a non-zero contribution ``value``."""
+    only = ("" if scope_quarter is None else
+            f" and f.unit_code in (select unit_code from intermediate.int_current_submissions "
+            f"where period_year = $year and period_quarter = {scope_quarter})")
+    return f"""
+        select f.unit_code, f.party_org_code, po.party_org_name, '{label} ' || cast({value} as varchar), {value},
+               f.period, f.submission_id, f.source_row
+        from intermediate.int_member_flow as f
+        left join intermediate.int_party_org_quarter as po
+               on po.submission_id = f.submission_id and po.party_org_code = f.party_org_code
+        where not f.is_functional and {_SCOPE.format(col='f.unit_code')}
+          and f.year = $year and f.quarter between $q1 and $q2 and ({extra}) and coalesce({value}, 0) <> 0{only}"""
+
+
+def _po(pred: str, value: str = "1", detail: str = "coalesce(p.formation_mode, '')", quarter: str | None = None,
+        join: str = "") -> str:
+    """表2 Party organizations of int_party_org_quarter."""
+    q = "p.quarter between $q1 and $q2" if quarter is None else f"p.quarter = {quarter}"
+    return f"""
+        select p.unit_code, p.party_org_code, p.party_org_name, {detail}, {value}, p.period, p.submission_id,
+               p.source_row
+        from (
+            select po.*,
+                   -- K21 (D88): 单独组建, and a 非公有制企业 of U in the same return's 表1 points at it
+                   (po.formation_mode = '单独组建' and exists (
+                       select 1 from intermediate.int_unit_status as u
+                       where u.submission_id = po.submission_id and u.party_org_code = po.party_org_code
+                         and u.in_u and u.is_enterprise)) as enterprise_alone
+            from intermediate.int_party_org_quarter as po
+        ) as p
+        {join}
+        where {_SCOPE.format(col='p.unit_code')} and p.year = $year and {q} and ({pred})"""
+
+
+# K15y: Q4 organizations established before 1 October; passes when every whole quarter passed K15 and the year
+# has at least one 党课 (int_indicator_community.sql, k15y_orgs)
+_K15Y = """
+    (select q4.unit_code, q4.year, q4.party_org_code,
+            case when min(case when y.existed_whole_quarter and not y.k15_pass then 0 else 1 end) = 1
+                  and sum(y.lectures) >= 1 then 1 else 0 end as passes,
+            sum(y.lectures) as lectures
+     from intermediate.int_party_org_quarter as q4
+     inner join intermediate.int_party_org_quarter as y
+             on q4.unit_code = y.unit_code and q4.year = y.year and q4.party_org_code = y.party_org_code
+     where q4.quarter = 4 and q4.established_before_oct
+     group by q4.unit_code, q4.year, q4.party_org_code)"""
+
+
+def _k15y(num: bool) -> str:
+    return _po(("k.passes = 1" if num else "true"),
+               detail="'全年党课 ' || cast(k.lectures as varchar) || ' 次'", quarter="4",
+               join=f"inner join {_K15Y} as k on k.unit_code = p.unit_code and k.year = p.year "
+                    "and k.party_org_code = p.party_org_code")
+
+
+def _mobile(pred: str) -> str:
+    """表6 ledger rows (a stock, D85), by person key only."""
+    return f"""
+        select m.unit_code, m.person_key, '', m.direction || ' · ' || coalesce(m.status, '')
+               || case when m.verified_on is not null then ' · 已核实' else '' end
+               || case when coalesce(m.host_party_org_code, '') <> '' then ' · 已编入 ' || m.host_party_org_code
+                       else '' end
+               || case when m.certificate then ' · 持证' else '' end,
+               1, m.period, m.submission_id, m.source_row
+        from intermediate.int_current_mobile_members as m
+        where {_SCOPE.format(col='m.unit_code')} and m.period_year = $year and m.period_quarter between $q1 and $q2
+          and ({pred})"""
+
+
+def _secretaries(pred: str) -> str:
+    """本年书记 (int_secretaries), each with one 表2 row naming them (the year's latest) and, when trained, the
+    training that counted (int_training_attendance, district-wide)."""
+    return f"""
+        select s.unit_code, s.person_key, '',
+               case when s.k9b_trained then '已参加上级任职/集中培训'
+                    when s.k9_trained then '已参加任职/集中培训' else '本年未参加任职/集中培训' end
+               || coalesce('（培训编号 ' || t.training_code || '）', ''),
+               1, p.period, p.submission_id, p.source_row
+        from intermediate.int_secretaries as s
+        left join (
+            select unit_code, year, secretary_key, period, submission_id, source_row
+            from intermediate.int_party_org_quarter
+            qualify row_number() over (partition by unit_code, year, secretary_key
+                                       order by quarter desc, source_row) = 1
+        ) as p on p.unit_code = s.unit_code and p.year = s.year and p.secretary_key = s.person_key
+        left join (
+            select year, person_key, min(training_code) as training_code
+            from intermediate.int_training_attendance
+            where role = '书记' and training_type in ('任职培训', '集中培训')
+            group by year, person_key
+        ) as t on t.year = s.year and t.person_key = s.person_key
+        where {_SCOPE.format(col='s.unit_code')} and s.year = $year and ({pred})"""
+
+
+def _register(pred: str, detail: str, join: str = "") -> str:
+    return f"""
+        select c.unit_code, c.unit_code, c.entity_name, {detail}, 1, cast($year as varchar), null, null
+        from intermediate.int_entity_membership as c
+        {join}
+        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')} and ({pred})"""
+
+
+_K10_JOIN = "left join intermediate.int_k10_organizers as o on o.unit_code = c.unit_code and o.year = $year"
+
+
+def _k10(num: bool) -> str:
+    """K10 (D82): register communities; a community passes when it *organized* (主办单位) both a 党务干部培训 and an
+    出资人培训 this year — the classes are listed in the detail with the return and row they were read from."""
+    return f"""
+        select c.unit_code, c.unit_code, c.entity_name,
+               case when coalesce(o.passes, false) then '达标' else '未达标' end
+               || coalesce('：' || t.classes, ''), 1, t.period, t.submission_id, t.source_row
+        from intermediate.int_entity_membership as c
+        {_K10_JOIN}
+        left join (
+            select owner, string_agg(training_type || ' ' || training_code, '、' order by training_type,
+                                     training_code) as classes,
+                   min(period) as period, arg_min(submission_id, period) as submission_id,
+                   arg_min(source_row, period) as source_row
+            from (
+                select coalesce(nullif(trim({{organizer_code}}), ''), rc.unit_code) as owner,
+                       t.training_type, t.training_code, t.period, t.submission_id, t.source_row
+                from intermediate.int_current_trainings as t
+                left join intermediate.int_entity_membership as rc
+                       on rc.level = 'community' and rc.entity_name = t.organizer
+                where t.organizer_level = '社区党总支' and t.training_type in ('党务干部培训', '出资人培训')
+                  and t.period_year = $year
+                qualify row_number() over (partition by owner, t.training_type, t.training_code
+                                           order by t.period, t.submission_id, t.source_row) = 1
+            ) group by owner
+        ) as t on t.owner = c.unit_code
+        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')}
+          and ({'coalesce(o.passes, false)' if num else 'true'})"""
+
+
+def _k12() -> str:
+    return f"""
+        select t.unit_code, t.training_code, t.training_name, t.training_type || ' · ' || coalesce(t.organizer, ''),
+               1, t.period, t.submission_id, t.source_row
+        from intermediate.int_current_trainings as t
+        inner join intermediate.int_k12_events as e
+                on e.unit_code = t.unit_code and e.year = t.period_year and e.training_code = t.training_code
+        where {_SCOPE.format(col='t.unit_code')} and t.period_year = $year
+        qualify row_number() over (partition by t.unit_code, t.training_code order by t.period, t.source_row) = 1"""
+
+
+def _k20(num: bool) -> str:
+    """K20 (D84): register communities; the first accepted return's receipt (Asia/Shanghai date; a backfill by
+    its 报出日期) against the deadline."""
+    return f"""
+        select c.unit_code, c.unit_code, c.entity_name,
+               case when r.submission_id is null then '未报送（截止 ' || cast(d.deadline as varchar) || '）'
+                    else '首份报送 ' || cast(r.judged_on as varchar)
+                         || case when r.backfill then '（补录，按报出日期）' else '' end
+                         || '，截止 ' || cast(r.deadline as varchar)
+                         || case when r.on_time then '，按期' else '，逾期' end end,
+               1, $period, r.submission_id, null
+        from intermediate.int_entity_membership as c
+        left join intermediate.int_first_receipts as r on r.unit_code = c.unit_code and r.period = $period
+        left join ref.deadlines as d on d.period = $period
+        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')}
+          and ({'coalesce(r.on_time, false)' if num else 'true'})"""
+
+
+def _quota() -> str:
+    """K7q's denominator: the year's development quota of each community with a current return in the quarter."""
+    return f"""
+        select s.unit_code, s.unit_code, c.entity_name, '本年发展计划 ' || cast(q.quota as varchar), q.quota,
+               cast($year as varchar), null, null
+        from intermediate.int_current_submissions as s
+        inner join ref.development_quotas as q on q.unit_code = s.unit_code and q.year = s.period_year
+        left join intermediate.int_entity_membership as c on c.level = 'community' and c.unit_code = s.unit_code
+        where {_SCOPE.format(col='s.unit_code')} and s.period_year = $year and s.period_quarter = $q2
+          and coalesce(q.quota, 0) <> 0"""
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str  # member kind (UNIT, PARTY_ORG, …)
+    sheet: str
+    numerator: str  # member query
+    denominator: str | None = None
+    distinct: bool = False  # count distinct keys (a person or event counted once per level), not rows
+    span: bool = False  # K8/K8r year: Q4 closing − Q1 opening
+    ytd: bool = False  # K7q: quarters 1..q
+    den_kind: str | None = None  # the denominator's member kind when not ``kind`` (K7q: communities' quotas)
+    den_sheet: str | None = None
+
+    def kind_of(self, role: str) -> str:
+        return (self.den_kind or self.kind) if role == DENOMINATOR else self.kind
+
+    def sheet_of(self, role: str) -> str:
+        return (self.den_sheet or self.sheet) if role == DENOMINATOR else self.sheet
+
+
+def _u(num: str, den: str | None = None) -> Spec:
+    return Spec(UNIT, ORG_SHEET, _unit(num), _unit(den) if den else None)
+
+
+_K4 = ("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union "
+       "or has_youth_league or has_women_org)")
+_FLOW_SUM = "coalesce(f.developed, 0) + coalesce(f.in_mobile, 0) + coalesce(f.revealed, 0) + coalesce(f.absorbed, 0)"
+_FUNDS_NUM = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) >= payroll_prev_year * {_param('funds_ratio_min')} "
+              f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
+_FUNDS_F = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) > payroll_prev_year * {_param('funds_ratio_pretax')} "
+            f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
+_SIX = "'“六有” ' || cast(p.six_count as varchar) || ' 项'"
+_STUDY = "coalesce(p.formation_mode, '') || ' · 本季度学习 ' || cast(p.study_sessions as varchar) || ' 次'"
+_MEETINGS = ("'党员大会 ' || cast(p.general_meetings as varchar) || ' 次 · 支委会 ' || cast(p.committee_meetings as varchar)"
+             " || ' 次 · 正式党员 ' || cast(p.members_formal as varchar) || ' 名'")
+_EST = "'成立 ' || coalesce(cast(p.established_on as varchar), '—')"
+_MGMT = "case when p.secretary_in_mgmt then '书记为管理层成员' else '书记不是管理层成员' end"
+_VENUE = "case when p.has_venue then '有活动场所' else '无活动场所' end"
+_IN, _OUT = "m.direction = '流入' and m.status = '在流动'", "m.direction = '流出' and m.status = '在流动'"
+
+SPECS: dict[str, Spec] = {
+    # 表3 sums (int_community_quarter_measures: flows)
+    "M": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.closing_actual", "期末实有数")),
+    # 表1 units (int_indicator_unit_level)
+    "N_U": _u("true"),
+    "N_B": _u("in_b"),
+    "N_E": _u("in_e"),
+    "K1": _u("in_b and party_status = '单独建立'", "in_b"),
+    "K2": _u("in_b and covered_k2", "in_b"),
+    "K3": _u("in_e and party_status = '单独建立'", "in_e"),
+    "K3b": _u("in_e and party_status <> '单独建立'"),
+    "K3b_joint": _u("in_e and party_status in ('联合建立', '挂靠')"),
+    "K3b_functional": _u("in_e and party_status = '功能型'"),
+    "K3b_none": _u("in_e and party_status = '未建立'"),
+    "K4": _u(_K4, "in_b"),
+    "K5": _u("in_b and covered_k2 and (instructor or first_secretary)", "in_b and covered_k2"),
+    "K6_union": _u("in_b and has_union", "in_b"),
+    "K6_youth": _u("in_b and has_youth_league", "in_b"),
+    "K6_women": _u("in_b and has_women_org", "in_b"),
+    "K6b": _u("in_b and covered_k2 and not (has_union or has_youth_league or has_women_org)"),
+    "K7a": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.developed", "发展党员")),
+    "K7b": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.in_mobile", "流动党员接转")),
+    "K7c": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.revealed", "亮明身份")),
+    "K7d": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.absorbed", "招聘吸收")),
+    "K7": Spec(FLOW_ROW, FLOW_SHEET, _flow(_FLOW_SUM, "四个一批")),
+    "K7q": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.developed", "发展党员", scope_quarter="$q2"), _quota(), ytd=True,
+                den_kind=COMMUNITY, den_sheet=QUOTA_SHEET),
+    "K8": Spec(FLOW_ROW, FLOW_SHEET, _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"),
+               span=True),
+    "K8r": Spec(FLOW_ROW, FLOW_SHEET, _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"),
+                _flow("f.opening", "期初党员数"), span=True),
+    "K7e": Spec(UNIT, ORG_SHEET, _unit("in_b and party_status = '未建立' and coalesce(developed_here, 0) <> 0",
+                                       "u.developed_here", "'本单位发展党员 ' || cast(u.developed_here as varchar)")),
+    "K7f": Spec(UNIT, ORG_SHEET, _unit("in_b and coalesce(activists, 0) <> 0", "u.activists",
+                                       "'入党积极分子 ' || cast(u.activists as varchar)")),
+    "K7g": Spec(UNIT, ORG_SHEET, _unit("in_b and coalesce(applicants, 0) <> 0", "u.applicants",
+                                       "'入党申请人 ' || cast(u.applicants as varchar)")),
+    # persons (int_secretaries: district-wide training flags)
+    "K9": Spec(PERSON, PO_SHEET, _secretaries("s.k9_trained"), _secretaries("true"), distinct=True),
+    "K9b": Spec(PERSON, PO_SHEET, _secretaries("s.k9b_trained"), _secretaries("true"), distinct=True),
+    # communities / events
+    "K10": Spec(COMMUNITY, TRAINING_SHEET, _k10(True), _k10(False)),
+    "K11": _u("in_b and is_enterprise and investor_trained", "in_b and is_enterprise"),
+    "K12": Spec(EVENT, TRAINING_SHEET, _k12(), distinct=True),
+    # 表2 Party organizations (int_community_quarter_measures: orgs)
+    "K13": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k13_pass", detail=_STUDY),
+                _po("existed_whole_quarter", detail=_STUDY)),
+    "K14a": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and org_life_meeting", detail=_EST),
+                 _po("established_before_oct", detail=_EST)),
+    "K14b": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and appraisal_held", detail=_EST),
+                 _po("established_before_oct", detail=_EST)),
+    "K15": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k15_pass", detail=_MEETINGS),
+                _po("existed_whole_quarter", detail=_MEETINGS)),
+    "K15y": Spec(PARTY_ORG, PO_SHEET, _k15y(True), _k15y(False)),
+    "K16": Spec(PARTY_ORG, PO_SHEET, _po("six_count = 6", detail=_SIX), _po("true", detail=_SIX)),
+    "K16m": Spec(PARTY_ORG, PO_SHEET, _po("six_count > 0", "p.six_count", _SIX), _po("true", detail=_SIX)),
+    "K17": Spec(UNIT, ORG_SHEET, _unit(_FUNDS_NUM, detail=_FUNDS_DETAIL), _unit(_FUNDS_DEN, detail=_FUNDS_DETAIL)),
+    "K17f": Spec(UNIT, ORG_SHEET, _unit(_FUNDS_F, detail=_FUNDS_DETAIL)),
+    # 表6 ledger rows (int_community_quarter_measures: mobile)
+    "K18": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and m.verified_on is not null"), _mobile(_IN)),
+    "K18b": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and coalesce(m.host_party_org_code, '') <> ''"),
+                 _mobile(_IN)),
+    "K18c_in": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and m.certificate"), _mobile(_IN)),
+    "K18c_out": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_OUT} and m.certificate"), _mobile(_OUT)),
+    "K18d": Spec(UNIT, ORG_SHEET,
+                 _unit("least(ledger_inflow_active, members_relation_elsewhere) > 0",
+                       "least(u.ledger_inflow_active, u.members_relation_elsewhere)",
+                       "'台账在流动流入 ' || cast(u.ledger_inflow_active as varchar) || '，未转入组织关系党员 ' "
+                       "|| cast(u.members_relation_elsewhere as varchar)"),
+                 _unit("members_relation_elsewhere > 0", "u.members_relation_elsewhere",
+                       "'未转入组织关系党员 ' || cast(u.members_relation_elsewhere as varchar)")),
+    "K18e": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile("m.status = '失去联系'")),
+    "K19": _u("in_b and inspection_result = '合格'",
+              "in_b and inspection_result is not null and inspection_result <> '未检'"),
+    # submissions (int_first_receipts)
+    "K20": Spec(COMMUNITY, "接收记录", _k20(True), _k20(False)),
+    "K21": Spec(PARTY_ORG, PO_SHEET, _po("enterprise_alone and secretary_in_mgmt", detail=_MGMT),
+                _po("enterprise_alone", detail=_MGMT)),
+    "K22": _u("in_b and is_enterprise and above_scale and party_mass_dept", "in_b and is_enterprise and above_scale"),
+    "K22w": Spec(UNIT, ORG_SHEET, _unit("in_b and fulltime_party_workers <> 0", "u.fulltime_party_workers",
+                                        "'专职党务工作者 ' || cast(u.fulltime_party_workers as varchar)")),
+    "K23": Spec(PARTY_ORG, PO_SHEET, _po("has_venue", detail=_VENUE), _po("true", detail=_VENUE)),
+    "K24": _u("in_b and party_status = '单独建立' and coalesce(double_strong, false)", "in_b and party_status = '单独建立'"),
+}
+# kept for callers of the first version (the 表1 unit-count indicators)
+UNIT_RULES = {k: v for k, v in SPECS.items() if v.kind == UNIT}
 
 
 class ExplainError(ValueError):
@@ -63,21 +391,40 @@ class ExplainError(ValueError):
 
 @dataclass
 class ExplainRow:
-    role: str  # 分子 | 分母 (a unit in both appears twice)
+    role: str  # 分子 | 分母 (a member in both appears twice)
     community_code: str
     community_name: str
-    uscc: str
-    org_name: str
-    party_status: str | None
+    key: str  # 统一社会信用代码 / 党组织编码 / 人员键 / 培训编号 / 社区代码 (see kind)
+    name: str  # unit, Party organization, training or community name; '' for persons
+    detail: str  # what made it count (建立情况, status, the summed cell's value …)
     submission_id: str
     original_name: str
     correction_no: int | None
     received_at: str
     sheet: str
-    row: int  # the row of the submitted sheet (1 = header)
+    row: int  # the row of the submitted sheet (1 = header; 0 = not from a sheet: register, quota seed)
+    kind: str = UNIT  # member kind: 单位 | 党组织 | 表3行 | 台账行 | 人员 | 社区 | 培训
+    value: float = 1  # what the member contributes (1 for a count; the cell's value for a sum)
+    period: str = ""  # the quarter the row was read from
+    extra: dict = field(default_factory=dict, repr=False)
+
+    # the first version's names (表1 units)
+    @property
+    def uscc(self) -> str:
+        return self.key
+
+    @property
+    def org_name(self) -> str:
+        return self.name
+
+    @property
+    def party_status(self) -> str:
+        return self.detail
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d.pop("extra", None)
+        return d
 
 
 @dataclass
@@ -91,6 +438,8 @@ class Published:
     numerator: int | None
     denominator: int | None
     value: float | None
+    kind: str = "count"
+    null_reason: str | None = None
 
 
 def _one_of(items: list[str], limit: int = 40) -> str:
@@ -103,12 +452,13 @@ def _one_of(items: list[str], limit: int = 40) -> str:
 def _published(con, indicator: str, unit: str, period: str) -> Published:
     ids = [r[0] for r in con.execute(
         "select distinct indicator_id from marts.fct_indicators order by 1").fetchall()]
-    supported = [i for i in UNIT_RULES if i in ids] or list(UNIT_RULES)
-    if indicator not in UNIT_RULES:
-        names = dict(con.execute("select distinct indicator_id, indicator_name from marts.fct_indicators").fetchall())
-        listing = "；".join(f"{i} {names.get(i, '')}".strip() for i in supported)
-        what = "未知指标" if indicator not in ids else "该指标暂不支持逐单位溯源（不是按表1单位计数的指标）"
-        raise ExplainError(f"{what}：{indicator}。可溯源的指标：{listing}")
+    if indicator not in SPECS or indicator not in ids:
+        rows = con.execute("select indicator_id, name_zh from ref.indicators order by sort_order").fetchall() \
+            if _has_relation(con, "ref", "indicators") else [(i, "") for i in ids]
+        names = dict(rows)
+        order = [i for i, _ in rows if i in SPECS] or list(SPECS)
+        listing = "；".join(f"{i} {names.get(i, '')}".strip() for i in order if not ids or i in ids)
+        raise ExplainError(f"未知指标：{indicator}。可溯源的指标：{listing}")
     entities = con.execute(
         "select distinct level, entity_code, entity_name from intermediate.int_entity_membership "
         "order by case level when 'district' then 0 when 'street' then 1 else 2 end, entity_code").fetchall()
@@ -125,10 +475,22 @@ def _published(con, indicator: str, unit: str, period: str) -> Published:
     if period not in periods:
         raise ExplainError(f"报告期 {period} 没有 {indicator}（{unit}）的数值。可用的报告期：{_one_of(periods)}")
     row = con.execute(
-        "select indicator_id, indicator_name, level, entity_code, entity_name, period, numerator, denominator, value "
-        "from marts.fct_indicators where indicator_id = ? and entity_code = ? and level = ? and period = ?",
+        "select indicator_id, indicator_name, level, entity_code, entity_name, period, numerator, denominator, value, "
+        "kind, null_reason from marts.fct_indicators "
+        "where indicator_id = ? and entity_code = ? and level = ? and period = ?",
         [indicator, unit, level, period]).fetchone()
     return Published(*row)
+
+
+def _has_relation(con, schema: str, name: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                            [schema, name]).fetchone()[0])
+
+
+def _has_column(con, schema: str, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+        "and column_name = ?", [schema, table, column]).fetchone()[0])
 
 
 def _quarter_of(period: str) -> str:
@@ -136,43 +498,105 @@ def _quarter_of(period: str) -> str:
     return f"{period}Q4" if re.fullmatch(r"\d{4}", period) else period
 
 
+def _window(spec: Spec, year_rule: str, period: str) -> tuple[int, int, int]:
+    """(year, first quarter, last quarter) of the rows a value is computed from."""
+    m = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", period)
+    year, q = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    if q is not None:
+        return year, (1 if spec.ytd else q), q
+    if year_rule in ("sum", "year", "span") or spec.ytd:
+        return year, 1, 4
+    return year, 4, 4  # Q4
+
+
+def _members(con, sql: str, params: dict) -> list[tuple]:
+    sql = sql.replace("{organizer_code}", "t.organizer_code" if _has_column(
+        con, "intermediate", "int_current_trainings", "organizer_code") else "cast(null as varchar)")
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return con.execute(f"""
+        with m (community_code, key, name, detail, value, period, submission_id, source_row) as ({sql})
+        select m.community_code, c.entity_name, m.key, m.name, m.detail, m.value, m.period, m.submission_id,
+               sub.original_name, sub.correction_no, cast(sub.received_at as varchar), m.source_row
+        from m
+        left join intermediate.int_entity_membership as c on c.level = 'community' and c.unit_code = m.community_code
+        left join raw.submissions as sub on sub.submission_id = m.submission_id
+        order by m.community_code, m.period, m.source_row, m.key""", used).fetchall()
+
+
 def explain(indicator: str, unit: str, period: str, con) -> list[ExplainRow]:
-    """The units counted in ``indicator``'s numerator and denominator for entity ``unit`` (district, street or
-    community code) and ``period`` (``YYYYQn``, or ``YYYY`` for the year value), with their lineage.
+    """The members counted (or summed) in ``indicator``'s numerator and denominator for entity ``unit`` (district,
+    street or community code) and ``period`` (``YYYYQn``, or ``YYYY`` for the year value), with their lineage.
 
     Raises :class:`ExplainError` (Chinese, listing the valid choices) for an unknown indicator, unit or period.
     """
     indicator, unit, period = indicator.strip(), unit.strip(), period.strip().upper()
-    _published(con, indicator, unit, period)
-    num, den = UNIT_RULES[indicator]
-    parts = [(NUMERATOR, num)] + ([(DENOMINATOR, den)] if den else [])
+    pub = _published(con, indicator, unit, period)
+    spec = SPECS[indicator]
+    year_rule = (con.execute("select coalesce(year_rule, '') from ref.indicators where indicator_id = ?",
+                             [indicator]).fetchone() or [""])[0] if _has_relation(con, "ref", "indicators") else ""
+    year, q1, q2 = _window(spec, year_rule, period)
+    params = {"level": pub.level, "entity": unit, "year": year, "q1": q1, "q2": q2, "period": period}
+    parts = [(NUMERATOR, spec.numerator)] + ([(DENOMINATOR, spec.denominator)] if spec.denominator else [])
     out: list[ExplainRow] = []
-    for role, predicate in parts:
-        rows = con.execute(
-            f"""
-            select s.unit_code, m.entity_name as community_name, s.uscc, s.org_name, s.party_status,
-                   s.submission_id, sub.original_name, sub.correction_no, cast(sub.received_at as varchar),
-                   s.source_row
-            from intermediate.int_unit_status as s
-            inner join intermediate.int_entity_membership as mm on mm.unit_code = s.unit_code
-            left join intermediate.int_entity_membership as m
-                   on m.unit_code = s.unit_code and m.level = 'community'
-            left join raw.submissions as sub on sub.submission_id = s.submission_id
-            where mm.entity_code = ? and s.period = ? and ({predicate})
-            order by s.unit_code, s.source_row
-            """, [unit, _quarter_of(period)]).fetchall()
-        out += [ExplainRow(role, r[0], r[1] or "", r[2] or "", r[3] or "", r[4], r[5], r[6] or "", r[7], r[8] or "",
-                           ORG_SHEET, int(r[9]) if r[9] is not None else 0) for r in rows]
+    for role, sql in parts:
+        if spec.span and re.fullmatch(r"\d{4}", period):
+            rows = _span_rows(con, spec, role, params)
+        else:
+            rows = _members(con, sql, params)
+        out += [_row(role, spec, r) for r in rows]
     return out
 
 
+def _span_rows(con, spec: Spec, role: str, params: dict) -> list[tuple]:
+    """K8 / K8r year (span rule): Σ Q4 期末实有数 − Σ Q1 期初党员数 over communities with both a Q1 and a Q4
+    current return; the denominator of K8r is Σ Q1 期初党员数."""
+    both = ("f.unit_code in (select unit_code from intermediate.int_current_submissions where period_year = $year "
+            "and period_quarter = 1 intersect select unit_code from intermediate.int_current_submissions "
+            "where period_year = $year and period_quarter = 4)")
+    closing = _flow("f.closing_actual", "期末实有数（第四季度）", both)
+    opening_minus = _flow("-f.opening", "期初党员数（第一季度，减）", both)
+    opening = _flow("f.opening", "期初党员数（第一季度）", both)
+    if role == NUMERATOR:
+        return (_members(con, closing, {**params, "q1": 4, "q2": 4})
+                + _members(con, opening_minus, {**params, "q1": 1, "q2": 1}))
+    return _members(con, opening, {**params, "q1": 1, "q2": 1})
+
+
+def _row(role: str, spec: Spec, r: tuple) -> ExplainRow:
+    value = r[5]
+    value = 0 if value is None else (int(value) if float(value).is_integer() else float(value))
+    sid, src = r[7], r[11]
+    kind, sheet = spec.kind_of(role), spec.sheet_of(role)
+    if src is None and kind == COMMUNITY and sheet != QUOTA_SHEET:
+        sheet = "接收记录" if sid else REGISTER  # K20: the first accepted return; K10, K20: the register
+    return ExplainRow(role=role, community_code=r[0] or "", community_name=r[1] or "", key=r[2] or "",
+                      name=r[3] or "", detail=r[4] or "", submission_id=sid or "", original_name=r[8] or "",
+                      correction_no=r[9], received_at=r[10] or "", sheet=sheet, row=int(src) if src is not None else 0,
+                      kind=kind, value=value, period=r[6] or "")
+
+
+def _total(spec: Spec, rows: list[ExplainRow]) -> int | float:
+    if spec.distinct:
+        return len({r.key for r in rows})
+    total = sum(r.value for r in rows)
+    return int(total) if float(total).is_integer() else total
+
+
 def check_against_published(indicator: str, unit: str, period: str, con,
-                            rows: list[ExplainRow] | None = None) -> tuple[Published, int, int | None]:
-    """(published value, units in the numerator, units in the denominator or None); the caller compares."""
-    pub = _published(con, indicator.strip(), unit.strip(), period.strip().upper())
+                            rows: list[ExplainRow] | None = None) -> tuple[Published, int | None, int | None]:
+    """(published value, the members' numerator, the members' denominator or None); the caller compares.
+
+    The members' numerator is the count of members (distinct persons / events for K9, K9b, K12) or the sum of
+    their values (sums); None when the published numerator was not collected (未采集, D83)."""
+    indicator = indicator.strip()
+    pub = _published(con, indicator, unit.strip(), period.strip().upper())
     rows = rows if rows is not None else explain(indicator, unit, period, con)
-    n_num = sum(1 for r in rows if r.role == NUMERATOR)
-    n_den = sum(1 for r in rows if r.role == DENOMINATOR) if UNIT_RULES[pub.indicator_id][1] else None
+    spec = SPECS[pub.indicator_id]
+    n_num = _total(spec, [r for r in rows if r.role == NUMERATOR])
+    if pub.numerator is None and n_num == 0:
+        n_num = None
+    n_den = (_total(spec, [r for r in rows if r.role == DENOMINATOR])
+             if spec.denominator and pub.denominator is not None else None)
     return pub, n_num, n_den
 
 
@@ -193,20 +617,39 @@ def connect_build(db: Path | None = None):
 # --------------------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------------------
+def _t(value: object) -> str:
+    """Terminal-safe (IDs scrubbed, controls removed, Rich markup escaped)."""
+    return terminal_text(scrub_ids("" if value is None else value))
+
+
+def _c(value: object) -> str:
+    """CSV-safe (IDs scrubbed, formula prefixes neutralised)."""
+    return cell_text(scrub_ids("" if value is None else value)) or ""
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+CSV_HEADER = ["部分", "成员类型", "社区代码", "社区", "编号", "名称", "说明", "计入值", "报告期", "报表SHA-256",
+              "报表文件", "更正序号", "接收时间", "表", "行"]
+
+
 def explain_command(
-    indicator: str = typer.Argument(..., metavar="指标", help="指标编号，如 K1（单独组建率）。"),
+    indicator: str = typer.Argument(..., metavar="指标", help="指标编号，如 K1（单独组建率）、K13、K18、K20。"),
     unit: str = typer.Option(..., "--unit", "-u", help="区、街道或社区代码。"),
     period: str = typer.Option(..., "--period", "-p", help="报告期：季度 YYYYQn，或年度 YYYY。"),
-    limit: int = typer.Option(30, "--limit", help="每个部分最多显示的单位数（0 = 全部）。"),
+    limit: int = typer.Option(30, "--limit", help="每个部分最多显示的成员数（0 = 全部）。"),
     output: Path = typer.Option(None, "--output", "-o", help="把全部明细写入 CSV 文件（UTF-8 带 BOM）。"),
     db: Path = typer.Option(None, "--db", help="构建库（默认 $LIANGXIN_DUCKDB）。"),
 ) -> None:
-    """指标溯源：列出某指标数值的分子、分母所含单位，及每个单位来自哪份报表（文件、更正序号）、哪张表、哪一行。
+    """指标溯源：列出某指标数值的分子、分母所含成员（单位、党组织、表3行、台账行、人员、培训或社区），及每个成员来自哪份报表（文件、更正序号）、哪张表、哪一行。
 
-    只显示单位（统一社会信用代码、名称），不含任何个人信息。
+    人员只以人员键（假名）出现，不显示姓名或身份证号。
     """
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -218,40 +661,80 @@ def explain_command(
         finally:
             con.close()
     except ExplainError as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
+        Console(stderr=True).print(f"[red]{_t(exc)}[/red]")
         raise typer.Exit(2)
-    value = "—" if pub.value is None else (f"{pub.value:.1%}" if pub.denominator is not None else f"{pub.value:,.0f}")
-    console.print(f"[bold]{escape(pub.indicator_id)} {escape(pub.indicator_name or '')}[/bold]　"
-                  f"{escape(pub.entity_name or '')}（{escape(pub.entity_code)}）　报告期 {escape(pub.period)}")
-    console.print(f"发布值：{value}　分子 {pub.numerator}" + ("" if pub.denominator is None else f"　分母 {pub.denominator}"))
+    spec = SPECS[pub.indicator_id]
+    if pub.value is None:
+        value = f"—（{pub.null_reason}）" if pub.null_reason else "—"
+    elif pub.kind == "ratio":
+        value = f"{pub.value:.1%}"
+    else:
+        value = _fmt(pub.value)
+    console.print(f"[bold]{_t(pub.indicator_id)} {_t(pub.indicator_name)}[/bold]　"
+                  f"{_t(pub.entity_name)}（{_t(pub.entity_code)}）　报告期 {_t(pub.period)}")
+    console.print(f"发布值：{_t(value)}　分子 {_fmt(pub.numerator)}"
+                  + ("" if pub.denominator is None else f"　分母 {_fmt(pub.denominator)}"))
+    num_keys = {(r.community_code, r.key) for r in rows if r.role == NUMERATOR}
     for role in (NUMERATOR, DENOMINATOR):
         part = [r for r in rows if r.role == role]
-        if role == DENOMINATOR and n_den is None:
+        total = n_num if role == NUMERATOR else n_den
+        kind = spec.kind_of(role)
+        key_label = KEY_LABEL[kind]
+        counted = all(r.value == 1 for r in part)
+        if role == DENOMINATOR and (not spec.denominator or pub.denominator is None):
             continue
+        if spec.distinct:
+            title = f"{role}：{len(part)} 行，按不同{key_label}计 {_fmt(total)} 个{kind}"
+        elif counted:
+            title = f"{role}：{_fmt(total)} 个{kind}"
+        else:
+            title = f"{role}：{len(part)} 个{kind}，计入值合计 {_fmt(total)}"
+        if role == DENOMINATOR and (counted or spec.distinct):
+            # readable: the denominator's count, and those of its members not in the numerator
+            part = [r for r in part if (r.community_code, r.key) not in num_keys]
+            title += f"，其中 {len(part)} 个不在分子中" + ("（列出如下）" if part else "")
         shown = part if limit <= 0 else part[:limit]
-        t = Table(title=f"{role}：{len(part)} 个单位" + ("" if len(shown) == len(part) else f"（显示前 {len(shown)} 个）"))
-        for col in ("社区代码", "统一社会信用代码", "单位名称", "建立情况", "来源（报表文件 · 更正序号 · 表 · 行）"):
+        if len(shown) != len(part):
+            title += f"（显示前 {len(shown)} 个）"
+        if not shown:
+            console.print(title)
+            continue
+        t = Table(title=title)
+        cols = ["社区代码"] + ([] if kind == COMMUNITY else [key_label]) + ["名称", "说明"] \
+            + ([] if counted else ["计入"]) + ["来源（报表文件 · 更正序号 · 表 · 行）"]
+        for col in cols:
             t.add_column(col, overflow="fold")
         for r in shown:
-            corr = "—" if r.correction_no is None else r.correction_no
-            t.add_row(escape(_cell(r.community_code)), escape(_cell(r.uscc)), escape(_cell(r.org_name)),
-                      escape(_cell(r.party_status)),
-                      escape(_cell(f"{r.original_name} · 更正{corr} · {r.sheet} · 第{r.row}行")))
+            cells = [_t(r.community_code)] + ([] if kind == COMMUNITY else [_t(r.key)]) \
+                + [_t(r.name), _t(r.detail)] + ([] if counted else [_fmt(r.value)]) + [_t(_source(r))]
+            t.add_row(*cells)
         console.print(t)
-    ok = n_num == pub.numerator and (n_den is None or n_den == pub.denominator)
+    if pub.numerator is None:
+        ok = n_num is None and (n_den is None or n_den == pub.denominator)
+        console.print("分子未采集（该报告期有报表使用的模板不采集所需字段），不列明细。")
+    else:
+        ok = n_num == pub.numerator and (n_den is None or n_den == pub.denominator)
     console.print(("[green]明细与发布值一致[/green]" if ok else
-                   f"[red]明细与发布值不一致：明细分子 {n_num}、分母 {n_den}；发布分子 {pub.numerator}、分母 {pub.denominator}[/red]"))
+                   f"[red]明细与发布值不一致：明细分子 {_fmt(n_num)}、分母 {_fmt(n_den)}；"
+                   f"发布分子 {_fmt(pub.numerator)}、分母 {_fmt(pub.denominator)}[/red]"))
     if output is not None:
         import csv
 
         with open(output, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["部分", "社区代码", "社区", "统一社会信用代码", "单位名称", "党组织建立情况", "报表SHA-256",
-                        "报表文件", "更正序号", "接收时间", "表", "行"])
+            w.writerow(CSV_HEADER)
             for r in rows:
-                w.writerow([r.role, _cell(r.community_code), _cell(r.community_name), _cell(r.uscc), _cell(r.org_name),
-                            _cell(r.party_status), r.submission_id, _cell(r.original_name), r.correction_no,
-                            r.received_at, r.sheet, r.row])
-        console.print(f"明细已写入：{output}")
+                w.writerow([r.role, r.kind, _c(r.community_code), _c(r.community_name), _c(r.key), _c(r.name),
+                            _c(r.detail), r.value, _c(r.period), _c(r.submission_id), _c(r.original_name),
+                            r.correction_no, _c(r.received_at), _c(r.sheet), r.row])
+        console.print(f"明细已写入：{_t(output)}")
     if not ok:
         raise typer.Exit(1)
+
+
+def _source(r: ExplainRow) -> str:
+    if not r.submission_id:
+        return r.sheet or "—"
+    corr = "—" if r.correction_no is None else r.correction_no
+    where = f" · {r.sheet} · 第{r.row}行" if r.row else ""
+    return f"{r.original_name} · 更正{corr}{where}" + (f" · 接收（UTC）{r.received_at[:19]}" if r.sheet == "接收记录" else "")
