@@ -18,6 +18,8 @@ import jinja2.runtime
 class _MacroReturn(Exception):
     """Raised by ``return(value)``; carries the value out of the macro, as dbt's MacroReturn does."""
 
+    _liangxin_return = True
+
     def __init__(self, value):
         super().__init__()
         self.value = value
@@ -29,18 +31,22 @@ def _return(value):
 
 # dbt's ``{{ return(x) }}`` makes the calling macro's value ``x`` (a dict, a bool …) instead of its rendered text; dbt
 # catches its exception around every macro call.  Plain jinja has no such hook, so the macro call is wrapped here —
-# inside the sqlfluff process only.
-_invoke = jinja2.runtime.Macro._invoke
+# inside the sqlfluff process only.  sqlfluff executes this module again for every file it lints, so the wrapper
+# is installed once (marked by an attribute), not stacked; each execution defines a new _MacroReturn, so the wrapper
+# recognises the exception by that marker attribute rather than by class.
+if not getattr(jinja2.runtime.Macro._invoke, "_liangxin_return", False):
+    _invoke = jinja2.runtime.Macro._invoke
 
+    def _invoke_with_return(self, arguments, autoescape):
+        try:
+            return _invoke(self, arguments, autoescape)
+        except Exception as exc:
+            if getattr(exc, "_liangxin_return", False):
+                return exc.value
+            raise
 
-def _invoke_with_return(self, arguments, autoescape):
-    try:
-        return _invoke(self, arguments, autoescape)
-    except _MacroReturn as ret:
-        return ret.value
-
-
-jinja2.runtime.Macro._invoke = _invoke_with_return
+    _invoke_with_return._liangxin_return = True
+    jinja2.runtime.Macro._invoke = _invoke_with_return
 
 globals()["return"] = _return  # ``return`` is a Python keyword: it can only be set this way
 
