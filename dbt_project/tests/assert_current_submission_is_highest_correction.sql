@@ -4,5 +4,6 @@ select c.*
 from {{ ref('int_current_submissions') }} as c
 inner join {{ ref('stg_returns__submissions') }} as s
     on c.unit_code = s.unit_code and c.period = s.period
-where (s.outcome in ('accepted', 'accepted_with_warnings') and s.correction_no > c.correction_no)
-   or c.outcome not in ('accepted', 'accepted_with_warnings')
+where
+    (s.outcome in ('accepted', 'accepted_with_warnings') and s.correction_no > c.correction_no)
+    or c.outcome not in ('accepted', 'accepted_with_warnings')

@@ -8,23 +8,26 @@ with comm as (
     where f.level = 'community'
 ),
 expected as (
-    select 'district' as level, district_code as entity_code, indicator_id, period,
-           sum(numerator) as numerator, sum(denominator) as denominator
+    select
+        'district' as level, district_code as entity_code, indicator_id, period,
+        sum(numerator) as numerator, sum(denominator) as denominator
     from comm group by district_code, indicator_id, period
     union all
     select 'street', street_code, indicator_id, period, sum(numerator), sum(denominator)
     from comm group by street_code, indicator_id, period
 )
-select f.level, f.entity_code, f.indicator_id, f.period,
-       f.numerator, e.numerator as expected_numerator, f.denominator, e.denominator as expected_denominator
+select
+    f.level, f.entity_code, f.indicator_id, f.period,
+    f.numerator, e.numerator as expected_numerator, f.denominator, e.denominator as expected_denominator
 from {{ ref('fct_indicators') }} as f
 full outer join expected as e
     on f.level = e.level and f.entity_code = e.entity_code and f.indicator_id = e.indicator_id and f.period = e.period
-where coalesce(f.indicator_id, e.indicator_id) not in ('K9', 'K9b', 'K12', 'K10')
-  and coalesce(f.indicator_id, e.indicator_id) not in {{ unit_indicator_ids() }}
-  and coalesce(f.level, e.level) in ('street', 'district')
-  and (
-      f.indicator_id is null or e.indicator_id is null
-      or f.numerator <> e.numerator
-      or coalesce(f.denominator, -1) <> coalesce(e.denominator, -1)
-  )
+where
+    coalesce(f.indicator_id, e.indicator_id) not in ('K9', 'K9b', 'K12', 'K10')
+    and coalesce(f.indicator_id, e.indicator_id) not in {{ unit_indicator_ids() }}
+    and coalesce(f.level, e.level) in ('street', 'district')
+    and (
+        f.indicator_id is null or e.indicator_id is null
+        or f.numerator <> e.numerator
+        or coalesce(f.denominator, -1) <> coalesce(e.denominator, -1)
+    )

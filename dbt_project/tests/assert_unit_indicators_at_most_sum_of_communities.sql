@@ -18,7 +18,10 @@ select f.level, f.entity_code, f.indicator_id, f.period, f.numerator, e.numerato
 from {{ ref('fct_indicators') }} as f
 full outer join expected as e
     on f.level = e.level and f.entity_code = e.entity_code and f.indicator_id = e.indicator_id and f.period = e.period
-where coalesce(f.level, e.level) in ('street', 'district')
-  and coalesce(f.indicator_id, e.indicator_id) in {{ unit_indicator_ids() }}
-  and (f.indicator_id is null or e.indicator_id is null
-       or (f.indicator_id = 'N_U' and f.numerator > e.numerator))
+where
+    coalesce(f.level, e.level) in ('street', 'district')
+    and coalesce(f.indicator_id, e.indicator_id) in {{ unit_indicator_ids() }}
+    and (
+        f.indicator_id is null or e.indicator_id is null
+        or (f.indicator_id = 'N_U' and f.numerator > e.numerator)
+    )

@@ -2,15 +2,19 @@
 -- 供年报工作簿（liangxin.annual）、定稿（liangxin.finalize）与更正对照表使用。表二、表三、表九每个实体一组行（区为首，行名前缀实体名称）。
 -- missing（缺报）：值为空且该实体缺少所需报表——存量列（取第四季度）缺第四季度报表，流量列（四个季度之和）缺任一季度报表，
 -- 表一上年底总数既无上年定稿数又无第一季度报表；比率、未采集（2021.1 前的新字段）与无计划数造成的空值不是缺报。
+-- LT02 (indentation) is off in this file for now: `sqlfluff fix` corrupts its jinja loops; re-indent by hand.
+-- noqa: disable=LT02
 {% set tables = annual_tables() %}
 with cells as (
 {% for table_no, (model, cols) in tables.items() %}
 {% if table_no in (2, 3, 9) %}
     {% set row_order = 't.row_order * 100 + t.line_no' %}
-    {% set row_label = "case when t.level = 'district' then t.line_label else " ~ dbt.concat(['t.entity_name', "'：'", 't.line_label']) ~ " end" %}
+    {% set row_label = "case when t.level = 'district' then t.line_label else "
+                       ~ dbt.concat(['t.entity_name', "'：'", 't.line_label']) ~ " end" %}
 {% elif table_no == 4 %}
     {% set row_order = 't.row_order' %}
-    {% set row_label = "case when t.period_type = 'quarter' then " ~ dbt.concat(["'总计（'", 't.period', "'）'"]) ~ " when t.level = 'district' then '总计' else t.entity_name end" %}
+    {% set row_label = "case when t.period_type = 'quarter' then " ~ dbt.concat(["'总计（'", 't.period', "'）'"])
+                       ~ " when t.level = 'district' then '总计' else t.entity_name end" %}
 {% else %}
     {% set row_order = 't.row_order' %}
     {% set row_label = "case when t.level = 'district' then '总计' else t.entity_name end" %}

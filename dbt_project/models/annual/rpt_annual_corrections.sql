@@ -35,27 +35,37 @@ diff as (
         c.value as current_value
     from fin as f
     full outer join cur as c
-        on f.year = c.year and f.table_no = c.table_no and f.row_label = c.row_label
-       and f.col_group = c.col_group and f.col_label = c.col_label
+        on
+            f.year = c.year and f.table_no = c.table_no and f.row_label = c.row_label
+            and f.col_group = c.col_group and f.col_label = c.col_label
     inner join latest as l on l.year = coalesce(f.year, c.year)
-    where (f.value is null) <> (c.value is null)
-       or abs(f.value - c.value) > 1e-9
+    where
+        (f.value is null) <> (c.value is null)
+        or abs(f.value - c.value) > 1e-9
 ),
 later as (
     select s.submission_id, s.unit_code, s.period, s.period_year, s.correction_no, s.received_at
     from {{ ref('int_current_submissions') }} as s
 ),
 candidates as (
-    select d.year, d.table_no, d.row_label, d.col_group, d.col_label,
-           s.submission_id, s.unit_code, s.period, s.correction_no,
-           row_number() over (partition by d.year, d.table_no, d.row_label, d.col_group, d.col_label
-                              order by s.received_at desc, s.submission_id) as rn
+    select
+        d.year, d.table_no, d.row_label, d.col_group, d.col_label,
+        s.submission_id, s.unit_code, s.period, s.correction_no,
+        row_number() over (
+            partition by d.year, d.table_no, d.row_label, d.col_group, d.col_label
+            order by s.received_at desc, s.submission_id
+        ) as rn
     from diff as d
     inner join later as s
-        on s.period_year = d.year and s.received_at > d.finalized_at
-       and (d.level = 'category'
-            or s.unit_code in (select m.unit_code from {{ ref('int_entity_membership') }} as m
-                               where m.level = d.level and m.entity_code = d.entity_code))
+        on
+            s.period_year = d.year and s.received_at > d.finalized_at
+            and (
+                d.level = 'category'
+                or s.unit_code in (
+                    select m.unit_code from {{ ref('int_entity_membership') }} as m
+                    where m.level = d.level and m.entity_code = d.entity_code
+                )
+            )
 )
 select
     d.year,
@@ -76,5 +86,6 @@ select
     c.correction_no as causing_correction_no
 from diff as d
 left join candidates as c
-    on c.rn = 1 and c.year = d.year and c.table_no = d.table_no and c.row_label = d.row_label
-   and c.col_group = d.col_group and c.col_label = d.col_label
+    on
+        c.rn = 1 and c.year = d.year and c.table_no = d.table_no and c.row_label = d.row_label
+        and c.col_group = d.col_group and c.col_label = d.col_label

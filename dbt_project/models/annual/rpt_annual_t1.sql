@@ -16,7 +16,7 @@ org_rows as (
         coalesce(oc.category, 'enterprise') as category,
         sum(case when mf.quarter = 1 then coalesce(mf.opening, 0) else 0 end) as opening_q1,
         {% for c in flow_cols -%}
-        sum(coalesce(mf.{{ c }}, 0)) as {{ c }},
+            sum(coalesce(mf.{{ c }}, 0)) as {{ c }},
         {% endfor -%}
         sum(case when mf.quarter = 4 then coalesce(mf.closing_actual, 0) else 0 end) as year_end_actual
     from {{ ref('int_member_flow') }} as mf
@@ -26,12 +26,13 @@ org_rows as (
     group by mf.unit_code, mf.year, coalesce(oc.category, 'enterprise')
 ),
 per_community_raw as (
-    select unit_code, year,
-           sum(opening_q1) as opening_q1,
-           {% for c in flow_cols -%}
-           sum({{ c }}) as {{ c }},
-           {% endfor -%}
-           sum(year_end_actual) as year_end_actual
+    select
+        unit_code, year,
+        sum(opening_q1) as opening_q1,
+        {% for c in flow_cols -%}
+            sum({{ c }}) as {{ c }},
+        {% endfor -%}
+        sum(year_end_actual) as year_end_actual
     from org_rows
     group by unit_code, year
 ),
@@ -45,10 +46,12 @@ per_community as (
         cy.year,
         cy.unit_code,
         case when cy.has_q1 then coalesce(r.opening_q1, 0) end as opening_q1,
-        coalesce(fp.finalized_prev_actual,
-                 case when cy.has_q1 then coalesce(r.opening_q1, 0) end) as prev_year_end_total,
+        coalesce(
+            fp.finalized_prev_actual,
+            case when cy.has_q1 then coalesce(r.opening_q1, 0) end
+        ) as prev_year_end_total,
         {% for c in flow_cols -%}
-        case when cy.complete then coalesce(r.{{ c }}, 0) end as {{ c }},
+            case when cy.complete then coalesce(r.{{ c }}, 0) end as {{ c }},
         {% endfor -%}
         case when cy.has_q4 then coalesce(r.year_end_actual, 0) end as year_end_actual
     from cy
@@ -56,34 +59,37 @@ per_community as (
     left join finalized_prev as fp on cy.unit_code = fp.unit_code and cy.year = fp.year
 ),
 by_entity as (
-    select m.level, m.entity_code, p.year,
-           sum(p.opening_q1) as opening_q1,
-           sum(p.prev_year_end_total) as prev_year_end_total,
-           {% for c in flow_cols -%}
-           sum(p.{{ c }}) as {{ c }},
-           {% endfor -%}
-           sum(p.year_end_actual) as year_end_actual
+    select
+        m.level, m.entity_code, p.year,
+        sum(p.opening_q1) as opening_q1,
+        sum(p.prev_year_end_total) as prev_year_end_total,
+        {% for c in flow_cols -%}
+            sum(p.{{ c }}) as {{ c }},
+        {% endfor -%}
+        sum(p.year_end_actual) as year_end_actual
     from per_community as p
     inner join {{ ref('int_entity_membership') }} as m on p.unit_code = m.unit_code
     group by m.level, m.entity_code, p.year
 ),
 entity_rows as (
-    select e.year, e.level, e.entity_code, e.entity_name, e.row_order,
-           x.opening_q1, x.prev_year_end_total,
-           {% for c in flow_cols -%}
-           x.{{ c }},
-           {% endfor -%}
-           x.year_end_actual
+    select
+        e.year, e.level, e.entity_code, e.entity_name, e.row_order,
+        x.opening_q1, x.prev_year_end_total,
+        {% for c in flow_cols -%}
+            x.{{ c }},
+        {% endfor -%}
+        x.year_end_actual
     from {{ ref('ann_entities') }} as e
     left join by_entity as x on e.level = x.level and e.entity_code = x.entity_code and e.year = x.year
 ),
 by_category as (
-    select o.category, o.year,
-           sum(case when cy.has_q1 then o.opening_q1 end) as opening_q1,
-           {% for c in flow_cols -%}
-           sum(case when cy.complete then o.{{ c }} end) as {{ c }},
-           {% endfor -%}
-           sum(case when cy.has_q4 then o.year_end_actual end) as year_end_actual
+    select
+        o.category, o.year,
+        sum(case when cy.has_q1 then o.opening_q1 end) as opening_q1,
+        {% for c in flow_cols -%}
+            sum(case when cy.complete then o.{{ c }} end) as {{ c }},
+        {% endfor -%}
+        sum(case when cy.has_q4 then o.year_end_actual end) as year_end_actual
     from org_rows as o
     inner join cy on o.unit_code = cy.unit_code and o.year = cy.year
     group by o.category, o.year
@@ -94,13 +100,14 @@ categories as (
     select 'social', '社会组织', 2
 ),
 category_rows as (
-    select d.year, 'category' as level, c.entity_code, c.entity_name, c.row_order,
-           coalesce(x.opening_q1, 0) as opening_q1,
-           coalesce(x.opening_q1, 0) as prev_year_end_total,
-           {% for c in flow_cols -%}
-           coalesce(x.{{ c }}, 0) as {{ c }},
-           {% endfor -%}
-           coalesce(x.year_end_actual, 0) as year_end_actual
+    select
+        d.year, 'category' as level, c.entity_code, c.entity_name, c.row_order,
+        coalesce(x.opening_q1, 0) as opening_q1,
+        coalesce(x.opening_q1, 0) as prev_year_end_total,
+        {% for c in flow_cols -%}
+            coalesce(x.{{ c }}, 0) as {{ c }},
+        {% endfor -%}
+        coalesce(x.year_end_actual, 0) as year_end_actual
     from (select distinct year from cy) as d
     cross join categories as c
     left join by_category as x on x.year = d.year and x.category = c.entity_code
@@ -129,9 +136,13 @@ select
     cast(deceased as {{ dbt.type_bigint() }}) as deceased,
     cast(transferred_out as {{ dbt.type_bigint() }}) as transferred_out,
     cast(out_whole_unit as {{ dbt.type_bigint() }}) as out_whole_unit,
-    cast(prev_year_end_total + (developed + restored + transferred_in)
-        - (exited + suspended + deceased + transferred_out) as {{ dbt.type_bigint() }}) as year_end_should,
+    cast(
+        prev_year_end_total + (developed + restored + transferred_in)
+        - (exited + suspended + deceased + transferred_out) as {{ dbt.type_bigint() }}
+    ) as year_end_should,
     cast(year_end_actual as {{ dbt.type_bigint() }}) as year_end_actual,
-    cast(year_end_actual - (prev_year_end_total + (developed + restored + transferred_in)
-        - (exited + suspended + deceased + transferred_out)) as {{ dbt.type_bigint() }}) as actual_minus_should
+    cast(year_end_actual - (
+        prev_year_end_total + (developed + restored + transferred_in)
+        - (exited + suspended + deceased + transferred_out)
+    ) as {{ dbt.type_bigint() }}) as actual_minus_should
 from all_rows

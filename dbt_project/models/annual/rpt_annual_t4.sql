@@ -10,7 +10,8 @@ cy as (
     select * from {{ ref('ann_community_years') }}
 ),
 ind as (
-    select level, entity_code, period, period_type,
+    select
+        level, entity_code, period, period_type,
         max(case when indicator_id = 'K7a' then numerator end) as developed,
         max(case when indicator_id = 'K7b' then numerator end) as transferred_mobile,
         max(case when indicator_id = 'K7c' then numerator end) as revealed,
@@ -26,7 +27,8 @@ ind as (
     group by level, entity_code, period, period_type
 ),
 community as (
-    select cy.year, cy.unit_code,
+    select
+        cy.year, cy.unit_code,
         {% for c in flow %}case when cy.complete then coalesce(y.{{ c }}, 0) end as {{ c }},
         {% endfor -%}
         case when cy.complete then y.quota end as quota,
@@ -35,13 +37,17 @@ community as (
         case when cy.has_q4 then q4.activists end as activists,
         case when cy.has_q4 then q4.applicants end as applicants
     from cy
-    left join ind as y on y.level = 'community' and y.entity_code = cy.unit_code
-        and y.period = cast(cy.year as {{ dbt.type_string() }})
-    left join ind as q4 on q4.level = 'community' and q4.entity_code = cy.unit_code
-        and q4.period = {{ dbt.concat([dbt.safe_cast('cy.year', dbt.type_string()), "'Q4'"]) }}
+    left join ind as y
+        on
+            y.level = 'community' and y.entity_code = cy.unit_code
+            and y.period = cast(cy.year as {{ dbt.type_string() }})
+    left join ind
+        as q4 on q4.level = 'community' and q4.entity_code = cy.unit_code
+    and q4.period = {{ dbt.concat([dbt.safe_cast('cy.year', dbt.type_string()), "'Q4'"]) }}
 ),
 rolled as (
-    select m.level, m.entity_code, c.year,
+    select
+        m.level, m.entity_code, c.year,
         {% for c in flow %}sum(c.{{ c }}) as {{ c }},
         {% endfor -%}
         sum(c.quota) as quota,
@@ -54,32 +60,37 @@ rolled as (
     group by m.level, m.entity_code, c.year
 ),
 entity_rows as (
-    select e.year, cast(e.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           e.level, e.entity_code, e.entity_name, e.row_order,
-           {% for c in flow %}r.{{ c }}, {% endfor %}
-           r.quota,
-           case when e.level = 'community' then r.community_rate else {{ safe_ratio('r.developed', 'r.quota') }} end as completion_rate,
-           r.developed_unformed, r.activists, r.applicants
+    select
+        e.year, cast(e.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        e.level, e.entity_code, e.entity_name, e.row_order,
+        {% for c in flow %}r.{{ c }}, {% endfor %}
+        r.quota,
+        case
+            when e.level = 'community' then r.community_rate else {{ safe_ratio('r.developed', 'r.quota') }}
+        end as completion_rate,
+        r.developed_unformed, r.activists, r.applicants
     from ent as e
     left join rolled as r on e.level = r.level and e.entity_code = r.entity_code and e.year = r.year
 ),
 quarter_rows as (
-    select p.year, i.period, 'quarter' as period_type, i.level, i.entity_code, e.entity_name,
-           10 + p.quarter as row_order,
-           coalesce(i.developed, 0), coalesce(i.transferred_mobile, 0), coalesce(i.revealed, 0),
-           coalesce(i.absorbed, 0), coalesce(i.total, 0), i.quota, i.completion_rate,
-           i.developed_unformed, i.activists, i.applicants
+    select
+        p.year, i.period, 'quarter' as period_type, i.level, i.entity_code, e.entity_name,
+        10 + p.quarter as row_order,
+        coalesce(i.developed, 0), coalesce(i.transferred_mobile, 0), coalesce(i.revealed, 0),
+        coalesce(i.absorbed, 0), coalesce(i.total, 0), i.quota, i.completion_rate,
+        i.developed_unformed, i.activists, i.applicants
     from ind as i
     inner join {{ ref('int_periods') }} as p on i.period = p.period
     inner join ent as e on e.level = i.level and e.entity_code = i.entity_code and e.year = p.year
     where i.level = 'district' and i.period_type = 'quarter'
 ),
 cat_base as (
-    select mf.year, coalesce(oc.category, 'enterprise') as category,
-           sum(coalesce(mf.developed, 0)) as developed,
-           sum(coalesce(mf.in_mobile, 0)) as transferred_mobile,
-           sum(coalesce(mf.revealed, 0)) as revealed,
-           sum(coalesce(mf.absorbed, 0)) as absorbed
+    select
+        mf.year, coalesce(oc.category, 'enterprise') as category,
+        sum(coalesce(mf.developed, 0)) as developed,
+        sum(coalesce(mf.in_mobile, 0)) as transferred_mobile,
+        sum(coalesce(mf.revealed, 0)) as revealed,
+        sum(coalesce(mf.absorbed, 0)) as absorbed
     from {{ ref('int_member_flow') }} as mf
     inner join cy on mf.unit_code = cy.unit_code and mf.year = cy.year and cy.complete
     left join {{ ref('ann_org_category') }} as oc
@@ -93,21 +104,29 @@ categories as (
     select 'social', '社会组织', 2
 ),
 category_rows as (
-    select d.year, cast(d.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           'category' as level, c.entity_code, c.entity_name, c.row_order,
-           coalesce(b.developed, 0), coalesce(b.transferred_mobile, 0), coalesce(b.revealed, 0),
-           coalesce(b.absorbed, 0),
-           coalesce(b.developed, 0) + coalesce(b.transferred_mobile, 0) + coalesce(b.revealed, 0) + coalesce(b.absorbed, 0),
-           cast(null as {{ dbt.type_bigint() }}), cast(null as {{ type_double() }}),
-           cast(null as {{ dbt.type_bigint() }}), cast(null as {{ dbt.type_bigint() }}), cast(null as {{ dbt.type_bigint() }})
+    select
+        d.year, cast(d.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        'category' as level, c.entity_code, c.entity_name, c.row_order,
+        coalesce(b.developed, 0), coalesce(b.transferred_mobile, 0), coalesce(b.revealed, 0),
+        coalesce(b.absorbed, 0),
+        coalesce(b.developed, 0)
+        + coalesce(b.transferred_mobile, 0)
+        + coalesce(b.revealed, 0)
+        + coalesce(b.absorbed, 0),
+        cast(null as {{ dbt.type_bigint() }}), cast(null as {{ type_double() }}),
+        cast(null as {{ dbt.type_bigint() }}),
+        cast(null as {{ dbt.type_bigint() }}),
+        cast(null as {{ dbt.type_bigint() }})
     from (select distinct year from cy) as d
     cross join categories as c
     left join cat_base as b on b.year = d.year and b.category = c.entity_code
 ),
 all_rows as (
     select * from entity_rows
-    union all select * from quarter_rows
-    union all select * from category_rows
+    union all
+    select * from quarter_rows
+    union all
+    select * from category_rows
 )
 select
     year, period, period_type, level, entity_code, entity_name, row_order,

@@ -9,7 +9,8 @@ poq as (
     select * from {{ ref('int_party_org_quarter') }}
 ),
 q4po as (
-    select unit_code, period_year as year, party_org_code,
+    select
+        unit_code, period_year as year, party_org_code,
         coalesce(has_venue, false) as has_venue,
         coalesce(appraisal_participants, 0) as appraisal_participants,
         coalesce(appraisal_unqualified, 0) as appraisal_unqualified
@@ -27,17 +28,23 @@ orgs as (
     group by q4.unit_code, q4.year, q4.party_org_code
 ),
 study as (
-    select q4.unit_code, q4.year, q4.party_org_code,
-        case when sum(case when y.existed_whole_quarter then 1 else 0 end) >= 1
-              and min(case when y.existed_whole_quarter and not y.k13_pass then 0 else 1 end) = 1
-             then 1 else 0 end as study_every_quarter
+    select
+        q4.unit_code, q4.year, q4.party_org_code,
+        case
+            when
+                sum(case when y.existed_whole_quarter then 1 else 0 end) >= 1
+                and min(case when y.existed_whole_quarter and not y.k13_pass then 0 else 1 end) = 1
+                then 1
+            else 0
+        end as study_every_quarter
     from poq as q4
     inner join poq as y on q4.unit_code = y.unit_code and q4.year = y.year and q4.party_org_code = y.party_org_code
     where q4.quarter = 4
     group by q4.unit_code, q4.year, q4.party_org_code
 ),
 per_org as (
-    select o.unit_code, o.year, o.party_org_code, o.org_life, o.appraisal, o.six_all, s.study_every_quarter,
+    select
+        o.unit_code, o.year, o.party_org_code, o.org_life, o.appraisal, o.six_all, s.study_every_quarter,
         coalesce(p.has_venue, false) as has_venue,
         coalesce(p.appraisal_participants, 0) as appraisal_participants,
         coalesce(p.appraisal_unqualified, 0) as appraisal_unqualified
@@ -46,7 +53,8 @@ per_org as (
     left join q4po as p on o.unit_code = p.unit_code and o.year = p.year and o.party_org_code = p.party_org_code
 ),
 agg as (
-    select m.level, m.entity_code, p.year,
+    select
+        m.level, m.entity_code, p.year,
         count(*) as party_orgs,
         sum(p.study_every_quarter) as study_every_quarter,
         sum(p.org_life) as org_life_meeting,
@@ -68,11 +76,14 @@ select
     e.year, e.level, e.entity_code, e.entity_name, e.row_order,
     {% for c in ['party_orgs', 'study_every_quarter', 'org_life_meeting', 'appraisal_held', 'appraisal_participants',
                  'appraisal_unqualified'] -%}
-    cast(case when e.has_q4 then coalesce(a.{{ c }}, 0) end as {{ dbt.type_bigint() }}) as {{ c }},
+        cast(case when e.has_q4 then coalesce(a.{{ c }}, 0) end as {{ dbt.type_bigint() }}) as {{ c }},
     {% endfor -%}
-    cast(case when e.has_q4 then k.three_meetings_one_lecture end as {{ dbt.type_bigint() }}) as three_meetings_one_lecture,
+    cast(case when e.has_q4 then k.three_meetings_one_lecture end as {{ dbt.type_bigint() }})
+        as three_meetings_one_lecture,
     cast(case when e.has_q4 then coalesce(a.six_all, 0) end as {{ dbt.type_bigint() }}) as six_all,
     cast(case when e.has_q4 then coalesce(a.has_venue, 0) end as {{ dbt.type_bigint() }}) as has_venue
 from ent as e
 left join agg as a on e.level = a.level and e.entity_code = a.entity_code and e.year = a.year
-left join k15y as k on e.level = k.level and e.entity_code = k.entity_code and cast(e.year as {{ dbt.type_string() }}) = k.period
+left join
+    k15y as k
+    on e.level = k.level and e.entity_code = k.entity_code and cast(e.year as {{ dbt.type_string() }}) = k.period

@@ -7,32 +7,40 @@ with ent as (
     select year, level, entity_code, entity_name, row_order, has_q4 from {{ ref('ann_entities') }}
 ),
 pop as (
-    select u.*,
+    select
+        u.*,
         coalesce(u.payroll_prev_year, 0) > 0 as has_payroll,
         cast(coalesce(u.party_funds, 0) as decimal(18, 2)) as funds  -- 比例用乘法比较（小数精确，无浮点误差）
     from {{ ref('ann_units') }} as u
     where u.in_u and u.is_enterprise and u.party_status = '单独建立'
 ),
 leveled as (
-    select p.*, m.level, m.entity_code,
-        row_number() over (partition by p.year, m.level, m.entity_code, p.uscc order by p.unit_code, p.source_row) as uscc_rank
+    select
+        p.*, m.level, m.entity_code,
+        row_number() over (
+            partition by p.year, m.level, m.entity_code, p.uscc order by p.unit_code, p.source_row
+        ) as uscc_rank
     from pop as p
     inner join {{ ref('int_entity_membership') }} as m on p.unit_code = m.unit_code
 ),
 units as (
-    select level, entity_code, year,
+    select
+        level, entity_code, year,
         count(*) as enterprises_with_org,
         {{ count_if('has_payroll') }} as with_payroll,
         sum(case when has_payroll then payroll_prev_year else 0 end) as payroll_prev_year,
         sum(case when has_payroll then coalesce(party_funds, 0) else 0 end) as party_funds,
-        {{ count_if("has_payroll and funds >= payroll_prev_year * " ~ kpi_param('funds_ratio_min') ~ " and funds <= payroll_prev_year * " ~ kpi_param('funds_ratio_max')) }} as compliant,
-        {{ count_if("has_payroll and funds > payroll_prev_year * " ~ kpi_param('funds_ratio_pretax') ~ " and funds <= payroll_prev_year * " ~ kpi_param('funds_ratio_max')) }} as above_pretax
+        {{ count_if("has_payroll and funds >= payroll_prev_year * " ~ kpi_param('funds_ratio_min')
+                    ~ " and funds <= payroll_prev_year * " ~ kpi_param('funds_ratio_max')) }} as compliant,
+        {{ count_if("has_payroll and funds > payroll_prev_year * " ~ kpi_param('funds_ratio_pretax')
+                    ~ " and funds <= payroll_prev_year * " ~ kpi_param('funds_ratio_max')) }} as above_pretax
     from leveled
     where uscc_rank = 1
     group by level, entity_code, year
 ),
 money as (
-    select m.level, m.entity_code, po.period_year as year,
+    select
+        m.level, m.entity_code, po.period_year as year,
         sum(coalesce(po.dues_refund, 0)) as dues_refund,
         sum(coalesce(po.fiscal_support, 0)) as fiscal_support,
         sum(coalesce(po.award_subsidy, 0)) as award_subsidy
@@ -43,7 +51,9 @@ money as (
 )
 select
     e.year, e.level, e.entity_code, e.entity_name, e.row_order,
-    cast(case when e.has_q4 then coalesce(u.enterprises_with_org, 0) end as {{ dbt.type_bigint() }}) as enterprises_with_org,
+    cast(
+        case when e.has_q4 then coalesce(u.enterprises_with_org, 0) end as {{ dbt.type_bigint() }}
+    ) as enterprises_with_org,
     cast(case when e.has_q4 then coalesce(u.with_payroll, 0) end as {{ dbt.type_bigint() }}) as with_payroll,
     cast(case when e.has_q4 then coalesce(u.payroll_prev_year, 0) end as decimal(18, 2)) as payroll_prev_year,
     cast(case when e.has_q4 then coalesce(u.party_funds, 0) end as decimal(18, 2)) as party_funds,

@@ -4,6 +4,8 @@
 -- 列：总数；覆盖非公有制企业的 / 覆盖社会组织的（第四季度表1中有该类单位指向它）；其中同时覆盖两类的；正式党员；预备党员；
 -- 本年新成立的（成立日期在本年）；书记参加培训的（书记本年按 K9 口径受训）。与表二、表三对账见规则 A8。
 -- 没有第四季度报表的社区行为空（缺报）。
+-- LT02 (indentation) is off in this file for now: `sqlfluff fix` corrupts its jinja loops; re-indent by hand.
+-- noqa: disable=LT02
 with ent_all as (
     select year, level, entity_code, entity_name, row_order, has_q4 from {{ ref('ann_entities') }}
 ),
@@ -45,12 +47,18 @@ per_org as (
 ),
 row_defs as (
     select 1 as line_no, 'total' as row_code, '总计' as line_label
-    union all select 2, 'committee', '党委'
-    union all select 3, 'general', '党总支'
-    union all select 4, 'branch', '党支部'
-    union all select 5, 'joint', '联合党组织'
-    union all select 6, 'temporary', '临时党支部'
-    union all select 7, 'functional', '功能型党组织'
+    union all
+    select 2, 'committee', '党委'
+    union all
+    select 3, 'general', '党总支'
+    union all
+    select 4, 'branch', '党支部'
+    union all
+    select 5, 'joint', '联合党组织'
+    union all
+    select 6, 'temporary', '临时党支部'
+    union all
+    select 7, 'functional', '功能型党组织'
 ),
 agg as (
     select m.level, m.entity_code, p.year, r.line_no,
@@ -70,8 +78,8 @@ agg as (
 select
     e.year, e.level, e.entity_code, e.entity_name, e.row_order,
     r.line_no, r.row_code as line_code, r.line_label
-    {%- for c in ['total', 'covers_enterprise', 'covers_social', 'covers_both', 'members_formal', 'members_probationary',
-                  'new_this_year', 'secretary_trained'] %},
+    {%- for c in ['total', 'covers_enterprise', 'covers_social', 'covers_both', 'members_formal',
+                  'members_probationary', 'new_this_year', 'secretary_trained'] %},
     cast(case when e.has_q4 then coalesce(a.{{ c }}, 0) end as {{ dbt.type_bigint() }}) as {{ c }}
     {%- endfor %}
 from ent_all as e

@@ -7,16 +7,18 @@ with rr as (
     select * from {{ ref('rpt_annual_rule_results') }}
 ),
 verdicts as (
-    select year,
-           sum(case when severity = 'E' and not passed then 1 else 0 end) as failed_e,
-           string_agg(case when severity = 'E' and not passed then detail end, '；' order by rule_order) as reasons
+    select
+        year,
+        sum(case when severity = 'E' and not passed then 1 else 0 end) as failed_e,
+        string_agg(case when severity = 'E' and not passed then detail end, '；' order by rule_order) as reasons
     from rr
     group by year
 ),
 coverage as (
-    select year,
-           sum(case when complete then 1 else 0 end) as communities_complete,
-           count(*) as communities_expected
+    select
+        year,
+        sum(case when complete then 1 else 0 end) as communities_complete,
+        count(*) as communities_expected
     from {{ ref('ann_community_years') }}
     group by year
 ),

@@ -27,8 +27,9 @@ warning_hits as (
         {{ dbt.concat(["'本年当前报送中命中 '", dbt.safe_cast('count(*)', dbt.type_string()), "' 次'"]) }} as detail
     from {{ ref('stg_returns__rule_hits') }} as rh
     inner join {{ ref('int_current_submissions') }} as c on rh.submission_id = c.submission_id
-    where rh.severity = 'W'
-      and c.period_year in (select year from years)
+    where
+        rh.severity = 'W'
+        and c.period_year in (select year from years)
     group by c.period_year, rh.rule_id
 )
 select

@@ -13,5 +13,6 @@ select
 from {{ ref('stg_returns__rule_hits') }} as rh
 inner join {{ ref('int_current_submissions') }} as c on rh.submission_id = c.submission_id
 left join {{ ref('dim_community') }} as d on c.unit_code = d.unit_code
-where rh.severity = 'W'
-  and c.period_year in (select year from {{ ref('ann_community_years') }})
+where
+    rh.severity = 'W'
+    and c.period_year in (select year from {{ ref('ann_community_years') }})

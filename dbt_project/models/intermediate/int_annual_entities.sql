@@ -2,9 +2,10 @@
 with subs as (
     select unit_code, period_year as year, max(case when period_quarter = 4 then 1 else 0 end) as has_q4
     from {{ ref('int_current_submissions') }}
-    where cast(period_year as {{ dbt.type_string() }}) in (
-        select period from {{ ref('int_periods') }} where period_type = 'year'
-    )
+    where
+        cast(period_year as {{ dbt.type_string() }}) in (
+            select period from {{ ref('int_periods') }} where period_type = 'year'
+        )
     group by unit_code, period_year
 ),
 comm as (

@@ -17,7 +17,8 @@ units as (
         {{ count_if("in_e and party_status in ('联合建立', '挂靠')") }} as k3b_joint,
         {{ count_if("in_e and party_status = '功能型'") }} as k3b_functional,
         {{ count_if("in_e and party_status = '未建立'") }} as k3b_none,
-        {{ count_if("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union or has_youth_league or has_women_org)") }} as k4_num,
+        {{ count_if("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary"
+                    ~ " or has_union or has_youth_league or has_women_org)") }} as k4_num,
         {{ count_if('in_b and covered_k2 and (instructor or first_secretary)') }} as k5_num,
         {{ count_if('in_b and covered_k2') }} as k5_den,
         {{ count_if('in_b and has_union') }} as k6_union_num,
@@ -66,11 +67,14 @@ orgs as (
         {{ count_if('enterprise_alone and secretary_in_mgmt') }} as k21_num
     from (
         -- K21（D88）：组建方式为单独组建、且同一报送表1中有 U 内非公有制企业指向它的党组织
-        select po.*,
-               (po.formation_mode = '单独组建' and exists (
-                   select 1 from {{ ref('int_unit_status') }} as u
-                   where u.submission_id = po.submission_id and u.party_org_code = po.party_org_code
-                     and u.in_u and u.is_enterprise)) as enterprise_alone
+        select
+            po.*,
+            (po.formation_mode = '单独组建' and exists (
+                select 1 from {{ ref('int_unit_status') }} as u
+                where
+                    u.submission_id = po.submission_id and u.party_org_code = po.party_org_code
+                    and u.in_u and u.is_enterprise
+            )) as enterprise_alone
         from {{ ref('int_party_org_quarter') }} as po
     ) as pox
     group by submission_id
@@ -81,7 +85,8 @@ mobile as (
         submission_id,
         {{ count_if("direction = '流入' and status = '在流动'") }} as k18_den,
         {{ count_if("direction = '流入' and status = '在流动' and verified_on is not null") }} as k18_num,
-        {{ count_if("direction = '流入' and status = '在流动' and host_party_org_code is not null and host_party_org_code <> ''") }} as k18b_num,
+        {{ count_if("direction = '流入' and status = '在流动'"
+                    ~ " and host_party_org_code is not null and host_party_org_code <> ''") }} as k18b_num,
         {{ count_if("direction = '流入' and status = '在流动' and certificate") }} as k18c_in_num,
         {{ count_if("direction = '流出' and status = '在流动'") }} as k18c_out_den,
         {{ count_if("direction = '流出' and status = '在流动' and certificate") }} as k18c_out_num,
@@ -106,16 +111,17 @@ select
     {% for c in ['n_u', 'n_b', 'n_e', 'k1_num', 'k2_num', 'k3_num', 'k3b', 'k3b_joint', 'k3b_functional', 'k3b_none',
                  'k4_num', 'k5_num', 'k5_den', 'k6_union_num', 'k6_youth_num', 'k6_women_num', 'k11_num', 'k11_den',
                  'k17_num', 'k17_den', 'k17f', 'k19_num', 'k19_den'] -%}
-    coalesce(u.{{ c }}, 0) as {{ c }},
+        coalesce(u.{{ c }}, 0) as {{ c }},
     {% endfor -%}
     {% for c in ['m', 'opening_sum', 'k7a', 'k7b', 'k7c', 'k7d'] -%}
-    coalesce(f.{{ c }}, 0) as {{ c }},
+        coalesce(f.{{ c }}, 0) as {{ c }},
     {% endfor -%}
-    {% for c in ['k13_den', 'k13_num', 'k15_num', 'k14_den', 'k14a_num', 'k14b_num', 'k16_den', 'k16_num', 'k16m_num', 'k23_num', 'k21_den', 'k21_num'] -%}
-    coalesce(o.{{ c }}, 0) as {{ c }},
+    {% for c in ['k13_den', 'k13_num', 'k15_num', 'k14_den', 'k14a_num', 'k14b_num', 'k16_den', 'k16_num',
+                 'k16m_num', 'k23_num', 'k21_den', 'k21_num'] -%}
+        coalesce(o.{{ c }}, 0) as {{ c }},
     {% endfor -%}
     {% for c in ['k18_den', 'k18_num', 'k18b_num', 'k18c_in_num', 'k18c_out_den', 'k18c_out_num', 'k18e'] -%}
-    coalesce(mm.{{ c }}, 0) as {{ c }},
+        coalesce(mm.{{ c }}, 0) as {{ c }},
     {% endfor -%}
     coalesce(cl.cadre_classes, 0) as cadre_classes,
     coalesce(cl.investor_classes, 0) as investor_classes

@@ -7,10 +7,11 @@ with accepted as (
             order by s.correction_no desc, s.received_at desc, s.submission_id
         ) as rn
     from {{ ref('stg_returns__submissions') }} as s
-    where s.outcome in ('accepted', 'accepted_with_warnings')
-      and s.unit_code is not null
-      and s.period is not null
-      and s.period_year is not null
+    where
+        s.outcome in ('accepted', 'accepted_with_warnings')
+        and s.unit_code is not null
+        and s.period is not null
+        and s.period_year is not null
 )
 select
     submission_id,

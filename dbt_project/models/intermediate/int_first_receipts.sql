@@ -8,14 +8,16 @@ with subs as (
         s.correction_no,
         s.received_at,
         s.submitted_on,
-        coalesce({{ column_or_null(source('raw', 'submissions'), 's', 'backfill', dbt.type_boolean()) }}, false) as backfill,
+        coalesce({{ column_or_null(source('raw', 'submissions'), 's', 'backfill', dbt.type_boolean()) }}, false)
+            as backfill,
         row_number() over (
             partition by s.unit_code, s.period order by s.received_at, s.correction_no, s.submission_id
         ) as rn
     from {{ source('raw', 'submissions') }} as s
-    where s.outcome in ('accepted', 'accepted_with_warnings')
-      and s.unit_code is not null
-      and s.period is not null
+    where
+        s.outcome in ('accepted', 'accepted_with_warnings')
+        and s.unit_code is not null
+        and s.period is not null
 )
 select
     s.unit_code,
@@ -28,8 +30,10 @@ select
     s.backfill,
     case when s.backfill then s.submitted_on else cast(s.received_at + interval 8 hour as date) end as judged_on,
     d.deadline,
-    coalesce(case when s.backfill then s.submitted_on else cast(s.received_at + interval 8 hour as date) end
-             <= d.deadline, false) as on_time
+    coalesce(
+        case when s.backfill then s.submitted_on else cast(s.received_at + interval 8 hour as date) end
+        <= d.deadline, false
+    ) as on_time
 from subs as s
 left join {{ ref('deadlines') }} as d on s.period = d.period
 where s.rn = 1

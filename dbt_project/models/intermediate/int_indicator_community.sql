@@ -16,16 +16,18 @@ quarter_rows as (
 ),
 -- year_rule = Q4 / ytd：第四季度当前报送上的值
 year_q4 as (
-    select cq.indicator_id, cq.unit_code, cast(cq.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           cq.numerator, cq.denominator
+    select
+        cq.indicator_id, cq.unit_code, cast(cq.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        cq.numerator, cq.denominator
     from cq
     inner join ind on cq.indicator_id = ind.indicator_id
     where ind.yearly and ind.year_rule in ('Q4', 'ytd') and cq.quarter = 4
 ),
 -- year_rule = sum：四个季度分子之和
 year_sum as (
-    select cq.indicator_id, cq.unit_code, cast(cq.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           sum(cq.numerator) as numerator, cast(null as {{ dbt.type_bigint() }}) as denominator
+    select
+        cq.indicator_id, cq.unit_code, cast(cq.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        sum(cq.numerator) as numerator, cast(null as {{ dbt.type_bigint() }}) as denominator
     from cq
     inner join ind on cq.indicator_id = ind.indicator_id
     where ind.yearly and ind.year_rule = 'sum'
@@ -42,14 +44,16 @@ span_base as (
     group by unit_code, year
 ),
 year_span as (
-    select 'K8' as indicator_id, unit_code, cast(year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           cast(q4_closing - q1_opening as {{ dbt.type_bigint() }}) as numerator,
-           cast(null as {{ dbt.type_bigint() }}) as denominator
+    select
+        'K8' as indicator_id, unit_code, cast(year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        cast(q4_closing - q1_opening as {{ dbt.type_bigint() }}) as numerator,
+        cast(null as {{ dbt.type_bigint() }}) as denominator
     from span_base where q1_opening is not null and q4_closing is not null
     union all
-    select 'K8r', unit_code, cast(year as {{ dbt.type_string() }}), 'year',
-           cast(q4_closing - q1_opening as {{ dbt.type_bigint() }}),
-           cast(q1_opening as {{ dbt.type_bigint() }})
+    select
+        'K8r', unit_code, cast(year as {{ dbt.type_string() }}), 'year',
+        cast(q4_closing - q1_opening as {{ dbt.type_bigint() }}),
+        cast(q1_opening as {{ dbt.type_bigint() }})
     from span_base where q1_opening is not null and q4_closing is not null
 ),
 -- 本年有任一当前报送的社区
@@ -62,10 +66,11 @@ secretaries as (
     select * from {{ ref('int_secretaries') }}
 ),
 k9 as (
-    select cy.unit_code, cy.year,
-           {{ count_if('s.k9_trained') }} as k9_num,
-           {{ count_if('s.k9b_trained') }} as k9b_num,
-           count(s.person_key) as sec_den
+    select
+        cy.unit_code, cy.year,
+        {{ count_if('s.k9_trained') }} as k9_num,
+        {{ count_if('s.k9b_trained') }} as k9b_num,
+        count(s.person_key) as sec_den
     from community_years as cy
     left join secretaries as s on cy.unit_code = s.unit_code and cy.year = s.year
     group by cy.unit_code, cy.year
@@ -95,8 +100,12 @@ k15y_orgs as (
         q4.unit_code,
         q4.year,
         q4.party_org_code,
-        case when min(case when y.existed_whole_quarter and not y.k15_pass then 0 else 1 end) = 1
-              and sum(y.lectures) >= 1 then 1 else 0 end as passes
+        case
+            when
+                min(case when y.existed_whole_quarter and not y.k15_pass then 0 else 1 end) = 1
+                and sum(y.lectures) >= 1 then 1
+            else 0
+        end as passes
     from poq as q4
     inner join poq as y
         on q4.unit_code = y.unit_code and q4.year = y.year and q4.party_org_code = y.party_org_code
@@ -104,9 +113,10 @@ k15y_orgs as (
     group by q4.unit_code, q4.year, q4.party_org_code
 ),
 k15y as (
-    select cy.unit_code, cy.year,
-           coalesce(sum(o.passes), 0) as k15y_num,
-           count(o.party_org_code) as k15y_den
+    select
+        cy.unit_code, cy.year,
+        coalesce(sum(o.passes), 0) as k15y_num,
+        count(o.party_org_code) as k15y_den
     from community_years as cy
     left join k15y_orgs as o on cy.unit_code = o.unit_code and cy.year = o.year
     group by cy.unit_code, cy.year
@@ -123,9 +133,10 @@ year_rule_year as (
     select 'K15y', unit_code, year, k15y_num, k15y_den from k15y
 ),
 year_year as (
-    select y.indicator_id, y.unit_code, cast(y.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
-           cast(y.numerator as {{ dbt.type_bigint() }}) as numerator,
-           cast(y.denominator as {{ dbt.type_bigint() }}) as denominator
+    select
+        y.indicator_id, y.unit_code, cast(y.year as {{ dbt.type_string() }}) as period, 'year' as period_type,
+        cast(y.numerator as {{ dbt.type_bigint() }}) as numerator,
+        cast(y.denominator as {{ dbt.type_bigint() }}) as denominator
     from year_rule_year as y
     inner join ind on y.indicator_id = ind.indicator_id
     where ind.yearly and ind.year_rule = 'year'
@@ -148,10 +159,15 @@ k20 as (
 select u.*
 from (
     select * from quarter_rows
-    union all select * from year_q4
-    union all select * from year_sum
-    union all select * from year_span
-    union all select * from year_year
-    union all select * from k20
+    union all
+    select * from year_q4
+    union all
+    select * from year_sum
+    union all
+    select * from year_span
+    union all
+    select * from year_year
+    union all
+    select * from k20
 ) as u
 where u.period in (select period from periods)

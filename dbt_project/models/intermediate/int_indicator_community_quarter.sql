@@ -33,14 +33,14 @@ with measures as (
         on m.unit_code = q.unit_code and m.year = q.year
 )
 {% for id, num, den in items %}
-select
-    '{{ id }}' as indicator_id,
-    unit_code,
-    period,
-    year,
-    quarter,
-    cast({{ num }} as {{ dbt.type_bigint() }}) as numerator,
-    cast({{ den if den else 'null' }} as {{ dbt.type_bigint() }}) as denominator
-from measures
-{% if not loop.last %}union all{% endif %}
+    select
+        '{{ id }}' as indicator_id,
+        unit_code,
+        period,
+        year,
+        quarter,
+        cast({{ num }} as {{ dbt.type_bigint() }}) as numerator,
+        cast({{ den if den else 'null' }} as {{ dbt.type_bigint() }}) as denominator
+    from measures
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

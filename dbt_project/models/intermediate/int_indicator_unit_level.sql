@@ -1,6 +1,8 @@
 -- 单位口径指标（长表）：各层级（社区/街道/区）× 实体 × 报告期的分子、分母，单位按统一社会信用代码只计一次（D80）。
 -- 季度值：其下有当前报送的季度；年度值：year_rule = Q4 取第四季度，sum（K7e）为四个季度之和。
 -- 需要 LX-Q-2021.1 才采集的字段（indicators.requires_template）：其下任一当前报送的模板版本不采集时，分子为 NULL（未采集，D83）。
+-- LT02 (indentation) is off in this file for now: `sqlfluff fix` corrupts its jinja loops; re-indent by hand.
+-- noqa: disable=LT02
 {% set items = [
     ('N_U', 'n_u', none), ('N_B', 'n_b', none), ('N_E', 'n_e', none),
     ('K1', 'k1_num', 'n_b'), ('K2', 'k2_num', 'n_b'), ('K3', 'k3_num', 'n_e'),
@@ -46,7 +48,8 @@ units as (
         {{ count_if("in_e and party_status in ('联合建立', '挂靠')") }} as k3b_joint,
         {{ count_if("in_e and party_status = '功能型'") }} as k3b_functional,
         {{ count_if("in_e and party_status = '未建立'") }} as k3b_none,
-        {{ count_if("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union or has_youth_league or has_women_org)") }} as k4_num,
+        {{ count_if("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary"
+                    ~ " or has_union or has_youth_league or has_women_org)") }} as k4_num,
         {{ count_if('in_b and covered_k2 and (instructor or first_secretary)') }} as k5_num,
         {{ count_if('in_b and has_union') }} as k6_union_num,
         {{ count_if('in_b and has_youth_league') }} as k6_youth_num,
@@ -112,7 +115,8 @@ from collected as c
 inner join ind as i on c.indicator_id = i.indicator_id
 where i.quarterly and c.period in (select period from periods)
 union all
-select c.indicator_id, c.level, c.entity_code, cast(c.year as {{ dbt.type_string() }}), 'year', c.numerator, c.denominator
+select
+    c.indicator_id, c.level, c.entity_code, cast(c.year as {{ dbt.type_string() }}), 'year', c.numerator, c.denominator
 from collected as c
 inner join ind as i on c.indicator_id = i.indicator_id
 where i.yearly and i.year_rule = 'Q4' and c.quarter = 4

@@ -6,17 +6,20 @@ with ev as (
         t.period_year as year,
         t.training_type,
         t.organizer,
-        nullif(trim({{ column_or_null(ref('int_current_trainings'), 't', 'organizer_code', dbt.type_string()) }}), '') as organizer_code
+        nullif(trim({{ column_or_null(ref('int_current_trainings'), 't', 'organizer_code', dbt.type_string()) }}), '')
+            as organizer_code
     from {{ ref('int_current_trainings') }} as t
-    where t.organizer_level = '社区党总支'
-      and t.training_type in ('党务干部培训', '出资人培训')
+    where
+        t.organizer_level = '社区党总支'
+        and t.training_type in ('党务干部培训', '出资人培训')
 ),
 owners as (
     select e.year, e.training_type, c.unit_code
     from ev as e
     inner join {{ ref('ref_communities') }} as c
-        on (e.organizer_code is not null and c.unit_code = e.organizer_code)
-        or (e.organizer_code is null and c.unit_name = e.organizer)
+        on
+            (e.organizer_code is not null and c.unit_code = e.organizer_code)
+            or (e.organizer_code is null and c.unit_name = e.organizer)
 ),
 years as (
     select year from {{ ref('int_periods') }} where period_type = 'year'

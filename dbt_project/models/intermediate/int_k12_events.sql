@@ -4,5 +4,6 @@ select distinct
     unit_code,
     training_code
 from {{ ref('int_current_trainings') }}
-where organizer_level = '区级'
-  and training_type in ('任职培训', '集中培训')
+where
+    organizer_level = '区级'
+    and training_type in ('任职培训', '集中培训')

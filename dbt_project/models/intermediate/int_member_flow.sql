@@ -14,5 +14,6 @@ select
     mf.closing_should, mf.closing_actual, mf.revealed, mf.absorbed, mf.difference_note
 from {{ ref('int_current_member_flows') }} as mf
 left join {{ ref('int_current_party_orgs') }} as po
-    on mf.submission_id = po.submission_id
-   and mf.party_org_code = po.party_org_code
+    on
+        mf.submission_id = po.submission_id
+        and mf.party_org_code = po.party_org_code

@@ -30,16 +30,20 @@ select
     (po.established_on <= p.period_start) as existed_whole_quarter,
     (po.established_on < {{ date_in_year('po.period_year', '10-01') }}) as established_before_oct,
     (coalesce(po.study_sessions, 0) >= 1) as k13_pass,
-    coalesce(coalesce(po.general_meetings, 0) >= 1
-        and (po.members_formal < 7 or coalesce(po.committee_meetings, 0) >= 3), false) as k15_pass,
+    coalesce(
+        coalesce(po.general_meetings, 0) >= 1
+        and (po.members_formal < 7 or coalesce(po.committee_meetings, 0) >= 3), false
+    ) as k15_pass,
     coalesce(po.org_life_meeting, false) as org_life_meeting,
     coalesce(po.appraisal_held, false) as appraisal_held,
-    (case when po.six_premises then 1 else 0 end
+    (
+        case when po.six_premises then 1 else 0 end
         + case when po.six_facilities then 1 else 0 end
         + case when po.six_signage then 1 else 0 end
         + case when po.six_flag then 1 else 0 end
         + case when po.six_books then 1 else 0 end
-        + case when po.six_rules then 1 else 0 end) as six_count
+        + case when po.six_rules then 1 else 0 end
+    ) as six_count
 from po
 left join periods as p
     on po.period = p.period

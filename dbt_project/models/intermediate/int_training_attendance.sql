@@ -22,5 +22,6 @@ select
     t.hours
 from {{ ref('int_current_attendance') }} as a
 left join {{ ref('int_current_trainings') }} as t
-    on a.submission_id = t.submission_id
-   and a.training_code = t.training_code
+    on
+        a.submission_id = t.submission_id
+        and a.training_code = t.training_code

@@ -8,7 +8,9 @@ ranked as (
         m.level,
         m.entity_code,
         u.*,
-        row_number() over (partition by m.level, m.entity_code, u.period, u.uscc order by u.unit_code, u.source_row) as rn
+        row_number()
+            over (partition by m.level, m.entity_code, u.period, u.uscc order by u.unit_code, u.source_row)
+            as rn
     from u
     inner join {{ ref('int_entity_membership') }} as m on u.unit_code = m.unit_code
 )

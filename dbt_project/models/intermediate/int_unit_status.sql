@@ -48,13 +48,15 @@ flagged as (
         coalesce(o.fulltime_party_workers, 0) as fulltime_party_workers,
         coalesce(l.ledger_inflow_active, 0) as ledger_inflow_active,
         {%- for c in ['applicants', 'activists', 'developed_here'] %}
-        {{ column_or_null(ref('int_current_organizations'), 'o', c, dbt.type_bigint()) }} as {{ c }},
+            {{ column_or_null(ref('int_current_organizations'), 'o', c, dbt.type_bigint()) }} as {{ c }},
         {%- endfor %}
         (o.org_category = '非公有制企业') as is_enterprise,
         (o.org_category in ('社会团体', '民办非企业单位', '基金会', '律师事务所', '会计师事务所', '税务师事务所')) as is_social,
         (coalesce(o.reg_status, '') = '存续' and coalesce(substring(o.uscc, 1, 2), '') <> '92') as in_u,
-        (coalesce(o.operating, false) and coalesce(o.fixed_premises, false)
-            and coalesce(o.employees, 0) >= {{ kpi_param('base_min_employees', dbt.type_int()) }}) as three_have
+        (
+            coalesce(o.operating, false) and coalesce(o.fixed_premises, false)
+            and coalesce(o.employees, 0) >= {{ kpi_param('base_min_employees', dbt.type_int()) }}
+        ) as three_have
     from orgs as o
     left join ledger as l on o.submission_id = l.submission_id and o.uscc = l.uscc
 ),

@@ -32,8 +32,9 @@ additive as (
         sum(c.denominator) as denominator
     from comm as c
     inner join mem as m on c.unit_code = m.unit_code
-    where c.indicator_id not in ('K9', 'K9b', 'K12')
-      and c.indicator_id not in {{ unit_indicator_ids() }}
+    where
+        c.indicator_id not in ('K9', 'K9b', 'K12')
+        and c.indicator_id not in {{ unit_indicator_ids() }}
     group by c.indicator_id, m.level, m.entity_code, c.period, c.period_type
 ),
 -- K10：其下名册社区中本年主办达标的社区数（无报送的社区也按其主办的培训计，D82）
@@ -55,8 +56,9 @@ additive_fixed as (
     from additive as a
     inner join register_counts as r on a.level = r.level and a.entity_code = r.entity_code
     left join k10_level as k10
-        on a.indicator_id = 'K10' and a.level = k10.level and a.entity_code = k10.entity_code
-       and a.period = cast(k10.year as {{ dbt.type_string() }})
+        on
+            a.indicator_id = 'K10' and a.level = k10.level and a.entity_code = k10.entity_code
+            and a.period = cast(k10.year as {{ dbt.type_string() }})
 ),
 -- 层级 × 年份：其下至少一个社区本年有当前报送
 level_years as (
@@ -83,18 +85,21 @@ events as (
     group by m.level, m.entity_code, e.year
 ),
 distinct_based as (
-    select 'K9' as indicator_id, ly.level, ly.entity_code, ly.year,
-           coalesce(s.n_k9, 0) as numerator, coalesce(s.n_secretaries, 0) as denominator
+    select
+        'K9' as indicator_id, ly.level, ly.entity_code, ly.year,
+        coalesce(s.n_k9, 0) as numerator, coalesce(s.n_secretaries, 0) as denominator
     from level_years as ly
     left join secretaries as s on ly.level = s.level and ly.entity_code = s.entity_code and ly.year = s.year
     union all
-    select 'K9b', ly.level, ly.entity_code, ly.year,
-           coalesce(s.n_k9b, 0), coalesce(s.n_secretaries, 0)
+    select
+        'K9b', ly.level, ly.entity_code, ly.year,
+        coalesce(s.n_k9b, 0), coalesce(s.n_secretaries, 0)
     from level_years as ly
     left join secretaries as s on ly.level = s.level and ly.entity_code = s.entity_code and ly.year = s.year
     union all
-    select 'K12', ly.level, ly.entity_code, ly.year,
-           coalesce(e.n_events, 0), null
+    select
+        'K12', ly.level, ly.entity_code, ly.year,
+        coalesce(e.n_events, 0), null
     from level_years as ly
     left join events as e on ly.level = e.level and ly.entity_code = e.entity_code and ly.year = e.year
 ),
@@ -109,13 +114,17 @@ distinct_rows as (
         cast(d.denominator as {{ dbt.type_bigint() }}) as denominator
     from distinct_based as d
     inner join ind on d.indicator_id = ind.indicator_id
-    where ind.yearly
-      and cast(d.year as {{ dbt.type_string() }}) in (select period from {{ ref('int_periods') }} where period_type = 'year')
+    where
+        ind.yearly
+        and cast(d.year as {{ dbt.type_string() }}) in (
+            select period from {{ ref('int_periods') }} where period_type = 'year'
+        )
 ),
 all_rows as (
-    select indicator_id, level, entity_code, period, period_type,
-           cast(numerator as {{ dbt.type_bigint() }}) as numerator,
-           cast(denominator as {{ dbt.type_bigint() }}) as denominator
+    select
+        indicator_id, level, entity_code, period, period_type,
+        cast(numerator as {{ dbt.type_bigint() }}) as numerator,
+        cast(denominator as {{ dbt.type_bigint() }}) as denominator
     from additive_fixed
     union all
     select * from distinct_rows

@@ -51,9 +51,9 @@ select
     {{ safe_ratio('c.reported_communities', 'c.expected_communities') }} as reported_share,
     t.complete_threshold,
     c.expected_communities > 0
-        and c.reported_communities >= t.complete_threshold * c.expected_communities as is_complete,
+    and c.reported_communities >= t.complete_threshold * c.expected_communities as is_complete,
     '已报 ' || cast(c.reported_communities as {{ dbt.type_string() }}) || '/'
-        || cast(c.expected_communities as {{ dbt.type_string() }}) as coverage_label,
+    || cast(c.expected_communities as {{ dbt.type_string() }}) as coverage_label,
     c.period_end as snapshot_date
 from counted as c
 cross join threshold as t

@@ -4,19 +4,21 @@ with quarters as (
     select period, previous_period, period_end from {{ ref('int_periods') }} where period_type = 'quarter'
 ),
 grid as (
-    select c.unit_code, c.unit_name, c.street_code, c.street_name, c.district_code, c.sort_order,
-           q.period, q.previous_period, q.period_end
+    select
+        c.unit_code, c.unit_name, c.street_code, c.street_name, c.district_code, c.sort_order,
+        q.period, q.previous_period, q.period_end
     from {{ ref('dim_community') }} as c
     cross join quarters as q
 ),
 vals as (
-    select entity_code as unit_code, period,
-           max(case when indicator_id = 'K1' then value end) as k1,
-           max(case when indicator_id = 'K2' then value end) as k2,
-           max(case when indicator_id = 'K3' then value end) as k3,
-           max(case when indicator_id = 'K3b' then value end) as k3b,
-           max(case when indicator_id = 'K1' then numerator end) as k1_numerator,
-           max(case when indicator_id = 'K1' then denominator end) as k1_denominator
+    select
+        entity_code as unit_code, period,
+        max(case when indicator_id = 'K1' then value end) as k1,
+        max(case when indicator_id = 'K2' then value end) as k2,
+        max(case when indicator_id = 'K3' then value end) as k3,
+        max(case when indicator_id = 'K3b' then value end) as k3b,
+        max(case when indicator_id = 'K1' then numerator end) as k1_numerator,
+        max(case when indicator_id = 'K1' then denominator end) as k1_denominator
     from {{ ref('fct_indicators') }}
     where level = 'community' and period_type = 'quarter' and indicator_id in ('K1', 'K2', 'K3', 'K3b')
     group by entity_code, period
@@ -33,8 +35,13 @@ joined as (
 ranked as (
     select
         j.*,
-        case when j.k1 is not null then
-            rank() over (partition by j.district_code, j.period, case when j.k1 is null then 1 else 0 end order by j.k1 desc)
+        case
+            when j.k1 is not null then
+                rank()
+                    over (
+                        partition by j.district_code, j.period, case when j.k1 is null then 1 else 0 end
+                        order by j.k1 desc
+                    )
         end as k1_rank
     from joined as j
 )

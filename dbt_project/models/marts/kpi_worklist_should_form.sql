@@ -24,5 +24,6 @@ select
     end as split_category
 from {{ ref('int_unit_status') }} as u
 left join {{ ref('dim_community') }} as c on u.unit_code = c.unit_code
-where u.in_e
-  and u.party_status <> '单独建立'
+where
+    u.in_e
+    and u.party_status <> '单独建立'

@@ -31,6 +31,8 @@ select
     e.street_name,
     e.district_code,
     e.district_name,
-    cast((select coalesce(max(sort_order), 0) from seed)
-         + row_number() over (order by e.first_order, e.street_code) as {{ dbt.type_int() }}) as sort_order
+    cast(
+        (select coalesce(max(sort_order), 0) from seed)
+        + row_number() over (order by e.first_order, e.street_code) as {{ dbt.type_int() }}
+    ) as sort_order
 from extra as e
