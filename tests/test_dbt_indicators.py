@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction as Fr
 
 import duckdb
 import pytest

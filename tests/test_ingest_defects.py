@@ -6,7 +6,6 @@ receives* (the outbox .xlsx): the rule id, severity, sheet, row and column must 
 submission must be rejected with nothing of it in the raw tables, while every clean submission is loaded.
 """
 
-import json
 from collections import defaultdict
 
 import duckdb

@@ -1,7 +1,6 @@
 """The raw layer: schema, one-transaction loads, personal data, the validator's warehouse context."""
 
 import datetime as dt
-import decimal
 from pathlib import Path
 
 import pytest

@@ -135,7 +135,6 @@ def release_dead_runs(instance) -> list[str]:
     daemon are the daemon's to monitor."""
     import socket
 
-    from dagster import DagsterRunStatus
 
     host = socket.gethostname()
     freed = []

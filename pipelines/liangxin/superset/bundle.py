@@ -245,7 +245,7 @@ def _chart(chart: dict[str, Any], dash_slug: str, ds: Dataset, snap: Snapshot) -
         kind = ind.get("kind", "ratio")
         chart.setdefault("format", ".1%" if kind == "ratio" else ",d")
     saved_filters = filters + _period_filter(chart, snap, ds)
-    common = {"datasource": f"__table", "viz_type": None, "adhoc_filters": [_adhoc(f) for f in filters],
+    common = {"datasource": "__table", "viz_type": None, "adhoc_filters": [_adhoc(f) for f in filters],
               "extra_form_data": {}, "dashboards": []}
     query: dict[str, Any] = {"filters": [_query_filter(f) for f in saved_filters], "extras": {"having": "", "where": ""},
                              "applied_time_extras": {}, "custom_form_data": {}, "custom_params": {},

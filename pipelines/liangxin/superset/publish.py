@@ -9,7 +9,6 @@ get ``1 = 0`` for community roles.  Everything is looked up by name first, so re
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
