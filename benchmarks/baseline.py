@@ -2,7 +2,7 @@
 
 ``read_returns(files)`` reads every sheet of every workbook with ``pd.read_excel(engine="openpyxl")``;
 ``compute(data, register_csv)`` computes K1, K2, K3 (kpis.md, decisions D1–D8, D41) per community, street
-and district for every quarter, and 表一 (annual-return.md, D4, D43) per community, street, district and
+and district for every quarter, and 表一 (annual-return.md revision 2: one category per organization and year) per community, street, district and
 category for every year. It knows nothing about the warehouse: the benchmark compares its numbers with
 ``marts.fct_indicators`` and ``annual.rpt_annual_t1``.
 
@@ -98,20 +98,31 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
                                    "value": (int(num) / int(den)) if den else None})
 
     # ---------------- 表一 per community / street / district / category and year ----------------
+    # annual-return.md (revision 2): an organization's category is fixed for the year — the majority category of the
+    # 表1 units pointing to it in its last return of the year that has any (a tie, or no unit at all: 非公有制企业)
+    last_cover: dict[tuple[str, int, str], tuple[int, int, int]] = {}  # (unit, year, code) -> (quarter, social, ent)
+    for (unit, period), book in returns.items():
+        t1 = book["表1 两新组织情况"]
+        pointing = pd.DataFrame({"code": _text(t1["所在党组织编码"]),
+                                 "social": t1["组织类别"].astype(str).str.strip().isin(SOCIAL)}).dropna(subset=["code"])
+        pointing = pointing[pointing["code"] != ""]
+        year, quarter = int(period[:4]), int(period[-1])
+        for code, grp in pointing.groupby("code"):
+            n_social = int(grp["social"].sum())
+            key = (unit, year, code)
+            if key not in last_cover or last_cover[key][0] < quarter:
+                last_cover[key] = (quarter, n_social, len(grp) - n_social)
+    category_of = {k: ("social" if v[1] > v[2] else "enterprise") for k, v in last_cover.items()}
     flows = []
     for (unit, period), book in returns.items():
         po = book["表2 党组织情况"]
         mf = book["表3 党员队伍变动情况"].copy()
-        t1 = book["表1 两新组织情况"]
         mode = dict(zip(_text(po["党组织编码"]), po["组建方式"].astype(str).str.strip()))
         mf["code"] = _text(mf["党组织编码"])
         mf = mf[mf["code"].map(lambda c: mode.get(c) != "功能型")]
-        # D43: social only when every 表1 unit of this return pointing to the organization is social
-        pointing = pd.DataFrame({"code": _text(t1["所在党组织编码"]),
-                                 "social": t1["组织类别"].astype(str).str.strip().isin(SOCIAL)}).dropna(subset=["code"])
-        all_social = pointing.groupby("code")["social"].all()
-        mf["category"] = mf["code"].map(lambda c: "social" if bool(all_social.get(c, False)) else "enterprise")
-        mf["unit_code"], mf["year"], mf["quarter"] = unit, int(period[:4]), int(period[-1])
+        year = int(period[:4])
+        mf["category"] = mf["code"].map(lambda c: category_of.get((unit, year, c), "enterprise"))
+        mf["unit_code"], mf["year"], mf["quarter"] = unit, year, int(period[-1])
         flows.append(mf)
     f = pd.concat(flows, ignore_index=True)
     f["prev_year_end_total"] = pd.to_numeric(f["期初党员数"]).where(f["quarter"] == 1, 0)
