@@ -227,6 +227,9 @@ def test_render_is_offline_and_headline_numbers_are_the_typed_ones(snapshot, tmp
     assert "12.0%" in page and "分子/分母：12 / 100（分母：党建基数单位数）" in page
     assert "较上季 ▲2.0个百分点" in page  # K1 0.10 → 0.12
     assert "较上季 ▲10" in page  # M 240 → 250
+    # every card's click-through names its own value: K1 of the quarter, K9 of the year (issue 15, explain)
+    assert re.search(r"liangxin explain K1 --unit \d+ --period 2021Q1<", page)
+    assert re.search(r"liangxin explain K9 --unit \d+ --period 2021<", page)
     assert headline_numbers(snapshot, "2021Q1") == {"K1": 0.12, "K2": 0.85, "K3": 0.625, "K4": 0.95, "K7q": 0.6,
                                                     "K9": None, "M": 250}
     assert headline_numbers(snapshot, "2020Q4") == {"K1": 0.1, "K2": 0.8, "K3": 0.6, "K4": 0.9, "K7q": None,
@@ -508,6 +511,9 @@ def test_url_state_round_trip(q2_page, browser):
                              "document.getElementById('lx-community').value, document.body.getAttribute('data-scope')]")
     assert state == ["2020Q4", S, C2, C2]
     assert card_values(browser.evaluate("document.getElementById('lx-cards').innerHTML"))["K1"] == "0.08"  # C2 2020Q4
+    # the card's click-through: the explain command for exactly this value (issue 15)
+    assert browser.evaluate("document.querySelector('.card[data-indicator=K1] .card-explain code').textContent") == \
+        f"liangxin explain K1 --unit {C2} --period 2020Q4"
     # choosing in the page writes the hash …
     browser.evaluate("""(function () {
       var p = document.getElementById('lx-period'); p.value = '2021Q1'; p.dispatchEvent(new Event('change'));
@@ -576,6 +582,8 @@ def test_all_labels_are_chinese(q2_page, browser):
                    'footer, .annual-links')
             .map(function (e) { return e.textContent; });
         })()""")
+        # the one Latin text allowed: a card's click-through command, which the user types as it is
+        texts = [re.sub(r"liangxin explain \w+ --unit \d+ --period \w+", "", t) for t in texts]
         latin = [t for t in texts if re.search(r"[A-Za-z]{2,}", t)]
         assert texts and latin == [], latin[:10]
 

@@ -146,7 +146,9 @@
       '<div class="card-change ' + chgClass(chg, id) + '">' + (yearly ? "较上年" : "较上季") + " " + esc(chg) + "</div>" +
       '<div class="card-target">目标：' + esc(i.target) + "</div>" +
       '<div class="card-detail">' + esc(detail) + "</div>" +
-      '<div class="card-coverage' + (c && c[2] ? "" : " incomplete") + '">' + esc(covText(c)) + "</div></div>";
+      '<div class="card-coverage' + (c && c[2] ? "" : " incomplete") + '">' + esc(covText(c)) + "</div>" +
+      '<div class="card-explain" title="在命令行运行此命令，列出分子、分母中的单位及其来源（报表、表、行）">溯源：<code>' +
+      esc("liangxin explain " + id + " --unit " + entity() + " --period " + p) + "</code></div></div>";
   }
   function renderSnapshot() {
     var snap = (D.snapshots || {})[state.period] || META.snapshot_date || "—";

@@ -636,8 +636,15 @@ def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
         f'<div class="card-target">目标：{esc(str(ind["target"]))}</div>'
         f'<div class="card-detail">{esc(detail)}</div>'
         f'<div class="{cov_cls}">{esc(coverage_text(cov))}</div>'
+        f'<div class="card-explain" title="在命令行运行此命令，列出分子、分母中的单位及其来源（报表、表、行）">'
+        f'溯源：<code>{esc(explain_command(iid, entity, p))}</code></div>'
         f"</div>"
     )
+
+
+def explain_command(iid: str, entity: str, period: str) -> str:
+    """The click-through of a card: the ``liangxin explain`` command that lists where its value comes from."""
+    return f"liangxin explain {iid} --unit {entity} --period {period}"
 
 
 def _json_for_script(obj: Any) -> str:
