@@ -380,38 +380,35 @@ def _annual(cfg: dict) -> dict:
 
 
 def dashboard_queries(con) -> list[tuple[str, str, list]]:
-    """The SQL ``liangxin.dashboard.load_dashboard_data`` runs, plus typical filters (name, sql, params)."""
-    from liangxin.dashboard import REQUIRED_TABLES, _columns, _pick, find_table
+    """The SQL ``liangxin.dashboard.load_dashboard_data`` runs on the serving contract's fixed names
+    (``liangxin.contract``), plus typical filters (name, sql, params)."""
+    from liangxin import contract as lx
+    from liangxin.dashboard import find_table
 
-    t = {n: find_table(con, n) for n in (*REQUIRED_TABLES, "kpi_bulletin", "kpi_worklist_should_form",
-                                        "development_quotas")}
-    fct = t["fct_indicators"]
-    fcols = {c.lower() for c in _columns(con, fct)}
-    opt = {c: (f"cast({c} as double)" if c in ("numerator", "denominator") else c) if c in fcols else "null"
-           for c in ("numerator", "denominator", "entity_name", "denominator_name", "snapshot_date", "period_type")}
+    t = {n: find_table(con, n) for n in (lx.FCT_INDICATORS, lx.REF_INDICATORS, lx.REF_COMMUNITIES, lx.REF_STREETS,
+                                         lx.KPI_BULLETIN, lx.KPI_WORKLIST_SHOULD_FORM, lx.REF_DEVELOPMENT_QUOTAS)}
+    fct = t[lx.FCT_INDICATORS]
     periods = [r[0] for r in con.execute(
         f"select distinct period from {fct} where level = 'community' and length(period) = 6 order by 1").fetchall()]
     period = periods[-1] if periods else "2021Q4"
     comm = con.execute(f"select min(entity_code) from {fct} where level = 'community'").fetchone()[0]
     q: list[tuple[str, str, list]] = [
-        ("dash.find_table", "select table_schema, table_name from information_schema.tables "
-                            "where table_catalog = current_database() and lower(table_name) = lower(?)",
-         ["fct_indicators"]),
-        ("dash.columns_fct", f"select * from {fct} limit 0", []),
-        ("dash.indicators", f"select * from {t['indicators']}", []),
-        ("dash.fct_all", f"select indicator_id, level, entity_code, {opt['entity_name']}, period, "
-                         f"{opt['period_type']}, cast(value as double), {opt['numerator']}, {opt['denominator']}, "
-                         f"{opt['denominator_name']}, {opt['snapshot_date']} from {fct}", []),
-        ("dash.communities", f"select * from {t['communities']}", []),
-        ("dash.streets", f"select * from {t['streets']}", []),
+        ("dash.find_table", "select count(*) from information_schema.tables where table_catalog = current_database() "
+                            "and table_schema = ? and table_name = ?", ["marts", "fct_indicators"]),
+        ("dash.indicators", f"select * from {t[lx.REF_INDICATORS]}", []),
+        ("dash.fct_all", "select indicator_id, level, entity_code, entity_name, period, period_type, "
+                         "cast(value as double), cast(numerator as double), cast(denominator as double), "
+                         f"denominator_name, snapshot_date, null_reason from {fct}", []),
+        ("dash.communities", f"select * from {t[lx.REF_COMMUNITIES]}", []),
+        ("dash.streets", f"select * from {t[lx.REF_STREETS]}", []),
     ]
-    if t["development_quotas"]:
-        q.append(("dash.quotas", f"select cast(year as varchar), sum(quota) from {t['development_quotas']} group by 1",
-                  []))
-    if t["kpi_bulletin"]:
-        q.append(("dash.bulletin_all", f"select * from {t['kpi_bulletin']}", []))
-    if t["kpi_worklist_should_form"]:
-        q.append(("dash.worklist_all", f"select * from {t['kpi_worklist_should_form']}", []))
+    if t[lx.REF_DEVELOPMENT_QUOTAS]:
+        q.append(("dash.quotas", f"select cast(year as varchar), sum(quota) from {t[lx.REF_DEVELOPMENT_QUOTAS]} "
+                                 "group by 1", []))
+    if t[lx.KPI_BULLETIN]:
+        q.append(("dash.bulletin_all", f"select * from {t[lx.KPI_BULLETIN]}", []))
+    if t[lx.KPI_WORKLIST_SHOULD_FORM]:
+        q.append(("dash.worklist_all", f"select * from {t[lx.KPI_WORKLIST_SHOULD_FORM]}", []))
     # typical filters (Superset / analysts)
     q += [
         ("filter.fct_community_period",
@@ -425,17 +422,11 @@ def dashboard_queries(con) -> list[tuple[str, str, list]]:
         ("filter.fct_k1_trend", f"select entity_code, period, value from {fct} where indicator_id = 'K1' "
                                 f"and level in ('district', 'street') order by period", []),
     ]
-    for name, table in (("bulletin", t["kpi_bulletin"]), ("worklist", t["kpi_worklist_should_form"])):
-        if not table:
-            continue
-        cols = _columns(con, table)
-        c_period = _pick(cols, "period")
-        c_code = _pick(cols, "unit_code", "community_code", "entity_code")
-        if c_period:
-            q.append((f"filter.{name}_period", f"select * from {table} where {c_period} = ?", [period]))
-        if c_period and c_code:
+    for name, table in (("bulletin", t[lx.KPI_BULLETIN]), ("worklist", t[lx.KPI_WORKLIST_SHOULD_FORM])):
+        if table:  # both marts: period and unit_code (the community) by contract
+            q.append((f"filter.{name}_period", f"select * from {table} where period = ?", [period]))
             q.append((f"filter.{name}_community_period",
-                      f"select * from {table} where {c_period} = ? and {c_code} = ?", [period, comm]))
+                      f"select * from {table} where period = ? and unit_code = ?", [period, comm]))
     return q
 
 
