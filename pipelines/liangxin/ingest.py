@@ -699,6 +699,11 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         except privacy.SecretConfigurationError:
             raise
         except Exception as exc:  # internal failure: record it, go on with the next file
+            if isinstance(exc, FileNotFoundError) and not f.exists():
+                # listed by this run, then processed and moved out of the inbox by another ingest (the inbox
+                # sensor's run, another `liangxin ingest`) while this one waited for the writer lock: that run's
+                log.info("已由另一接收进程处理并移出收件箱，跳过：%s", f.name)
+                return
             session.file_done(failed=True)
             queue.append((f, failed_outcome(f, exc), None))
             return
@@ -856,12 +861,16 @@ def ingest_command(
     """
     from rich.logging import RichHandler
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
+    # our own INFO lines; the libraries Dagster brings (alembic creating the instance's storage, …) only warn
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(show_path=False)])
+    logging.getLogger("liangxin").setLevel(logging.INFO)
     from liangxin.pipeline import ensure_home
 
     try:
         privacy.hmac_secret()  # refuse before anything is created (production without a real secret)
+        # a secret other than the one the warehouse was keyed with: refuse before the Dagster run (exit 2)
+        warehouse.check_secret_for(Path(db) if db else paths.build_db())
     except privacy.SecretConfigurationError as exc:
         from rich.console import Console
 
