@@ -135,7 +135,6 @@ def release_dead_runs(instance) -> list[str]:
     daemon are the daemon's to monitor."""
     import socket
 
-
     host = socket.gethostname()
     freed = []
     try:
