@@ -21,6 +21,7 @@ from pathlib import Path
 import typer
 
 from liangxin import forms
+from liangxin.settings import Settings
 
 ORG_SHEET = next((f.sheet for f in forms.FORMS if f.key == "organizations"), "表1 两新组织情况")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -176,12 +177,10 @@ def check_against_published(indicator: str, unit: str, period: str, con,
     return pub, n_num, n_den
 
 
-def connect_build(db: Path | None = None):
+def connect_build(db: Path):
     import duckdb
 
-    from liangxin import paths
-
-    db = Path(db) if db is not None else paths.build_db()
+    db = Path(db)
     if not db.exists():
         raise ExplainError(f"构建库不存在：{db}。请先接收报表并运行 liangxin build（或 liangxin demo）。")
     try:
@@ -211,7 +210,7 @@ def explain_command(
 
     console = Console()
     try:
-        con = connect_build(db)
+        con = connect_build(db or Settings.from_env().duckdb)  # the edge: the --db option, else the settings
         try:
             rows = explain(indicator, unit, period, con)
             pub, n_num, n_den = check_against_published(indicator, unit, period, con, rows)

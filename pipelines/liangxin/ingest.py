@@ -42,6 +42,7 @@ import typer
 from filelock import FileLock
 
 from liangxin import forms, paths, privacy, warehouse
+from liangxin.settings import DEFAULT_BATCH_FILES, Settings
 from liangxin.validate.result import (
     ACCEPTED,
     ACCEPTED_WITH_WARNINGS,
@@ -191,8 +192,10 @@ class WriterSession:
     receives them again.
     """
 
-    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None):
+    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None,
+                 *, secret: bytes):
         self.db = db
+        self.secret = secret  # the person-key secret (``Settings.secret()``), checked against the warehouse
         self.slice_seconds = slice_seconds
         self.batch_files = max(1, batch_files)
         self.outbox_dir = outbox_dir  # its leftover temp reports are removed each time the lock is taken
@@ -213,9 +216,9 @@ class WriterSession:
                 self._yield = False
             self._lock.acquire()
             try:
-                warehouse.create_database(self.db)  # atomically, so that a kill never leaves a broken file
+                warehouse.create_database(self.db, self.secret)  # atomically: a kill never leaves a broken file
                 self._con = warehouse.connect(self.db)
-                warehouse.ensure_schema(self._con)
+                warehouse.ensure_schema(self._con, self.secret)
                 kept, self._kept = self._kept, None
                 if kept is not None and kept[0] == warehouse.raw_fingerprint(self._con):
                     self._index = kept[1]  # nobody wrote raw meanwhile: keep what the index has read
@@ -267,13 +270,13 @@ class WriterSession:
             return
         con = self.connection()
         try:
-            counts = warehouse.load_submissions(con, [(r, at, name) for r, at, name, _ in pending])
+            counts = warehouse.load_submissions(con, [(r, at, name) for r, at, name, _ in pending], self.secret)
         except Exception as exc:  # find the culprit: write the others alone
             log.warning("成批入库失败（%s），逐个重试 %d 个文件", exc, len(pending))
             counts = []
             for r, at, name, out in pending:
                 try:
-                    counts.append(warehouse.load_submission(con, r, at, name))
+                    counts.append(warehouse.load_submission(con, r, at, name, secret=self.secret))
                 except Exception as one_exc:
                     log.error("入库失败：%s：%s\n%s", name, one_exc, traceback.format_exc())
                     out.outcome, out.internal_error = FAILED, f"{type(one_exc).__name__}: {one_exc}"
@@ -452,25 +455,27 @@ def _validation_limits() -> tuple[int, int]:
     return c.max_rows_per_sheet, c.max_hits_per_rule_sheet
 
 
-def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
-                outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                original_name: str | None = None, session: WriterSession | None = None,
-                backfill: bool = False) -> IngestOutcome:
+def ingest_file(path: Path | str, *, settings: Settings, db_path: Path | None = None,
+                archive_dir: Path | None = None, outbox_dir: Path | None = None,
+                received_at: dt.datetime | None = None, original_name: str | None = None,
+                session: WriterSession | None = None, backfill: bool = False) -> IngestOutcome:
     """Receive one file (see the module docstring). Raises only on internal failure.
 
-    ``session``: a :class:`WriterSession` shared by the files of a batch; without it the lock and
-    connection are taken for this file only and the file is written before this returns.
+    ``settings``: the locations (unless given) and the person-key secret.  ``session``: a
+    :class:`WriterSession` shared by the files of a batch; without it the lock and connection are taken for
+    this file only and the file is written before this returns.
     """
-    privacy.hmac_secret()  # refuse (production without a real secret) before anything is written
-    db = Path(db_path) if db_path is not None else paths.build_db()
+    secret = settings.secret()  # refuse (production without a real secret) before anything is written
+    db = Path(db_path) if db_path is not None else settings.duckdb
     if session is None:
-        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or paths.outbox()) as own:
+        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or settings.outbox, secret=secret) as own:
             own.backfill = backfill
-            return ingest_file(path, db_path=db, archive_dir=archive_dir, outbox_dir=outbox_dir,
-                               received_at=received_at, original_name=original_name, session=own)
+            return ingest_file(path, settings=settings, db_path=db, archive_dir=archive_dir,
+                               outbox_dir=outbox_dir, received_at=received_at, original_name=original_name,
+                               session=own)
     path = Path(path)
-    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
-    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
+    archive_dir = Path(archive_dir) if archive_dir is not None else settings.archive
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else settings.outbox
     failed = True
     try:
         rec = _receive(path, original_name or path.name, received_at, archive_dir, session)
@@ -615,21 +620,23 @@ def collect_files(paths_in: list[Path]) -> list[Path]:
 
 
 PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
-DEFAULT_BATCH_FILES = 25  # files per transaction: one insert per table costs ~2 ms, however many rows
+# DEFAULT_BATCH_FILES (settings.py): files per transaction: one insert per table costs ~2 ms, however many rows
 
 
-def _worker_count(n_files: int, workers: int | None) -> int:
+def _worker_count(n_files: int, workers: int | None, configured: int | None = None) -> int:
+    """``workers`` if given, else ``configured`` (``LIANGXIN_INGEST_WORKERS``), else one per core up to 4
+    for 8 files or more."""
     if workers is not None:
         return max(0, workers)
-    env = os.environ.get("LIANGXIN_INGEST_WORKERS")
-    if env is not None and env.strip().isdigit():
-        return int(env)
+    if configured is not None:
+        return configured
     if n_files < PARALLEL_MIN_FILES:
         return 0
     return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
 
 
-def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
+def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | None = None,
+                 archive_dir: Path | None = None,
                  outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
                  progress: bool = True, slice_seconds: float | None = None, batch_files: int | None = None,
                  workers: int | None = None, inbox_dir: Path | None = None,
@@ -639,7 +646,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
 
     The writer lock is held for the whole run (``slice_seconds=None``, D123): two concurrent ingests are
     serialised, so no audit outcome depends on how their files interleave.  Processed files inside the inbox
-    (``inbox_dir``, default ``paths.inbox()``) leave it (:func:`leave_inbox`); a duplicate gets a receipt in
+    (``inbox_dir``, default ``settings.inbox``) leave it (:func:`leave_inbox`); a duplicate gets a receipt in
     ``outbox/duplicate/`` naming the first submission.
 
     Reading and parsing a workbook needs no warehouse context, so with ``workers`` > 0 (default: one per
@@ -655,22 +662,21 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         # refuse at once instead of waiting forever for the writer lock its parent holds
         raise RuntimeError("ingest_paths called while a worker process starts: guard the calling script "
                            "with `if __name__ == \"__main__\":` (or set LIANGXIN_INGEST_WORKERS=0)")
-    privacy.hmac_secret()  # SecretConfigurationError before any file is touched
+    secret = settings.secret()  # SecretConfigurationError before any file is touched
     files = collect_files(paths_in)
-    db = Path(db_path) if db_path is not None else paths.build_db()
-    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
-    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
-    inbox_dir = Path(inbox_dir) if inbox_dir is not None else paths.inbox()
+    db = Path(db_path) if db_path is not None else settings.duckdb
+    archive_dir = Path(archive_dir) if archive_dir is not None else settings.archive
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else settings.outbox
+    inbox_dir = Path(inbox_dir) if inbox_dir is not None else settings.inbox
     limits = _validation_limits()
     outcomes: list[IngestOutcome] = []
     if slice_seconds is None:
         slice_seconds = float("inf")
     if batch_files is None:
-        env = os.environ.get("LIANGXIN_INGEST_BATCH", "").strip()
-        batch_files = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_BATCH_FILES
-    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir)
+        batch_files = settings.ingest_batch  # LIANGXIN_INGEST_BATCH, default 25
+    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret)
     session.backfill = backfill  # ``backfill``: historical returns, P4 judged by 报出日期 (receipts: 历史补录)
-    n_workers = _worker_count(len(files), workers)
+    n_workers = _worker_count(len(files), workers, settings.ingest_workers)
     pool = None
     if n_workers:
         from concurrent.futures import ProcessPoolExecutor
@@ -860,15 +866,16 @@ def ingest_command(
                         handlers=[RichHandler(show_path=False)])
     from liangxin.pipeline import ensure_home
 
+    settings = Settings.from_env()  # the edge: the environment is read here, once
     try:
-        privacy.hmac_secret()  # refuse before anything is created (production without a real secret)
+        settings.secret()  # refuse before anything is created (production without a real secret)
     except privacy.SecretConfigurationError as exc:
         from rich.console import Console
 
         Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
         raise typer.Exit(2)
-    ensure_home()  # the home's folders (inbox, archive, outbox) exist from the first use
-    targets = list(paths_in) if paths_in else [paths.inbox()]
+    ensure_home(settings)  # the home's folders (inbox, archive, outbox) exist from the first use
+    targets = list(paths_in) if paths_in else [settings.inbox]
     missing = [p for p in targets if not Path(p).exists()]
     if missing:
         from rich.console import Console
@@ -878,7 +885,7 @@ def ingest_command(
         Console(stderr=True).print(f"[red]路径不存在：{terminal_text(', '.join(map(str, missing)))}[/red]")
         raise typer.Exit(2)
     try:
-        outcomes = ingest_paths(targets, db_path=db, archive_dir=archive, outbox_dir=outbox,
+        outcomes = ingest_paths(targets, settings=settings, db_path=db, archive_dir=archive, outbox_dir=outbox,
                                 progress=not no_progress, backfill=backfill)
     except privacy.SecretConfigurationError as exc:
         from rich.console import Console

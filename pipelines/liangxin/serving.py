@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from liangxin import forms, paths
+from liangxin import forms
 
 # dbt's aggregate schemas (and ``main``, where a model without a custom schema would go); never raw, staging,
 # intermediate or meta
@@ -84,17 +84,17 @@ def _write_published(build: Path, target: Path) -> list[str]:
     return withheld
 
 
-def writer_lock(db_path: Path | None = None) -> FileLock:
+def writer_lock(db_path: Path) -> FileLock:
     """The cross-process lock every writer of the build database holds (the same as ``ingest.writer_lock``)."""
     from liangxin.ingest import writer_lock as _lock
 
-    return _lock(Path(db_path or paths.build_db()))
+    return _lock(Path(db_path))
 
 
-def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None) -> Path:
+def publish_snapshot(build_db: Path, serve_db: Path) -> Path:
     """Publish the aggregate part of the build database as the serving snapshot, atomically; returns its path."""
-    build = Path(build_db or paths.build_db())
-    serve = Path(serve_db or paths.serve_db())
+    build = Path(build_db)
+    serve = Path(serve_db)
     if not build.exists():
         raise FileNotFoundError(f"构建库不存在 / build database not found: {build}")
     serve.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def connect_readonly(serve_db: Path | None = None, *, memory_limit: str | None =
     With ``memory_limit`` / ``threads`` / ``temp_directory`` (``liangxin sql``) the limits are set and the
     configuration is locked (``lock_configuration``): a query cannot ``SET`` them back.
     """
-    serve = Path(serve_db or paths.serve_db())
+    serve = Path(serve_db)
     if not serve.exists():
         raise FileNotFoundError(f"服务快照不存在，请先运行 liangxin demo 或 liangxin build / serving snapshot not found: {serve}")
     config: dict[str, object] = {"enable_external_access": False, "autoload_known_extensions": False,

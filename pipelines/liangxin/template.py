@@ -293,8 +293,9 @@ def template_command(
     """
     if prefill:  # liangxin.prefill (newuser-cli): the stock sheets carried forward
         from liangxin.prefill import write_prefilled
+        from liangxin.settings import Settings
 
-        res = write_prefilled(unit, period, output)
+        res = write_prefilled(unit, period, output, settings=Settings.from_env())  # the edge
         typer.echo(res.message)
         typer.echo(f"已生成{'预填' if res.source else '空白'}模板：{res.path}")
         return

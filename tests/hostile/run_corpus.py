@@ -38,7 +38,7 @@ def one(ingest_file, path, home, rss0, handler, received) -> dict:
     error = None
     o = None
     try:
-        o = ingest_file(path, db_path=home / "build.duckdb", archive_dir=home / "archive",
+        o = ingest_file(path, settings=Settings.from_env(), db_path=home / "build.duckdb", archive_dir=home / "archive",
                         outbox_dir=home / "outbox", received_at=received)
     except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
         import traceback
@@ -67,6 +67,7 @@ def one(ingest_file, path, home, rss0, handler, received) -> dict:
 
 def main(work: Path) -> None:
     from liangxin.ingest import ingest_file
+    from liangxin.settings import Settings
 
     from hostile.corpus import RECEIVED
     from hostile.dump import dump, diff
