@@ -41,7 +41,7 @@ from pathlib import Path
 import typer
 from filelock import FileLock
 
-from liangxin import forms, paths, privacy, warehouse
+from liangxin import forms, paths, privacy, seeds, warehouse
 from liangxin.settings import DEFAULT_BATCH_FILES, Settings
 from liangxin.validate.result import (
     ACCEPTED,
@@ -193,9 +193,10 @@ class WriterSession:
     """
 
     def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None,
-                 *, secret: bytes):
+                 *, secret: bytes, register: Path | None = None):
         self.db = db
         self.secret = secret  # the person-key secret (``Settings.secret()``), checked against the warehouse
+        self.register = register  # the extra unit register (``Settings.register_csv``), for the validator
         self.slice_seconds = slice_seconds
         self.batch_files = max(1, batch_files)
         self.outbox_dir = outbox_dir  # its leftover temp reports are removed each time the lock is taken
@@ -412,7 +413,8 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     if _is_duplicate(rec, session):  # e.g. the same bytes twice in one batch
         return out
     ctx = session.index.validation_context(received_on=rec.received_at.astimezone().date(),
-                                           received_at=rec.received_at, backfill=session.backfill)
+                                           received_at=rec.received_at, backfill=session.backfill,
+                                           register=seeds.community_by_code(session.register))
     result = finish_validation(prep, ctx)
     if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
         raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
@@ -442,10 +444,11 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     return out
 
 
-def _prepare_here(rec: _Received, max_rows: int, cap: int):
+def _prepare_here(rec: _Received, max_rows: int, cap: int, settings: Settings):
     from liangxin.validate.core import prepare_file_bounded  # a reader process under the memory ceiling
 
-    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap)
+    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap,
+                                memory_mb=settings.read_memory_mb, sandbox=settings.read_sandbox)
 
 
 def _validation_limits() -> tuple[int, int]:
@@ -468,7 +471,8 @@ def ingest_file(path: Path | str, *, settings: Settings, db_path: Path | None = 
     secret = settings.secret()  # refuse (production without a real secret) before anything is written
     db = Path(db_path) if db_path is not None else settings.duckdb
     if session is None:
-        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or settings.outbox, secret=secret) as own:
+        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or settings.outbox, secret=secret,
+                           register=settings.register_csv) as own:
             own.backfill = backfill
             return ingest_file(path, settings=settings, db_path=db, archive_dir=archive_dir,
                                outbox_dir=outbox_dir, received_at=received_at, original_name=original_name,
@@ -481,7 +485,8 @@ def ingest_file(path: Path | str, *, settings: Settings, db_path: Path | None = 
         rec = _receive(path, original_name or path.name, received_at, archive_dir, session)
         out = rec.out
         if rec.archived is not None:
-            out = _complete(rec, _prepare_here(rec, *_validation_limits()), outbox_dir, archive_dir, session)
+            out = _complete(rec, _prepare_here(rec, *_validation_limits(), settings), outbox_dir, archive_dir,
+                            session)
         failed = False
         if out.outcome == DUPLICATE:
             _duplicate_receipt(out, outbox_dir, {})
@@ -674,7 +679,8 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
         slice_seconds = float("inf")
     if batch_files is None:
         batch_files = settings.ingest_batch  # LIANGXIN_INGEST_BATCH, default 25
-    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret)
+    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret,
+                            register=settings.register_csv)
     session.backfill = backfill  # ``backfill``: historical returns, P4 judged by 报出日期 (receipts: 历史补录)
     n_workers = _worker_count(len(files), workers, settings.ingest_workers)
     pool = None
@@ -686,7 +692,7 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
             pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=reader_init)
+                                       initializer=reader_init, initargs=(settings.read_memory_mb,))
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
@@ -734,7 +740,7 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
                     if type(exc).__name__ == "BrokenProcessPool":
                         pool = session.pool = None
             if prep is None:
-                prep = _prepare_here(rec, *limits)
+                prep = _prepare_here(rec, *limits, settings)
             out = _complete(rec, prep, outbox_dir, archive_dir, session)
             failed = False
             return out

@@ -221,7 +221,7 @@ def reingest_all(archive_dir: Path, *, settings: Settings, db_path: Path, outbox
     files = collect_files([p for p in archive.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                            and not p.name.startswith(".")])
     outcomes = []
-    with WriterSession(db, secret=settings.secret()) as session:
+    with WriterSession(db, secret=settings.secret(), register=settings.register_csv) as session:
         for f in files:
             rec = receipts.get(f.stem, {})
             received = rec.get("received_at")

@@ -151,7 +151,7 @@ def write_prefilled(unit_code: str, period: str, output: Path, con=None, *, sett
 
     from liangxin.template import AUTHOR, DATE_FORMAT, TEXT_FORMAT, build_template, is_text_formatted
 
-    wb = build_template(unit_code, period)  # checks the unit and the period (TemplateError)
+    wb = build_template(unit_code, period, register_csv=settings.register_csv)  # checks unit, period
     unit_code = unit_code.strip()
     own = con is None
     source = None

@@ -231,3 +231,10 @@ def child_env(extra: Mapping[str, str] | None = None, drop: tuple[str, ...] = ()
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(extra or {})
     return env
+
+
+def allow_insecure_loopback_transport() -> None:
+    """Let oauthlib (under superset-client) talk plain http to a Superset on this machine: its only switch is
+    the ``OAUTHLIB_INSECURE_TRANSPORT`` variable of this process (set if unset; ``superset/publish.py`` calls
+    this for a loopback URL only).  The one write to ``os.environ``, kept here so that it is visible."""
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

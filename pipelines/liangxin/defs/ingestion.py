@@ -191,7 +191,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: dg.ResourceParam
 def period_submissions(context: dg.AssetExecutionContext,
                        liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
     period = context.partition_key
-    register = {r["unit_code"]: r.get("unit_name", "") for r in seeds.communities()}
+    register = {r["unit_code"]: r.get("unit_name", "") for r in seeds.communities(liangxin.settings.register_csv)}
     current: dict[str, int] = {}
     outcomes: Counter = Counter()
     db = liangxin.db()
