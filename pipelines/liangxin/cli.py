@@ -27,11 +27,21 @@ app = typer.Typer(
 @app.callback()
 def _main() -> None:
     """两新组织党建统计 (liangxin)."""
+    from pydantic import ValidationError
+
     from liangxin.paths import private_umask, secure_home
     from liangxin.settings import Settings
 
     private_umask()  # issue 19: everything this command writes is private (0600 / 0700)
-    secure_home(Settings.from_env())  # and what an older version left readable
+    try:
+        settings = Settings.from_env()
+    except ValidationError as exc:  # e.g. LIANGXIN_SUPERSET_PORT=abc: say which variable, no traceback
+        names = [str(e["loc"][0]) if e["loc"] else "?" for e in exc.errors()]
+        wrong = "；".join(f"{n if n.isupper() else 'LIANGXIN_' + n.upper()}: {e['msg']}"
+                         for n, e in zip(names, exc.errors()))
+        typer.echo(f"环境变量配置有误 / invalid setting: {wrong}", err=True)
+        raise typer.Exit(2)
+    secure_home(settings)  # and what an older version left readable
 
 
 # (command name, module, attribute) — each attribute is a plain function with Typer annotations.

@@ -193,10 +193,6 @@ class Settings(BaseSettings):
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=False)
 
-    def replace(self, **changes: object) -> Settings:
-        """A copy with some values changed (validated; derived locations are not re-derived)."""
-        return type(self).from_values({**self.model_dump(), **changes})
-
     # ---- derived values --------------------------------------------------------------------------------------
     @property
     def is_production(self) -> bool:
