@@ -41,7 +41,7 @@ from pathlib import Path
 import typer
 from filelock import FileLock
 
-from liangxin import forms, paths, privacy, seeds, warehouse
+from liangxin import forms, privacy, seeds, warehouse
 from liangxin.settings import DEFAULT_BATCH_FILES, Settings
 from liangxin.validate.result import (
     ACCEPTED,
