@@ -2,9 +2,10 @@
 
 :class:`Settings` is built once at an edge — the ``liangxin`` command line (its callback and commands) and the
 Dagster code location (``liangxin.definitions``) — and passed down as an argument (in Dagster through the
-``LiangxinSettings`` resource).  Nothing below the edge reads or changes ``os.environ``: this module is the only
-one that does, in :meth:`Settings.from_env` (pydantic-settings reads the variables) and :func:`child_env` (the
-environment of a child process: this process's environment plus explicit values).
+``liangxin`` resource, ``defs/resources.LiangxinPaths``).  Nothing below the edge reads or changes
+``os.environ``: this module is the only one that does, in :meth:`Settings.from_env` (pydantic-settings reads the
+variables), :func:`child_env` (the environment of a child process: this process's environment plus explicit
+values) and :func:`allow_insecure_loopback_transport` (oauthlib's switch for plain http to a local Superset).
 
 The variable names and defaults are those the modules read before (``paths.py``'s table, ``privacy.py``, …):
 ``LIANGXIN_<FIELD>`` (``DAGSTER_HOME`` for :attr:`Settings.dagster_home`).  An empty variable counts as unset.
