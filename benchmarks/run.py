@@ -270,9 +270,10 @@ def dbt_project_for(cache_dir: Path, manifest: dict, work: Path) -> Path:  # noq
 # --------------------------------------------------------------------------------------------------------
 def _ingest(files: list[Path]) -> dict:
     from liangxin.ingest import ingest_paths
+    from liangxin.settings import Settings
 
     t0 = time.perf_counter()
-    outcomes = ingest_paths(files, progress=False)
+    outcomes = ingest_paths(files, settings=Settings.from_env(), progress=False)
     secs = time.perf_counter() - t0
     rows = sum(sum(v for k, v in o.rows.items() if k not in ("submissions", "rule_hits")) for o in outcomes)
     counts: dict[str, int] = {}
@@ -285,22 +286,25 @@ def _ingest(files: list[Path]) -> dict:
             "not_accepted": bad[:5]}
 
 
-def _dbt_cli_env(cfg: dict) -> tuple[dict, Path]:
-    """The environment and target folder the product's dbt uses for this home (``liangxin.defs.dbt``: absolute
-    register paths, and ``dbt-target/`` beside the build database so the partial parse is the deployment's)."""
-    from liangxin.defs.dbt import dbt_env, dbt_target_dir
+def _dbt_cli_env(cfg: dict) -> tuple[dict, Path, list[str]]:
+    """The environment, target folder and arguments the product's dbt uses for this home (``liangxin.defs.dbt``:
+    the database's own profile, the register as absolute-path vars, and ``dbt-target/`` beside the build database
+    so the partial parse is the deployment's)."""
+    from liangxin.defs.dbt import dbt_command_args, dbt_env, dbt_target_dir
+    from liangxin.settings import Settings
 
     db = Path(cfg["home"]) / "build.duckdb"
-    env = dict(dbt_env(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
-    return env, dbt_target_dir(db)
+    settings = Settings.from_env(duckdb=db)
+    env = dbt_env({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    return env, dbt_target_dir(db), dbt_command_args(settings, db)
 
 
 def _dbt_build(cfg: dict) -> dict:
-    env, target = _dbt_cli_env(cfg)
+    env, target, args = _dbt_cli_env(cfg)
     dbt = str(Path(sys.executable).parent / "dbt")
     proj = cfg["dbt_project"]
-    cmd = [dbt, "build", "--project-dir", proj, "--profiles-dir", proj, "--target-path", str(target),
-           "--log-path", str(target), "--quiet"]
+    args[args.index("--project-dir") + 1] = proj
+    cmd = [dbt, "build", *args, "--target-path", str(target), "--log-path", str(target), "--quiet"]
     if cfg.get("dbt_exclude_tests"):
         cmd += ["--exclude", "resource_type:test"]
     t0 = time.perf_counter()
@@ -315,11 +319,12 @@ def _dbt_build(cfg: dict) -> dict:
 def _dbt_parse(cfg: dict) -> dict:
     """``dbt parse`` into the home's dbt target folder (untimed warm-up: later builds — the CLI ``dbt_build`` and
     the build job of the ``incremental`` stage — parse partially, as in a running deployment)."""
-    env, target = _dbt_cli_env(cfg)
+    env, target, args = _dbt_cli_env(cfg)
     proj = cfg["dbt_project"]
+    args[args.index("--project-dir") + 1] = proj
     t0 = time.perf_counter()
-    p = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", proj, "--profiles-dir",
-                        proj, "--target-path", str(target), "--log-path", str(target), "--quiet"],
+    p = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", *args,
+                        "--target-path", str(target), "--log-path", str(target), "--quiet"],
                        env=env, cwd=proj, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"dbt parse failed: {(p.stdout + p.stderr)[-2000:]}")
@@ -466,22 +471,24 @@ def _incremental(cfg: dict) -> dict:
     src = Path(cfg["correction_file"])
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("LIANGXIN_ANNUAL_PDF", "0")  # LibreOffice is not part of the refresh
     serve = home / "serve.duckdb"
     t_wall0 = time.time()
     t0 = time.perf_counter()
     from dagster import DagsterInstance
 
     from liangxin import pipeline
+    from liangxin.settings import Settings
 
-    pipeline._defs()
+    # LibreOffice is not part of the refresh (unless the environment asks for the PDF explicitly)
+    settings = Settings.from_env(**({} if os.environ.get("LIANGXIN_ANNUAL_PDF") else {"annual_pdf": False}))
+    pipeline._defs(settings)
     instance = DagsterInstance.ephemeral()
     t_defs = time.perf_counter()
     f = inbox / src.name
     shutil.copyfile(src, f)
-    pipeline.ingest_through_dagster([f], instance=instance)
+    pipeline.ingest_through_dagster([f], settings=settings, instance=instance)
     t1 = time.perf_counter()
-    built = pipeline.build_and_publish(instance=instance)
+    built = pipeline.build_and_publish(settings=settings, instance=instance)
     t2 = time.perf_counter()
     refreshed = serve.stat().st_mtime - t_wall0
     con = __import__("duckdb").connect(str(home / "build.duckdb"), read_only=True)

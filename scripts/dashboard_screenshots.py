@@ -20,6 +20,7 @@ from pathlib import Path
 from liangxin import paths
 from liangxin.dashboard import render_dashboard
 from liangxin.headless import Browser
+from liangxin.settings import Settings
 
 WIDTHS = (375, 1440)
 
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-height", type=int, default=6000, help="截图最大高度（像素）")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lx-shots-") as tmp:
-        page = render_dashboard(args.db or paths.serve_db(), Path(tmp))
+        page = render_dashboard(args.db or Settings.from_env().serve_duckdb, Path(tmp))  # the script is an edge
         url = page.as_uri() + (f"#{args.fragment}" if args.fragment else "")
         with Browser() as browser:
             for width in WIDTHS:

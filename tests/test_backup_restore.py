@@ -16,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from hostile.dump import digest, dump
+from liangxin.settings import Settings
 from hostile.pipeline import DBT_PROJECT, SECRET, dbt_build_cmd, full_pipeline, home_env, nondeterministic
 from liangxin import ops
 
@@ -145,7 +146,7 @@ def test_reingest_all_with_a_rotated_secret(pipe, tmp_path, monkeypatch):
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", SECRET + "-rotated")
     archive = tmp_path / "archive"
     shutil.copytree(pipe.root / "archive", archive)
-    outcomes = ops.reingest_all(archive, db_path=tmp_path / "new.duckdb", outbox_dir=tmp_path / "outbox")
+    outcomes = ops.reingest_all(archive, settings=Settings.from_env(), db_path=tmp_path / "new.duckdb", outbox_dir=tmp_path / "outbox")
     assert len(outcomes) == len(pipe.files) and all(o.outcome != "failed" for o in outcomes)
     old = duckdb.connect(str(pipe.raw_only), read_only=True)
     new = duckdb.connect(str(tmp_path / "new.duckdb"), read_only=True)
@@ -162,4 +163,4 @@ def test_reingest_all_with_a_rotated_secret(pipe, tmp_path, monkeypatch):
         old.close()
         new.close()
     with pytest.raises(ops.BackupError):
-        ops.reingest_all(archive, db_path=tmp_path / "new.duckdb")
+        ops.reingest_all(archive, settings=Settings.from_env(), db_path=tmp_path / "new.duckdb")

@@ -14,6 +14,8 @@ import os
 import duckdb
 import pytest
 
+from liangxin.settings import Settings
+
 from test_end_to_end import _compare
 
 pytestmark = pytest.mark.slow
@@ -59,8 +61,8 @@ def city(tmp_path_factory):
     _clear_register_caches()
     try:
         instance = DagsterInstance.ephemeral()
-        ingest_through_dagster([out], instance=instance)
-        built = build_and_publish(instance=instance, force=True)
+        ingest_through_dagster([out], settings=Settings.from_env(), instance=instance)
+        built = build_and_publish(settings=Settings.from_env(), instance=instance, force=True)
         yield {"tmp": tmp, "out": out, "built": built,
                "truth": json.loads(truth_path.read_text(encoding="utf-8"))["values"]}
     finally:

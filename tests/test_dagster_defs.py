@@ -21,6 +21,7 @@ from liangxin.defs.ingestion import (
 )
 from liangxin.defs.partitions import quarter_keys, quarterly_partitions
 from liangxin.defs.resources import DUCKDB_POOL, LiangxinPaths
+from liangxin.settings import Settings
 from liangxin.generator import build_world
 from liangxin.paths import PROJECT_ROOT
 from test_ingest import data_rows, variant, write_return
@@ -42,7 +43,7 @@ def world():
 
 
 def resource(tmp_path: Path) -> LiangxinPaths:
-    return LiangxinPaths(db_path=str(tmp_path / "build.duckdb"), inbox_dir=str(tmp_path / "inbox"),
+    return LiangxinPaths(Settings.from_env(), db_path=str(tmp_path / "build.duckdb"), inbox_dir=str(tmp_path / "inbox"),
                          archive_dir=str(tmp_path / "archive"), outbox_dir=str(tmp_path / "outbox"))
 
 
@@ -181,10 +182,10 @@ def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_ret
     from liangxin.defs.dbt import dbt_definitions
 
     monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path / "nothing")
-    assert not list(dbt_definitions().assets or [])  # no dbt project: no dbt assets
+    assert not list(dbt_definitions(Settings.from_env()).assets or [])  # no dbt project: no dbt assets
     monkeypatch.setenv("LIANGXIN_DISABLE_DBT_ASSETS", "1")
     monkeypatch.setattr(paths, "DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project")
-    assert not list(dbt_definitions().assets or [])  # switched off explicitly
+    assert not list(dbt_definitions(Settings.from_env()).assets or [])  # switched off explicitly
     monkeypatch.delenv("LIANGXIN_DISABLE_DBT_ASSETS")
 
     # a copy of the project WITHOUT target/: loading the definitions runs `dbt parse` itself (the known
@@ -198,7 +199,7 @@ def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_ret
 
     assert not (tmp_path / "dbt_project" / "target" / "manifest.json").exists()
 
-    graph = build_definitions().resolve_asset_graph()
+    graph = build_definitions(Settings.from_env()).resolve_asset_graph()
     children = {k.to_user_string() for k in graph.get(dg.AssetKey("raw_returns")).child_keys}
     assert "raw/submissions" in children
     dbt_keys = [k for k in graph.materializable_asset_keys

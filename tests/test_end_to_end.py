@@ -17,6 +17,8 @@ import duckdb
 import openpyxl
 import pytest
 
+from liangxin.settings import Settings
+
 from liangxin.forms import ENTERPRISE
 
 pytestmark = pytest.mark.slow
@@ -49,8 +51,8 @@ def pipeline(tmp_path_factory):
         returns_dir = tmp / "returns"
         write_world(world, returns_dir, fmt="xlsx", progress=False)
         instance = DagsterInstance.ephemeral()
-        ingest_through_dagster([returns_dir], instance=instance)
-        built = build_and_publish(instance=instance, force=True, years=[2019, 2020, 2021])
+        ingest_through_dagster([returns_dir], settings=Settings.from_env(), instance=instance)
+        built = build_and_publish(settings=Settings.from_env(), instance=instance, force=True, years=[2019, 2020, 2021])
         yield {"tmp": tmp, "world": world, "instance": instance, "built": built}
     finally:
         for k, v in saved.items():
@@ -286,8 +288,8 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     new_world, ret = _correct(pipeline["world"])
     path = pipeline["tmp"] / "corrections" / f"{CORRECTED[0]}_{CORRECTED[1]}_更正1.xlsx"
     write_return(ret, path, fmt="xlsx")
-    ingest_through_dagster([path], instance=pipeline["instance"])
-    build_and_publish(instance=pipeline["instance"], force=True, years=[2020])
+    ingest_through_dagster([path], settings=Settings.from_env(), instance=pipeline["instance"])
+    build_and_publish(settings=Settings.from_env(), instance=pipeline["instance"], force=True, years=[2020])
     new_records = compute_truth(new_world, _receipts(build))
     n = _compare(new_records, _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
     changed = [k for k in old_truth if k[3] == CORRECTED[1] and k[2] == CORRECTED[0]
@@ -368,13 +370,13 @@ def test_readers_are_not_blocked_by_a_running_build(pipeline):
     import time
 
     from liangxin.dashboard import render_dashboard
-    from liangxin.defs.dbt import dbt_env, dbt_executable
+    from liangxin.defs.dbt import dbt_command_args, dbt_env, dbt_executable
     from liangxin.paths import DBT_PROJECT_DIR
 
     tmp = pipeline["tmp"]
-    env = dbt_env(tmp / "data" / "build.duckdb")
+    env = dbt_env()
     build = subprocess.Popen(
-        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        [dbt_executable(), "build", *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
          "--target-path", str(tmp / "dbt-target"), "--log-path", str(tmp / "dbt-logs")],
         env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -404,15 +406,15 @@ def test_dbt_docs_generate_and_every_mart_column_is_described(pipeline):
     import re
     import subprocess
 
-    from liangxin.defs.dbt import dbt_env, dbt_executable
+    from liangxin.defs.dbt import dbt_command_args, dbt_env, dbt_executable
     from liangxin.paths import DBT_PROJECT_DIR
 
     tmp = pipeline["tmp"]
     target = tmp / "docs-target"
     res = subprocess.run(
-        [dbt_executable(), "docs", "generate", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(tmp / "docs-logs")],
-        env=dbt_env(tmp / "data" / "build.duckdb"), cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
+        [dbt_executable(), "docs", "generate", *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
+         "--target-path", str(target), "--log-path", str(tmp / "docs-logs")],
+        env=dbt_env(), cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ import pytest
 from liangxin import forms, warehouse
 from liangxin.generator import build_world
 from liangxin.ingest import collect_files, ingest_file, ingest_paths
+from liangxin.settings import Settings
 
 SECRET = "ingest-test-secret"
 RECEIVED = dt.datetime(2021, 1, 5, 9, 30, tzinfo=dt.timezone.utc)
@@ -60,8 +61,9 @@ def units(world, n):
 
 
 def dirs(tmp_path):
+    """The locations of one test run, and its settings as an edge builds them (``Settings`` reads the env)."""
     return dict(db_path=tmp_path / "db" / "build.duckdb", archive_dir=tmp_path / "archive",
-                outbox_dir=tmp_path / "outbox")
+                outbox_dir=tmp_path / "outbox", settings=Settings.from_env())
 
 
 def counts(db: Path, sha: str | None = None) -> dict[str, int]:

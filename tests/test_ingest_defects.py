@@ -14,6 +14,7 @@ import pytest
 
 from liangxin.generator import apply_defects, build_world, write_world
 from liangxin.ingest import ingest_paths
+from liangxin.settings import Settings
 from liangxin.validate.result import ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED
 
 DATA_TABLES = ("organizations", "party_orgs", "member_flows", "trainings", "attendance", "mobile_members")
@@ -35,7 +36,7 @@ def ingested(tmp_path_factory):
     write_world(world, out, fmt="xlsx", progress=False)
     manifest = apply_defects(world, out, "all", seed=3)
     db, archive, outbox = tmp / "build.duckdb", tmp / "archive", tmp / "outbox"
-    outcomes = ingest_paths([out], db_path=db, archive_dir=archive, outbox_dir=outbox, progress=False)
+    outcomes = ingest_paths([out], settings=Settings.from_env(), db_path=db, archive_dir=archive, outbox_dir=outbox, progress=False)
     return {"manifest": manifest, "outcomes": outcomes, "db": db, "out": out}
 
 

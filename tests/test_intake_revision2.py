@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liangxin.ingest import ingest_paths
+from liangxin.settings import Settings
 from returnbuilder import ReturnBuilder
 
 UTC = dt.timezone.utc
@@ -36,7 +37,7 @@ def _env(monkeypatch, tmp_path):
 
 
 def _ingest(tmp_path, path, received_at, **kw):
-    (out,) = ingest_paths([path], db_path=tmp_path / "b.duckdb", archive_dir=tmp_path / "archive",
+    (out,) = ingest_paths([path], settings=Settings.from_env(), db_path=tmp_path / "b.duckdb", archive_dir=tmp_path / "archive",
                           outbox_dir=tmp_path / "outbox", received_at=received_at, progress=False, workers=0, **kw)
     return out
 

@@ -152,7 +152,9 @@ def test_duplicate_only_ingestion_run_starts_no_rebuild(tmp_path, world, monkeyp
         if k.startswith("LIANGXIN_"):
             monkeypatch.setenv(k, v)
     monkeypatch.setenv("LIANGXIN_DISABLE_DBT_ASSETS", "1")
-    defs = build_definitions()
+    from liangxin.settings import Settings
+
+    defs = build_definitions(Settings.from_env())
     job = defs.resolve_job_def("ingest_job")
     sensor = defs.resolve_sensor_def("rebuild_after_ingest")
     u = world.communities[1]["unit_code"]
@@ -365,13 +367,12 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
     sleeper.write_text("import os, sys, time\n"
                        "open(sys.argv[1], 'w').write(f'{os.getpid()} {os.getpgid(0)}')\n"
                        "time.sleep(120)\n", encoding="utf-8")
-    parent_src = (
+    parent_src = (  # the "dbt" is a Python that sleeps: the real dbt is the child's first argument (cli_flags)
         "import subprocess, sys, time\n"
-        f"subprocess.Popen([{str(CHILD)!r}, {str(sleeper)!r}, {str(pid_file)!r}])\n"
+        f"subprocess.Popen([{str(CHILD)!r}, {sys.executable!r}, {str(sleeper)!r}, {str(pid_file)!r}])\n"
         "time.sleep(120)\n"
     )
-    env = {**os.environ, "LIANGXIN_DBT_REAL": sys.executable}  # the "dbt" is a Python that sleeps
-    parent = subprocess.Popen([sys.executable, "-c", parent_src], env=env)
+    parent = subprocess.Popen([sys.executable, "-c", parent_src])
     deadline = time.monotonic() + 30
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -8,6 +8,12 @@ import sys
 import pytest
 
 from liangxin import privacy
+from liangxin.settings import Settings
+
+
+def secret_now() -> bytes:
+    """The checked secret of the current environment, as an edge builds it (Settings reads the env)."""
+    return Settings.from_env().secret()
 
 SECRET = "test-district-secret"
 ID = "11010519491231002X"  # GB 11643 example: born 1949-12-31, female
@@ -22,17 +28,17 @@ def secret(monkeypatch):
 
 def test_person_key_is_hmac_sha256_of_upper_trimmed_id(secret):
     expected = hmac.new(SECRET.encode(), ID.encode(), hashlib.sha256).hexdigest()
-    assert privacy.person_key(ID) == expected
-    assert privacy.person_key("  11010519491231002x ") == expected
+    assert privacy.person_key(ID, secret_now()) == expected
+    assert privacy.person_key("  11010519491231002x ", secret_now()) == expected
     assert len(expected) == 64
-    assert privacy.person_key("110105194912310029") != expected
+    assert privacy.person_key("110105194912310029", secret_now()) != expected
 
 
 def test_person_key_depends_on_secret(monkeypatch):
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "a")
-    ka = privacy.person_key(ID)
+    ka = privacy.person_key(ID, secret_now())
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "b")
-    assert privacy.person_key(ID) != ka
+    assert privacy.person_key(ID, secret_now()) != ka
 
 
 def test_birth_year_and_sex_from_id():
@@ -64,8 +70,9 @@ def test_mask_phone(phone, masked):
 
 def test_default_secret_warns_loudly_once():
     code = ("import os; os.environ.pop('LIANGXIN_HMAC_SECRET', None); os.environ.pop('LIANGXIN_ENV', None);"
-            "from liangxin import privacy; a = privacy.person_key('11010519491231002X'); "
-            "b = privacy.person_key('11010519491231002X'); assert a == b; print(a)")
+            "from liangxin import privacy; from liangxin.settings import Settings; "
+            "a = privacy.person_key('11010519491231002X', Settings().secret()); "
+            "b = privacy.person_key('11010519491231002X', Settings().secret()); assert a == b; print(a)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.count("LIANGXIN_HMAC_SECRET") >= 1
     assert out.stderr.count("警告") == 1  # once per process
@@ -77,12 +84,12 @@ def test_production_refuses_missing_or_default_secret(monkeypatch):
     monkeypatch.setenv("LIANGXIN_ENV", "production")
     monkeypatch.delenv("LIANGXIN_HMAC_SECRET", raising=False)
     with pytest.raises(privacy.SecretConfigurationError, match="LIANGXIN_HMAC_SECRET"):
-        privacy.person_key(ID)
+        privacy.person_key(ID, secret_now())
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", privacy.DEV_DEFAULT_SECRET)
     with pytest.raises(privacy.SecretConfigurationError):
-        privacy.hmac_secret()
+        secret_now()
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "a-real-district-secret-7Qm2xZ9pLk4Rv8Wn")
-    assert privacy.hmac_secret() == b"a-real-district-secret-7Qm2xZ9pLk4Rv8Wn"
+    assert secret_now() == b"a-real-district-secret-7Qm2xZ9pLk4Rv8Wn"
 
 
 @pytest.mark.parametrize("weak", ["x", "a-real-district-secret-9f3c", "ab" * 40, "0123456789" * 4])
@@ -91,9 +98,9 @@ def test_production_refuses_a_weak_secret(monkeypatch, weak):
     monkeypatch.setenv("LIANGXIN_ENV", "production")
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", weak)
     with pytest.raises(privacy.SecretConfigurationError, match="强度不足"):
-        privacy.hmac_secret()
+        secret_now()
     monkeypatch.delenv("LIANGXIN_ENV")
-    assert privacy.hmac_secret() == weak.encode()  # development: any secret (tests use short ones)
+    assert secret_now() == weak.encode()  # development: any secret (tests use short ones)
 
 
 def test_fingerprint_identifies_without_revealing():

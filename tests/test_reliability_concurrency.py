@@ -51,7 +51,9 @@ def test_sensor_cli_and_rebuild_at_once(district, monkeypatch):
             monkeypatch.setenv(k, v)
     monkeypatch.setenv("LIANGXIN_INBOX_SETTLE_SECONDS", "0")
     db = home / "build.duckdb"
-    res = LiangxinPaths(db_path=str(db), inbox_dir=str(inbox), archive_dir=str(home / "archive"),
+    from liangxin.settings import Settings
+
+    res = LiangxinPaths(Settings.from_env(), db_path=str(db), inbox_dir=str(inbox), archive_dir=str(home / "archive"),
                         outbox_dir=str(home / "outbox"))
 
     # all three start at once

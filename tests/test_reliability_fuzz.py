@@ -21,10 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liangxin import forms, warehouse
+from liangxin.settings import Settings
 from liangxin.validate import validate_file
 from returnbuilder import ErrorValue, Formula, ReturnBuilder, context, describe
 
 os.environ.setdefault("LIANGXIN_HMAC_SECRET", "fuzz-secret")
+KEY = Settings.from_env().secret()  # the test module is its own edge
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
 
@@ -54,8 +56,9 @@ def _write(b: ReturnBuilder, fmt: str, folder: Path) -> Path:
 def _load(result) -> dict[str, int]:
     con = duckdb.connect(":memory:")
     try:
-        warehouse.ensure_schema(con)
-        return warehouse.load_submission(con, result, dt.datetime(2020, 10, 12, 9, tzinfo=dt.timezone.utc), "r")
+        warehouse.ensure_schema(con, KEY)
+        return warehouse.load_submission(con, result, dt.datetime(2020, 10, 12, 9, tzinfo=dt.timezone.utc), "r",
+                                         secret=KEY)
     finally:
         con.close()
 

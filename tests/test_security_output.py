@@ -20,6 +20,7 @@ import pytest
 
 from liangxin import forms, neutral, privacy, warehouse
 from liangxin.ingest import ingest_file
+from liangxin.settings import Settings
 from returnbuilder import ReturnBuilder, citizen_id
 
 SECRET = "security-output-test-secret"
@@ -73,7 +74,7 @@ def _planted_in(text: str) -> list[str]:
 
 def test_ids_typed_anywhere_never_reach_the_warehouse_or_the_outbox(tmp_path):
     d = dirs(tmp_path)
-    out = ingest_file(hostile_return(tmp_path), received_at=RECEIVED, **d)
+    out = ingest_file(hostile_return(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d)
     assert out.outcome in ("accepted", "accepted_with_warnings", "rejected"), out
     con = duckdb.connect(str(d["db_path"]), read_only=True)
     try:
@@ -108,7 +109,7 @@ def test_ids_typed_anywhere_never_reach_the_warehouse_or_the_outbox(tmp_path):
 
 def test_formula_shaped_text_is_never_a_formula_in_the_outbox(tmp_path):
     d = dirs(tmp_path)
-    ingest_file(hostile_return(tmp_path), received_at=RECEIVED, **d)
+    ingest_file(hostile_return(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d)
     (xlsx,) = d["outbox_dir"].rglob("*.xlsx")
     wb = openpyxl.load_workbook(xlsx)
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
@@ -129,7 +130,7 @@ def _clean(tmp_path: Path, name: str = "r.xlsx", period: str = "2020Q3") -> Path
 
 def test_fingerprint_is_stored_and_a_mismatch_stops_ingestion_before_anything_is_written(tmp_path, monkeypatch):
     d = dirs(tmp_path)
-    ingest_file(_clean(tmp_path), received_at=RECEIVED, **d)
+    ingest_file(_clean(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d)
     con = duckdb.connect(str(d["db_path"]), read_only=True)
     try:
         assert warehouse.stored_fingerprint(con) == privacy.secret_fingerprint(SECRET.encode())
@@ -140,7 +141,7 @@ def test_fingerprint_is_stored_and_a_mismatch_stops_ingestion_before_anything_is
     second = _clean(tmp_path, "r2.xlsx", "2020Q4")
     archived_before = sorted(p.name for p in d["archive_dir"].rglob("*"))
     with pytest.raises(privacy.SecretMismatchError, match="liangxin rekey"):
-        ingest_file(second, received_at=RECEIVED, **d)
+        ingest_file(second, received_at=RECEIVED, settings=Settings.from_env(), **d)
     con = duckdb.connect(str(d["db_path"]), read_only=True)
     try:
         assert warehouse.table_counts(con) == before
@@ -148,7 +149,7 @@ def test_fingerprint_is_stored_and_a_mismatch_stops_ingestion_before_anything_is
         con.close()
     assert sorted(p.name for p in d["archive_dir"].rglob("*")) == archived_before
     with pytest.raises(privacy.SecretMismatchError):
-        warehouse.check_secret_for(d["db_path"])  # what `liangxin build` checks first (pipeline.py)
+        warehouse.check_secret_for(d["db_path"], Settings.from_env().secret())  # what `liangxin build` checks first (pipeline.py)
 
 
 def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
@@ -193,11 +194,11 @@ def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
 def test_a_development_keyed_warehouse_cannot_be_used_in_production(tmp_path, monkeypatch):
     d = dirs(tmp_path)
     monkeypatch.delenv("LIANGXIN_HMAC_SECRET")
-    ingest_file(_clean(tmp_path), received_at=RECEIVED, **d)  # development default (with its warning)
+    ingest_file(_clean(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d)  # development default (with its warning)
     monkeypatch.setenv("LIANGXIN_ENV", "production")
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "Zk3-production-district-secret-Qw9x7Lm")
     with pytest.raises(privacy.SecretMismatchError, match="开发默认密钥"):
-        warehouse.check_secret_for(d["db_path"])
+        warehouse.check_secret_for(d["db_path"], Settings.from_env().secret())
 
 
 def test_id_scrub_keeps_codes_intact():

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from liangxin.settings import Settings
 import requests
 
 pytestmark = pytest.mark.superset
@@ -165,19 +167,19 @@ def superset():
     os.environ.pop("LIANGXIN_SUPERSET_URL", None)
     info = None
     try:
-        info = server.up(serve)
-        second = server.up(serve)  # idempotent: already running
+        info = server.up(serve, app=Settings.from_env())
+        second = server.up(serve, app=Settings.from_env())  # idempotent: already running
         assert second["started"] is False and second["pid"] == info["pid"]
-        results = [publish(serve), publish(serve)]
+        results = [publish(serve, app=Settings.from_env()), publish(serve, app=Settings.from_env())]
         (PROJECT / "build").mkdir(exist_ok=True)
         (PROJECT / "build" / "superset-standup.json").write_text(json.dumps(
             {"standup_seconds": round(info["seconds"], 1), "publish_seconds": [round(r["seconds"], 1) for r in results]}))
         yield {"url": info["url"], "serve": serve, "home": home, "admin": ("admin", env["LIANGXIN_SUPERSET_PASSWORD"]),
                "results": results, "standup": info}
     finally:
-        server.down()
+        server.down(app=Settings.from_env())
         if info:
-            assert server.read_pid(server.settings()) is None
+            assert server.read_pid(server.settings(Settings.from_env())) is None
         shutil.rmtree(home, ignore_errors=True)
         for k, v in saved.items():
             if v is None:
@@ -216,7 +218,7 @@ def _charts_by_uuid(api) -> dict[str, dict]:
 def test_standup_is_idempotent_and_healthy(superset):
     from liangxin.superset import server
 
-    st = server.status()
+    st = server.status(app=Settings.from_env())
     assert st["healthy"] and st["venv_ready"] and st["pid"] == superset["standup"]["pid"]
     cfg = (Path(st["home"]) / "superset_config.py").read_text()
     assert "check_same_thread=false" in cfg and 'BABEL_DEFAULT_LOCALE = "zh"' in cfg

@@ -8,6 +8,8 @@ import os
 import stat
 
 import pytest
+
+from liangxin.settings import Settings
 import yaml
 
 from liangxin import paths
@@ -43,7 +45,7 @@ def test_production_refuses_development_or_weak_credentials_before_anything(env,
         if v is not None:
             env.setenv(k, v)
     with pytest.raises(server.SupersetConfigError, match=what):
-        server.up(tmp_path / "serve.duckdb", log=lambda *a: None)
+        server.up(tmp_path / "serve.duckdb", log=lambda *a: None, app=Settings.from_env())
     assert not (tmp_path / "home" / "superset").exists()  # refused before any file or venv
 
 
@@ -52,16 +54,16 @@ def test_production_accepts_real_credentials(env):
     env.setenv("LIANGXIN_SUPERSET_SECRET_KEY", STRONG_KEY)
     env.setenv("LIANGXIN_SUPERSET_ADMIN", "district-admin")
     env.setenv("LIANGXIN_SUPERSET_PASSWORD", STRONG_PW)
-    server.check_production(server.settings())  # no exception
+    server.check_production(server.settings(Settings.from_env()))  # no exception
     env.delenv("LIANGXIN_ENV")
     env.delenv("LIANGXIN_SUPERSET_PASSWORD")
-    server.check_production(server.settings())  # development: defaults allowed (with warnings)
+    server.check_production(server.settings(Settings.from_env()))  # development: defaults allowed (with warnings)
 
 
 def test_superset_processes_get_no_password_or_hmac_secret(env):
     env.setenv("LIANGXIN_SUPERSET_PASSWORD", STRONG_PW)
     env.setenv("LIANGXIN_HMAC_SECRET", "hmac-secret-never-in-superset")
-    e = server._env(server.settings())
+    e = server._env(server.settings(Settings.from_env()))
     assert "LIANGXIN_SUPERSET_PASSWORD" not in e and "LIANGXIN_HMAC_SECRET" not in e
     assert STRONG_PW not in " ".join(e.values())
 
@@ -69,7 +71,7 @@ def test_superset_processes_get_no_password_or_hmac_secret(env):
 def test_admin_is_created_without_password_in_argv_or_log(env, tmp_path, monkeypatch):
     """The real subprocess call is recorded (the Superset venv is not needed to see what it is given)."""
     env.setenv("LIANGXIN_SUPERSET_PASSWORD", STRONG_PW)
-    s = server.settings()
+    s = server.settings(Settings.from_env())
     s.home.mkdir(parents=True)
     seen = {}
 
@@ -92,7 +94,7 @@ def test_admin_is_created_without_password_in_argv_or_log(env, tmp_path, monkeyp
 
 
 def test_config_is_private_and_carries_the_limits(env, tmp_path):
-    s = server.settings()
+    s = server.settings(Settings.from_env())
     s.home.mkdir(parents=True)
     os.chmod(s.home, 0o755)
     s.metadata_db.write_text("")

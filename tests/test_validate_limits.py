@@ -14,6 +14,7 @@ import pytest
 
 from liangxin import forms
 from liangxin.ingest import ingest_file, ingest_paths
+from liangxin.settings import Settings
 from liangxin.paths import SEEDS_DIR
 from liangxin.validate import validate_file
 from liangxin.validate.limits import field_limits, limit_for
@@ -75,7 +76,8 @@ def test_correction_no_3e9_is_rejected_and_later_runs_still_load(tmp_path, worke
     """Through the real ingest: the receipt says rejected (F4, the range), nothing is loaded, the next file
     of the same run is accepted, and a later run over the same home works (it used to fail on every run)."""
     home = tmp_path / "home"
-    d = dict(db_path=home / "build.duckdb", archive_dir=home / "archive", outbox_dir=home / "outbox")
+    d = dict(db_path=home / "build.duckdb", archive_dir=home / "archive", outbox_dir=home / "outbox",
+             settings=Settings.from_env())
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     b = ReturnBuilder("2020Q3")

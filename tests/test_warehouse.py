@@ -10,6 +10,7 @@ from liangxin.generator import build_world
 from liangxin.validate import ParsedRow, PreviousReturn, RuleHit, ValidationResult
 
 SECRET = "warehouse-test-secret"
+KEY = SECRET.encode()  # what Settings(hmac_secret=SECRET).secret() gives: the library takes the secret explicitly
 RECEIVED = dt.datetime(2021, 1, 5, 9, 30, tzinfo=dt.timezone.utc)
 
 
@@ -62,8 +63,8 @@ def sha_of(n: int) -> str:
 
 def test_schema_is_idempotent(tmp_path):
     con = warehouse.connect(tmp_path / "sub" / "b.duckdb")
-    warehouse.ensure_schema(con)
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
+    warehouse.ensure_schema(con, KEY)
     tables = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
     assert tables == {"submissions", "rule_hits", *(f.key for f in forms.DATA_FORMS)}
@@ -86,8 +87,8 @@ def test_load_writes_typed_transformed_rows(tmp_path, world):
     res = result_from_return(ret, sha_of(1), hits=[
         RuleHit("P1", "W", "表3 党员队伍变动情况", None, None, None, "[P1] 未找到上期报表")])
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
-    counts = warehouse.load_submission(con, res, RECEIVED, "original.xlsx")
+    warehouse.ensure_schema(con, KEY)
+    counts = warehouse.load_submission(con, res, RECEIVED, "original.xlsx", secret=KEY)
     for form in forms.DATA_FORMS:
         assert counts[form.key] == len(ret[form.key])
     assert warehouse.table_counts(con) == {"submissions": 1, "rule_hits": 1,
@@ -108,7 +109,7 @@ def test_load_writes_typed_transformed_rows(tmp_path, world):
     row = con.execute("select secretary_key, secretary_birth_year, secretary_sex, secretary_name, established_on, "
                       "source_sheet, source_row, correction_no from raw.party_orgs where party_org_code = ?",
                       [po["party_org_code"]]).fetchone()
-    assert row == (privacy.person_key(po["secretary_id"]), int(po["secretary_id"][6:10]),
+    assert row == (privacy.person_key(po["secretary_id"], KEY), int(po["secretary_id"][6:10]),
                    privacy.sex(po["secretary_id"]), privacy.mask_name(po["secretary_name"]), po["established_on"],
                    "表2 党组织情况", 2, 0)
 
@@ -117,10 +118,10 @@ def test_repeated_loads_of_a_large_return_each_append_all_rows(tmp_path, world):
     # speed is measured in benchmarks/ (never asserted as a timing here): this checks the bulk path's result
     ret = biggest_return(world)
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
     n_rows = sum(len(ret[f.key]) for f in forms.DATA_FORMS)
     for i in range(3):
-        warehouse.load_submission(con, result_from_return(ret, sha_of(10 + i)), RECEIVED)
+        warehouse.load_submission(con, result_from_return(ret, sha_of(10 + i)), RECEIVED, secret=KEY)
     assert n_rows >= 200
     loaded = sum(con.execute(f"select count(*) from raw.{f.key}").fetchone()[0] for f in forms.DATA_FORMS)
     assert loaded == 3 * n_rows
@@ -134,8 +135,8 @@ def test_rejected_loads_only_submission_and_hits(tmp_path, world):
     res = result_from_return(ret, sha_of(2), hits=hits)
     assert res.outcome == "rejected"
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
-    warehouse.load_submission(con, res, RECEIVED, "bad.xlsx")
+    warehouse.ensure_schema(con, KEY)
+    warehouse.load_submission(con, res, RECEIVED, "bad.xlsx", secret=KEY)
     counts = warehouse.table_counts(con)
     assert counts == {"submissions": 1, "rule_hits": 2, **{f.key: 0 for f in forms.DATA_FORMS}}
     assert con.execute("select outcome, error_count, warning_count from raw.submissions").fetchone() == \
@@ -148,30 +149,30 @@ def test_rejected_loads_only_submission_and_hits(tmp_path, world):
 def test_load_is_all_or_nothing(tmp_path, world):
     ret = biggest_return(world)
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
-    warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED)
+    warehouse.ensure_schema(con, KEY)
+    warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED, secret=KEY)
     before = warehouse.table_counts(con)
     bad = result_from_return(ret, sha_of(3))
     # the last table loaded gets a value of the wrong type: everything before it must be rolled back
     bad.rows["mobile_members"][-1].values["since"] = "不是日期"
     with pytest.raises(Exception):
-        warehouse.load_submission(con, bad, RECEIVED)
+        warehouse.load_submission(con, bad, RECEIVED, secret=KEY)
     assert warehouse.table_counts(con) == before
     for table in warehouse.table_columns():
         assert con.execute(f"select count(*) from raw.{table} where submission_id = ?", [sha_of(3)]).fetchone()[0] == 0
     # the same connection is usable afterwards (no transaction left open)
-    warehouse.load_submission(con, result_from_return(ret, sha_of(4)), RECEIVED)
+    warehouse.load_submission(con, result_from_return(ret, sha_of(4)), RECEIVED, secret=KEY)
     assert warehouse.table_counts(con)["submissions"] == 2
 
 
 def test_same_submission_id_cannot_be_loaded_twice(tmp_path, world):
     ret = biggest_return(world)
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
-    warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED)
+    warehouse.ensure_schema(con, KEY)
+    warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED, secret=KEY)
     before = warehouse.table_counts(con)
     with pytest.raises(Exception):
-        warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED)
+        warehouse.load_submission(con, result_from_return(ret, sha_of(1)), RECEIVED, secret=KEY)
     assert warehouse.table_counts(con) == before
 
 
@@ -184,11 +185,11 @@ def test_no_raw_id_reaches_the_database_file(tmp_path, world):
     db = tmp_path / "b.duckdb"
     con = warehouse.connect(db)
     con.execute("SET force_compression='uncompressed'")  # so that a stored string would be visible in the bytes
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
     hits = [RuleHit("I2", "E", "表5 参训人员", 3, "身份证号", some_id, f"[I2] 身份证号 {some_id} 校验位错误", "C3"),
             RuleHit("F5", "E", "表5 参训人员", 4, None, None, f"[F5] 键 (T1, {some_id}) 重复", None)]
-    warehouse.load_submission(con, result_from_return(ret, sha_of(5), hits=hits), RECEIVED)  # rejected
-    warehouse.load_submission(con, result_from_return(ret, sha_of(6)), RECEIVED)  # accepted
+    warehouse.load_submission(con, result_from_return(ret, sha_of(5), hits=hits), RECEIVED, secret=KEY)  # rejected
+    warehouse.load_submission(con, result_from_return(ret, sha_of(6)), RECEIVED, secret=KEY)  # accepted
     # no varchar column of any raw table holds an ID number or a full name
     for table, cols in warehouse.table_columns().items():
         for c, t, _ in cols:
@@ -197,7 +198,7 @@ def test_no_raw_id_reaches_the_database_file(tmp_path, world):
                 assert not vals & ids, (table, c)
                 assert not vals & names, (table, c)
     stored = con.execute("select value, message from raw.rule_hits where rule_id = 'I2'").fetchone()
-    assert stored[0] == "person_key:" + privacy.person_key(some_id)
+    assert stored[0] == "person_key:" + privacy.person_key(some_id, KEY)
     assert some_id not in stored[1]
     con.execute("CHECKPOINT")
     con.close()
@@ -212,17 +213,17 @@ def test_warehouse_context_answers_from_current_returns(tmp_path, world):
     (unit, _), = [k for k in world.returns if k[1] == "2020Q1"][:1]
     other = next(k[0] for k in world.returns if k[0] != unit)
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
     q1 = world.returns[(unit, "2020Q1")]
-    warehouse.load_submission(con, result_from_return(q1, sha_of(1)), RECEIVED)
+    warehouse.load_submission(con, result_from_return(q1, sha_of(1)), RECEIVED, secret=KEY)
     # correction 1 with one Party organization's closing figure changed
     q1c = {k: [dict(r) for r in v] for k, v in q1.items()}
     q1c["member_flows"][0]["closing_actual"] += 1
-    warehouse.load_submission(con, result_from_return(q1c, sha_of(2), correction_no=1), RECEIVED)
+    warehouse.load_submission(con, result_from_return(q1c, sha_of(2), correction_no=1), RECEIVED, secret=KEY)
     # a rejected correction 2 never counts
     warehouse.load_submission(con, result_from_return(q1, sha_of(3), correction_no=2, hits=[
-        RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]), RECEIVED)
-    warehouse.load_submission(con, result_from_return(world.returns[(other, "2020Q1")], sha_of(4)), RECEIVED)
+        RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]), RECEIVED, secret=KEY)
+    warehouse.load_submission(con, result_from_return(world.returns[(other, "2020Q1")], sha_of(4)), RECEIVED, secret=KEY)
 
     ctx = warehouse.WarehouseContext(con)
     assert ctx.accepted_corrections(unit, "2020Q1") == [0, 1]
@@ -248,10 +249,10 @@ def test_warehouse_context_answers_from_current_returns(tmp_path, world):
 def test_previous_return_of_q1_is_last_years_q4(tmp_path, world):
     unit = world.communities[0]["unit_code"]
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
     ret = {k: [dict(r) for r in v] for k, v in world.returns[(unit, "2020Q3")].items()}
     ret["cover"][0]["period"] = "2020Q4"
-    warehouse.load_submission(con, result_from_return(ret, sha_of(9)), RECEIVED)
+    warehouse.load_submission(con, result_from_return(ret, sha_of(9)), RECEIVED, secret=KEY)
     prev = warehouse.WarehouseContext(con).previous_return(unit, "2021Q1")
     assert prev is not None and prev.party_org_count == len(ret["party_orgs"])
 
@@ -260,8 +261,8 @@ def test_create_database_is_atomic_and_replaces_an_empty_leftover(tmp_path):
     db = tmp_path / "d" / "build.duckdb"
     db.parent.mkdir()
     db.write_bytes(b"")  # what a process killed while DuckDB created the file leaves behind
-    assert warehouse.create_database(db) is True
-    assert warehouse.create_database(db) is False
+    assert warehouse.create_database(db, KEY) is True
+    assert warehouse.create_database(db, KEY) is False
     con = warehouse.connect(db)
     assert warehouse.table_counts(con)["submissions"] == 0
     con.close()
@@ -284,9 +285,9 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     units = [c["unit_code"] for c in world.communities[:6]]
     periods = ["2020Q1", "2020Q2", "2020Q3"]
     con = warehouse.connect(tmp_path / "b.duckdb")
-    warehouse.ensure_schema(con)
+    warehouse.ensure_schema(con, KEY)
     for i, u in enumerate(units):  # already in the database: Q1 of every unit
-        warehouse.load_submission(con, result_from_return(world.returns[(u, "2020Q1")], sha_of(100 + i)), RECEIVED)
+        warehouse.load_submission(con, result_from_return(world.returns[(u, "2020Q1")], sha_of(100 + i)), RECEIVED, secret=KEY)
     idx = warehouse.SessionIndex(con)
     idx.uscc_owners("X", "2020Q1")  # warehouse-wide maps read before the new files arrive
     idx.party_org_owner("X")
@@ -310,7 +311,7 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     codes = sorted({r["party_org_code"] for u in units for p in periods for r in world.returns[(u, p)]["party_orgs"]})
     from_memory = _answers(idx, units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"])
     assert idx.exists(sha_of(400)) and idx.exists(sha_of(100)) and not idx.exists(sha_of(999))
-    warehouse.load_submissions(con, [(r, later, None) for r in news])
+    warehouse.load_submissions(con, [(r, later, None) for r in news], KEY)
     from_db = _answers(warehouse.WarehouseContext(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"])
     assert from_memory == from_db
     assert from_db["corrections"][(units[0], "2020Q1")] == [0, 1]  # the positive controls of the comparison

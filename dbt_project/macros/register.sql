@@ -1,5 +1,7 @@
 {#
-  市级、省级名册（LIANGXIN_REGISTER，见 models/ref 与 decisions D55）。
+  市级、省级名册（LIANGXIN_REGISTER，见 models/ref 与 decisions D55）。The pipeline passes the register as the dbt
+  vars ``liangxin_register`` / ``liangxin_development_quotas`` (absolute paths, from its Settings, D151); a hand-run
+  dbt without those vars falls back to the environment variables.
 
   register_csv(path, columns): DuckDB read_csv with explicit column types (every value read as written, no type
   sniffing: a code such as 330201001001 stays text).
@@ -12,8 +14,8 @@ read_csv('{{ path | replace("'", "''") }}', header = true, auto_detect = false, 
 {%- endmacro %}
 
 {% macro register_quotas_path() -%}
-  {%- set explicit = env_var('LIANGXIN_DEVELOPMENT_QUOTAS', '') | trim -%}
-  {%- set register = env_var('LIANGXIN_REGISTER', '') | trim -%}
+  {%- set explicit = var('liangxin_development_quotas', env_var('LIANGXIN_DEVELOPMENT_QUOTAS', '')) | trim -%}
+  {%- set register = var('liangxin_register', env_var('LIANGXIN_REGISTER', '')) | trim -%}
   {%- if explicit -%}
     {{ return(explicit) }}
   {%- elif not register -%}

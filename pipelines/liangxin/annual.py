@@ -38,7 +38,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from liangxin import contract as lx
-from liangxin import paths
 from liangxin.neutral import cell_text, terminal_text
 from liangxin.serving import connect_readonly
 
@@ -101,12 +100,12 @@ class SignOff:
               ("reviewer", "审核人"), ("phone", "联系电话"), ("report_date", "报出日期"))
 
     @classmethod
-    def from_config(cls) -> "SignOff":
-        """Names from configuration (environment); the date never (it is the finalizing command's)."""
-        env = os.environ.get
-        return cls(unit=env("LIANGXIN_SIGNOFF_UNIT") or None, head=env("LIANGXIN_SIGNOFF_HEAD") or None,
-                   filled_by=env("LIANGXIN_SIGNOFF_FILLED_BY") or None,
-                   reviewer=env("LIANGXIN_SIGNOFF_REVIEWED_BY") or None, phone=env("LIANGXIN_SIGNOFF_PHONE") or None)
+    def from_settings(cls, settings) -> "SignOff":
+        """Names from configuration (``Settings.signoff_*``, i.e. ``LIANGXIN_SIGNOFF_*``); the date never (it is
+        the finalizing command's)."""
+        return cls(unit=settings.signoff_unit or None, head=settings.signoff_head or None,
+                   filled_by=settings.signoff_filled_by or None, reviewer=settings.signoff_reviewed_by or None,
+                   phone=settings.signoff_phone or None)
 
     def merged(self, fallback: "SignOff") -> "SignOff":
         return SignOff(**{f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(fallback, f)
@@ -123,8 +122,9 @@ class SignOff:
         return str(v)
 
 
-def reporting_unit() -> str:
-    return os.environ.get("LIANGXIN_SIGNOFF_UNIT") or DEFAULT_UNIT
+def reporting_unit(configured: SignOff | None = None) -> str:
+    """The reporting unit: the configured sign-off's (``LIANGXIN_SIGNOFF_UNIT``), else the default."""
+    return (configured.unit if configured is not None else None) or DEFAULT_UNIT
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -763,9 +763,12 @@ def assert_no_formulas(wb: Workbook) -> None:
 # ---------------------------------------------------------------------------------------------- entry points
 
 
-def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: SignOff | None = None) -> Workbook:
-    unit_name = unit_name or reporting_unit()
-    signoff = (signoff or SignOff()).merged(SignOff.from_config()).merged(SignOff(unit=unit_name))
+def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: SignOff | None = None,
+                   configured: SignOff | None = None) -> Workbook:
+    """``configured``: the sign-off names of the configuration (``SignOff.from_settings``), used where
+    ``signoff`` has none."""
+    unit_name = unit_name or reporting_unit(configured)
+    signoff = (signoff or SignOff()).merged(configured or SignOff()).merged(SignOff(unit=unit_name))
     wb = Workbook()
     wb.remove(wb.active)
     by_table: dict[int, list[dict]] = {}
@@ -783,7 +786,7 @@ def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: Sign
 
 
 def write_annual_return(year: int, output: Path, serve_db: Path | None = None, unit_name: str | None = None,
-                        signoff: SignOff | None = None) -> Path:
+                        signoff: SignOff | None = None, configured: SignOff | None = None) -> Path:
     """Write the annual return workbook for ``year`` from the serving snapshot; returns the path.
 
     ``signoff`` (the finalizing command's names and date) is printed only when the year is 定稿; without it
@@ -795,7 +798,7 @@ def write_annual_return(year: int, output: Path, serve_db: Path | None = None, u
         con.close()
     if signoff is None and data.status == FINAL:
         signoff = finalized_signoff(data.verdict)
-    wb = build_workbook(data, unit_name, signoff)
+    wb = build_workbook(data, unit_name, signoff, configured)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
@@ -893,6 +896,11 @@ def annual_return_command(
     """写出统计年报（封面、表一至表九、审核结果）.xlsx，并写出年报看板页 / write the annual return."""
     from rich.console import Console
 
+    from liangxin.settings import Settings
+
+    settings = Settings.from_env()  # the edge: configuration read here, once
+    serve_db = serve_db or settings.serve_duckdb
+    configured = SignOff.from_settings(settings)
     console = Console()
     try:
         years = [year] if year is not None else annual_years(serve_db)
@@ -904,9 +912,9 @@ def annual_return_command(
         raise typer.Exit(2)
     failed = False
     for y in years:
-        out = Path(output) if (output and year is not None) else paths.build_dir() / "annual" / f"{y}.xlsx"
+        out = Path(output) if (output and year is not None) else settings.build / "annual" / f"{y}.xlsx"
         try:
-            write_annual_return(y, out, serve_db)
+            write_annual_return(y, out, serve_db, configured=configured)
             data_verdict = _verdict_line(y, serve_db)
         except (LookupError, FileNotFoundError) as exc:
             console.print(f"[red]{terminal_text(exc)}[/red]")
@@ -916,7 +924,7 @@ def annual_return_command(
         try:
             from liangxin.annual_page import write_annual_page
 
-            page = write_annual_page(y, serve_db)
+            page = write_annual_page(y, serve_db, settings.build / "dashboard")
             console.print(f"　年报看板页：{terminal_text(page)}")
         except (LookupError, FileNotFoundError) as exc:
             console.print(f"[yellow]年报看板页未写出：{terminal_text(exc)}[/yellow]")

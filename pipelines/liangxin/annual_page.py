@@ -16,7 +16,6 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from liangxin import paths
 from liangxin.annual import (ENTITY_TABLES, FAIL, FINAL, PASS, RULE_NAMES, TABLE_TITLES, TABLE_UNITS, AnnualData,
                              district_view, entity_view, load_annual)
 from liangxin.neutral import html_text
@@ -184,8 +183,8 @@ def render_annual_page(data: AnnualData) -> str:
             + "".join(parts) + "</body></html>")
 
 
-def annual_page_path(year: int, out_dir: Path | None = None) -> Path:
-    return Path(out_dir or paths.build_dir() / "dashboard") / f"annual-{year}.html"
+def annual_page_path(year: int, out_dir: Path) -> Path:
+    return Path(out_dir) / f"annual-{year}.html"
 
 
 def write_annual_page(year: int, serve_db: Path | None = None, out_dir: Path | None = None) -> Path:

@@ -19,9 +19,10 @@ def build_command(
     自上次成功构建以来没有变化时跳过（--force 强制重建）。dbt 日志写入 $LIANGXIN_HOME/logs/，失败时显示其路径和最后的错误。
     """
     from liangxin.pipeline import PipelineError, build_and_publish
+    from liangxin.settings import Settings
 
     try:
-        out = build_and_publish(force=force, years=list(year or []), progress=not no_progress)
+        out = build_and_publish(settings=Settings.from_env(), force=force, years=list(year or []), progress=not no_progress)
     except PipelineError as exc:
         from rich.markup import escape
 

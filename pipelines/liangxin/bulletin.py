@@ -30,7 +30,6 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from liangxin import contract as lx
-from liangxin import paths
 from liangxin.neutral import cell_text, terminal_text
 from liangxin.periods import parse_period, period_end, previous_period
 from liangxin.serving import connect_readonly
@@ -349,21 +348,18 @@ def _diff(a, b):
 def render_bulletin(data: BulletinData, template: Path | None = None, issuer: str | None = None,
                     date: dt.date | None = None):
     doc = Document(str(template)) if template else default_template()
-    _fill_text(doc, text_values(data, issuer or os.environ.get("LIANGXIN_BULLETIN_ISSUER")
-                                or "中共示范区两新组织党工委", date))
+    _fill_text(doc, text_values(data, issuer or "中共示范区两新组织党工委", date))
     _fill_tables(doc, data)
     return doc
 
 
-def write_bulletin(period: str, out_dir: Path | None = None, serve_db: Path | None = None,
+def write_bulletin(period: str, out_dir: Path, serve_db: Path,
                    template: Path | None = None, issuer: str | None = None, date: dt.date | None = None) -> Path:
     """Write ``bulletin-<period>.docx`` from the serving snapshot; returns its path."""
     try:
         parse_period(period)
     except (ValueError, TypeError) as exc:
         raise BulletinError(f"报告期格式应为 YYYYQn（如 2021Q4）：{period}") from exc
-    template = template or (Path(os.environ["LIANGXIN_BULLETIN_TEMPLATE"])
-                            if os.environ.get("LIANGXIN_BULLETIN_TEMPLATE") else None)
     if template is not None and not Path(template).exists():
         raise BulletinError(f"通报模板不存在：{template}")
     con = connect_readonly(serve_db)
@@ -372,7 +368,7 @@ def write_bulletin(period: str, out_dir: Path | None = None, serve_db: Path | No
     finally:
         con.close()
     doc = render_bulletin(data, template, issuer, date)
-    out_dir = Path(out_dir or paths.build_dir() / "bulletin")
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"bulletin-{period}.docx"
     tmp = out_dir / f".bulletin-{period}.docx.tmp"
@@ -410,8 +406,12 @@ def bulletin_command(
     except ValueError:
         console.print(f"[red]落款日期格式应为 YYYY-MM-DD：{terminal_text(date)}[/red]")
         raise typer.Exit(2)
+    from liangxin.settings import Settings
+
+    settings = Settings.from_env()  # the edge: LIANGXIN_BULLETIN_ISSUER / _TEMPLATE, the locations
     try:
-        out = write_bulletin(period, out_dir, serve_db, template, issuer, day)
+        out = write_bulletin(period, out_dir or settings.build / "bulletin", serve_db or settings.serve_duckdb,
+                             template or settings.bulletin_template, issuer or settings.bulletin_issuer, day)
     except (BulletinError, LookupError, FileNotFoundError) as exc:
         console.print(f"[red]{terminal_text(exc)}[/red]")
         raise typer.Exit(2)

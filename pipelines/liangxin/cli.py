@@ -27,10 +27,21 @@ app = typer.Typer(
 @app.callback()
 def _main() -> None:
     """两新组织党建统计 (liangxin)."""
+    from pydantic import ValidationError
+
     from liangxin.paths import private_umask, secure_home
+    from liangxin.settings import Settings
 
     private_umask()  # issue 19: everything this command writes is private (0600 / 0700)
-    secure_home()  # and what an older version left readable
+    try:
+        settings = Settings.from_env()
+    except ValidationError as exc:  # e.g. LIANGXIN_SUPERSET_PORT=abc: say which variable, no traceback
+        names = [str(e["loc"][0]) if e["loc"] else "?" for e in exc.errors()]
+        wrong = "；".join(f"{n if n.isupper() else 'LIANGXIN_' + n.upper()}: {e['msg']}"
+                         for n, e in zip(names, exc.errors()))
+        typer.echo(f"环境变量配置有误 / invalid setting: {wrong}", err=True)
+        raise typer.Exit(2)
+    secure_home(settings)  # and what an older version left readable
 
 
 # (command name, module, attribute) — each attribute is a plain function with Typer annotations.
@@ -78,20 +89,22 @@ def ui_command(
 
     使用本数据目录的 Dagster 实例（$LIANGXIN_HOME/dagster，或已设置的 $DAGSTER_HOME）；按 Ctrl-C 退出。
     """
-    import os
     import shutil
     import subprocess
     import sys
 
     from liangxin.pipeline import dagster_home, dagster_instance, ensure_home
+    from liangxin.settings import Settings, child_env
 
-    ensure_home()
-    dagster_instance()  # creates the folder and its dagster.yaml
-    exe = shutil.which("dagster", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    settings = Settings.from_env()  # the edge
+    ensure_home(settings)
+    dagster_instance(settings)  # creates the folder and its dagster.yaml
+    exe = shutil.which("dagster", path=str(Path(sys.executable).parent)) or shutil.which("dagster")
     if exe is None:
         typer.echo("找不到 dagster 命令：请在项目的虚拟环境中运行（pip install -e .）。", err=True)
         raise typer.Exit(2)
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home().resolve())}
+    # the code location reads its settings from this environment (liangxin.definitions, the Dagster edge)
+    env = child_env({"DAGSTER_HOME": str(dagster_home(settings).resolve())})
     typer.echo(f"Dagster 实例：{env['DAGSTER_HOME']}　界面：http://{host}:{port}")
     try:
         rc = subprocess.call([exe, "dev", "-m", "liangxin.definitions", "-h", host, "-p", str(port)], env=env)
@@ -109,15 +122,16 @@ def docs_command(
     import subprocess
 
     from liangxin import paths
-    from liangxin.defs.dbt import dbt_env, dbt_executable, dbt_target_dir
+    from liangxin.defs.dbt import dbt_command_args, dbt_env, dbt_executable, dbt_target_dir
+    from liangxin.settings import Settings
 
-    db = paths.build_db()
+    settings = Settings.from_env()  # the edge
+    db = settings.duckdb
     if not db.exists():
         typer.echo(f"构建库不存在：{db}。请先运行 liangxin demo 或 liangxin build。", err=True)
         raise typer.Exit(2)
-    target = dbt_target_dir()
-    common = ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(paths.DBT_PROJECT_DIR),
-              "--target-path", str(target), "--log-path", str(paths.home() / "logs")]
+    target = dbt_target_dir(db)
+    common = [*dbt_command_args(settings), "--target-path", str(target), "--log-path", str(settings.logs)]
     env = dbt_env()
     from liangxin.ingest import writer_lock
 
@@ -146,18 +160,17 @@ def paths_command() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from liangxin import paths
+    from liangxin.settings import Settings
 
-    from liangxin.pipeline import dagster_home
-
+    s = Settings.from_env()  # the edge
     table = Table(title="liangxin 路径")
     table.add_column("用途")
     table.add_column("路径")
-    for label, fn in [("数据目录 home", paths.home), ("收件箱 inbox", paths.inbox), ("归档 archive", paths.archive),
-                      ("回执 outbox", paths.outbox), ("构建库 build db", paths.build_db),
-                      ("服务快照 serve db", paths.serve_db), ("发布目录 build", paths.build_dir),
-                      ("日志 logs", lambda: paths.home() / "logs"), ("Dagster 实例", dagster_home)]:
-        table.add_row(label, str(fn()))
+    for label, value in [("数据目录 home", s.home), ("收件箱 inbox", s.inbox), ("归档 archive", s.archive),
+                         ("回执 outbox", s.outbox), ("构建库 build db", s.duckdb),
+                         ("服务快照 serve db", s.serve_duckdb), ("发布目录 build", s.build),
+                         ("日志 logs", s.logs), ("Dagster 实例", s.dagster_home)]:
+        table.add_row(label, str(value))
     Console().print(table)
 
 

@@ -101,10 +101,14 @@ def manifest_path(project_dir: Path | None = None) -> Path:
 
 
 def _fresh_manifest() -> Path:
-    """The project's manifest, re-parsed (``dbt parse``) when missing or older than the project files."""
-    from liangxin.defs.dbt import ensure_manifest
+    """The project's manifest, re-parsed (``dbt parse``) when missing or older than the project files.
 
-    return ensure_manifest()
+    The list of public models does not depend on a home's settings (database path, register vars), so the parse
+    runs with the default settings, built from values only (no environment read below the edge)."""
+    from liangxin.defs.dbt import ensure_manifest
+    from liangxin.settings import Settings
+
+    return ensure_manifest(Settings.from_values({}))
 
 
 def load_public_models(manifest: Path | None = None) -> list[PublicModel]:

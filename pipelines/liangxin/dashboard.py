@@ -691,9 +691,9 @@ def render_html(data: dict[str, Any]) -> str:
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: parts[m.group(1)], template)
 
 
-def render_dashboard(serve_db: Path | None, out_dir: Path | None) -> Path:
+def render_dashboard(serve_db: Path, out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` (self-contained, offline) from the serving snapshot; returns its path."""
-    out_dir = Path(out_dir or paths.build_dir() / "dashboard")
+    out_dir = Path(out_dir)
     data = load_dashboard_data(serve_db, out_dir)
     page = render_html(data)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -709,8 +709,11 @@ def dashboard_command(
     out: Path = typer.Option(None, "-o", "--out", help="输出目录（默认 build/dashboard）/ output directory."),
 ) -> None:
     """生成领导看板：自包含、可离线打开的 index.html / write the static leadership dashboard."""
+    from liangxin.settings import Settings
+
+    settings = Settings.from_env()  # the edge
     try:
-        path = render_dashboard(serve_db or paths.serve_db(), out or paths.build_dir() / "dashboard")
+        path = render_dashboard(serve_db or settings.serve_duckdb, out or settings.build / "dashboard")
     except (FileNotFoundError, DashboardDataError) as exc:
         typer.echo(f"看板生成失败：{exc}", err=True)
         raise typer.Exit(2)

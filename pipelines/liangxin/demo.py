@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from liangxin import paths
+from liangxin.settings import Settings
 
 console = Console()
 GENERATOR_VERSION = "1"
@@ -55,10 +55,9 @@ def generate_stage(out: Path, start: str, end: str, seed: int, force: bool) -> t
     return len(files), True
 
 
-def _submission_counts() -> dict[str, int]:
+def _submission_counts(db: Path) -> dict[str, int]:
     import duckdb
 
-    db = paths.build_db()
     if not db.exists():
         return {}
     con = duckdb.connect(str(db), read_only=True)
@@ -70,12 +69,12 @@ def _submission_counts() -> dict[str, int]:
         con.close()
 
 
-def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year: int | None = None,
-             force: bool = False) -> dict:
+def run_demo(settings: Settings, start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201,
+             year: int | None = None, force: bool = False) -> dict:
     from liangxin.pipeline import build_and_publish, ingest_through_dagster
 
     times = StageTimes()
-    home = paths.home()
+    home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     returns_dir = home / "demo_returns"
     console.print(Panel.fit(f"liangxin 演示 / demo\n数据目录 / data: {home}", style="bold"))
@@ -86,13 +85,13 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
 
     from liangxin.pipeline import dagster_home, dagster_instance, ensure_home
 
-    ensure_home()
-    instance = dagster_instance()
-    before = _submission_counts()
+    ensure_home(settings)
+    instance = dagster_instance(settings)
+    before = _submission_counts(settings.duckdb)
     t = time.perf_counter()
     # the demo loads 2019–2021 returns today: a historical backfill (P4 and K20 judge them by 报出日期, D135)
-    ingest_through_dagster([returns_dir], instance=instance, progress=True, backfill=True)
-    after = _submission_counts()
+    ingest_through_dagster([returns_dir], settings=settings, instance=instance, progress=True, backfill=True)
+    after = _submission_counts(settings.duckdb)
     new = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     times.add("接收入库 ingest (Dagster)", time.perf_counter() - t,
               "新接收 {} / 有警告 {} / 退回 {}".format(new.get("accepted", 0), new.get("accepted_with_warnings", 0),
@@ -100,7 +99,7 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
 
     t = time.perf_counter()
     # every year with an accepted return gets its annual return (issue 14), or only --year
-    built = build_and_publish(instance=instance, force=force, years=[year] if year else None)
+    built = build_and_publish(settings=settings, instance=instance, force=force, years=[year] if year else None)
     times.add("构建与发布 dbt build + publish", time.perf_counter() - t,
               built.get("note", ""))
 
@@ -124,9 +123,9 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
     outputs.add_row("领导驾驶舱 dashboard", str(built.get("dashboard", "")))
     for y, p in sorted(built.get("annual", {}).items()):
         outputs.add_row(f"{y} 年报 annual return", str(p))
-    outputs.add_row("服务快照 serving snapshot", str(paths.serve_db()))
-    outputs.add_row("回执 outbox", str(paths.outbox()))
-    outputs.add_row("归档 archive", str(paths.archive()))
+    outputs.add_row("服务快照 serving snapshot", str(settings.serve_duckdb))
+    outputs.add_row("回执 outbox", str(settings.outbox))
+    outputs.add_row("归档 archive", str(settings.archive))
     outputs.add_row("真值 truth", str(returns_dir / "truth.json"))
     console.print(outputs)
     verdicts = built.get("annual_verdicts") or []
@@ -137,7 +136,7 @@ def run_demo(start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201, year
     console.print(
         "下一步 / next:\n"
         f"  • 打开驾驶舱 open the dashboard: {built.get('dashboard', '')}\n"
-        f"  • Dagster 界面（本次运行的记录 {dagster_home()}）: liangxin ui\n"
+        f"  • Dagster 界面（本次运行的记录 {dagster_home(settings)}）: liangxin ui\n"
         "  • 指标溯源 explain a number: liangxin explain K1 --unit <街道或社区代码> --period 2021Q4\n"
         "  • 只读SQL read-only SQL: liangxin sql -c \"select * from marts.kpi_bulletin limit 10\""
     )
@@ -162,7 +161,7 @@ def demo_command(
     from liangxin.pipeline import PipelineError
 
     try:
-        run_demo(start, end, seed, year, force)
+        run_demo(Settings.from_env(), start, end, seed, year, force)  # the edge: configuration read once
     except PipelineError as exc:
         console.print(f"[red]演示未完成：{escape(str(exc))}[/red]")
         raise typer.Exit(1)

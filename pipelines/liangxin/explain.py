@@ -36,6 +36,7 @@ import typer
 
 from liangxin import forms
 from liangxin.neutral import cell_text, scrub_ids, terminal_text
+from liangxin.settings import Settings
 
 _SHEETS = {f.key: f.sheet for f in forms.FORMS}
 ORG_SHEET = _SHEETS.get("organizations", "表1 两新组织情况")
@@ -600,12 +601,10 @@ def check_against_published(indicator: str, unit: str, period: str, con,
     return pub, n_num, n_den
 
 
-def connect_build(db: Path | None = None):
+def connect_build(db: Path):
     import duckdb
 
-    from liangxin import paths
-
-    db = Path(db) if db is not None else paths.build_db()
+    db = Path(db)
     if not db.exists():
         raise ExplainError(f"构建库不存在：{db}。请先接收报表并运行 liangxin build（或 liangxin demo）。")
     try:
@@ -654,7 +653,7 @@ def explain_command(
 
     console = Console()
     try:
-        con = connect_build(db)
+        con = connect_build(db or Settings.from_env().duckdb)  # the edge: the --db option, else the settings
         try:
             rows = explain(indicator, unit, period, con)
             pub, n_num, n_den = check_against_published(indicator, unit, period, con, rows)

@@ -25,7 +25,6 @@ from pathlib import Path
 import duckdb
 import typer
 
-from liangxin import paths
 
 DDL = """
 create schema if not exists finalized;
@@ -165,7 +164,7 @@ def verdict_of(con, year: int) -> dict | None:
 
 
 def finalize_year(year: int, by: str | None, *, override: str | None = None, signoff: dict | None = None,
-                  db_path: Path | None = None, now: dt.datetime | None = None) -> dict:
+                  db_path: Path, now: dt.datetime | None = None) -> dict:
     """Store the next finalized version of ``year`` from the build database; returns what was stored.
 
     Raises :class:`FinalizeError` (Chinese message) when refused: no name, a missing sign-off name, no accepted
@@ -185,7 +184,7 @@ def finalize_year(year: int, by: str | None, *, override: str | None = None, sig
     except ValueError:
         raise FinalizeError(f"报出日期应为 YYYY-MM-DD：{signoff['report_date']}") from None
     override = (override or "").strip() or None
-    db = Path(db_path or paths.build_db())
+    db = Path(db_path)
     if not db.exists():
         raise FinalizeError(f"构建库不存在（请先运行 liangxin build）：{db}")
     with writer_lock(db):
@@ -243,15 +242,15 @@ def _addendum_path(outbox: Path, sub: tuple) -> Path:
     return outbox / "accepted" / f"{stem}.年报审核结论.txt"
 
 
-def record_verdicts(db_path: Path | None = None, outbox_dir: Path | None = None,
+def record_verdicts(db_path: Path, outbox_dir: Path,
                     now: dt.datetime | None = None) -> list[str]:
     """After a build: one Chinese line per year (verdict, status, reasons); record the verdicts; for each year that
     newly fails an E rule, write an addendum beside the receipts of the accepted submissions not seen by the previous
     record that concern that year (its own returns, and the previous year's — A3).  Returns the lines."""
     from liangxin.ingest import writer_lock
 
-    db = Path(db_path or paths.build_db())
-    outbox = Path(outbox_dir or paths.outbox())
+    db = Path(db_path)
+    outbox = Path(outbox_dir)
     if not db.exists():
         return []
     lines: list[str] = []
@@ -329,9 +328,12 @@ def finalize_command(
     """定稿：把当前年报（全部单元格、审核结论、定稿人、时间、SHA-256）存为第 N 版；重建不会覆盖。"""
     from rich.console import Console
 
+    from liangxin.settings import Settings
+
+    settings = Settings.from_env()  # the edge
     console = Console()
     try:
-        out = finalize_year(year, by, override=override, signoff=dict(
+        out = finalize_year(year, by, db_path=settings.duckdb, override=override, signoff=dict(
             unit=unit, head=head, filled_by=filled_by, reviewed_by=reviewed_by, phone=phone, report_date=report_date))
     except FinalizeError as exc:
         console.print(f"[red]定稿被拒绝：{exc}[/red]", soft_wrap=True)
@@ -344,7 +346,7 @@ def finalize_command(
         from liangxin.pipeline import PipelineError, build_and_publish
 
         try:
-            built = build_and_publish(force=True)
+            built = build_and_publish(settings=settings, force=True)
         except PipelineError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1)
@@ -360,8 +362,9 @@ def status_command(
     from rich.table import Table
 
     from liangxin.serving import connect_readonly
+    from liangxin.settings import Settings
 
-    con = connect_readonly(serve_db)
+    con = connect_readonly(serve_db or Settings.from_env().serve_duckdb)
     try:
         rows = con.execute("select year, verdict, status, finalized_version, communities_complete, communities_expected, "
                            "reasons from annual.rpt_annual_verdict order by year").fetchall()

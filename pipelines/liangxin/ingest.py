@@ -41,7 +41,8 @@ from pathlib import Path
 import typer
 from filelock import FileLock
 
-from liangxin import forms, paths, privacy, warehouse
+from liangxin import forms, privacy, seeds, warehouse
+from liangxin.settings import Settings
 from liangxin.validate.result import (
     ACCEPTED,
     ACCEPTED_WITH_WARNINGS,
@@ -191,8 +192,11 @@ class WriterSession:
     receives them again.
     """
 
-    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None):
+    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None,
+                 *, secret: bytes, register: Path | None = None):
         self.db = db
+        self.secret = secret  # the person-key secret (``Settings.secret()``), checked against the warehouse
+        self.register = register  # the extra unit register (``Settings.register_csv``), for the validator
         self.slice_seconds = slice_seconds
         self.batch_files = max(1, batch_files)
         self.outbox_dir = outbox_dir  # its leftover temp reports are removed each time the lock is taken
@@ -213,9 +217,9 @@ class WriterSession:
                 self._yield = False
             self._lock.acquire()
             try:
-                warehouse.create_database(self.db)  # atomically, so that a kill never leaves a broken file
+                warehouse.create_database(self.db, self.secret)  # atomically: a kill never leaves a broken file
                 self._con = warehouse.connect(self.db)
-                warehouse.ensure_schema(self._con)
+                warehouse.ensure_schema(self._con, self.secret)
                 kept, self._kept = self._kept, None
                 if kept is not None and kept[0] == warehouse.raw_fingerprint(self._con):
                     self._index = kept[1]  # nobody wrote raw meanwhile: keep what the index has read
@@ -267,13 +271,13 @@ class WriterSession:
             return
         con = self.connection()
         try:
-            counts = warehouse.load_submissions(con, [(r, at, name) for r, at, name, _ in pending])
+            counts = warehouse.load_submissions(con, [(r, at, name) for r, at, name, _ in pending], self.secret)
         except Exception as exc:  # find the culprit: write the others alone
             log.warning("成批入库失败（%s），逐个重试 %d 个文件", exc, len(pending))
             counts = []
             for r, at, name, out in pending:
                 try:
-                    counts.append(warehouse.load_submission(con, r, at, name))
+                    counts.append(warehouse.load_submission(con, r, at, name, secret=self.secret))
                 except Exception as one_exc:
                     log.error("入库失败：%s：%s\n%s", name, one_exc, traceback.format_exc())
                     out.outcome, out.internal_error = FAILED, f"{type(one_exc).__name__}: {one_exc}"
@@ -409,7 +413,8 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     if _is_duplicate(rec, session):  # e.g. the same bytes twice in one batch
         return out
     ctx = session.index.validation_context(received_on=rec.received_at.astimezone().date(),
-                                           received_at=rec.received_at, backfill=session.backfill)
+                                           received_at=rec.received_at, backfill=session.backfill,
+                                           register=seeds.community_by_code(session.register))
     result = finish_validation(prep, ctx)
     if result.sha256 != sha:  # the validator hashes what it read: it must be the archived bytes
         raise RuntimeError(f"SHA-256 mismatch for {name}: {result.sha256} != {sha}")
@@ -439,10 +444,11 @@ def _complete(rec: _Received, prep, outbox_dir: Path, archive_dir: Path, session
     return out
 
 
-def _prepare_here(rec: _Received, max_rows: int, cap: int):
+def _prepare_here(rec: _Received, max_rows: int, cap: int, settings: Settings):
     from liangxin.validate.core import prepare_file_bounded  # a reader process under the memory ceiling
 
-    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap)
+    return prepare_file_bounded(rec.archived, rec.out.original_name, max_rows, cap,
+                                memory_mb=settings.read_memory_mb, sandbox=settings.read_sandbox)
 
 
 def _validation_limits() -> tuple[int, int]:
@@ -452,31 +458,35 @@ def _validation_limits() -> tuple[int, int]:
     return c.max_rows_per_sheet, c.max_hits_per_rule_sheet
 
 
-def ingest_file(path: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
-                outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                original_name: str | None = None, session: WriterSession | None = None,
-                backfill: bool = False) -> IngestOutcome:
+def ingest_file(path: Path | str, *, settings: Settings, db_path: Path | None = None,
+                archive_dir: Path | None = None, outbox_dir: Path | None = None,
+                received_at: dt.datetime | None = None, original_name: str | None = None,
+                session: WriterSession | None = None, backfill: bool = False) -> IngestOutcome:
     """Receive one file (see the module docstring). Raises only on internal failure.
 
-    ``session``: a :class:`WriterSession` shared by the files of a batch; without it the lock and
-    connection are taken for this file only and the file is written before this returns.
+    ``settings``: the locations (unless given) and the person-key secret.  ``session``: a
+    :class:`WriterSession` shared by the files of a batch; without it the lock and connection are taken for
+    this file only and the file is written before this returns.
     """
-    privacy.hmac_secret()  # refuse (production without a real secret) before anything is written
-    db = Path(db_path) if db_path is not None else paths.build_db()
+    secret = settings.secret()  # refuse (production without a real secret) before anything is written
+    db = Path(db_path) if db_path is not None else settings.duckdb
     if session is None:
-        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or paths.outbox()) as own:
+        with WriterSession(db, slice_seconds=0, outbox_dir=outbox_dir or settings.outbox, secret=secret,
+                           register=settings.register_csv) as own:
             own.backfill = backfill
-            return ingest_file(path, db_path=db, archive_dir=archive_dir, outbox_dir=outbox_dir,
-                               received_at=received_at, original_name=original_name, session=own)
+            return ingest_file(path, settings=settings, db_path=db, archive_dir=archive_dir,
+                               outbox_dir=outbox_dir, received_at=received_at, original_name=original_name,
+                               session=own)
     path = Path(path)
-    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
-    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
+    archive_dir = Path(archive_dir) if archive_dir is not None else settings.archive
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else settings.outbox
     failed = True
     try:
         rec = _receive(path, original_name or path.name, received_at, archive_dir, session)
         out = rec.out
         if rec.archived is not None:
-            out = _complete(rec, _prepare_here(rec, *_validation_limits()), outbox_dir, archive_dir, session)
+            out = _complete(rec, _prepare_here(rec, *_validation_limits(), settings), outbox_dir, archive_dir,
+                            session)
         failed = False
         if out.outcome == DUPLICATE:
             _duplicate_receipt(out, outbox_dir, {})
@@ -615,21 +625,23 @@ def collect_files(paths_in: list[Path]) -> list[Path]:
 
 
 PARALLEL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
-DEFAULT_BATCH_FILES = 25  # files per transaction: one insert per table costs ~2 ms, however many rows
+# DEFAULT_BATCH_FILES (settings.py): files per transaction: one insert per table costs ~2 ms, however many rows
 
 
-def _worker_count(n_files: int, workers: int | None) -> int:
+def _worker_count(n_files: int, workers: int | None, configured: int | None = None) -> int:
+    """``workers`` if given, else ``configured`` (``LIANGXIN_INGEST_WORKERS``), else one per core up to 4
+    for 8 files or more."""
     if workers is not None:
         return max(0, workers)
-    env = os.environ.get("LIANGXIN_INGEST_WORKERS")
-    if env is not None and env.strip().isdigit():
-        return int(env)
+    if configured is not None:
+        return configured
     if n_files < PARALLEL_MIN_FILES:
         return 0
     return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
 
 
-def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_dir: Path | None = None,
+def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | None = None,
+                 archive_dir: Path | None = None,
                  outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
                  progress: bool = True, slice_seconds: float | None = None, batch_files: int | None = None,
                  workers: int | None = None, inbox_dir: Path | None = None,
@@ -639,7 +651,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
 
     The writer lock is held for the whole run (``slice_seconds=None``, D123): two concurrent ingests are
     serialised, so no audit outcome depends on how their files interleave.  Processed files inside the inbox
-    (``inbox_dir``, default ``paths.inbox()``) leave it (:func:`leave_inbox`); a duplicate gets a receipt in
+    (``inbox_dir``, default ``settings.inbox``) leave it (:func:`leave_inbox`); a duplicate gets a receipt in
     ``outbox/duplicate/`` naming the first submission.
 
     Reading and parsing a workbook needs no warehouse context, so with ``workers`` > 0 (default: one per
@@ -655,22 +667,22 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
         # refuse at once instead of waiting forever for the writer lock its parent holds
         raise RuntimeError("ingest_paths called while a worker process starts: guard the calling script "
                            "with `if __name__ == \"__main__\":` (or set LIANGXIN_INGEST_WORKERS=0)")
-    privacy.hmac_secret()  # SecretConfigurationError before any file is touched
+    secret = settings.secret()  # SecretConfigurationError before any file is touched
     files = collect_files(paths_in)
-    db = Path(db_path) if db_path is not None else paths.build_db()
-    archive_dir = Path(archive_dir) if archive_dir is not None else paths.archive()
-    outbox_dir = Path(outbox_dir) if outbox_dir is not None else paths.outbox()
-    inbox_dir = Path(inbox_dir) if inbox_dir is not None else paths.inbox()
+    db = Path(db_path) if db_path is not None else settings.duckdb
+    archive_dir = Path(archive_dir) if archive_dir is not None else settings.archive
+    outbox_dir = Path(outbox_dir) if outbox_dir is not None else settings.outbox
+    inbox_dir = Path(inbox_dir) if inbox_dir is not None else settings.inbox
     limits = _validation_limits()
     outcomes: list[IngestOutcome] = []
     if slice_seconds is None:
         slice_seconds = float("inf")
     if batch_files is None:
-        env = os.environ.get("LIANGXIN_INGEST_BATCH", "").strip()
-        batch_files = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_BATCH_FILES
-    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir)
+        batch_files = settings.ingest_batch  # LIANGXIN_INGEST_BATCH, default 25
+    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret,
+                            register=settings.register_csv)
     session.backfill = backfill  # ``backfill``: historical returns, P4 judged by 报出日期 (receipts: 历史补录)
-    n_workers = _worker_count(len(files), workers)
+    n_workers = _worker_count(len(files), workers, settings.ingest_workers)
     pool = None
     if n_workers:
         from concurrent.futures import ProcessPoolExecutor
@@ -680,7 +692,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
             pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=reader_init)
+                                       initializer=reader_init, initargs=(settings.read_memory_mb,))
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
@@ -733,7 +745,7 @@ def ingest_paths(paths_in: list[Path], *, db_path: Path | None = None, archive_d
                     if type(exc).__name__ == "BrokenProcessPool":
                         pool = session.pool = None
             if prep is None:
-                prep = _prepare_here(rec, *limits)
+                prep = _prepare_here(rec, *limits, settings)
             out = _complete(rec, prep, outbox_dir, archive_dir, session)
             failed = False
             return out
@@ -867,17 +879,18 @@ def ingest_command(
     logging.getLogger("liangxin").setLevel(logging.INFO)
     from liangxin.pipeline import ensure_home
 
+    settings = Settings.from_env()  # the edge: the environment is read here, once
     try:
-        privacy.hmac_secret()  # refuse before anything is created (production without a real secret)
+        secret = settings.secret()  # refuse before anything is created (production without a real secret)
         # a secret other than the one the warehouse was keyed with: refuse before the Dagster run (exit 2)
-        warehouse.check_secret_for(Path(db) if db else paths.build_db())
+        warehouse.check_secret_for(Path(db) if db else settings.duckdb, secret)
     except privacy.SecretConfigurationError as exc:
         from rich.console import Console
 
         Console(stderr=True).print(f"[bold red]拒绝接收：{exc}[/bold red]\n未归档、未回执、未入库任何文件。")
         raise typer.Exit(2)
-    ensure_home()  # the home's folders (inbox, archive, outbox) exist from the first use
-    targets = list(paths_in) if paths_in else [paths.inbox()]
+    ensure_home(settings)  # the home's folders (inbox, archive, outbox) exist from the first use
+    targets = list(paths_in) if paths_in else [settings.inbox]
     missing = [p for p in targets if not Path(p).exists()]
     if missing:
         from rich.console import Console
@@ -894,8 +907,8 @@ def ingest_command(
     ingestion_defs.last_outcomes = []
     failure = None
     try:
-        ingest_through_dagster(targets, progress=not no_progress, backfill=backfill, db=db, archive=archive,
-                               outbox=outbox)
+        ingest_through_dagster(targets, settings=settings, progress=not no_progress, backfill=backfill, db=db,
+                               archive=archive, outbox=outbox)
     except PipelineError as exc:  # an internal failure on some file: the others were processed; say which
         failure = exc
     outcomes = list(ingestion_defs.last_outcomes)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import typer
 
-from liangxin import paths
+from liangxin.settings import Settings
 
 MANIFEST = "manifest.json"
 FORMAT = "liangxin-backup/1"
@@ -82,14 +82,11 @@ def _manifest_files(root: Path) -> dict[str, dict]:
 # --------------------------------------------------------------------------------------------------
 # Backup
 # --------------------------------------------------------------------------------------------------
-def backup(dest: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
-           outbox_dir: Path | None = None, now: dt.datetime | None = None) -> Path:
+def backup(dest: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, now: dt.datetime | None = None) -> Path:
     """Write a consistent backup folder under ``dest``; returns its path."""
     import duckdb
 
-    db = Path(db_path or paths.build_db())
-    archive = Path(archive_dir or paths.archive())
-    outbox = Path(outbox_dir or paths.outbox())
+    db, archive, outbox = Path(db_path), Path(archive_dir), Path(outbox_dir)
     if not db.exists():
         raise BackupError(f"构建库不存在，无可备份内容 / build database not found: {db}")
     now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
@@ -159,14 +156,11 @@ def _has_data(p: Path) -> bool:
     return p.is_file() or (p.is_dir() and any(p.iterdir()))
 
 
-def restore(src: Path | str, *, db_path: Path | None = None, archive_dir: Path | None = None,
-            outbox_dir: Path | None = None, force: bool = False) -> dict[str, Path]:
+def restore(src: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, force: bool = False) -> dict[str, Path]:
     """Put a verified backup back in place; refuses to overwrite existing data unless ``force``."""
     src = Path(src)
     verify(src)
-    db = Path(db_path or paths.build_db())
-    archive = Path(archive_dir or paths.archive())
-    outbox = Path(outbox_dir or paths.outbox())
+    db, archive, outbox = Path(db_path), Path(archive_dir), Path(outbox_dir)
     existing = [p for p in (db, Path(str(db) + ".wal"), archive, outbox) if _has_data(p)]
     if existing and not force:
         raise BackupError("目标位置已有数据，未覆盖（确需覆盖请加 --force）/ refusing to overwrite: "
@@ -210,15 +204,16 @@ def _receipts(archive: Path) -> dict[str, dict]:
     return out
 
 
-def reingest_all(archive_dir: Path | None = None, *, db_path: Path, outbox_dir: Path | None = None):
-    """Ingest every archived file into the (new, empty) database ``db_path``; returns the outcomes.
+def reingest_all(archive_dir: Path, *, settings: Settings, db_path: Path, outbox_dir: Path | None = None):
+    """Ingest every archived file into the (new, empty) database ``db_path`` with the person-key secret of
+    ``settings``; returns the outcomes.
 
     Files are taken in period / correction order; each keeps its original name and receipt time, so the
     date rules (F3 报出日期, P4 deadline) give the same answers as when the file was first received.
     """
     from liangxin.ingest import SUFFIXES, WriterSession, collect_files, ingest_file
 
-    archive = Path(archive_dir or paths.archive())
+    archive = Path(archive_dir)
     db = Path(db_path)
     if db.exists():
         raise BackupError(f"目标数据库已存在，请指定一个新文件 / target database exists: {db}")
@@ -226,12 +221,12 @@ def reingest_all(archive_dir: Path | None = None, *, db_path: Path, outbox_dir: 
     files = collect_files([p for p in archive.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                            and not p.name.startswith(".")])
     outcomes = []
-    with WriterSession(db) as session:
+    with WriterSession(db, secret=settings.secret(), register=settings.register_csv) as session:
         for f in files:
             rec = receipts.get(f.stem, {})
             received = rec.get("received_at")
             outcomes.append(ingest_file(
-                f, db_path=db, archive_dir=archive, outbox_dir=outbox_dir or db.parent / "outbox-reingest",
+                f, settings=settings, db_path=db, archive_dir=archive, outbox_dir=outbox_dir or db.parent / "outbox-reingest",
                 received_at=dt.datetime.fromisoformat(received) if received else None,
                 original_name=rec.get("original_name") or f.name, session=session))
     return outcomes
@@ -240,19 +235,19 @@ def reingest_all(archive_dir: Path | None = None, *, db_path: Path, outbox_dir: 
 # --------------------------------------------------------------------------------------------------
 # Re-key: the explicit way to change the HMAC secret
 # --------------------------------------------------------------------------------------------------
-def rekey(*, db_path: Path | None = None, archive_dir: Path | None = None, keep_old: bool = False):
-    """Re-key the build database with the current ``LIANGXIN_HMAC_SECRET``; returns (outcomes, old copy or None).
+def rekey(*, settings: Settings, db_path: Path | None = None, archive_dir: Path | None = None,
+          keep_old: bool = False):
+    """Re-key the build database with the secret of ``settings`` (``LIANGXIN_HMAC_SECRET``); returns (outcomes,
+    old copy or None).  The locations default to those of ``settings``.
 
     Every archived file is ingested again into ``.<db>.rekey.tmp`` (its reports go to a scratch folder that
     is removed: the communities already have theirs), then, under the writer lock of the build database,
     the new file replaces the old one.  The old database (person keys of the old secret) is deleted unless
     ``keep_old`` (then kept as ``<db>.pre-rekey-<UTC time>``, mode 0600).  Refuses when nothing is archived.
     """
-    from liangxin import privacy
-
-    privacy.hmac_secret()  # production: refuses a missing, default or weak new secret before any work
-    db = Path(db_path or paths.build_db())
-    archive = Path(archive_dir or paths.archive())
+    settings.secret()  # production: refuses a missing, default or weak new secret before any work
+    db = Path(db_path or settings.duckdb)
+    archive = Path(archive_dir or settings.archive)
     if not archive.is_dir() or not any(p.is_file() and not p.name.startswith(".") and p.name != "receipts.jsonl"
                                        for p in archive.rglob("*")):
         raise BackupError(f"归档为空，无法重新生成人员键 / nothing archived to re-key from: {archive}")
@@ -264,7 +259,7 @@ def rekey(*, db_path: Path | None = None, archive_dir: Path | None = None, keep_
     shutil.rmtree(scratch, ignore_errors=True)
     try:
         with _lock(db):  # no ingest or build meanwhile: the new file holds every archived file
-            outcomes = reingest_all(archive, db_path=tmp, outbox_dir=scratch)
+            outcomes = reingest_all(archive, settings=settings, db_path=tmp, outbox_dir=scratch)
             failed = [o for o in outcomes if o.outcome == "failed"]
             if failed:
                 raise BackupError(f"{len(failed)} 个归档文件重新接收失败，构建库未替换 / "
@@ -299,8 +294,9 @@ def backup_command(
     dest: Path = typer.Argument(..., help="备份存放目录 / folder that receives the backup folder"),
 ) -> None:
     """备份：构建库（加写锁、CHECKPOINT 后复制）、归档与回执目录，附 SHA-256 清单。Back up db, archive and outbox."""
+    s = Settings.from_env()  # the edge
     try:
-        out = backup(dest)
+        out = backup(dest, db_path=s.duckdb, archive_dir=s.archive, outbox_dir=s.outbox)
     except BackupError as exc:
         typer.echo(f"备份失败 / backup failed: {exc}", err=True)
         raise typer.Exit(2)
@@ -313,8 +309,9 @@ def restore_command(
     force: bool = typer.Option(False, "--force", help="覆盖现有数据 / overwrite existing data"),
 ) -> None:
     """恢复：校验清单后放回构建库、归档与回执；已有数据时须加 --force。Restore a verified backup."""
+    s = Settings.from_env()  # the edge
     try:
-        where = restore(src, force=force)
+        where = restore(src, db_path=s.duckdb, archive_dir=s.archive, outbox_dir=s.outbox, force=force)
     except BackupError as exc:
         typer.echo(f"恢复失败 / restore failed: {exc}", err=True)
         raise typer.Exit(2)
@@ -328,11 +325,12 @@ def reingest_command(
     """从归档重新接收全部文件到新库（更换 HMAC 密钥后使用）。Re-ingest the whole archive into a new database."""
     from liangxin.ingest import print_summary
 
+    s = Settings.from_env()  # the edge
     try:
-        outcomes = reingest_all(db_path=db)
+        outcomes = reingest_all(s.archive, settings=s, db_path=db)
         from liangxin.finalize import carry_finalized
 
-        carry_finalized(paths.build_db(), db)  # 定稿 versions are not in the archive: carry them over
+        carry_finalized(s.duckdb, db)  # 定稿 versions are not in the archive: carry them over
     except BackupError as exc:
         typer.echo(f"失败 / failed: {exc}", err=True)
         raise typer.Exit(2)
@@ -351,20 +349,21 @@ def rekey_command(
     from liangxin import privacy
     from liangxin.ingest import print_summary
 
+    s = Settings.from_env()  # the edge
     try:
-        fp = privacy.secret_fingerprint(privacy.hmac_secret())
+        fp = privacy.secret_fingerprint(s.secret())
     except privacy.SecretConfigurationError as exc:
         typer.echo(f"未更换密钥 / not re-keyed: {exc}", err=True)
         raise typer.Exit(2)
     if not yes:
-        typer.confirm(f"将用指纹 {fp[:12]} 的密钥从归档重新生成构建库 {paths.build_db()}，继续？", abort=True)
+        typer.confirm(f"将用指纹 {fp[:12]} 的密钥从归档重新生成构建库 {s.duckdb}，继续？", abort=True)
     try:
-        outcomes, old = rekey(keep_old=keep_old)
+        outcomes, old = rekey(settings=s, keep_old=keep_old)
     except (BackupError, privacy.SecretConfigurationError) as exc:
         typer.echo(f"未更换密钥 / not re-keyed: {exc}", err=True)
         raise typer.Exit(2)
     print_summary(outcomes)
-    typer.echo(f"已用指纹 {fp[:12]} 的密钥重新生成构建库 / re-keyed: {paths.build_db()}"
+    typer.echo(f"已用指纹 {fp[:12]} 的密钥重新生成构建库 / re-keyed: {s.duckdb}"
                + (f"（旧库保留为 {old}）" if old else "（旧库已删除）"))
     typer.echo("请运行 liangxin build --force 重建指标与服务快照 / now run `liangxin build --force`")
 

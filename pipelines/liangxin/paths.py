@@ -1,4 +1,8 @@
-"""Where things live.  Every location can be moved with an environment variable; defaults are local.
+"""Where things live: the project's own folders, and the permission rules of the working data.
+
+The working locations (home, inbox, archive, outbox, build and serving databases, published outputs) are
+settings: :class:`liangxin.settings.Settings` (``LIANGXIN_HOME``, ``LIANGXIN_INBOX``, …, with the defaults below),
+read once at the edge and passed down (issue 16).  This module reads no environment.
 
 | variable              | default                      | what                                         |
 |-----------------------|------------------------------|----------------------------------------------|
@@ -20,44 +24,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from liangxin.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SPEC_DIR = PROJECT_ROOT.parent / "shared" / "spec"
-
-
-def _env_path(var: str, default: Path) -> Path:
-    value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default.resolve()
-
-
-def home() -> Path:
-    return _env_path("LIANGXIN_HOME", Path.cwd() / "data")
-
-
-def inbox() -> Path:
-    return _env_path("LIANGXIN_INBOX", home() / "inbox")
-
-
-def archive() -> Path:
-    return _env_path("LIANGXIN_ARCHIVE", home() / "archive")
-
-
-def outbox() -> Path:
-    return _env_path("LIANGXIN_OUTBOX", home() / "outbox")
-
-
-def build_db() -> Path:
-    return _env_path("LIANGXIN_DUCKDB", home() / "build.duckdb")
-
-
-def serve_db() -> Path:
-    return _env_path("LIANGXIN_SERVE_DUCKDB", home() / "serve.duckdb")
-
-
-def build_dir() -> Path:
-    return _env_path("LIANGXIN_BUILD", Path.cwd() / "build")
 
 
 PRIVATE_UMASK = 0o077
@@ -82,20 +57,20 @@ def make_private(path: Path) -> None:
         pass
 
 
-def secure_home() -> None:
+def secure_home(settings: Settings) -> None:
     """Make the known parts of an existing home private (cheap: no walk of the archive); no home, no-op.
 
     The home, inbox, archive and outbox folders and the outbox's accepted/rejected folders and reports,
     the build and serving databases with their WAL files.
     """
-    h = home()
+    h = settings.home
     if not h.is_dir():
         return
-    targets = [h, inbox(), archive(), outbox()]
-    for db in (build_db(), serve_db()):
+    targets = [h, settings.inbox, settings.archive, settings.outbox]
+    for db in (settings.duckdb, settings.serve_duckdb):
         targets += [db, Path(str(db) + ".wal")]
     for sub in ("accepted", "rejected"):
-        folder = outbox() / sub
+        folder = settings.outbox / sub
         targets.append(folder)
         if folder.is_dir():
             targets += list(folder.iterdir())

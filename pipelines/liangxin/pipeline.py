@@ -4,6 +4,8 @@
 - :func:`build_and_publish` runs ``build_and_publish_job`` (dbt build, serving snapshot, dashboard, annual
   returns, Superset when configured), skipped when nothing changed since the last successful build.
 
+Every function takes the :class:`~liangxin.settings.Settings` of its caller (the edge: a CLI command, a test);
+the Dagster definitions are built for those settings (:func:`definitions_for`, one per distinct settings).
 Both run on the persistent Dagster instance of the home (:func:`dagster_instance`: ``$LIANGXIN_HOME/dagster``
 with the repository's ``dagster.yaml``, or ``$DAGSTER_HOME`` when set), so ``liangxin ui`` shows the CLI's runs
 with their asset materializations and checks (D125).  The build shows Rich progress (dbt nodes, publishing
@@ -19,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from liangxin import paths
+from liangxin.settings import Settings
 
 console = Console()
 
@@ -30,11 +33,11 @@ class PipelineError(RuntimeError):
 HOME_MODE = 0o700
 
 
-def ensure_home() -> None:
+def ensure_home(settings: Settings) -> None:
     """Create the home's folders on first use (inbox, archive, outbox, logs; owner-only), D121."""
     import os
 
-    for folder in (paths.home(), paths.inbox(), paths.archive(), paths.outbox(), paths.home() / "logs"):
+    for folder in (settings.home, settings.inbox, settings.archive, settings.outbox, settings.logs):
         if not folder.exists():
             folder.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
             try:
@@ -46,14 +49,12 @@ def ensure_home() -> None:
 _INSTANCES: dict[str, object] = {}
 
 
-def dagster_home() -> Path:
-    import os
-
-    env = os.environ.get("DAGSTER_HOME", "").strip()
-    return Path(env) if env else paths.home() / "dagster"
+def dagster_home(settings: Settings) -> Path:
+    """``$DAGSTER_HOME`` when set, else ``<home>/dagster`` (``Settings.dagster_home``)."""
+    return settings.dagster_home
 
 
-def dagster_instance():
+def dagster_instance(settings: Settings):
     """The persistent Dagster instance of this home: ``$DAGSTER_HOME`` if set, else ``$LIANGXIN_HOME/dagster``
     (created with a copy of the repository's ``dagster.yaml``).  One instance object per folder and process;
     the environment is not changed, so another home in the same process gets its own instance."""
@@ -63,7 +64,7 @@ def dagster_instance():
 
     from filelock import FileLock
 
-    dh = dagster_home().resolve()
+    dh = dagster_home(settings).resolve()
     inst = _INSTANCES.get(str(dh))
     if inst is None:
         dh.mkdir(parents=True, exist_ok=True)
@@ -97,9 +98,17 @@ def _failure_text(result) -> str:
     return "\n".join(out) or "（无错误信息）"
 
 
-def _defs():
-    from liangxin.definitions import defs
+_DEFS: dict[str, object] = {}
 
+
+def definitions_for(settings: Settings):
+    """The Dagster definitions built for ``settings`` (cached per distinct settings in this process)."""
+    from liangxin.defs import build_definitions
+
+    key = settings.to_json()
+    defs = _DEFS.get(key)
+    if defs is None:
+        defs = _DEFS[key] = build_definitions(settings)
     return defs
 
 
@@ -159,19 +168,24 @@ def release_dead_runs(instance) -> list[str]:
     return freed
 
 
+def _defs(settings: Settings):
+    return definitions_for(settings)
+
+
 # the CLI shows its own progress, and on failure the failed step's last error (the run log is in the UI)
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = False, backfill: bool = False,
-                           db: Path | None = None, archive: Path | None = None, outbox: Path | None = None):
+def ingest_through_dagster(targets: list[Path], *, settings: Settings, instance=None, progress: bool = False,
+                           backfill: bool = False, db: Path | None = None, archive: Path | None = None,
+                           outbox: Path | None = None):
     """Run ``ingest_job`` on files or folders in-process on the home's instance (shown in ``liangxin ui``).
     ``backfill``: historical returns (P4 by 报出日期); ``db``/``archive``/``outbox``: the CLI's overrides."""
-    ensure_home()
-    job = _defs().resolve_job_def("ingest_job")
+    ensure_home(settings)
+    job = _defs(settings).resolve_job_def("ingest_job")
     config = {"paths": [str(p) for p in targets], "progress": progress, "backfill": backfill,
               "db_path": str(db or ""), "archive_dir": str(archive or ""), "outbox_dir": str(outbox or "")}
-    instance = instance if instance is not None else dagster_instance()
+    instance = instance if instance is not None else dagster_instance(settings)
     release_dead_runs(instance)
     result = job.execute_in_process(
         run_config={"ops": {"raw_returns": {"config": config}}, **QUIET},
@@ -183,7 +197,7 @@ def ingest_through_dagster(targets: list[Path], instance=None, progress: bool = 
     return result
 
 
-def build_fingerprint() -> dict:
+def build_fingerprint(settings: Settings) -> dict:
     """What the build depends on: the accepted submissions, the dbt project files, the seeds and the register."""
     import duckdb
 
@@ -196,11 +210,11 @@ def build_fingerprint() -> dict:
         if p.is_file() and "target" not in p.parts:
             h.update(str(p.relative_to(paths.PROJECT_ROOT)).encode())
             h.update(p.read_bytes())
-    for p in register_files():  # the city/province register (LIANGXIN_REGISTER) is an input of the build too
+    for p in register_files(settings):  # the city/province register (LIANGXIN_REGISTER) is an input of the build
         h.update(str(p).encode())
         h.update(p.read_bytes() if p.is_file() else b"<missing>")
     subs: list = []
-    db = paths.build_db()
+    db = settings.duckdb
     if db.exists():
         con = duckdb.connect(str(db), read_only=True)
         try:
@@ -212,33 +226,33 @@ def build_fingerprint() -> dict:
     return {"project": h.hexdigest(), "submissions": [list(r) for r in subs]}
 
 
-def _state_file() -> Path:
-    return paths.home() / "build_state.json"
+def _state_file(settings: Settings) -> Path:
+    return settings.home / "build_state.json"
 
 
-def build_and_publish(instance=None, force: bool = False, years: list[int] | None = None,
+def build_and_publish(*, settings: Settings, instance=None, force: bool = False, years: list[int] | None = None,
                       progress: bool = True) -> dict:
-    ensure_home()
+    ensure_home(settings)
     from liangxin import privacy, warehouse
 
     try:  # a secret that does not match the warehouse's keys stops the build (issue 19; liangxin rekey)
-        warehouse.check_secret_for(paths.build_db())
+        warehouse.check_secret_for(settings.duckdb, settings.secret())
     except privacy.SecretConfigurationError as exc:
         raise PipelineError(str(exc)) from exc
-    fp = build_fingerprint()
-    state = _state_file()
-    dashboard = paths.build_dir() / "dashboard" / "index.html"
+    fp = build_fingerprint(settings)
+    state = _state_file(settings)
+    dashboard = settings.build / "dashboard" / "index.html"
     if (not force and state.exists() and json.loads(state.read_text(encoding="utf-8")).get("fingerprint") == fp
-            and paths.serve_db().exists() and dashboard.exists()):
+            and settings.serve_duckdb.exists() and dashboard.exists()):
         prev = json.loads(state.read_text(encoding="utf-8"))
         return {**prev.get("outputs", {}), "note": "无新报表，跳过构建"}
 
     from liangxin.defs import progress as build_progress
 
-    job = _defs().resolve_job_def("build_and_publish_job")
+    job = _defs(settings).resolve_job_def("build_and_publish_job")
     n_steps = len(job.graph.node_defs)
     with build_progress.showing(n_steps, enabled=progress):
-        instance = instance if instance is not None else dagster_instance()
+        instance = instance if instance is not None else dagster_instance(settings)
         release_dead_runs(instance)
         result = job.execute_in_process(
             run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
@@ -246,7 +260,7 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
             raise_on_error=False,
         )
     if not result.success:
-        events_log, debug_log = build_progress.dbt_log_paths()
+        events_log, debug_log = build_progress.dbt_log_paths(settings.home)
         raise PipelineError(f"构建作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}\n"
                             f"dbt 日志：{events_log}\ndbt 调试日志：{debug_log}")
     # guard against the known dagster-dbt regression where downstream assets are silently skipped
@@ -258,23 +272,23 @@ def build_and_publish(instance=None, force: bool = False, years: list[int] | Non
     evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed = [ev.asset_check_key.name for ev in evaluations if not ev.passed]
     if failed:
-        events_log, _ = build_progress.dbt_log_paths()
+        events_log, _ = build_progress.dbt_log_paths(settings.home)
         raise PipelineError(f"数据测试未通过：{', '.join(sorted(failed))}\ndbt 日志：{events_log}")
     from liangxin.serving import connect_readonly
 
-    con = connect_readonly()
+    con = connect_readonly(settings.serve_duckdb)
     try:
         n = con.execute("select count(*) from marts.fct_indicators").fetchone()[0]
     finally:
         con.close()
     annual = {}
-    for y in sorted(p.stem for p in (paths.build_dir() / "annual").glob("*.xlsx")):
-        annual[y] = str(paths.build_dir() / "annual" / f"{y}.xlsx")
+    for y in sorted(p.stem for p in (settings.build / "annual").glob("*.xlsx")):
+        annual[y] = str(settings.build / "annual" / f"{y}.xlsx")
     from liangxin.finalize import record_verdicts  # each year's verdict; receipt addenda when a year newly fails
 
     outputs = {"dashboard": str(dashboard), "annual": annual, "indicator_values": n,
                "asset_checks_passed": len(evaluations), "assets_materialized": len(materialized),
-               "annual_verdicts": record_verdicts()}
-    state.write_text(json.dumps({"fingerprint": build_fingerprint(), "outputs": outputs}, ensure_ascii=False),
+               "annual_verdicts": record_verdicts(settings.duckdb, settings.outbox)}
+    state.write_text(json.dumps({"fingerprint": build_fingerprint(settings), "outputs": outputs}, ensure_ascii=False),
                      encoding="utf-8")
     return {**outputs, "note": f"dbt build 完成，发布 {len(annual)} 份年报"}

@@ -23,7 +23,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liangxin import forms, paths
+from liangxin import forms
+from liangxin.settings import Settings
 from liangxin.periods import parse_period
 
 STOCK_FORMS = ("organizations", "party_orgs", "mobile_members")
@@ -48,7 +49,7 @@ class PrefillResult:
     message: str = ""
 
 
-def latest_accepted(unit_code: str, period: str, con) -> PrefillSource | None:
+def latest_accepted(unit_code: str, period: str, con, archive_dir: Path) -> PrefillSource | None:
     """The current accepted return of ``unit_code`` for the latest quarter before ``period`` (None if none)."""
     target = parse_period(period)
     rows = con.execute(
@@ -69,7 +70,7 @@ def latest_accepted(unit_code: str, period: str, con) -> PrefillSource | None:
     if best is None:
         return None
     _, sid, name, p, corr = best
-    archive = paths.archive() / sid[:2]
+    archive = Path(archive_dir) / sid[:2]
     found = sorted(archive.glob(f"{sid}.*")) if archive.is_dir() else []
     found = [f for f in found if f.suffix.lower() in (".xlsx", ".zip")]
     if not found:
@@ -144,17 +145,17 @@ def carried_fields(form: forms.Form, new_year: bool) -> list[forms.Field]:
     return keep
 
 
-def write_prefilled(unit_code: str, period: str, output: Path, con=None) -> PrefillResult:
+def write_prefilled(unit_code: str, period: str, output: Path, con=None, *, settings: Settings) -> PrefillResult:
     """Write the pre-filled template for ``unit_code`` / ``period`` to ``output`` (see the module docstring)."""
     from openpyxl.comments import Comment
 
     from liangxin.template import AUTHOR, DATE_FORMAT, TEXT_FORMAT, build_template, is_text_formatted
 
-    wb = build_template(unit_code, period)  # checks the unit and the period (TemplateError)
+    wb = build_template(unit_code, period, register_csv=settings.register_csv)  # checks unit, period
     unit_code = unit_code.strip()
     own = con is None
     source = None
-    db = paths.build_db()
+    db = settings.duckdb
     if con is None and db.exists():
         import duckdb
 
@@ -165,7 +166,7 @@ def write_prefilled(unit_code: str, period: str, output: Path, con=None) -> Pref
     try:
         if con is not None:
             try:
-                source = latest_accepted(unit_code, period, con)
+                source = latest_accepted(unit_code, period, con, settings.archive)
             except Exception:  # noqa: BLE001 - no raw tables yet: nothing to carry forward
                 source = None
     finally:

@@ -4,7 +4,8 @@ Raw citizen ID numbers never enter the warehouse: each becomes
 ``person_key = HMAC-SHA256(LIANGXIN_HMAC_SECRET, upper(trim(id)))`` (hex), plus the birth year and sex that
 the number encodes.  Names are kept as surname + ``*``; phones as ``138****8000``.
 
-The secret comes from ``LIANGXIN_HMAC_SECRET``.  Without it a development default is used and a loud warning
+The secret comes from ``LIANGXIN_HMAC_SECRET`` (``Settings.hmac_secret``, read at the edge and passed down as
+``Settings.secret()`` → :func:`checked_secret`; this module reads no environment).  Without it a development default is used and a loud warning
 is printed (once per process); with ``LIANGXIN_ENV=production`` a missing, default or weak secret (fewer than
 ``MIN_SECRET_LENGTH`` characters or fewer than ``MIN_SECRET_DISTINCT`` different characters) is an error, so
 that a production warehouse can never be keyed with a public constant or a guessable word.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import sys
 
 from liangxin.checks import id_birth_date, id_sex
@@ -50,10 +50,6 @@ class SecretConfigurationError(RuntimeError):
 
 class SecretMismatchError(SecretConfigurationError):
     """The HMAC secret is not the one the warehouse was keyed with (``liangxin rekey`` changes it)."""
-
-
-def is_production() -> bool:
-    return os.environ.get(ENV_ENV, "").strip().lower() == "production"
 
 
 def secret_problem(secret: str) -> str | None:
@@ -90,10 +86,11 @@ def _warn_default_once() -> None:
         print("WARNING: LIANGXIN_HMAC_SECRET is not set; using the development default.", file=sys.stderr)
 
 
-def hmac_secret() -> bytes:
-    """The district secret for person keys (see the module docstring for the rules)."""
-    secret = os.environ.get(SECRET_ENV) or ""
-    if is_production():
+def checked_secret(secret: str | None, production: bool) -> bytes:
+    """The district secret for person keys, checked (see the module docstring for the rules): ``secret`` is
+    ``LIANGXIN_HMAC_SECRET`` (None or '' when unset), ``production`` whether ``LIANGXIN_ENV=production``."""
+    secret = secret or ""
+    if production:
         if not secret or secret == DEV_DEFAULT_SECRET:
             raise SecretConfigurationError(
                 "生产环境（LIANGXIN_ENV=production）必须设置区级密钥 LIANGXIN_HMAC_SECRET，且不得使用开发默认值 / "
@@ -116,10 +113,9 @@ def normalise_id(id_number: str) -> str:
     return str(id_number).strip().upper()
 
 
-def person_key(id_number: str, secret: bytes | None = None) -> str:
+def person_key(id_number: str, secret: bytes) -> str:
     """HMAC-SHA256(secret, upper(trim(id))) as 64 hex characters."""
-    key = secret if secret is not None else hmac_secret()
-    return hmac.new(key, normalise_id(id_number).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, normalise_id(id_number).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def birth_year(id_number: str) -> int | None:

@@ -7,12 +7,11 @@ and ``superset_dashboards`` (only when ``LIANGXIN_SUPERSET_URL`` is set).
 """
 
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from liangxin import paths
+from liangxin.defs.resources import LiangxinPaths
 
 SNAPSHOT_KEY = dg.AssetKey("serve_snapshot")
 
@@ -26,12 +25,14 @@ class AnnualConfig(dg.Config):
 def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
     @dg.asset(key=SNAPSHOT_KEY, deps=upstream, group_name="publish", pool="duckdb_writer", kinds={"duckdb"},
               description="服务快照 serve.duckdb：只发布服务契约中的公开模型（dbt access: public），逐表写入新库后原子替换，所有读者只读打开。")
-    def serve_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def serve_snapshot(context: dg.AssetExecutionContext,
+                       liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
+        from liangxin.contract import FCT_INDICATORS, quoted
+        from liangxin.defs.dbt import ensure_manifest
         from liangxin.serving import connect_readonly, publish_snapshot
 
-        from liangxin.contract import FCT_INDICATORS, quoted
-
-        path = publish_snapshot()
+        path = publish_snapshot(liangxin.db(), liangxin.settings.serve_duckdb,
+                                manifest=ensure_manifest(liangxin.settings))
         con = connect_readonly(path)
         try:
             n = con.execute(f"select count(*) from {quoted(FCT_INDICATORS)}").fetchone()[0]
@@ -44,28 +45,34 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"html", "plotly"},
               description="领导驾驶舱静态页面 build/dashboard/index.html（离线可用）。")
-    def static_dashboard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def static_dashboard(context: dg.AssetExecutionContext,
+                         liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
         from liangxin.dashboard import render_dashboard
 
-        out = render_dashboard(paths.serve_db(), paths.build_dir() / "dashboard")
+        out = render_dashboard(liangxin.settings.serve_duckdb, liangxin.settings.build / "dashboard")
         return dg.MaterializeResult(metadata={"path": str(out), "size_bytes": Path(out).stat().st_size})
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"excel"},
               description="统计年报 build/annual/<年>.xlsx（封面、表一至表九与审核结果；有LibreOffice时另出PDF）与年报看板页 build/dashboard/annual-<年>.html；每个有报表的年份都写出，不得上报的年份在封面说明原因。")
-    def annual_returns(context: dg.AssetExecutionContext, config: AnnualConfig) -> dg.MaterializeResult:
-        from liangxin.annual import PdfError, annual_years, convert_to_pdf, load_annual, write_annual_return
+    def annual_returns(context: dg.AssetExecutionContext, config: AnnualConfig,
+                       liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
+        from liangxin.annual import (PdfError, SignOff, annual_years, convert_to_pdf, load_annual,
+                                     write_annual_return)
         from liangxin.annual_page import write_annual_page
         from liangxin.serving import connect_readonly
 
         # every year with any accepted return (rpt_annual_verdict), whatever its verdict: a failed annual rule
         # marks the year 不得上报 on its cover, it never skips the year (annual-return.md)
-        years = list(config.years) or annual_years()
+        settings = liangxin.settings
+        serve = settings.serve_duckdb
+        years = list(config.years) or annual_years(serve)
         written, verdicts = {}, {}
         for y in years:
-            out = write_annual_return(y, paths.build_dir() / "annual" / f"{y}.xlsx")
+            out = write_annual_return(y, settings.build / "annual" / f"{y}.xlsx", serve,
+                                      configured=SignOff.from_settings(settings))
             written[str(y)] = str(out)
-            written[f"{y}.html"] = str(write_annual_page(y))
-            con = connect_readonly()
+            written[f"{y}.html"] = str(write_annual_page(y, serve, settings.build / "dashboard"))
+            con = connect_readonly(serve)
             try:
                 data = load_annual(con, y)
             finally:
@@ -74,7 +81,7 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
                 "：" + "；".join(data.reasons) if data.reasons else "")
             if data.verdict.get("verdict") != "可以上报":
                 context.log.warning(f"{y} 年年报不得上报：{'；'.join(data.reasons)}")
-            if os.environ.get("LIANGXIN_ANNUAL_PDF", "1") == "1":
+            if settings.annual_pdf:  # LIANGXIN_ANNUAL_PDF
                 try:
                     pdf = convert_to_pdf(out)
                     if pdf:
@@ -87,12 +94,13 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
 
     @dg.asset(deps=[SNAPSHOT_KEY], group_name="publish", kinds={"superset"},
               description="Superset 看板（仅当设置了 LIANGXIN_SUPERSET_URL 时发布）。")
-    def superset_dashboards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        if not os.environ.get("LIANGXIN_SUPERSET_URL"):
+    def superset_dashboards(context: dg.AssetExecutionContext,
+                            liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
+        if not liangxin.settings.superset_url:
             return dg.MaterializeResult(metadata={"published": False, "reason": "LIANGXIN_SUPERSET_URL 未设置"})
         from liangxin.superset import publish_if_configured
 
-        result = publish_if_configured()
+        result = publish_if_configured(liangxin.settings)
         return dg.MaterializeResult(metadata={"published": True, "result": dg.MetadataValue.json(result or {})})
 
     return [serve_snapshot, static_dashboard, annual_returns, superset_dashboards]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import os
 from pathlib import Path
 
 from liangxin.paths import SEEDS_DIR
@@ -17,14 +16,13 @@ def _read(name: str) -> list[dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=None)
-def communities() -> tuple[dict[str, str], ...]:
+def communities(extra: Path | str | None = None) -> tuple[dict[str, str], ...]:
     """The unit register: one row per community general branch (the submitting units).
 
-    ``LIANGXIN_REGISTER`` may name an extra register CSV (same columns) — used by the city and province
-    benchmark tiers whose communities are generated.
+    ``extra`` (``Settings.register_csv``, i.e. ``LIANGXIN_REGISTER``) may name an extra register CSV (same
+    columns) — used by the city and province benchmark tiers whose communities are generated.
     """
     rows = _read("communities.csv")
-    extra = os.environ.get("LIANGXIN_REGISTER")
     if extra:
         with open(extra, encoding="utf-8", newline="") as fh:
             known = {r["unit_code"] for r in rows}
@@ -32,8 +30,8 @@ def communities() -> tuple[dict[str, str], ...]:
     return tuple(rows)
 
 
-def community_by_code() -> dict[str, dict[str, str]]:
-    return {r["unit_code"]: r for r in communities()}
+def community_by_code(extra: Path | str | None = None) -> dict[str, dict[str, str]]:
+    return {r["unit_code"]: r for r in communities(extra)}
 
 
 @functools.lru_cache(maxsize=None)

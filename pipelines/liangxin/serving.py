@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from liangxin import forms, paths
+from liangxin import forms
 from liangxin.contract import ContractError, PublicModel, load_public_models
 
 PRIVATE_FILE = 0o600
@@ -96,20 +96,19 @@ def _write_published(build: Path, target: Path, models: list[PublicModel]) -> No
         con.close()
 
 
-def writer_lock(db_path: Path | None = None) -> FileLock:
+def writer_lock(db_path: Path) -> FileLock:
     """The cross-process lock every writer of the build database holds (the same as ``ingest.writer_lock``)."""
     from liangxin.ingest import writer_lock as _lock
 
-    return _lock(Path(db_path or paths.build_db()))
+    return _lock(Path(db_path))
 
 
-def publish_snapshot(build_db: Path | None = None, serve_db: Path | None = None, *,
-                     manifest: Path | None = None) -> Path:
+def publish_snapshot(build_db: Path, serve_db: Path, *, manifest: Path | None = None) -> Path:
     """Publish the public models of the build database as the serving snapshot, atomically; returns its path.
 
     ``manifest``: the dbt manifest holding the contract (default: the project's, re-parsed when stale)."""
-    build = Path(build_db or paths.build_db())
-    serve = Path(serve_db or paths.serve_db())
+    build = Path(build_db)
+    serve = Path(serve_db)
     if not build.exists():
         raise FileNotFoundError(f"构建库不存在 / build database not found: {build}")
     models = load_public_models(manifest)
@@ -149,7 +148,7 @@ def connect_readonly(serve_db: Path | None = None, *, memory_limit: str | None =
     With ``memory_limit`` / ``threads`` / ``temp_directory`` (``liangxin sql``) the limits are set and the
     configuration is locked (``lock_configuration``): a query cannot ``SET`` them back.
     """
-    serve = Path(serve_db or paths.serve_db())
+    serve = Path(serve_db)
     if not serve.exists():
         raise FileNotFoundError(f"服务快照不存在，请先运行 liangxin demo 或 liangxin build / serving snapshot not found: {serve}")
     config: dict[str, object] = {"enable_external_access": False, "autoload_known_extensions": False,

@@ -33,6 +33,7 @@ from rich.table import Table
 
 from liangxin.neutral import cell_text, strip_control, terminal_text
 from liangxin.serving import connect_readonly
+from liangxin.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -255,7 +256,7 @@ def sql_command(
     con = None
     try:
         try:
-            con = connect_readonly(database, memory_limit=memory_limit, threads=threads, temp_directory=tmp,
+            con = connect_readonly(database or Settings.from_env().serve_duckdb, memory_limit=memory_limit, threads=threads, temp_directory=tmp,
                                    max_temp_size=max_temp)
         except FileNotFoundError as exc:
             err_console.print(f"[red]{terminal_text(exc)}[/red]")

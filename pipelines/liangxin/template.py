@@ -163,9 +163,10 @@ def data_validation(field: forms.Field) -> DataValidation | None:
     return None
 
 
-def check_request(unit_code: str, period: str) -> dict[str, str]:
-    """Validate the unit code and the period; returns the register row. Raises TemplateError."""
-    register = seeds.community_by_code()
+def check_request(unit_code: str, period: str, register_csv: Path | None = None) -> dict[str, str]:
+    """Validate the unit code and the period (``register_csv``: the extra register, ``LIANGXIN_REGISTER``);
+    returns the register row. Raises TemplateError."""
+    register = seeds.community_by_code(register_csv)
     unit_code = (unit_code or "").strip()
     if unit_code not in register:
         raise TemplateError(
@@ -228,9 +229,10 @@ def _write_sheet(ws, form: forms.Form, last_row: int, values: dict[str, object] 
                 c.value = v
 
 
-def build_template(unit_code: str, period: str, unit_name: str | None = None) -> Workbook:
+def build_template(unit_code: str, period: str, unit_name: str | None = None,
+                   register_csv: Path | None = None) -> Workbook:
     """The template workbook in memory (see :func:`write_template`)."""
-    row = check_request(unit_code, period)
+    row = check_request(unit_code, period, register_csv)
     unit_code = unit_code.strip()
     cover_values = {
         "unit_code": unit_code,
@@ -260,13 +262,14 @@ def build_template(unit_code: str, period: str, unit_name: str | None = None) ->
     return wb
 
 
-def write_template(unit_code: str, period: str, path: Path, unit_name: str | None = None) -> Path:
+def write_template(unit_code: str, period: str, path: Path, unit_name: str | None = None,
+                   register_csv: Path | None = None) -> Path:
     """Write the blank return workbook for one community and quarter to ``path`` (.xlsx); returns the path.
 
     Raises :class:`TemplateError` (a ``typer.BadParameter`` and a ``ValueError``) for an unknown unit code, a malformed period or a
     period no template version covers.
     """
-    wb = build_template(unit_code, period, unit_name)
+    wb = build_template(unit_code, period, unit_name, register_csv)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
@@ -291,12 +294,15 @@ def template_command(
 
     Write the blank quarterly return workbook for one community and quarter: one sheet per form (封面, 表1–表6), a comment on every header explaining the column, drop-down lists for codes and 是/否, number, date and length checks, and the cover pre-filled. Example: liangxin template --unit 330199001001 --period 2020Q3 -o 金桥_2020Q3.xlsx
     """
+    from liangxin.settings import Settings
+
+    settings = Settings.from_env()  # the edge: the extra register (LIANGXIN_REGISTER), the warehouse
     if prefill:  # liangxin.prefill (newuser-cli): the stock sheets carried forward
         from liangxin.prefill import write_prefilled
 
-        res = write_prefilled(unit, period, output)
+        res = write_prefilled(unit, period, output, settings=settings)
         typer.echo(res.message)
         typer.echo(f"已生成{'预填' if res.source else '空白'}模板：{res.path}")
         return
-    path = write_template(unit, period, output)  # TemplateError is a typer.BadParameter
+    path = write_template(unit, period, output, register_csv=settings.register_csv)  # TemplateError: BadParameter
     typer.echo(f"已生成模板 / template written: {path}")

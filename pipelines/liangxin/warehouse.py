@@ -77,21 +77,22 @@ def table_columns() -> dict[str, list[tuple[str, str, str]]]:
 # --------------------------------------------------------------------------------------------------
 # Connection and schema
 # --------------------------------------------------------------------------------------------------
-def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the build database (default ``paths.build_db()``), creating its folder when writing."""
-    db = Path(path) if path is not None else paths.build_db()
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the build database ``path`` (``Settings.duckdb``), creating its folder when writing."""
+    db = Path(path)
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
         paths.make_private(db)  # an older home's 0644 file (issue 19)
     return duckdb.connect(str(db), read_only=read_only)
 
 
-def create_database(path: Path | str) -> bool:
+def create_database(path: Path | str, secret: bytes | None = None) -> bool:
     """Create the build database with its raw schema atomically, if it does not exist; True if created.
 
     DuckDB killed while creating a file leaves an empty or partial file that it refuses to open, so the
     database is built under a temporary name and moved into place with ``os.replace``.  An existing
     0-byte file (such a leftover) holds no data and is replaced.  Call it while holding the writer lock.
+    ``secret`` (the person-key secret) is recorded as the new database's fingerprint.
     """
     db = Path(path)
     if db.exists() and db.stat().st_size > 0:
@@ -103,7 +104,7 @@ def create_database(path: Path | str) -> bool:
     try:
         con = duckdb.connect(str(tmp))
         try:
-            ensure_schema(con)
+            ensure_schema(con, secret)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -116,16 +117,16 @@ def create_database(path: Path | str) -> bool:
     return True
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection, check_secret: bool = True) -> None:
-    """Create schema ``raw`` and its tables if they do not exist (idempotent), and (``check_secret``) check
-    that the HMAC secret is the one the warehouse is keyed with (``check_keying``): every writer — ingestion,
-    the dbt build asset, re-ingestion — opens the build database through here."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> None:
+    """Create schema ``raw`` and its tables if they do not exist (idempotent), and (given the person-key
+    ``secret``) check that it is the one the warehouse is keyed with (``check_keying``): every writer —
+    ingestion, the dbt build asset, re-ingestion — opens the build database through here with its secret."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, cols in table_columns().items():
         body = ", ".join(f"{_q(c)} {t}" for c, t, _ in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_q(table)} ({body})")
-    if check_secret:
-        check_keying(con)
+    if secret is not None:
+        check_keying(con, secret)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -162,13 +163,13 @@ def mismatch_message(stored: str, current: str) -> str:
             "restore it, or run `liangxin rekey` to re-key from the archive.")
 
 
-def check_keying(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> str:
+def check_keying(con: duckdb.DuckDBPyConnection, secret: bytes) -> str:
     """Raise ``privacy.SecretMismatchError`` unless the secret's fingerprint is the stored one; returns it.
 
     A database without a stored fingerprint (new, or made before fingerprints existed) adopts the current
-    secret's.  ``privacy.hmac_secret`` has already refused a missing, default or weak secret in production.
+    secret's.  ``Settings.secret`` has already refused a missing, default or weak secret in production.
     """
-    fp = privacy.secret_fingerprint(secret if secret is not None else privacy.hmac_secret())
+    fp = privacy.secret_fingerprint(secret)
     stored = stored_fingerprint(con)
     if stored is None:
         has_data = con.execute("SELECT count(*) FROM raw.submissions").fetchone()[0] > 0
@@ -179,13 +180,12 @@ def check_keying(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) ->
     return fp
 
 
-def check_secret_for(db: Path | str) -> None:
+def check_secret_for(db: Path | str, secret: bytes) -> None:
     """Check the secret against an existing build database (read-only; nothing to check without one)."""
     db = Path(db)
     if not db.exists() or db.stat().st_size == 0:
-        privacy.hmac_secret()
         return
-    fp = privacy.secret_fingerprint(privacy.hmac_secret())
+    fp = privacy.secret_fingerprint(secret)
     con = duckdb.connect(str(db), read_only=True)
     try:
         stored = stored_fingerprint(con)
@@ -451,7 +451,8 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
 
 
 def load_submissions(con: duckdb.DuckDBPyConnection,
-                     items: list[tuple[ValidationResult, dt.datetime, str | None]]) -> list[dict[str, int]]:
+                     items: list[tuple[ValidationResult, dt.datetime, str | None]],
+                     secret: bytes) -> list[dict[str, int]]:
     """Write several received files in ONE transaction (one insert per table); rows written per file.
 
     Always a ``raw.submissions`` row and its ``raw.rule_hits``; data rows only when not rejected.
@@ -459,7 +460,6 @@ def load_submissions(con: duckdb.DuckDBPyConnection,
     """
     if not items:
         return []
-    secret = privacy.hmac_secret()
     per_file = [submission_records(r, at, name, secret) for r, at, name in items]
     columns = table_columns()
     con.execute("BEGIN TRANSACTION")
@@ -485,9 +485,9 @@ def load_submissions(con: duckdb.DuckDBPyConnection,
 
 
 def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, received_at: dt.datetime,
-                    original_name: str | None = None) -> dict[str, int]:
+                    original_name: str | None = None, *, secret: bytes) -> dict[str, int]:
     """Write one received file in ONE transaction; returns rows written per table (see load_submissions)."""
-    return load_submissions(con, [(result, received_at, original_name)])[0]
+    return load_submissions(con, [(result, received_at, original_name)], secret)[0]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ killed (SIGKILL, OOM) the workers would wait forever.  :func:`exit_with_parent` 
 
 :func:`reader_init` (the initializer of every reading process: the batch workers of ``ingest_paths`` and the
 single reader of :func:`liangxin.validate.core.prepare_file_bounded`) does that and caps the process's address
-space (``RLIMIT_AS``) at its size once the reading modules are imported plus :data:`READ_MEMORY_MB`
-(``LIANGXIN_READ_MEMORY_MB`` overrides): a file that gets past
+space (``RLIMIT_AS``) at its size once the reading modules are imported plus ``memory_mb`` (its argument:
+``Settings.read_memory_mb``, i.e. ``LIANGXIN_READ_MEMORY_MB``, default :data:`READ_MEMORY_MB`): a file that gets past
 every check of ``validate.reader`` and still asks for more memory makes the read fail (``MemoryError``, an F1
 rejection) or, inside the Rust cell reader, ends that process only; the ingesting process turns that into an F1
 rejection of the file and carries on.  See ``docs/security-input.md``.
@@ -21,13 +21,10 @@ import os
 import threading
 from multiprocessing.connection import wait
 
-READ_MEMORY_MB = 1024  # address space a read may add to a reading process; the largest accepted file needs ~500 MB
+from liangxin.settings import READ_MEMORY_MB  # address space a read may add; the largest accepted file needs ~500 MB
+
 _limited: int | None = None  # the ceiling (bytes) set in this process by limit_memory
-
-
-def read_memory_mb() -> int:
-    env = os.environ.get("LIANGXIN_READ_MEMORY_MB", "").strip()
-    return int(env) if env.isdigit() and int(env) >= 64 else READ_MEMORY_MB
+_limited_mb: int | None = None  # … and the ``mb`` it was given (named in the F1 message)
 
 
 def exit_with_parent() -> None:
@@ -54,22 +51,26 @@ def _address_space() -> int:
     return 0
 
 
-def limit_memory(mb: int | None = None) -> int | None:
-    """Cap this process's address space at its current size plus ``mb`` MiB (default
-    :func:`read_memory_mb`); the cap in bytes, or None where the platform has no ``RLIMIT_AS``.  Never
-    raises the hard limit."""
-    global _limited
+def limit_memory(mb: int = READ_MEMORY_MB) -> int | None:
+    """Cap this process's address space at its current size plus ``mb`` MiB; the cap in bytes, or None where
+    the platform has no ``RLIMIT_AS``.  Never raises the hard limit."""
+    global _limited, _limited_mb
     try:
         import resource
     except ImportError:  # pragma: no cover - not POSIX
         return None
-    limit = _address_space() + (mb or read_memory_mb()) * 1024 * 1024
+    limit = _address_space() + mb * 1024 * 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    _limited = limit
+    _limited, _limited_mb = limit, mb
     return limit
+
+
+def ceiling_mb() -> int:
+    """The ``mb`` of this process's ceiling (:func:`limit_memory`), else the default."""
+    return _limited_mb if _limited_mb is not None else READ_MEMORY_MB
 
 
 def memory_limited() -> bool:
@@ -77,11 +78,12 @@ def memory_limited() -> bool:
     return _limited is not None
 
 
-def reader_init() -> None:
-    """Initializer of every process that reads submitted files: the reading modules are imported first, so
-    that the ceiling bounds what a file costs, never the process's own start-up."""
+def reader_init(memory_mb: int = READ_MEMORY_MB) -> None:
+    """Initializer of every process that reads submitted files (``initargs=(settings.read_memory_mb,)``): the
+    reading modules are imported first, so that the ceiling bounds what a file costs, never the process's own
+    start-up."""
     exit_with_parent()
     import python_calamine  # noqa: F401
     import liangxin.validate.core  # noqa: F401
 
-    limit_memory()
+    limit_memory(memory_mb)

@@ -29,7 +29,7 @@ class _Collect(logging.Handler):
         self.records.append(self.format(record))
 
 
-def one(ingest_file, path, home, rss0, handler, received) -> dict:
+def one(ingest_file, path, home, rss0, handler, received, settings) -> dict:
     from liangxin.validate.core import _reader_pool
 
     _reader_pool().submit(int).result()  # the bounded reader is started once per run, not per file: not timed
@@ -38,7 +38,7 @@ def one(ingest_file, path, home, rss0, handler, received) -> dict:
     error = None
     o = None
     try:
-        o = ingest_file(path, db_path=home / "build.duckdb", archive_dir=home / "archive",
+        o = ingest_file(path, settings=settings, db_path=home / "build.duckdb", archive_dir=home / "archive",
                         outbox_dir=home / "outbox", received_at=received)
     except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
         import traceback
@@ -67,10 +67,12 @@ def one(ingest_file, path, home, rss0, handler, received) -> dict:
 
 def main(work: Path) -> None:
     from liangxin.ingest import ingest_file
+    from liangxin.settings import Settings
 
     from hostile.corpus import RECEIVED
     from hostile.dump import dump, diff
 
+    settings = Settings.from_env()  # this script is an edge: the test gives it LIANGXIN_HMAC_SECRET
     handler = _Collect()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     logging.getLogger().addHandler(handler)
@@ -91,7 +93,7 @@ def main(work: Path) -> None:
             os.close(read_fd)
             code = 0
             try:
-                res = one(ingest_file, path, home, rss0, handler, RECEIVED)
+                res = one(ingest_file, path, home, rss0, handler, RECEIVED, settings)
                 res["diff"] = diff(base_dump, dump(home / "build.duckdb"))
                 with os.fdopen(write_fd, "w") as fh:
                     json.dump(res, fh, ensure_ascii=False)

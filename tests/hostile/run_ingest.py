@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main(home: Path, workers: int, folder: Path) -> None:
     from liangxin.ingest import ingest_paths
+    from liangxin.settings import Settings
     from liangxin.validate.core import shutdown_reader
 
     records: list[str] = []
@@ -29,7 +30,7 @@ def main(home: Path, workers: int, folder: Path) -> None:
             records.append(f"{record.levelname} {record.name} {record.getMessage()}")
 
     logging.getLogger().addHandler(Collect(logging.WARNING))
-    outcomes = ingest_paths([folder], db_path=home / "build.duckdb", archive_dir=home / "archive",
+    outcomes = ingest_paths([folder], settings=Settings.from_env(), db_path=home / "build.duckdb", archive_dir=home / "archive",
                             outbox_dir=home / "outbox", progress=False, workers=workers)
     shutdown_reader()
     hwm = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()

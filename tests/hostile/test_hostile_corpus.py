@@ -14,6 +14,7 @@ import pytest
 
 from hostile.corpus import BASE_PERIOD, CASES, RECEIVED, ReturnBuilder
 from liangxin.ingest import ingest_file
+from liangxin.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 LIANGXIN = Path(sys.executable).parent / "liangxin"
@@ -33,18 +34,12 @@ def env() -> dict:
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory):
     # the base warehouse must be keyed with the runner's secret (another module may have set a different one
-    # at import time, and a warehouse refuses a second secret): set it for the base ingest, then restore
-    before = os.environ.get("LIANGXIN_HMAC_SECRET")
-    os.environ["LIANGXIN_HMAC_SECRET"] = SECRET
+    # at import time, and a warehouse refuses a second secret): given explicitly to this ingest's settings
     work = tmp_path_factory.mktemp("hostile")
     base = work / "base"
     base_file = ReturnBuilder(BASE_PERIOD).to_xlsx(work / "base.xlsx")
-    o = ingest_file(base_file, db_path=base / "build.duckdb", archive_dir=base / "archive",
-                    outbox_dir=base / "outbox", received_at=RECEIVED)
-    if before is None:
-        os.environ.pop("LIANGXIN_HMAC_SECRET", None)
-    else:
-        os.environ["LIANGXIN_HMAC_SECRET"] = before
+    o = ingest_file(base_file, settings=Settings.from_env(hmac_secret=SECRET), db_path=base / "build.duckdb",
+                    archive_dir=base / "archive", outbox_dir=base / "outbox", received_at=RECEIVED)
     assert o.outcome in ("accepted", "accepted_with_warnings"), o
     manifest = {}
     for c in CASES:

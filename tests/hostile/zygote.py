@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 
 from liangxin.ingest import ingest_paths  # noqa: E402
+from liangxin.settings import Settings  # noqa: E402
 from liangxin.serving import publish_snapshot  # noqa: E402
 
 RECEIVED = dt.datetime(2021, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -55,7 +56,7 @@ def work(cmd: dict) -> None:
         _die_after(liangxin.serving, "_write_published")
     if cmd["action"] == "ingest":
         # the kill hooks patch this process: with die_at, the reports are written here, not by worker processes
-        ingest_paths([Path(p) for p in cmd["paths"]], db_path=Path(cmd["db"]), archive_dir=Path(cmd["archive"]),
+        ingest_paths([Path(p) for p in cmd["paths"]], settings=Settings.from_env(), db_path=Path(cmd["db"]), archive_dir=Path(cmd["archive"]),
                      outbox_dir=Path(cmd["outbox"]), received_at=RECEIVED, progress=False, slice_seconds=0.3,
                      workers=0 if cmd.get("die_at") else cmd.get("workers"), batch_files=cmd.get("batch_files"))
     elif cmd["action"] == "publish":

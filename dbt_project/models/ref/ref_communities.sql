@@ -4,7 +4,7 @@
   （市级、省级名册，列与种子相同）中种子没有的社区——与校验器（liangxin.seeds.communities）同一口径，见 D55。
   未设置 LIANGXIN_REGISTER 时就是种子本身。
 -#}
-{%- set register = env_var('LIANGXIN_REGISTER', '') | trim %}
+{%- set register = var('liangxin_register', env_var('LIANGXIN_REGISTER', '')) | trim %}
 select
     cast(unit_code as {{ dbt.type_string() }}) as unit_code,
     cast(unit_name as {{ dbt.type_string() }}) as unit_name,

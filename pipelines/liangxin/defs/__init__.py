@@ -1,6 +1,7 @@
 """The Dagster code location, one module per concern (dagster-open-platform style).
 
-- ``resources``: ``LiangxinPaths`` (locations from env vars) and the ``duckdb_writer`` pool name;
+- ``resources``: ``LiangxinPaths`` (the :class:`~liangxin.settings.Settings` of the edge) and the ``duckdb_writer``
+  pool name;
 - ``partitions``: quarterly ``YYYYQn`` partitions;
 - ``ingestion``: ``inbox_sensor`` → ``ingest_job`` → ``raw_returns`` (+ rule-hit asset checks),
   ``period_submissions`` (per quarter);
@@ -15,17 +16,20 @@ from __future__ import annotations
 
 import dagster as dg
 
+from liangxin.settings import Settings
+
 BUILD_JOB = "build_and_publish_job"
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The definitions for ``settings`` (built by the caller, the edge: ``liangxin.definitions`` or the CLI)."""
     from liangxin.defs.dbt import dbt_definitions
     from liangxin.defs.ingestion import NEW_SUBMISSIONS_TAG, inbox_sensor, ingest_job, period_submissions, raw_returns
     from liangxin.defs.progress import progress_hook
     from liangxin.defs.resources import LiangxinPaths
     from liangxin.publish_assets import build_publish_assets
 
-    dbt_defs = dbt_definitions()
+    dbt_defs = dbt_definitions(settings)
     dbt_assets = [a for a in (dbt_defs.assets or []) if isinstance(a, dg.AssetsDefinition)]
     marts = [k for a in dbt_assets for k in a.keys
              if a.group_names_by_key.get(k) in ("marts", "annual")]
@@ -50,6 +54,6 @@ def build_definitions() -> dg.Definitions:
         assets=[raw_returns, period_submissions, *publish],
         jobs=[ingest_job, build_job],
         sensors=[inbox_sensor, rebuild_after_ingest],
-        resources={"liangxin": LiangxinPaths()},
+        resources={"liangxin": LiangxinPaths(settings)},
     )
     return dg.Definitions.merge(core, dbt_defs)

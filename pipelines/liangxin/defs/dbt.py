@@ -6,17 +6,21 @@
   ``raw/<t>`` and declared as an ``AssetSpec`` that depends on ``raw_returns`` (which writes those tables):
   ``raw_returns`` → ``raw/<t>`` → ``stg_returns__*`` → … → marts → annual.
 - The build holds the cross-process writer lock (``ingest.writer_lock``) so a manual ``liangxin ingest`` and a
-  build never collide on the DuckDB file, and it passes ``LIANGXIN_DUCKDB`` explicitly so dbt writes the same
-  file as ingestion whatever the current directory.
+  build never collide on the DuckDB file.
+- Configuration comes from the :class:`~liangxin.settings.Settings` given to :func:`dbt_definitions` (issue 16,
+  D151): dbt gets its own ``profiles.yml`` per build database (:func:`write_profile`: the absolute DuckDB path and
+  the threads, in ``dbt-profile/`` beside the database, 0600) through ``--profiles-dir`` / dagster-dbt's
+  ``DbtProject(profiles_dir=…)``; the city/province register (D55) reaches the ``models/ref`` models as dbt vars
+  (:func:`dbt_vars`).  This process's environment is never changed, so two builds of two databases in one
+  process cannot see each other's settings.
 - The manifest is (re)parsed when missing or older than the project files, so the definitions load outside
   ``dagster dev`` too (the known dagster-dbt pitfall). ``LIANGXIN_DISABLE_DBT_ASSETS=1`` leaves dbt out.
-- The city/province register (``LIANGXIN_REGISTER``, ``LIANGXIN_DEVELOPMENT_QUOTAS``) reaches dbt as absolute
-  paths (``dbt_env``); the ``models/ref`` models read it (decisions D55).
 - Each build database has its own dbt target folder (``dbt-target/`` beside it) so partial parsing works, and
   ``LiangxinDbtCliResource`` skips two per-run start-up costs of dagster-dbt (decisions D56).
-- dbt is started through ``dbt_child.py`` (its own process group, SIGTERM when its parent dies, D124); its event
-  lines go to ``$LIANGXIN_HOME/logs/dbt-build.log`` and its debug log to ``$LIANGXIN_HOME/logs/dbt.log``, never to
-  the terminal; the CLI shows nodes done / total instead (``defs/progress.py``, D120).
+- dbt is started through ``dbt_child.py`` (its own process group, SIGTERM when its parent dies, D124), which gets
+  the real dbt as its first argument; its event lines go to ``<home>/logs/dbt-build.log`` and its debug log to
+  ``<home>/logs/dbt.log``, never to the terminal; the CLI shows nodes done / total instead (``defs/progress.py``,
+  D120).
 """
 
 
@@ -32,10 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from liangxin import paths
 from liangxin.defs.resources import DUCKDB_POOL
+from liangxin.settings import Settings, child_env
+
+DBT_THREADS = 2  # the threads of the build's dbt profile (as the project's own profiles.yml)
+PROFILE_NAME = "liangxin"  # dbt_project.yml's profile
 
 RAW_ASSET_KEY = dg.AssetKey("raw_returns")
 
@@ -67,11 +76,18 @@ CHILD = Path(__file__).with_name("dbt_child.py")
 
 
 def cli_executable() -> str:
-    """What dagster-dbt starts: ``dbt_child.py`` (which execs the real dbt from ``$LIANGXIN_DBT_REAL``), or the real
-    dbt when the wrapper is not executable here (e.g. a non-editable install that dropped the mode bits)."""
+    """What dagster-dbt starts: ``dbt_child.py`` (which execs the real dbt named by its first argument, see
+    :func:`cli_flags`), or the real dbt when the wrapper is not executable here (e.g. a non-editable install that
+    dropped the mode bits)."""
     if CHILD.exists() and os.access(CHILD, os.X_OK) and shutil.which("python3"):
         return str(CHILD)
     return dbt_executable()
+
+
+def cli_flags(executable: str) -> list[str]:
+    """dagster-dbt's ``global_config_flags`` for ``executable``: the real dbt first when it is ``dbt_child.py``
+    (dagster-dbt starts ``[executable, *global_config_flags, *args]``; the child execs ``argv[1]``)."""
+    return [dbt_executable()] if Path(executable) == CHILD else []
 
 
 def manifest_path() -> Path:
@@ -89,40 +105,70 @@ def dbt_executable() -> str:
     return found
 
 
-REGISTER_VARS = ("LIANGXIN_REGISTER", "LIANGXIN_DEVELOPMENT_QUOTAS")
+def register_files(settings: Settings) -> list[Path]:
+    """The city/province register files dbt reads besides the seeds (``models/ref``, decisions D55)."""
+    return settings.register_files()
 
 
-def register_files() -> list[Path]:
-    """The city/province register files dbt reads besides the seeds (``models/ref``, decisions D55):
-    ``LIANGXIN_REGISTER`` and its quotas (``LIANGXIN_DEVELOPMENT_QUOTAS``, else ``development_quotas.csv`` beside
-    the register) — absolute paths, only those that are set / exist."""
-    out = []
-    register = os.environ.get("LIANGXIN_REGISTER", "").strip()
-    if register:
-        out.append(Path(register).resolve())
-    quotas = os.environ.get("LIANGXIN_DEVELOPMENT_QUOTAS", "").strip()
-    if quotas:
-        out.append(Path(quotas).resolve())
-    elif register and (Path(register).resolve().parent / "development_quotas.csv").exists():
-        out.append(Path(register).resolve().parent / "development_quotas.csv")
-    return out
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The dbt vars of a build: the register and its quotas as absolute paths ('' when not set), D55/D151."""
+    return {"liangxin_register": str(settings.register_csv or ""),
+            "liangxin_development_quotas": str(settings.development_quotas or "")}
 
 
-def dbt_env(db_path: Path | None = None) -> dict[str, str]:
-    """The environment of every dbt process: the build database and the register as absolute paths (dbt runs
-    with the project folder as its working directory, so a relative path would point elsewhere)."""
-    env = dict(os.environ)
-    env["LIANGXIN_DUCKDB"] = str(Path(db_path or paths.build_db()).resolve())
-    for var in REGISTER_VARS:
-        if env.get(var, "").strip():
-            env[var] = str(Path(env[var].strip()).resolve())
+def vars_args(settings: Settings) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars(settings), ensure_ascii=False)]
+
+
+def profile_dir(db_path: Path) -> Path:
+    """The folder of the dbt profile of one build database: ``dbt-profile/<database file name>/`` beside it."""
+    db = Path(db_path).resolve()
+    return db.parent / "dbt-profile" / db.name
+
+
+def profile_text(db_path: Path, threads: int = DBT_THREADS) -> str:
+    return yaml.safe_dump({PROFILE_NAME: {"target": "duckdb", "outputs": {"duckdb": {
+        "type": "duckdb", "path": str(Path(db_path).resolve()), "threads": threads}}}},
+        allow_unicode=True, sort_keys=False)
+
+
+def write_profile(db_path: Path, threads: int = DBT_THREADS) -> Path:
+    """Write the dbt ``profiles.yml`` of one build database (folder 0700, file 0600); returns its folder.
+
+    Rewritten only when its content changes (dbt's partial parse keys on the profile), atomically (a concurrent
+    reader sees the old or the new file, never a half-written one)."""
+    folder = profile_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True, mode=paths.PRIVATE_DIR)
+    paths.make_private(folder)
+    target = folder / "profiles.yml"
+    text = profile_text(db_path, threads)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        tmp = folder / f".profiles.yml.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    paths.make_private(target)
+    return folder
+
+
+def dbt_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a dbt child started with ``subprocess`` (this process's, plus no tracking); the
+    database and the register reach dbt through ``--profiles-dir`` and ``--vars``, not through it."""
+    env = child_env({"DO_NOT_TRACK": "1", **(extra or {})})
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    env["DO_NOT_TRACK"] = "1"
-    env["LIANGXIN_DBT_REAL"] = dbt_executable()  # what dbt_child.py execs
     return env
 
 
-def dbt_target_dir(db_path: Path | None = None) -> Path:
+def dbt_command_args(settings: Settings, db_path: Path | None = None) -> list[str]:
+    """``--project-dir``, ``--profiles-dir`` (the database's own profile, written now) and ``--vars`` of a dbt
+    command run for ``settings`` (the build database, or ``db_path``)."""
+    db = Path(db_path or settings.duckdb)
+    return ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(write_profile(db)),
+            *vars_args(settings)]
+
+
+def dbt_target_dir(db_path: Path) -> Path:
     """The dbt target folder of one build database: ``dbt-target/`` beside it (decisions D56).
 
     dagster-dbt would use a fresh folder per run, seeded with the project's ``target/partial_parse.msgpack``; but
@@ -131,7 +177,7 @@ def dbt_target_dir(db_path: Path | None = None) -> Path:
     the whole project (≈ 4 s).  Builds of one database are serialised by the writer lock, so one stable folder per
     database is safe, and its ``partial_parse.msgpack`` always matches that database's profile.
     """
-    return Path(db_path or paths.build_db()).resolve().parent / "dbt-target"
+    return Path(db_path).resolve().parent / "dbt-target"
 
 
 def seed_partial_parse(target: Path) -> None:
@@ -154,7 +200,7 @@ def project_files(project_dir: Path | None = None):
     yield from paths.SEEDS_DIR.glob("*.csv")
 
 
-def ensure_manifest(project_dir: Path | None = None) -> Path:
+def ensure_manifest(settings: Settings, project_dir: Path | None = None) -> Path:
     """Run ``dbt parse`` when target/manifest.json is missing or older than any project file."""
     project_dir = Path(project_dir or paths.DBT_PROJECT_DIR)
     manifest = project_dir / "target" / "manifest.json"
@@ -163,7 +209,8 @@ def ensure_manifest(project_dir: Path | None = None) -> Path:
         if all(p.stat().st_mtime <= mtime for p in project_files(project_dir) if p.exists()):
             return manifest
     proc = subprocess.run(
-        [dbt_executable(), "parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
+        [dbt_executable(), "parse", "--project-dir", str(project_dir),
+         "--profiles-dir", str(write_profile(settings.duckdb)), *vars_args(settings)],
         env=dbt_env(), cwd=project_dir, capture_output=True, text=True,
     )
     if proc.returncode != 0:
@@ -171,10 +218,13 @@ def ensure_manifest(project_dir: Path | None = None) -> Path:
     return manifest
 
 
-def dbt_definitions() -> dg.Definitions:
-    if os.environ.get("LIANGXIN_DISABLE_DBT_ASSETS") == "1" or not (paths.DBT_PROJECT_DIR / "dbt_project.yml").exists():
+def dbt_definitions(settings: Settings) -> dg.Definitions:
+    """The dbt assets for ``settings`` (its build database's profile, its register as dbt vars)."""
+    if settings.disable_dbt_assets or not (paths.DBT_PROJECT_DIR / "dbt_project.yml").exists():
         return dg.Definitions()
-    manifest = ensure_manifest()
+    manifest = ensure_manifest(settings)
+    db = settings.duckdb
+    profiles = write_profile(db)
 
     class Translator(DagsterDbtTranslator):
         def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -190,7 +240,7 @@ def dbt_definitions() -> dg.Definitions:
             fqn = dbt_resource_props.get("fqn") or []
             return fqn[1] if len(fqn) > 2 else "warehouse"
 
-    project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
+    project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=profiles)
 
     @dbt_assets(manifest=manifest, project=project,
                 dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
@@ -200,48 +250,38 @@ def dbt_definitions() -> dg.Definitions:
         from liangxin.ingest import writer_lock
         from liangxin.warehouse import connect, ensure_schema
 
-        # dbt and ingestion must write the same file; set for the dbt child only and restored afterwards, so that
-        # LIANGXIN_DUCKDB does not leak into this process (a later run with another LIANGXIN_HOME would build here)
-        env = dbt_env()
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            with writer_lock(paths.build_db()):  # the same cross-process lock as the CLI ingest
-                con = connect(paths.build_db())
-                try:
-                    ensure_schema(con)  # the raw sources exist even before the first return arrives
-                finally:
-                    con.close()
-                target = dbt_target_dir()
-                seed_partial_parse(target)
-                events_log, _debug_log = progress.dbt_log_paths()
-                events_log.parent.mkdir(parents=True, exist_ok=True)
-                prog = progress.current()
-                if prog is not None:
-                    prog.dbt_start(n_nodes)
-                context.log.info(f"dbt 日志 / dbt log: {events_log}")
-                with open(events_log, "w", encoding="utf-8") as fh:
-                    # dagster-dbt re-prints every dbt event on sys.stdout: into the log file, not the terminal
-                    # (redirected only while the next event is read, never across a yield)
-                    events = iter(dbt.cli(["build", "--log-path", str(events_log.parent)], context=context,
-                                          target_path=target).stream())
-                    while True:
-                        with contextlib.redirect_stdout(fh):
-                            try:
-                                event = next(events)
-                            except StopIteration:
-                                break
-                        if prog is not None:
-                            prog.dbt_node(_event_node(event))
-                        yield event
-                if prog is not None:
-                    prog.dbt_done()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        # dbt and ingestion write the same file: the database's own profile names it (no environment change)
+        with writer_lock(db):  # the same cross-process lock as the CLI ingest
+            con = connect(db)
+            try:
+                ensure_schema(con, secret=settings.secret())  # the raw sources exist before the first return
+            finally:
+                con.close()
+            write_profile(db)  # (again: a removed home is rebuilt from nothing)
+            target = dbt_target_dir(db)
+            seed_partial_parse(target)
+            events_log, _debug_log = progress.dbt_log_paths(settings.home)
+            events_log.parent.mkdir(parents=True, exist_ok=True)
+            prog = progress.current()
+            if prog is not None:
+                prog.dbt_start(n_nodes)
+            context.log.info(f"dbt 日志 / dbt log: {events_log}")
+            with open(events_log, "w", encoding="utf-8") as fh:
+                # dagster-dbt re-prints every dbt event on sys.stdout: into the log file, not the terminal
+                # (redirected only while the next event is read, never across a yield)
+                events = iter(dbt.cli(["build", "--log-path", str(events_log.parent), *vars_args(settings)],
+                                      context=context, target_path=target).stream())
+                while True:
+                    with contextlib.redirect_stdout(fh):
+                        try:
+                            event = next(events)
+                        except StopIteration:
+                            break
+                    if prog is not None:
+                        prog.dbt_node(_event_node(event))
+                    yield event
+            if prog is not None:
+                prog.dbt_done()
 
     manifest_json = json.loads(manifest.read_text(encoding="utf-8"))
     n_nodes = sum(1 for n in manifest_json.get("nodes", {}).values()
@@ -254,10 +294,11 @@ def dbt_definitions() -> dg.Definitions:
                      description=f"raw.{t}（由 raw_returns 写入）", kinds={"duckdb"})
         for t in raw_tables
     ]
+    exe = cli_executable()
     return dg.Definitions(
         assets=[*raw_specs, liangxin_dbt],
-        resources={"dbt": LiangxinDbtCliResource(project_dir=project, profiles_dir=str(paths.DBT_PROJECT_DIR),
-                                                 dbt_executable=cli_executable())},
+        resources={"dbt": LiangxinDbtCliResource(project_dir=project, profiles_dir=str(profiles),
+                                                 dbt_executable=exe, global_config_flags=cli_flags(exe))},
     )
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Starts dbt for the Dagster dbt asset in its own process group, bound to die with its parent (D124).
 
-dagster-dbt starts ``dbt_executable`` with a plain ``subprocess.Popen``; this file is that executable.  Before
-``exec``-ing the real dbt (``$LIANGXIN_DBT_REAL``) it
+dagster-dbt starts ``dbt_executable`` with a plain ``subprocess.Popen``; this file is that executable, started as
+``dbt_child.py <real dbt> <dbt arguments…>`` (the real dbt comes first through dagster-dbt's
+``global_config_flags``, ``defs/dbt.py:cli_flags``; no environment variable).  Before ``exec``-ing the real dbt it
 
 - moves into a process group of its own (``setpgid``), so a Ctrl-C at the terminal reaches the build's Python
   process, which forwards an interrupt to dbt itself, and a kill of the group kills dbt with it;
@@ -22,10 +23,10 @@ PR_SET_PDEATHSIG = 1
 
 
 def main() -> None:
-    real = os.environ.get("LIANGXIN_DBT_REAL")
-    if not real:
-        sys.stderr.write("LIANGXIN_DBT_REAL is not set: the path of the real dbt executable\n")
+    if len(sys.argv) < 2 or not os.path.isabs(sys.argv[1]):
+        sys.stderr.write("usage: dbt_child.py <absolute path of the real dbt> <dbt arguments...>\n")
         sys.exit(2)
+    real = sys.argv[1]
     parent = os.getppid()
     try:
         os.setpgid(0, 0)
@@ -39,7 +40,7 @@ def main() -> None:
             pass
         if os.getppid() != parent:  # the parent died before prctl: do not start dbt at all
             sys.exit(1)
-    os.execv(real, [real, *sys.argv[1:]])
+    os.execv(real, [real, *sys.argv[2:]])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ the cross-process file lock, so the CLI and Dagster never write at the same time
 
 
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,7 +30,7 @@ from liangxin.validate.result import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE
 CHECK_ERRORS = "no_rejected_submissions"
 CHECK_WARNINGS = "no_rule_warnings"
 NEW_SUBMISSIONS_TAG = "liangxin/new_submissions"  # set on each ingestion run: files loaded or rejected (not duplicates)
-SETTLE_ENV = "LIANGXIN_INBOX_SETTLE_SECONDS"  # ignore files modified more recently (still being copied)
+# LIANGXIN_INBOX_SETTLE_SECONDS (Settings.inbox_settle_seconds): ignore files modified more recently (copying)
 
 
 last_outcomes: list = []  # the outcomes of the last in-process raw_returns run (for the CLI's summary)
@@ -67,13 +66,14 @@ def _rule_table(counts: Counter, severity: str) -> dict[str, int]:
     ],
 )
 def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
-                liangxin: LiangxinPaths) -> dg.MaterializeResult:
+                liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
     targets = [Path(p) for p in config.paths] or [liangxin.inbox()]
     for p in targets:
         if not p.exists():
             context.log.warning(f"文件或目录不存在（可能已被移走），跳过：{p}")
     targets = [p for p in targets if p.exists()]
-    outcomes = ingest_paths(targets, db_path=Path(config.db_path) if config.db_path else liangxin.db(),
+    outcomes = ingest_paths(targets, settings=liangxin.settings,
+                            db_path=Path(config.db_path) if config.db_path else liangxin.db(),
                             archive_dir=Path(config.archive_dir) if config.archive_dir else liangxin.archive(),
                             outbox_dir=Path(config.outbox_dir) if config.outbox_dir else liangxin.outbox(),
                             progress=config.progress, inbox_dir=liangxin.inbox(), backfill=config.backfill)
@@ -166,9 +166,9 @@ def scan_inbox(inbox: Path, seen: set[str], settle_seconds: float = 2.0) -> list
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
            description="每个新文件（按 SHA-256 判断）触发一次接收。")
-def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: LiangxinPaths) -> dg.SensorResult:
+def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.SensorResult:
     seen = set(json.loads(context.cursor)["seen"]) if context.cursor else set()
-    settle = float(os.environ.get(SETTLE_ENV, "2"))
+    settle = liangxin.settings.inbox_settle_seconds
     new = scan_inbox(liangxin.inbox(), seen, settle)
     requests = [
         dg.RunRequest(
@@ -196,9 +196,10 @@ def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: LiangxinPaths) -
     kinds={"duckdb"},
     description="每个季度：各社区党总支的当前报表（最高已接收更正序号）与未报社区。",
 )
-def period_submissions(context: dg.AssetExecutionContext, liangxin: LiangxinPaths) -> dg.MaterializeResult:
+def period_submissions(context: dg.AssetExecutionContext,
+                       liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
     period = context.partition_key
-    register = {r["unit_code"]: r.get("unit_name", "") for r in seeds.communities()}
+    register = {r["unit_code"]: r.get("unit_name", "") for r in seeds.communities(liangxin.settings.register_csv)}
     current: dict[str, int] = {}
     outcomes: Counter = Counter()
     db = liangxin.db()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from liangxin import paths
 
 _current: "BuildProgress | None" = None
 
@@ -27,9 +26,9 @@ STEP_LABELS = {
 }
 
 
-def dbt_log_paths() -> tuple[Path, Path]:
-    """(the dbt event log of the last build, dbt's own debug log ``dbt.log``), both under ``$LIANGXIN_HOME/logs``."""
-    logs = paths.home() / "logs"
+def dbt_log_paths(home: Path) -> tuple[Path, Path]:
+    """(the dbt event log of the last build, dbt's own debug log ``dbt.log``), both under ``<home>/logs``."""
+    logs = Path(home) / "logs"
     return logs / "dbt-build.log", logs / "dbt.log"
 
 

@@ -1,32 +1,37 @@
-"""Where the Dagster code location reads and writes: one resource, defaults from ``liangxin.paths`` (env vars)."""
+"""What the Dagster code location reads and writes: the ``liangxin`` resource, holding the :class:`Settings`
+built at the edge (``liangxin.definitions`` or the command line), and the ``duckdb_writer`` pool name.
 
+The resource is a plain object (a Dagster "ResourceParam"), not a ``ConfigurableResource``: its settings hold
+the person-key secret, which must not appear as resource configuration in the Dagster UI.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
-
-from liangxin import paths
+from liangxin.settings import Settings
 
 # Every asset that opens the DuckDB build database runs in this pool; dagster.yaml limits pools to 1 slot.
 DUCKDB_POOL = "duckdb_writer"
 
 
-class LiangxinPaths(dg.ConfigurableResource):
-    """Locations; ``None`` means the environment default (LIANGXIN_HOME, LIANGXIN_DUCKDB, …)."""
+class LiangxinPaths:
+    """The settings of the code location, with optional location overrides (tests, one-off runs)."""
 
-    db_path: str | None = None
-    inbox_dir: str | None = None
-    archive_dir: str | None = None
-    outbox_dir: str | None = None
+    def __init__(self, settings: Settings, *, db_path: str | Path | None = None,
+                 inbox_dir: str | Path | None = None, archive_dir: str | Path | None = None,
+                 outbox_dir: str | Path | None = None):
+        self.settings = settings
+        self.db_path, self.inbox_dir, self.archive_dir, self.outbox_dir = db_path, inbox_dir, archive_dir, outbox_dir
 
     def db(self) -> Path:
-        return Path(self.db_path) if self.db_path else paths.build_db()
+        return Path(self.db_path) if self.db_path else self.settings.duckdb
 
     def inbox(self) -> Path:
-        return Path(self.inbox_dir) if self.inbox_dir else paths.inbox()
+        return Path(self.inbox_dir) if self.inbox_dir else self.settings.inbox
 
     def archive(self) -> Path:
-        return Path(self.archive_dir) if self.archive_dir else paths.archive()
+        return Path(self.archive_dir) if self.archive_dir else self.settings.archive
 
     def outbox(self) -> Path:
-        return Path(self.outbox_dir) if self.outbox_dir else paths.outbox()
+        return Path(self.outbox_dir) if self.outbox_dir else self.settings.outbox

@@ -9,7 +9,6 @@ get ``1 = 0`` for community roles.  Everything is looked up by name first, so re
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ import duckdb
 
 from liangxin import contract as lx
 from liangxin import paths
+from liangxin.settings import Settings as AppSettings
+from liangxin.settings import allow_insecure_loopback_transport
 from liangxin.superset.bundle import Bundle, build_bundle
 
 DISTRICT_ROLE = "全区"
@@ -39,7 +40,7 @@ class Api:
     def __init__(self, url: str, user: str, password: str):
         host = urlparse(url).hostname or ""
         if host in ("127.0.0.1", "localhost", "::1"):
-            os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # plain http, loopback only
+            allow_insecure_loopback_transport()  # plain http, loopback only (settings.py: oauthlib's switch)
         from supersetapiclient.client import SupersetClient
 
         self.client = SupersetClient(host=url, username=user, password=password)
@@ -172,13 +173,14 @@ def _converge_security(api: Api, bundle: Bundle, ids: dict[str, int], log=print)
 
 
 def publish(serve_db: Path | str | None = None, url: str | None = None, user: str | None = None,
-            password: str | None = None, log=print) -> dict[str, Any]:
-    """Build the bundle from ``serve_db``, import it into Superset at ``url`` and converge roles and RLS."""
+            password: str | None = None, log=print, *, app: AppSettings) -> dict[str, Any]:
+    """Build the bundle from ``serve_db`` (default: ``app``'s snapshot), import it into Superset at ``url``
+    (default ``LIANGXIN_SUPERSET_URL``, else the local one) and converge roles and RLS."""
     from liangxin.superset import server
 
-    s = server.settings()
-    serve = Path(serve_db or paths.serve_db()).resolve()
-    url = url or os.environ.get("LIANGXIN_SUPERSET_URL") or s.url
+    s = server.settings(app)
+    serve = Path(serve_db or app.serve_duckdb).resolve()
+    url = url or app.superset_url or s.url
     t0 = time.monotonic()
     bundle = build_bundle(serve)
     api = Api(url, user or s.admin, password or s.password)
@@ -196,9 +198,9 @@ def publish(serve_db: Path | str | None = None, url: str | None = None, user: st
     return result
 
 
-def publish_if_configured(serve_db: Path | str | None = None, log=print) -> dict[str, Any] | None:
-    """For Dagster after each build: publish when ``LIANGXIN_SUPERSET_URL`` is set, else do nothing."""
-    url = os.environ.get("LIANGXIN_SUPERSET_URL")
+def publish_if_configured(app: AppSettings, serve_db: Path | str | None = None, log=print) -> dict[str, Any] | None:
+    """For Dagster after each build: publish when ``LIANGXIN_SUPERSET_URL`` (``app.superset_url``) is set."""
+    url = app.superset_url
     if not url:
         return None
-    return publish(serve_db, url=url, log=log)
+    return publish(serve_db, url=url, log=log, app=app)

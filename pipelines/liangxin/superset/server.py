@@ -48,7 +48,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from liangxin import paths
+from liangxin.settings import Settings as AppSettings
+from liangxin.settings import child_env
 
 SUPERSET_REQUIREMENTS = {
     "apache-superset": "6.1.0",
@@ -81,12 +82,19 @@ def _warn(msg: str) -> None:
 
 @dataclass(frozen=True)
 class Settings:
+    """The managed Superset's settings, derived from liangxin's :class:`~liangxin.settings.Settings`
+    (:func:`settings`)."""
+
     home: Path
     venv: Path
     port: int
     admin: str
     password: str
     secret_key: str
+    serve_db: Path | None = None  # the serving snapshot Superset reads (default of write_config / up)
+    production: bool = False  # LIANGXIN_ENV=production
+    secret_key_set: bool = False  # LIANGXIN_SUPERSET_SECRET_KEY was given
+    admin_set: bool = False  # LIANGXIN_SUPERSET_ADMIN and LIANGXIN_SUPERSET_PASSWORD were given
 
     @property
     def url(self) -> str:
@@ -112,37 +120,35 @@ class Settings:
         return self.venv / "bin" / name
 
 
-def settings(warn: bool = False) -> Settings:
-    home = Path(os.environ.get("LIANGXIN_SUPERSET_HOME") or paths.home() / "superset").expanduser().resolve()
-    venv = Path(os.environ.get("LIANGXIN_SUPERSET_VENV") or home / "venv").expanduser().absolute()
-    secret = os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY")
-    admin = os.environ.get("LIANGXIN_SUPERSET_ADMIN")
-    password = os.environ.get("LIANGXIN_SUPERSET_PASSWORD")
+def settings(app: AppSettings, warn: bool = False) -> Settings:
+    """The Superset settings of liangxin's settings ``app`` (read at the edge: ``liangxin superset …``)."""
+    home = Path(app.superset_home or app.home / "superset").expanduser().resolve()
+    venv = Path(app.superset_venv or home / "venv").expanduser().absolute()
+    secret = app.superset_secret_key
+    admin = app.superset_admin
+    password = app.superset_password
     if warn and not secret:
         _warn("LIANGXIN_SUPERSET_SECRET_KEY 未设置，使用开发用默认密钥；生产环境必须设置 / "
               "using the development SECRET_KEY — set LIANGXIN_SUPERSET_SECRET_KEY outside development")
     if warn and not (admin and password):
         _warn("LIANGXIN_SUPERSET_ADMIN / LIANGXIN_SUPERSET_PASSWORD 未设置，管理员为 admin/admin（仅限开发）/ "
               "admin user defaults to admin/admin — development only")
-    return Settings(home=home, venv=venv, port=int(os.environ.get("LIANGXIN_SUPERSET_PORT") or 8088),
+    return Settings(home=home, venv=venv, port=app.superset_port,
                     admin=admin or DEV_ADMIN, password=password or DEV_PASSWORD,
-                    secret_key=secret or DEV_SECRET_KEY)
-
-
-def is_production() -> bool:
-    return os.environ.get("LIANGXIN_ENV", "").strip().lower() == "production"
+                    secret_key=secret or DEV_SECRET_KEY, serve_db=app.serve_duckdb, production=app.is_production,
+                    secret_key_set=bool(secret), admin_set=bool(admin and password))
 
 
 def check_production(s: Settings) -> None:
     """In production, refuse the development SECRET_KEY and default or weak admin credentials."""
-    if not is_production():
+    if not s.production:
         return
     problems = []
-    if s.secret_key == DEV_SECRET_KEY or not os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY"):
+    if s.secret_key == DEV_SECRET_KEY or not s.secret_key_set:
         problems.append("未设置 LIANGXIN_SUPERSET_SECRET_KEY（不得使用开发用 SECRET_KEY：可伪造管理员会话）")
     elif len(s.secret_key) < MIN_SECRET_KEY or len(set(s.secret_key)) < 12:
         problems.append(f"LIANGXIN_SUPERSET_SECRET_KEY 强度不足（至少 {MIN_SECRET_KEY} 个字符、12 种不同字符）")
-    if not os.environ.get("LIANGXIN_SUPERSET_ADMIN") or not os.environ.get("LIANGXIN_SUPERSET_PASSWORD"):
+    if not s.admin_set:
         problems.append("未设置 LIANGXIN_SUPERSET_ADMIN / LIANGXIN_SUPERSET_PASSWORD（不得使用默认管理员 admin/admin）")
     elif (s.password == DEV_PASSWORD or len(s.password) < MIN_PASSWORD or s.password.lower() == s.admin.lower()
           or s.admin.lower() in s.password.lower()):
@@ -365,7 +371,7 @@ LANGUAGES = {{
 
 def write_config(s: Settings, serve_db: Path | None = None) -> Path:
     s.home.mkdir(parents=True, exist_ok=True)
-    serve = Path(serve_db or paths.serve_db()).resolve()
+    serve = Path(serve_db or s.serve_db).resolve()
     text = CONFIG_TEMPLATE.format(dev_key=DEV_SECRET_KEY, metadata_db=str(s.metadata_db),
                                   allowed=[str(serve)], min_key=MIN_SECRET_KEY, timeout=QUERY_TIMEOUT)
     if not s.config_file.exists() or s.config_file.read_text() != text:
@@ -375,7 +381,9 @@ def write_config(s: Settings, serve_db: Path | None = None) -> Path:
 
 
 def _env(s: Settings) -> dict[str, str]:
-    env = dict(os.environ)
+    """The Superset processes' environment: this process's (``child_env``) with Superset's own variables; the
+    generated ``superset_config.py`` reads its settings from it in Superset's process."""
+    env = child_env()
     env["SUPERSET_CONFIG_PATH"] = str(s.config_file)
     env["FLASK_APP"] = "superset.app:create_app()"
     env["PYTHONUNBUFFERED"] = "1"
@@ -386,7 +394,9 @@ def _env(s: Settings) -> dict[str, str]:
     for k in _WITHHELD_ENV:
         env.pop(k, None)
     env["VIRTUAL_ENV"] = str(s.venv)
-    if not os.environ.get("LIANGXIN_SUPERSET_SECRET_KEY"):
+    if s.secret_key_set:
+        env["LIANGXIN_SUPERSET_SECRET_KEY"] = s.secret_key
+    else:
         env["LIANGXIN_SUPERSET_SECRET_KEY"] = DEV_SECRET_KEY
     return env
 
@@ -473,10 +483,10 @@ def create_admin(s: Settings) -> None:
          stdin_text=s.password + "\n")
 
 
-def up(serve_db: Path | None = None, log=print, timeout: float = 120.0) -> dict:
+def up(serve_db: Path | None = None, log=print, timeout: float = 120.0, *, app: AppSettings) -> dict:
     """Install (if needed), configure, migrate, create the admin, init and start gunicorn; idempotent."""
     t0 = time.monotonic()
-    s = settings(warn=True)
+    s = settings(app, warn=True)
     check_production(s)  # before anything is installed, written or started
     pid = read_pid(s)
     if pid and healthy(s):
@@ -543,8 +553,8 @@ def stop_pid(pid: int, timeout: float = 20.0) -> None:
         pass
 
 
-def down(log=print) -> bool:
-    s = settings()
+def down(log=print, *, app: AppSettings) -> bool:
+    s = settings(app)
     pid = read_pid(s)
     if not pid:
         log("Superset 未运行 / not running")
@@ -556,8 +566,8 @@ def down(log=print) -> bool:
     return True
 
 
-def status() -> dict:
-    s = settings()
+def status(*, app: AppSettings) -> dict:
+    s = settings(app)
     pid = read_pid(s)
     return {"url": s.url, "pid": pid, "healthy": bool(pid) and healthy(s), "home": str(s.home),
             "venv": str(s.venv), "venv_ready": _venv_ok(s), "log": str(s.logfile)}

@@ -109,7 +109,7 @@ class ValidationContext:
     # resolved reference data -------------------------------------------------------------------
     def get_register(self) -> dict[str, dict[str, str]]:
         if self.register is None:
-            self.register = seeds.community_by_code()
+            self.register = seeds.community_by_code()  # the seeds; the ingest passes Settings' register
         return self.register
 
     def get_template_versions(self) -> frozenset[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from liangxin import forms, seeds
+from liangxin.settings import READ_MEMORY_MB
 from liangxin.forms import ANNUAL, BOOL, CODE, DATE, INT, MONEY, NUMBER, REQ, TEXT
 from liangxin.validate import normalise as nz
 from liangxin.validate.context import ValidationContext
@@ -526,7 +527,9 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
     except FileRejected as exc:
         prep.failure = _f1(str(exc))
     except MemoryError:
-        prep.failure = _f1(_memory_message())
+        from liangxin import workers
+
+        prep.failure = _f1(_memory_message(workers.ceiling_mb()))
     except RecursionError as exc:
         prep.failure = _f1(f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
     except Exception as exc:  # noqa: BLE001 - rule F1: never a traceback for the submitter
@@ -541,71 +544,73 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
     return prep
 
 
-def _memory_message() -> str:
-    from liangxin import workers
-
-    return (f"读取文件所需内存超过上限（{workers.read_memory_mb()} MB），疑似恶意或异常文件，拒收；"
+def _memory_message(memory_mb: int) -> str:
+    return (f"读取文件所需内存超过上限（{memory_mb} MB），疑似恶意或异常文件，拒收；"
             "请用 Excel 重新保存为 .xlsx 后报送")
 
 
 # --------------------------------------------------------------------------------------------------
 # The bounded reader: prepare_file in a child process under the memory ceiling
 # --------------------------------------------------------------------------------------------------
-_READER: tuple[int, object] | None = None  # (pid of the owner, ProcessPoolExecutor of one process)
+_READER: tuple[int, int, object] | None = None  # (pid of the owner, its ceiling in MB, ProcessPoolExecutor)
 
 
-def _reader_pool():
+def _reader_pool(memory_mb: int = READ_MEMORY_MB):
     global _READER
+    if _READER is not None and _READER[0] == os.getpid() and _READER[1] != memory_mb:
+        shutdown_reader()  # another ceiling: a new reader
     if _READER is None or _READER[0] != os.getpid():  # a forked child never uses its parent's pool
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from liangxin.workers import reader_init
 
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=reader_init)
-        _READER = (os.getpid(), pool)
-    return _READER[1]
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=reader_init,
+                                   initargs=(memory_mb,))
+        _READER = (os.getpid(), memory_mb, pool)
+    return _READER[2]
 
 
 def shutdown_reader() -> None:
     """Stop the bounded reader process of this process (started again on demand)."""
     global _READER
     if _READER is not None and _READER[0] == os.getpid():
-        _READER[1].shutdown(wait=True, cancel_futures=True)
+        _READER[2].shutdown(wait=True, cancel_futures=True)
     _READER = None
 
 
 def prepare_file_bounded(path: Path, original_name: str | None = None, max_rows: int = 200_000,
-                         cap: int = 200) -> Prepared:
+                         cap: int = 200, *, memory_mb: int = READ_MEMORY_MB, sandbox: bool = True) -> Prepared:
     """:func:`prepare_file` in a reader process under the memory ceiling (:mod:`liangxin.workers`).
 
     The ingesting process holds the warehouse connection and the writer lock, so it never runs the cell
     reader itself: a file that passes every check of :mod:`~liangxin.validate.reader` and still exhausts
     memory (Python ``MemoryError``: an F1 in the reader; an allocation failure in the Rust cell reader:
     the reader process ends) is an F1 rejection naming the limit, and the next file is read by a fresh
-    reader.  Inside a process that already reads under the ceiling (a batch worker), or with
-    ``LIANGXIN_READ_SANDBOX=0``, or where no process can be started, it is :func:`prepare_file` itself.
+    reader.  Inside a process that already reads under the ceiling (a batch worker), or without ``sandbox``
+    (``LIANGXIN_READ_SANDBOX=0``), or where no process can be started, it is :func:`prepare_file` itself.
+    ``memory_mb``: the ceiling (``Settings.read_memory_mb``).
     """
     from concurrent.futures.process import BrokenProcessPool
 
     from liangxin import workers
 
-    if workers.memory_limited() or os.environ.get("LIANGXIN_READ_SANDBOX", "").strip() == "0":
+    if workers.memory_limited() or not sandbox:
         return prepare_file(path, original_name, max_rows, cap)
     try:
-        pool = _reader_pool()
+        pool = _reader_pool(memory_mb)
         return pool.submit(prepare_file, path, original_name, max_rows, cap).result()
     except BrokenProcessPool:
         shutdown_reader()
         log.warning("读取进程在读取 %s 时异常终止，按超出内存上限退回", original_name or Path(path).name)
-        return _died(Path(path), original_name)
+        return _died(Path(path), original_name, memory_mb)
     except (OSError, RuntimeError) as exc:  # no process can be started here
         log.warning("无法启动受限读取进程（%s），在本进程读取", exc)
         shutdown_reader()
         return prepare_file(path, original_name, max_rows, cap)
 
 
-def _died(path: Path, original_name: str | None) -> Prepared:
+def _died(path: Path, original_name: str | None, memory_mb: int = READ_MEMORY_MB) -> Prepared:
     """The F1 rejection of a file whose reading process died (only the ceiling ends it)."""
     result = ValidationResult(path=path, sha256="", size=0, original_name=original_name or path.name)
     try:
@@ -617,7 +622,7 @@ def _died(path: Path, original_name: str | None) -> Prepared:
         result.sha256 = h.hexdigest()
     except OSError:  # pragma: no cover - the archived copy vanished
         pass
-    return Prepared(result=result, failure=_f1(_memory_message()))
+    return Prepared(result=result, failure=_f1(_memory_message(memory_mb)))
 
 
 def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResult:
