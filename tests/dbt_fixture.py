@@ -28,16 +28,9 @@ DBT_PROJECT = REPO / "dbt_project"
 A = "330199001001"
 B = "330199002001"
 
-SUBMISSION_COLUMNS = [
-    ("submission_id", "VARCHAR"), ("original_name", "VARCHAR"), ("received_at", "TIMESTAMP"),
-    ("size_bytes", "BIGINT"), ("outcome", "VARCHAR"), ("error_count", "INTEGER"),
-    ("warning_count", "INTEGER"), ("format", "VARCHAR"),
-] + [(c, t) for c, t, _ in forms.raw_columns(forms.COVER)]
-RULE_HIT_COLUMNS = [
-    ("submission_id", "VARCHAR"), ("rule_id", "VARCHAR"), ("severity", "VARCHAR"), ("sheet", "VARCHAR"),
-    ("row", "INTEGER"), ("column_header", "VARCHAR"), ("value", "VARCHAR"), ("message", "VARCHAR"),
-    ("cell", "VARCHAR"),
-]
+# the raw tables' columns, from their one definition (liangxin.forms.raw_tables)
+SUBMISSION_COLUMNS = [(c, t) for c, t, _ in forms.submission_columns()]
+RULE_HIT_COLUMNS = [(c, t) for c, t, _ in forms.RULE_HIT_COLUMNS]
 
 D = dt.date
 

@@ -80,6 +80,10 @@ def test_current_return_and_spine(con):
     cur = dict(con.execute("select unit_code || period, submission_id from intermediate.int_current_submissions").fetchall())
     assert cur == {A + "2020Q1": "A1", A + "2020Q2": "A2", A + "2020Q3": "A3", A + "2020Q4": "A4c1",
                    B + "2020Q1": "B1", B + "2020Q2": "B2", B + "2020Q3": "B3", B + "2020Q4": "B4"}
+    # the ingestion-time copy of the rule (warehouse.current_returns, on raw) picks the same files
+    from liangxin import warehouse
+
+    assert {u + p: v[0] for (u, p), v in warehouse.current_returns(con).items()} == cur
     # B's rejected 2021Q1 does not extend the spine
     periods = sorted(r[0] for r in con.execute("select period from marts.dim_period").fetchall())
     assert periods == ["2020", "2020Q1", "2020Q2", "2020Q3", "2020Q4"]

@@ -227,7 +227,7 @@ def load(db_path, subs) -> None:
     con = duckdb.connect(str(db_path))
     try:
         con.execute("create schema if not exists raw")
-        tables = {"submissions": list(fx.SUBMISSION_COLUMNS) + [("backfill", "BOOLEAN")],
+        tables = {"submissions": list(fx.SUBMISSION_COLUMNS),
                   "rule_hits": fx.RULE_HIT_COLUMNS}
         for f in forms.DATA_FORMS:
             tables[f.key] = [(c, t) for c, t, _ in forms.raw_columns(f)]

@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from liangxin import forms, privacy, warehouse
@@ -325,3 +326,24 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     assert any(from_db["uscc"].values()) and any(from_db["org"].values())
     # a fresh session over the written files answers the same from the database alone
     assert _answers(warehouse.SessionIndex(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"]) == from_db
+
+
+def test_raw_columns_have_one_definition_and_an_older_database_gains_new_ones(tmp_path):
+    """raw.* columns come from liangxin.forms only; a database made before a column existed gets it (empty)."""
+    assert [c for c, _, _ in warehouse.table_columns()["submissions"]] == [c for c, _, _ in forms.submission_columns()]
+    assert [c for c, _, _ in warehouse.table_columns()["rule_hits"]][-1] == "hit_no"
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("CREATE SCHEMA raw")
+        cols = [(c, t) for c, t, _ in forms.submission_columns() if c != "backfill"]
+        con.execute("CREATE TABLE raw.submissions (" + ", ".join(f'"{c}" {t}' for c, t in cols) + ")")
+        con.execute("INSERT INTO raw.submissions (submission_id, outcome) VALUES ('x', 'accepted')")
+        warehouse.ensure_schema(con)
+        got = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                         "'raw' AND table_name = 'submissions' ORDER BY ordinal_position").fetchall()]
+        assert got == [c for c, _, _ in forms.submission_columns()]
+        assert con.execute("SELECT submission_id, backfill FROM raw.submissions").fetchall() == [("x", None)]
+        assert set(warehouse.table_counts(con)) == set(forms.raw_tables())
+    finally:
+        con.close()

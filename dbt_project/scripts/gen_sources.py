@@ -9,29 +9,6 @@ from pathlib import Path
 
 from liangxin import forms
 
-SUBMISSION_COLUMNS = [
-    ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
-    ("original_name", "VARCHAR", "原始文件名"),
-    ("received_at", "TIMESTAMP", "接收时间"),
-    ("size_bytes", "BIGINT", "文件大小（字节）"),
-    ("outcome", "VARCHAR", "审核结果：accepted（接收）/ accepted_with_warnings（接收，有警告）/ rejected（拒收）"),
-    ("error_count", "INTEGER", "错误数"),
-    ("warning_count", "INTEGER", "警告数"),
-    ("format", "VARCHAR", "文件格式：xlsx / csvzip"),
-]
-RULE_HIT_COLUMNS = [
-    ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
-    ("rule_id", "VARCHAR", "规则编号，如 F4、R11"),
-    ("severity", "VARCHAR", "级别：E=错误，W=警告"),
-    ("sheet", "VARCHAR", "工作表名"),
-    ("row", "INTEGER", "行号（表头为第1行）"),
-    ("column_header", "VARCHAR", "列标题（中文）"),
-    ("value", "VARCHAR", "发现的值（文本）"),
-    ("message", "VARCHAR", "中文说明"),
-    ("cell", "VARCHAR", "单元格，如 C5"),
-]
-
-
 LINEAGE_ZH = {
     "submission_id": "提交编号：文件的 SHA-256（血缘）",
     "unit_code": "填报单位编码（社区党总支，12位统计用区划代码）",
@@ -69,9 +46,8 @@ def main() -> None:
         "    description: \"原始库：加载器（liangxin.warehouse）按 docs/internals.md 写入；只追加，不修改\"",
         "    tables:",
     ]
-    lines += table("submissions", "报送记录：每个收到的文件一行（含拒收），后接封面字段",
-                   SUBMISSION_COLUMNS + forms.raw_columns(forms.COVER))
-    lines += table("rule_hits", "审核规则命中：每条错误或警告一行", RULE_HIT_COLUMNS)
+    lines += table("submissions", "报送记录：每个收到的文件一行（含拒收），后接封面字段", forms.submission_columns())
+    lines += table("rule_hits", "审核规则命中：每条错误或警告一行", list(forms.RULE_HIT_COLUMNS))
     for f in forms.DATA_FORMS:
         lines += table(f.key, f"{f.sheet}（{f.title}）：仅已接收报送的行", zh_columns(forms.raw_columns(f)))
     out = Path(__file__).resolve().parents[1] / "models" / "staging" / "__sources.yml"

@@ -16,8 +16,8 @@ TYPE_MACRO = {
 NUMERIC = "decimal(18, 2)"
 
 MODELS = {
-    "submissions": ("报送记录（类型化）：每个收到的文件一行，含拒收", gen_sources.SUBMISSION_COLUMNS + forms.raw_columns(forms.COVER)),
-    "rule_hits": ("审核规则命中（类型化）", gen_sources.RULE_HIT_COLUMNS),
+    "submissions": ("报送记录（类型化）：每个收到的文件一行，含拒收", forms.submission_columns()),
+    "rule_hits": ("审核规则命中（类型化）", list(forms.RULE_HIT_COLUMNS)),
 }
 for f in forms.DATA_FORMS:
     MODELS[f.key] = (f"{f.sheet}（{f.title}，类型化）：已接收报送的全部行（含被更正替代的）", gen_sources.zh_columns(forms.raw_columns(f)))

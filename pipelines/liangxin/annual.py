@@ -40,6 +40,7 @@ from openpyxl.worksheet.page import PageMargins
 from liangxin import contract as lx
 from liangxin.neutral import cell_text, terminal_text
 from liangxin.serving import connect_readonly
+from liangxin.workbooks import save_openpyxl
 
 TABLE_TITLES = {
     1: "表一 党员数量变化情况",
@@ -799,12 +800,7 @@ def write_annual_return(year: int, output: Path, serve_db: Path | None = None, u
     if signoff is None and data.status == FINAL:
         signoff = finalized_signoff(data.verdict)
     wb = build_workbook(data, unit_name, signoff, configured)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, output)
-    return output
+    return save_openpyxl(wb, Path(output))
 
 
 # ---------------------------------------------------------------------------------------------- PDF

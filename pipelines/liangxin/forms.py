@@ -382,6 +382,48 @@ LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# raw.submissions: one row per received file (rejected ones too), then the cover fields, then the backfill flag;
+# raw.rule_hits: one row per rule hit.  The loader (warehouse.py), the dbt sources and staging models
+# (dbt_project/scripts/gen_sources.py, gen_staging.py) and the test fixtures all take their columns from here.
+RECEIPT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
+    ("original_name", "VARCHAR", "原始文件名"),
+    ("received_at", "TIMESTAMP", "接收时间（UTC）"),
+    ("size_bytes", "BIGINT", "文件大小（字节）"),
+    ("outcome", "VARCHAR", "审核结果：accepted（接收）/ accepted_with_warnings（接收，有警告）/ rejected（拒收）"),
+    ("error_count", "INTEGER", "错误数"),
+    ("warning_count", "INTEGER", "警告数"),
+    ("format", "VARCHAR", "文件格式：xlsx / csvzip"),
+)
+BACKFILL_COLUMN: tuple[str, str, str] = (
+    "backfill", "BOOLEAN", "历史补录：接收时注明（liangxin ingest --backfill），按报出日期判断是否逾期")
+RULE_HIT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
+    ("rule_id", "VARCHAR", "规则编号，如 F4、R11"),
+    ("severity", "VARCHAR", "级别：E=错误，W=警告"),
+    ("sheet", "VARCHAR", "工作表名"),
+    ("row", "INTEGER", "行号（表头为第1行）"),
+    ("column_header", "VARCHAR", "列标题（中文）"),
+    ("value", "VARCHAR", "发现的值（文本；个人信息已遮蔽）"),
+    ("message", "VARCHAR", "中文说明（个人信息已遮蔽）"),
+    ("cell", "VARCHAR", "单元格，如 C5"),
+    ("hit_no", "INTEGER", "该报送内命中的顺序号（从0起）"),
+)
+
+
+def submission_columns() -> list[tuple[str, str, str]]:
+    """(column, SQL type, description) of raw.submissions."""
+    return list(RECEIPT_COLUMNS) + raw_columns(COVER) + [BACKFILL_COLUMN]
+
+
+def raw_tables() -> dict[str, list[tuple[str, str, str]]]:
+    """Every raw table (name without schema) -> its (column, SQL type, description): the one definition."""
+    out = {"submissions": submission_columns(), "rule_hits": list(RULE_HIT_COLUMNS)}
+    for form in DATA_FORMS:
+        out[form.key] = raw_columns(form)
+    return out
+
+
 def raw_columns(form: Form) -> list[tuple[str, str, str]]:
     """(column, SQL type, description) of raw.<form.key>, personal data already transformed.
 

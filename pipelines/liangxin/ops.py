@@ -25,7 +25,7 @@ CLI (registered by the lead): ``liangxin backup DEST``, ``liangxin restore SRC [
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+
 import json
 import os
 import shutil
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import typer
 
+from liangxin.hashing import file_sha256
 from liangxin.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -46,11 +47,7 @@ class BackupError(RuntimeError):
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)[0]
 
 
 def _lock(db: Path):

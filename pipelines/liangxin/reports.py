@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from pathlib import Path
 
-import xlsxwriter
 from liangxin import forms
+from liangxin.workbooks import atomic_output, xlsxwriter_workbook
 from liangxin.neutral import FORMULA_PREFIXES, MAX_TEXT, clean_text, html_text, neutralise, scrub_ids  # noqa: F401 (re-exported)
 from liangxin.validate.result import (
     ERROR,
@@ -153,19 +152,10 @@ def remove_stale_parts(outbox_dir: Path) -> int:
     return n
 
 
-def _atomic_target(path: Path) -> Path:
-    # unique name (several processes may write reports of one batch); leftovers: remove_stale_parts
-    fd, tmp = tempfile.mkstemp(prefix="." + path.stem, suffix=".part", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def _write_xlsx(result: ValidationResult, received_at: dt.datetime, path: Path) -> None:
     title = TITLE_REJECTED if result.outcome == REJECTED else TITLE_ACCEPTED
-    tmp = _atomic_target(path)
-    try:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False, "in_memory": True})
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter_workbook(tmp, in_memory=True)
         wb.set_properties({"title": title, "author": "liangxin", "comments": result.sha256 or ""})
         ws = wb.add_worksheet("审核结果")
         f_title = wb.add_format({"bold": True, "font_size": 16, "align": "left", "valign": "vcenter"})
@@ -233,10 +223,6 @@ def _write_xlsx(result: ValidationResult, received_at: dt.datetime, path: Path) 
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&C第 &P 页，共 &N 页")
         wb.close()
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 _CSS = """
@@ -322,11 +308,6 @@ def write_reports(result: ValidationResult, outbox_dir: Path,
     xlsx_path = folder / f"{stem}.xlsx"
     html_path = folder / f"{stem}.html"
     _write_xlsx(result, received_at, xlsx_path)
-    tmp = _atomic_target(html_path)
-    try:
+    with atomic_output(html_path) as tmp:
         tmp.write_text(render_html(result, received_at), encoding="utf-8")
-        tmp.replace(html_path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return xlsx_path, html_path

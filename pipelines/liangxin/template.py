@@ -22,7 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from liangxin import forms, seeds
+from liangxin import forms
+from liangxin import seeds
+from liangxin.workbooks import save_openpyxl
 from liangxin.periods import parse_period
 
 DATA_LAST_ROW = 5000  # validations and formats cover rows 2..DATA_LAST_ROW of the data sheets
@@ -270,16 +272,7 @@ def write_template(unit_code: str, period: str, path: Path, unit_name: str | Non
     period no template version covers.
     """
     wb = build_template(unit_code, period, unit_name, register_csv)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return save_openpyxl(wb, Path(path))
 
 
 def template_command(

@@ -30,31 +30,8 @@ from liangxin.validate.result import ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED,
 
 ACCEPTED_OUTCOMES = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 
-SUBMISSION_COLUMNS: list[tuple[str, str, str]] = [
-    ("submission_id", "VARCHAR NOT NULL PRIMARY KEY", "SHA-256 of the received file"),
-    ("original_name", "VARCHAR", "file name as received"),
-    ("received_at", "TIMESTAMP", "receipt time (UTC)"),
-    ("size_bytes", "BIGINT", "file size in bytes"),
-    ("outcome", "VARCHAR", "accepted | accepted_with_warnings | rejected"),
-    ("error_count", "INTEGER", "number of E rule hits"),
-    ("warning_count", "INTEGER", "number of W rule hits"),
-    ("format", "VARCHAR", "xlsx | csvzip"),
-] + forms.raw_columns(forms.COVER) + [
-    ("backfill", "BOOLEAN", "historical backfill loaded with the explicit flag (liangxin ingest --backfill)"),
-]
-
-RULE_HIT_COLUMNS: list[tuple[str, str, str]] = [
-    ("submission_id", "VARCHAR NOT NULL", "SHA-256 of the received file"),
-    ("rule_id", "VARCHAR", "rule id (F4, R11, …)"),
-    ("severity", "VARCHAR", "E | W"),
-    ("sheet", "VARCHAR", "sheet name"),
-    ("row", "INTEGER", "1-based sheet row (header = 1)"),
-    ("column_header", "VARCHAR", "Chinese column header"),
-    ("value", "VARCHAR", "value found (personal data masked)"),
-    ("message", "VARCHAR", "Chinese message (personal data masked)"),
-    ("cell", "VARCHAR", "cell reference such as C5"),
-    ("hit_no", "INTEGER", "order of the hit within the submission (0-based)"),
-]
+# storage constraints of the raw tables; their columns are defined once, in liangxin.forms (raw_tables)
+CONSTRAINTS = {("submissions", "submission_id"): "NOT NULL PRIMARY KEY", ("rule_hits", "submission_id"): "NOT NULL"}
 
 
 def _q(name: str) -> str:
@@ -67,11 +44,9 @@ def _base_type(sql_type: str) -> str:
 
 
 def table_columns() -> dict[str, list[tuple[str, str, str]]]:
-    """table name (without schema) -> (column, SQL type, description)."""
-    out = {"submissions": SUBMISSION_COLUMNS, "rule_hits": RULE_HIT_COLUMNS}
-    for form in forms.DATA_FORMS:
-        out[form.key] = forms.raw_columns(form)
-    return out
+    """table name (without schema) -> (column, SQL type with its storage constraint, description)."""
+    return {t: [(c, f"{typ} {CONSTRAINTS[(t, c)]}" if (t, c) in CONSTRAINTS else typ, d) for c, typ, d in cols]
+            for t, cols in forms.raw_tables().items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,9 +97,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -
     ``secret``) check that it is the one the warehouse is keyed with (``check_keying``): every writer —
     ingestion, the dbt build asset, re-ingestion — opens the build database through here with its secret."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    have: dict[str, set[str]] = {}
+    for t, c in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                            "WHERE table_schema = 'raw'").fetchall():
+        have.setdefault(t, set()).add(c)
     for table, cols in table_columns().items():
-        body = ", ".join(f"{_q(c)} {t}" for c, t, _ in cols)
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_q(table)} ({body})")
+        if table not in have:
+            body = ", ".join(f"{_q(c)} {t}" for c, t, _ in cols)
+            con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_q(table)} ({body})")
+            continue
+        for c, t, _ in cols:  # a database made before a column was defined (e.g. backfill): add it, empty
+            if c not in have[table]:
+                con.execute(f"ALTER TABLE raw.{_q(table)} ADD COLUMN IF NOT EXISTS {_q(c)} {_base_type(t)}")
     if secret is not None:
         check_keying(con, secret)
 
@@ -493,12 +477,24 @@ def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, re
 # --------------------------------------------------------------------------------------------------
 # What the validator asks the warehouse (ValidationContext callables)
 # --------------------------------------------------------------------------------------------------
-_CURRENT_SQL = f"""
-    SELECT unit_code, period, max(correction_no) AS correction_no
-    FROM raw.submissions
-    WHERE outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}') AND unit_code IS NOT NULL AND period IS NOT NULL
-    GROUP BY unit_code, period
+# The current return of a (community, period): among its accepted submissions the highest 更正序号, then the
+# latest received, then the smallest submission id.  The same rule as dbt's int_current_submissions, which
+# everything built reads; this copy answers the validator during ingestion, before any build
+# (tests/test_dbt_indicators.py::test_current_return_and_spine checks that both pick the same files).
+CURRENT_RETURNS_SQL = f"""
+    SELECT submission_id, unit_code, period, correction_no, received_at FROM (
+        SELECT submission_id, unit_code, period, correction_no, received_at,
+               row_number() OVER (PARTITION BY unit_code, period
+                                  ORDER BY correction_no DESC, received_at DESC, submission_id) AS rn
+        FROM raw.submissions
+        WHERE outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}') AND unit_code IS NOT NULL AND period IS NOT NULL
+    ) WHERE rn = 1
 """
+def current_returns(con: duckdb.DuckDBPyConnection, period: str | None = None) -> dict[tuple[str, str], tuple]:
+    """(unit_code, period) -> (submission_id, correction_no, received_at) of the current returns in ``raw``."""
+    sql = f"SELECT unit_code, period, submission_id, correction_no, received_at FROM ({CURRENT_RETURNS_SQL})"
+    rows = con.execute(sql + " WHERE period = ?", [period]).fetchall() if period else con.execute(sql).fetchall()
+    return {(u, p): (sid, corr, at) for u, p, sid, corr, at in rows}
 
 
 def _previous_return(orgs: dict[object, object], units: int, party_org_count: int):
@@ -531,11 +527,8 @@ class WarehouseContext:
     def _current_row(self, unit_code: str, period: str) -> tuple[str, int, dt.datetime] | None:
         """(submission_id, correction_no, received_at) of the current accepted return, or None."""
         row = self.con.execute(
-            f"""SELECT s.submission_id, s.correction_no, s.received_at FROM raw.submissions s
-                JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
-                WHERE s.unit_code = ? AND s.period = ?
-                  AND s.outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}')
-                ORDER BY s.received_at DESC LIMIT 1""",
+            f"""SELECT submission_id, correction_no, received_at FROM ({CURRENT_RETURNS_SQL})
+                WHERE unit_code = ? AND period = ?""",
             [unit_code, period],
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
@@ -590,7 +583,7 @@ class WarehouseContext:
             by: dict[str, list[tuple[str, str]]] = {}
             for code, unit, period in self.con.execute(
                 f"""SELECT p.party_org_code, p.unit_code, p.period FROM raw.party_orgs p
-                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)"""
+                    JOIN ({CURRENT_RETURNS_SQL}) c USING (submission_id)"""
             ).fetchall():
                 by.setdefault(code, []).append((period, unit))
             self._org_owner = by
@@ -608,7 +601,7 @@ class WarehouseContext:
             by: dict[str, set[str]] = {}
             for code, unit in self.con.execute(
                 f"""SELECT upper(o.uscc), o.unit_code FROM raw.organizations o
-                    JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
+                    JOIN ({CURRENT_RETURNS_SQL}) c USING (submission_id)
                     WHERE o.period = ? AND o.reg_status = '存续'""",
                 [period],
             ).fetchall():
@@ -684,14 +677,7 @@ class SessionIndex(WarehouseContext):
                   AND period IS NOT NULL AND correction_no IS NOT NULL ORDER BY 1, 2, 3"""
         ).fetchall():
             self._db_corrections.setdefault((unit, period), []).append(int(corr))
-        self._db_current = {}
-        for sid, unit, period, corr, at in self.con.execute(
-            f"""SELECT s.submission_id, s.unit_code, s.period, s.correction_no, s.received_at FROM raw.submissions s
-                JOIN ({_CURRENT_SQL}) c USING (unit_code, period, correction_no)
-                WHERE s.outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}')
-                ORDER BY s.received_at ASC"""
-        ).fetchall():
-            self._db_current[(unit, period)] = (sid, corr, at)  # the latest received wins, as in _current_row
+        self._db_current = current_returns(self.con)
 
     def _current_row(self, unit_code: str, period: str) -> tuple[str, int, dt.datetime] | None:
         self._load_submissions()

@@ -9,5 +9,6 @@ select
     cast(column_header as {{ dbt.type_string() }}) as column_header,
     cast(value as {{ dbt.type_string() }}) as value,
     cast(message as {{ dbt.type_string() }}) as message,
-    cast(cell as {{ dbt.type_string() }}) as cell
+    cast(cell as {{ dbt.type_string() }}) as cell,
+    cast(hit_no as {{ dbt.type_int() }}) as hit_no
 from {{ source('raw', 'rule_hits') }}

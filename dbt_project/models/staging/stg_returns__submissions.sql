@@ -19,6 +19,7 @@ select
     cast(approved_by as {{ dbt.type_string() }}) as approved_by,
     cast(phone as {{ dbt.type_string() }}) as phone,
     cast(submitted_on as date) as submitted_on,
+    cast(backfill as {{ dbt.type_boolean() }}) as backfill,
     {{ dbt.safe_cast('substring(period, 1, 4)', dbt.type_int()) }} as period_year,
     {{ dbt.safe_cast('substring(period, 6, 1)', dbt.type_int()) }} as period_quarter
 from {{ source('raw', 'submissions') }}

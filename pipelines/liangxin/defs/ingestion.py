@@ -213,11 +213,7 @@ def period_submissions(context: dg.AssetExecutionContext,
                     outcomes.update(dict(con.execute(
                         "SELECT outcome, count(*) FROM raw.submissions WHERE period = ? GROUP BY 1", [period]
                     ).fetchall()))
-                    current = dict(con.execute(
-                        """SELECT unit_code, max(correction_no) FROM raw.submissions
-                           WHERE period = ? AND outcome IN (?, ?) GROUP BY 1""",
-                        [period, ACCEPTED, ACCEPTED_WITH_WARNINGS],
-                    ).fetchall())
+                    current = {u: corr for (u, _), (_, corr, _) in warehouse.current_returns(con, period).items()}
             finally:
                 con.close()
     missing = sorted(set(register) - set(current))

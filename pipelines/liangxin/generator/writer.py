@@ -57,10 +57,9 @@ def _text(v) -> str:
 
 
 def write_xlsx(sheets: list[Sheet], path: Path) -> Path:
-    import xlsxwriter
+    from liangxin.workbooks import xlsxwriter_workbook
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter_workbook(path, constant_memory=False)
     wb.set_properties({"created": FIXED_CREATED, "author": "liangxin generator", "title": "两新组织党建工作季报"})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     money_fmt = wb.add_format({"num_format": "0.00"})

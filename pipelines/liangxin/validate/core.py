@@ -11,7 +11,7 @@ Decisions made here (see also the module docs of :mod:`liangxin.validate.rules`)
 
 from __future__ import annotations
 
-import hashlib
+
 import logging
 import os
 import re
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from liangxin import forms, seeds
+from liangxin.hashing import bytes_sha256, file_sha256
 from liangxin.settings import READ_MEMORY_MB
 from liangxin.forms import ANNUAL, BOOL, CODE, DATE, INT, MONEY, NUMBER, REQ, TEXT
 from liangxin.validate import normalise as nz
@@ -496,15 +497,11 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
         size = path.stat().st_size
         result.size = size
         if size > MAX_FILE_BYTES:
-            with open(path, "rb") as fh:  # hash in chunks, never hold the whole file
-                h = hashlib.sha256()
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            result.sha256 = h.hexdigest()
+            result.sha256 = file_sha256(path)[0]  # hashed in chunks, never held whole
             raise FileRejected(f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），拒收")
         data = path.read_bytes()
         result.size = len(data)
-        result.sha256 = hashlib.sha256(data).hexdigest()
+        result.sha256 = bytes_sha256(data)
         book = open_file(data, max_rows)
         del data
         result.format = book.format
@@ -614,12 +611,7 @@ def _died(path: Path, original_name: str | None, memory_mb: int = READ_MEMORY_MB
     """The F1 rejection of a file whose reading process died (only the ceiling ends it)."""
     result = ValidationResult(path=path, sha256="", size=0, original_name=original_name or path.name)
     try:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-                result.size += len(chunk)
-        result.sha256 = h.hexdigest()
+        result.sha256, result.size = file_sha256(path)
     except OSError:  # pragma: no cover - the archived copy vanished
         pass
     return Prepared(result=result, failure=_f1(_memory_message(memory_mb)))
