@@ -397,13 +397,6 @@ def _grid(ws, top: int, head_label: str, columns: list[tuple[str, str]], rows: l
     return r
 
 
-def _merged_width(ws, row: int, col: int) -> int:
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.max_col - rng.min_col + 1
-    return 1
-
-
 def _column_width(column: tuple[str, str], rows: list[dict], i: int) -> float:
     longest_number = max((len(f"{v:,.2f}") for row in rows for v in [row["values"][i]]
                           if isinstance(v, (int, float))), default=1)

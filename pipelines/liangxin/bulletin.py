@@ -34,7 +34,6 @@ from liangxin.neutral import cell_text, terminal_text
 from liangxin.periods import parse_period, period_end, previous_period
 from liangxin.serving import connect_readonly
 
-TITLE = "关于{年}年第{季}季度两新组织党组织单独组建率情况的通报"
 FELL_MOST = 5  # how many of the communities whose K1 fell most the text names
 
 PLACEHOLDERS = {

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from liangxin import paths
 
 # the schemas of the public models (dbt's custom schema names, macros/generate_schema_name.sql)
 MARTS = "marts"
@@ -94,10 +93,6 @@ class PublicModel:
     @property
     def name(self) -> str:
         return f"{self.schema}.{self.table}"
-
-
-def manifest_path(project_dir: Path | None = None) -> Path:
-    return Path(project_dir or paths.DBT_PROJECT_DIR) / "target" / "manifest.json"
 
 
 def _fresh_manifest() -> Path:

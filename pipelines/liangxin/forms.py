@@ -300,8 +300,6 @@ DATA_FORMS: tuple[Form, ...] = FORMS[1:]
 
 ENTERPRISE = "非公有制企业"
 SOCIAL_CATEGORIES = ("社会团体", "民办非企业单位", "基金会", "律师事务所", "会计师事务所", "税务师事务所")
-TRUE_SPELLINGS = ("是", "Y", "y", "√", "1", "TRUE", "True", "true")
-FALSE_SPELLINGS = ("否", "N", "n", "×", "0", "FALSE", "False", "false")
 BOOL_DISPLAY = ("是", "否")  # what the template offers and the generator writes
 
 

@@ -106,11 +106,6 @@ def terminal_text(value: object, max_len: int = MAX_TEXT) -> str:
     return escape(s)
 
 
-def looks_like_id(s: str) -> bool:
-    """True when the whole string is ID-shaped (18 characters, see ``ID_RE``)."""
-    return ID_RE.fullmatch(str(s).strip()) is not None
-
-
 def scrub_ids(text: object, replace: Callable[[str], str] | None = None) -> str | None:
     """``text`` with every ID-shaped string replaced (by ``replace(match)`` or ``ID_PLACEHOLDER``).
 

@@ -24,8 +24,6 @@ import sys
 
 from liangxin.checks import id_birth_date, id_sex
 
-SECRET_ENV = "LIANGXIN_HMAC_SECRET"
-ENV_ENV = "LIANGXIN_ENV"
 DEV_DEFAULT_SECRET = "liangxin-development-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32  # e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"` gives 43
 MIN_SECRET_DISTINCT = 12  # rules out "aaaa…" and "1234…1234" padding

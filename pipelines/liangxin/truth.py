@@ -117,7 +117,6 @@ FUNCTIONAL_MODE = "功能型"
 COVERED = (ALONE, JOINT, ATTACHED)
 SIX = ("six_premises", "six_facilities", "six_signage", "six_flag", "six_books", "six_rules")
 SECRETARY_TRAINING = ("任职培训", "集中培训")
-OWN_ORG_LEVEL = "本党组织"
 
 LEVEL_COMMUNITY, LEVEL_STREET, LEVEL_DISTRICT = "community", "street", "district"
 
@@ -226,10 +225,6 @@ def _in_b(row, prm) -> bool:
         return True
     return _true(row.get("operating")) and _true(row.get("fixed_premises")) and _ge(
         row.get("employees"), prm["base_min_employees"])
-
-
-def _in_e(row, prm) -> bool:
-    return _in_b(row, prm) and _ge(row.get("members_formal"), prm["eligible_min_formal_members"])
 
 
 def _passes_k15(org) -> bool:

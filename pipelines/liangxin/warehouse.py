@@ -384,10 +384,6 @@ def _utc_naive(ts: dt.datetime) -> dt.datetime:
     return ts
 
 
-def submission_exists(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute("SELECT 1 FROM raw.submissions WHERE submission_id = ?", [sha256]).fetchone() is not None
-
-
 def submission_records(result: ValidationResult, received_at: dt.datetime, original_name: str | None,
                        secret: bytes) -> dict[str, list[dict[str, object]]]:
     """The raw-table records of one received file (personal data transformed), by table name."""

@@ -90,10 +90,6 @@ def cli_flags(executable: str) -> list[str]:
     return [dbt_executable()] if Path(executable) == CHILD else []
 
 
-def manifest_path() -> Path:
-    return paths.DBT_PROJECT_DIR / "target" / "manifest.json"
-
-
 def dbt_executable() -> str:
     """dbt from the same environment as this Python (the venv's bin/), else from PATH."""
     beside = Path(sys.executable).parent / "dbt"

@@ -97,11 +97,6 @@ def _query_filter(f: dict[str, Any]) -> dict[str, Any]:
     return {"col": f["col"], "op": f["op"], "val": f["val"]}
 
 
-def _is_numeric(dtype: str) -> bool:
-    d = dtype.upper()
-    return any(k in d for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC", "HUGEINT"))
-
-
 @dataclass
 class Dataset:
     slug: str

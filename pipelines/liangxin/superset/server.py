@@ -17,8 +17,6 @@ Everything lives under ``$LIANGXIN_HOME/superset/`` (override with ``LIANGXIN_SU
 | LIANGXIN_SUPERSET_PASSWORD    | admin (warning)    | admin password                           |
 | LIANGXIN_SUPERSET_VENV        | <home>/venv        | reuse an existing Superset virtualenv    |
 | LIANGXIN_SUPERSET_QUERY_TIMEOUT | 60               | seconds per DuckDB query (interrupted)   |
-| LIANGXIN_SUPERSET_MEMORY_LIMIT  | 1GB              | DuckDB memory_limit per connection       |
-| LIANGXIN_SUPERSET_THREADS       | 2                | DuckDB threads per connection            |
 
 Security (issue 19, docs/security.md):
 
@@ -65,8 +63,6 @@ DEV_PASSWORD = "admin"
 MIN_SECRET_KEY = 32
 MIN_PASSWORD = 12
 QUERY_TIMEOUT = 60.0
-MEMORY_LIMIT = "1GB"
-THREADS = 2
 PRIVATE_UMASK = 0o077
 # what the Superset processes must not inherit from this one
 _WITHHELD_ENV = ("LIANGXIN_SUPERSET_PASSWORD", "LIANGXIN_HMAC_SECRET")
