@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks, run by .ci/run before the tests; exits non-zero on any violation.
 # Uses .venv with the dev extra (created here when missing, as scripts/test.sh does).
-# Python: ruff (pinned in the dev extra, configured in pyproject.toml [tool.ruff]).
+# Python: ruff check + ruff format --check (pinned in the dev extra, configured in pyproject.toml [tool.ruff]).
 # SQL: sqlfluff (pinned in the dev extra) over the dbt models and tests, configured by .sqlfluff
 # (docs/internals.md "Linting").
 set -euo pipefail
@@ -15,6 +15,9 @@ fi
 
 echo "ruff check ."
 .venv/bin/ruff check .
+
+echo "ruff format --check ."
+.venv/bin/ruff format --check .
 
 echo "sqlfluff lint dbt_project/models dbt_project/tests"
 .venv/bin/sqlfluff lint dbt_project/models dbt_project/tests --processes "${LINT_PROCESSES:-2}"
