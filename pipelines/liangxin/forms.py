@@ -381,7 +381,7 @@ LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 # raw.submissions: one row per received file (rejected ones too), then the cover fields, then the backfill flag;
-# raw.rule_hits: one row per rule hit.  The loader (warehouse.py), the dbt sources and staging models
+# raw.rule_hits: one row per rule hit.  The loader (liangxin.warehouse), the dbt sources and staging models
 # (dbt_project/scripts/gen_sources.py, gen_staging.py) and the test fixtures all take their columns from here.
 RECEIPT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
