@@ -154,7 +154,10 @@ def check_secret_for(db: Path | str, secret: bytes) -> None:
     if not db.exists() or db.stat().st_size == 0:
         return
     fp = privacy.secret_fingerprint(secret)
-    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.IOException:  # a writer holds the file now: it checks the keying itself (ensure_schema)
+        return
     try:
         stored = stored_fingerprint(con)
     finally:
