@@ -19,6 +19,7 @@ from hostile.dump import digest, dump
 from liangxin.settings import Settings
 from hostile.pipeline import DBT_PROJECT, SECRET, dbt_build_cmd, full_pipeline, home_env, nondeterministic
 from liangxin import ops
+from liangxin.cli import ops as ops_cli
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +125,8 @@ def test_damaged_backup_is_refused(made, tmp_path):
 
 def test_backup_and_restore_commands(pipe, tmp_path, monkeypatch):
     app = typer.Typer()
-    app.command("backup")(ops.backup_command)
-    app.command("restore")(ops.restore_command)
+    app.command("backup")(ops_cli.backup_command)
+    app.command("restore")(ops_cli.restore_command)
     for k, v in home_env(pipe.root).items():
         monkeypatch.setenv(k, v)
     r = CliRunner().invoke(app, ["backup", str(tmp_path / "b")])

@@ -176,7 +176,7 @@ def test_failure_of_one_file_does_not_stop_the_others(tmp_path, world, monkeypat
     folder = tmp_path / "drop"
     write_return(folder / "1.xlsx", world.returns[(u1, "2020Q1")])
     write_return(folder / "2.xlsx", world.returns[(u2, "2020Q1")])
-    import liangxin.ingest as ingest_mod
+    import liangxin.ingest.session as ingest_mod  # where the reports of a group are written
 
     real = ingest_mod._write_reports
     calls = []

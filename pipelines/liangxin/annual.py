@@ -31,14 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import typer
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from liangxin import contract as lx
-from liangxin.neutral import cell_text, terminal_text
+from liangxin.neutral import cell_text
 from liangxin.serving import connect_readonly
 from liangxin.workbooks import save_openpyxl
 
@@ -873,66 +872,8 @@ def convert_to_pdf(source: Path, timeout: int = 300) -> Path | None:
     return target
 
 
-# ---------------------------------------------------------------------------------------------- command
-
-
-def annual_return_command(
-    year: int = typer.Option(None, "--year", help="年份（用该年第四季度报表的存量与四个季度的流量）。"),
-    output: Path = typer.Option(None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"),
-    serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB）。"),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="有 LibreOffice 时同时写出 PDF。"),
-) -> None:
-    """写出统计年报（封面、表一至表九、审核结果）.xlsx，并写出年报看板页 / write the annual return."""
-    from rich.console import Console
-
-    from liangxin.settings import Settings
-
-    settings = Settings.from_env()  # the edge: configuration read here, once
-    serve_db = serve_db or settings.serve_duckdb
-    configured = SignOff.from_settings(settings)
-    console = Console()
-    try:
-        years = [year] if year is not None else annual_years(serve_db)
-    except (LookupError, FileNotFoundError) as exc:
-        console.print(f"[red]{terminal_text(exc)}[/red]")
-        raise typer.Exit(2)
-    if not years:
-        console.print("[red]服务快照中没有任何年份的年报（没有已接收的报表）[/red]")
-        raise typer.Exit(2)
-    failed = False
-    for y in years:
-        out = Path(output) if (output and year is not None) else settings.build / "annual" / f"{y}.xlsx"
-        try:
-            write_annual_return(y, out, serve_db, configured=configured)
-            data_verdict = _verdict_line(y, serve_db)
-        except (LookupError, FileNotFoundError) as exc:
-            console.print(f"[red]{terminal_text(exc)}[/red]")
-            failed = True
-            continue
-        console.print(f"{y} 年年报已写出：[bold]{terminal_text(out)}[/bold]　{terminal_text(data_verdict)}")
-        try:
-            from liangxin.annual_page import write_annual_page
-
-            page = write_annual_page(y, serve_db, settings.build / "dashboard")
-            console.print(f"　年报看板页：{terminal_text(page)}")
-        except (LookupError, FileNotFoundError) as exc:
-            console.print(f"[yellow]年报看板页未写出：{terminal_text(exc)}[/yellow]")
-        if pdf:
-            try:
-                p = convert_to_pdf(out)
-            except PdfError as exc:
-                console.print(f"[red]PDF 未写出：{terminal_text(exc)}[/red]")
-                failed = True
-                continue
-            if p:
-                console.print(f"　PDF：[bold]{terminal_text(p)}[/bold]")
-            else:
-                console.print("　[yellow]未安装 LibreOffice，未生成 PDF[/yellow]")
-    if failed:
-        raise typer.Exit(1)
-
-
-def _verdict_line(year: int, serve_db: Path | None) -> str:
+def verdict_line(year: int, serve_db: Path | None) -> str:
+    """The year's status and verdict in one line (可以上报 / 不得上报 and why), as the command prints it."""
     con = connect_readonly(serve_db)
     try:
         data = load_annual(con, year)

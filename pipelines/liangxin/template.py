@@ -14,7 +14,6 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
-import typer
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -58,15 +57,16 @@ REQUIRED_ZH = {
 }
 
 
-class TemplateError(typer.BadParameter, ValueError):
+class TemplateError(ValueError):
     """Bad template request (unknown unit, malformed period, no template version); message is bilingual.
 
-    Both a ``typer.BadParameter`` (the command line shows it as "Invalid value for --unit: …", exit code 2)
-    and a ``ValueError`` (for library callers).
+    A plain ``ValueError``; ``option`` names the command-line option at fault (``--unit`` / ``--period``), which the
+    command line (``liangxin.cli.template``) reports as ``typer.BadParameter`` ("Invalid value for --unit: …",
+    exit code 2).
     """
 
     def __init__(self, message: str, param: str):
-        super().__init__(message, param_hint=param)
+        super().__init__(message)
         self.option = param
 
 
@@ -268,34 +268,8 @@ def write_template(unit_code: str, period: str, path: Path, unit_name: str | Non
                    register_csv: Path | None = None) -> Path:
     """Write the blank return workbook for one community and quarter to ``path`` (.xlsx); returns the path.
 
-    Raises :class:`TemplateError` (a ``typer.BadParameter`` and a ``ValueError``) for an unknown unit code, a malformed period or a
+    Raises :class:`TemplateError` (a ``ValueError``) for an unknown unit code, a malformed period or a
     period no template version covers.
     """
     wb = build_template(unit_code, period, unit_name, register_csv)
     return save_openpyxl(wb, Path(path))
-
-
-def template_command(
-    unit: str = typer.Option(..., "--unit", help="填报单位编码：社区党总支的12位统计用区划代码，须在单位名册"
-                             "（seeds/communities.csv）中 / 12-digit code of the community, from the unit register."),
-    period: str = typer.Option(..., "--period", help="报告期，格式 YYYYQn，如 2020Q3 / report period YYYYQn."),
-    output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlsx 文件路径 / where to write the .xlsx.",
-                                dir_okay=False, writable=True),
-    prefill: bool = typer.Option(False, "--prefill", help="预填：表1、表2、表6 从该单位上一份已接收报表结转，流量表为空。"),
-) -> None:
-    """生成空白季报模板（.xlsx）：封面已预填单位、报告期、模板版本和更正序号0，各表带下拉列表和数据校验。
-
-    Write the blank quarterly return workbook for one community and quarter: one sheet per form (封面, 表1–表6), a comment on every header explaining the column, drop-down lists for codes and 是/否, number, date and length checks, and the cover pre-filled. Example: liangxin template --unit 330199001001 --period 2020Q3 -o 金桥_2020Q3.xlsx
-    """
-    from liangxin.settings import Settings
-
-    settings = Settings.from_env()  # the edge: the extra register (LIANGXIN_REGISTER), the warehouse
-    if prefill:  # liangxin.prefill (newuser-cli): the stock sheets carried forward
-        from liangxin.prefill import write_prefilled
-
-        res = write_prefilled(unit, period, output, settings=settings)
-        typer.echo(res.message)
-        typer.echo(f"已生成{'预填' if res.source else '空白'}模板：{res.path}")
-        return
-    path = write_template(unit, period, output, register_csv=settings.register_csv)  # TemplateError: BadParameter
-    typer.echo(f"已生成模板 / template written: {path}")

@@ -1,86 +1,12 @@
-"""The ``liangxin`` command line (Typer + Rich).
-
-Each sub-command lives next to the code it drives and is registered here, so that the command line,
-the tests and the Dagster definitions call the same functions.
-"""
+"""``liangxin ui | docs | paths``: the home's Dagster UI, the warehouse documentation (dbt docs), the locations."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    name="liangxin",
-    help=(
-        "两新组织党建统计：接收社区党总支的季度报表，审核、入库（DuckDB），用 dbt 计算指标，"
-        "发布领导驾驶舱和统计年报。\n\n"
-        "数据目录由 LIANGXIN_HOME（默认 ./data）等环境变量决定，见 `liangxin paths`。"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
 
-@app.callback()
-def _main() -> None:
-    """两新组织党建统计 (liangxin)."""
-    from pydantic import ValidationError
-
-    from liangxin.paths import private_umask, secure_home
-    from liangxin.settings import Settings
-
-    private_umask()  # issue 19: everything this command writes is private (0600 / 0700)
-    try:
-        settings = Settings.from_env()
-    except ValidationError as exc:  # e.g. LIANGXIN_SUPERSET_PORT=abc: say which variable, no traceback
-        names = [str(e["loc"][0]) if e["loc"] else "?" for e in exc.errors()]
-        wrong = "；".join(f"{n if n.isupper() else 'LIANGXIN_' + n.upper()}: {e['msg']}"
-                         for n, e in zip(names, exc.errors()))
-        typer.echo(f"环境变量配置有误 / invalid setting: {wrong}", err=True)
-        raise typer.Exit(2)
-    secure_home(settings)  # and what an older version left readable
-
-
-# (command name, module, attribute) — each attribute is a plain function with Typer annotations.
-_COMMANDS = [
-    ("generate", "liangxin.generator.cli", "generate"),
-    ("template", "liangxin.template", "template_command"),
-    ("ingest", "liangxin.ingest", "ingest_command"),
-    ("build", "liangxin.build", "build_command"),
-    ("demo", "liangxin.demo", "demo_command"),
-    ("annual-return", "liangxin.finalize", "annual_return_app"),  # writer (liangxin.annual) + finalize + status
-    ("bulletin", "liangxin.bulletin", "bulletin_command"),
-    ("dashboard", "liangxin.dashboard", "dashboard_command"),
-    ("sql", "liangxin.sql", "sql_command"),
-    ("explain", "liangxin.explain", "explain_command"),
-    ("backup", "liangxin.ops", "backup_command"),
-    ("restore", "liangxin.ops", "restore_command"),
-    ("reingest", "liangxin.ops", "reingest_command"),
-    ("rekey", "liangxin.ops", "rekey_command"),
-    ("superset", "liangxin.superset.cli", "app"),  # a Typer sub-app: up | down | status | publish
-]
-
-def _exists(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-for _name, _module, _attr in _COMMANDS:
-    if not _exists(_module):  # a command whose module does not exist yet is absent
-        continue
-    _obj = getattr(importlib.import_module(_module), _attr)
-    if isinstance(_obj, typer.Typer):
-        app.add_typer(_obj, name=_name)
-    else:
-        app.command(_name)(_obj)
-
-
-@app.command("ui")
 def ui_command(
     port: int = typer.Option(3000, "--port", help="Dagster 界面端口。"),
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认仅本机）。"),
@@ -113,7 +39,6 @@ def ui_command(
     raise typer.Exit(rc)
 
 
-@app.command("docs")
 def docs_command(
     port: int = typer.Option(8080, "--port", help="文档服务端口。"),
     generate_only: bool = typer.Option(False, "--generate-only", help="只生成文档，不启动服务。"),
@@ -154,7 +79,6 @@ def docs_command(
     raise typer.Exit(rc)
 
 
-@app.command("paths")
 def paths_command() -> None:
     """显示 liangxin 读写数据的位置（收件箱、归档、回执、数据库、发布目录）。"""
     from rich.console import Console
@@ -172,7 +96,3 @@ def paths_command() -> None:
                          ("日志 logs", s.logs), ("Dagster 实例", s.dagster_home)]:
         table.add_row(label, str(value))
     Console().print(table)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,4 +1,4 @@
-"""``liangxin demo``: from nothing to dashboards and the annual return on the embedded default.
+"""``liangxin demo``: from nothing to dashboards and the annual return on the embedded default (CLI only: Rich output).
 
 Stages (each timed and summarised):
 

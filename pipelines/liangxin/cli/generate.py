@@ -35,10 +35,10 @@ def generate(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from . import build_world
-    from .defects import apply_defects, parse_defect_spec
-    from .world import TIERS
-    from .writer import write_world
+    from liangxin.generator import build_world
+    from liangxin.generator.defects import apply_defects, parse_defect_spec
+    from liangxin.generator.world import TIERS
+    from liangxin.generator.writer import write_world
 
     console = Console()
     if tier not in TIERS:
