@@ -5,7 +5,8 @@ Self-contained and offline (Plotly's code inlined), in Chinese: the verdict (可
 the status (草稿 / 定稿（第N版） / 已定稿，有更正待报), the coverage (N of M communities with all four quarters and
 the missing community-quarters), the 更正对照表, the A-rule results and every table as the workbook shows it
 (表二/表三/表九: the district in the national layout plus the compact street/community table).  Numbers come from
-the same marts and the same views as the workbook (``liangxin.annual``); every text passes ``html_text``.
+the same marts and the same views as the workbook (``liangxin.annual``); the markup is the Jinja2 template
+``templates/annual_page.html.j2``, where every text passes the ``text`` filter (``html_text``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Written to ``<outbox>/<rejected|accepted>/<unit_code>_<period>_<sha256[:8]>.xlsx|.html``.  Everything that
 comes from the submitted file (values, unit name, file name, unknown sheet or column names) is untrusted:
 in the workbook any text starting with ``= + - @``, TAB or CR is stored as a string with a leading
-apostrophe (never a formula), and in the HTML everything is escaped (``liangxin.neutral``).  ID-shaped
+apostrophe (never a formula), and in the HTML (Jinja2 template ``templates/receipt.html.j2``, autoescape on)
+everything is escaped (``liangxin.neutral``).  ID-shaped
 strings in any of them are replaced (``scrub_ids``): a report may be mailed, and raw IDs never leave the archive.
 """
 
