@@ -473,15 +473,13 @@ def test_fixture_return_prints_each_table_on_at_most_two_pages(book, tmp_path):
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
-def test_district_return_prints_well_under_thirty_pages(tmp_path):
+def test_district_return_prints_well_under_thirty_pages(tmp_path, make_world):
     """A whole generated district (60 communities, 8 streets): the 2020 return was 90 pages (表二/表三 alone 74);
     now every table prints on at most two pages and the whole return on fewer than 30."""
-    from liangxin.generator import build_world
-
     if not annual.libreoffice_can_convert(tmp_path / "x.xlsx") or not shutil.which("pdftotext"):
         pytest.skip("LibreOffice Calc / poppler not installed")
     db = tmp_path / "build.duckdb"
-    fx.load_world(db, build_world(tier="district", start="2019Q1", end="2020Q4", seed=20201))
+    fx.load_world(db, make_world(start="2019Q1", end="2020Q4"))  # the world of test_dbt_truth
     proc = fx.run_dbt_build(db, tmp_path)
     assert proc.returncode == 0, proc.stdout[-4000:]
     out = annual.write_annual_return(2020, tmp_path / "2020.xlsx", db)

@@ -16,8 +16,7 @@ import liangxin
 from liangxin.cli import app
 
 PACKAGE = Path(liangxin.__file__).parent
-# dashboard.py is split by the arch-libs branch this session; its old command goes when that branch is merged
-PENDING = {"dashboard.py"}
+PENDING: set[str] = set()  # every command is in the CLI package
 
 
 def _imports_typer(path: Path) -> bool:

@@ -22,7 +22,6 @@ from liangxin.defs.ingestion import (
 from liangxin.defs.partitions import quarter_keys, quarterly_partitions
 from liangxin.defs.resources import DUCKDB_POOL, LiangxinPaths
 from liangxin.settings import Settings
-from liangxin.generator import build_world
 from liangxin.paths import PROJECT_ROOT
 from test_ingest import data_rows, variant, write_return
 
@@ -35,11 +34,6 @@ def _env(monkeypatch, tmp_path):
     monkeypatch.setenv("LIANGXIN_INBOX_SETTLE_SECONDS", "0")
     monkeypatch.setenv("LIANGXIN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("LIANGXIN_ENV", raising=False)
-
-
-@pytest.fixture(scope="module")
-def world():
-    return build_world(start="2020Q1", end="2020Q2")
 
 
 def resource(tmp_path: Path) -> LiangxinPaths:

@@ -14,7 +14,6 @@ import dbt_fixture as fx
 pytestmark = pytest.mark.slow
 pytest.importorskip("liangxin.generator")
 from liangxin import truth  # noqa: E402
-from liangxin.generator import build_world  # noqa: E402
 
 T1_MAP = {
     "上年底总数": "prev_year_end_total", "本年增加合计": "increase_total", "发展党员": "developed", "恢复党籍": "restored",
@@ -28,8 +27,8 @@ T2_COLS = dict(zip(truth.T2_COLUMNS, ["total", "employees_50_plus", "employees_1
 
 
 @pytest.fixture(scope="module")
-def world_db(tmp_path_factory):
-    world = build_world(tier="district", start="2019Q1", end="2020Q4", seed=20201)
+def world_db(tmp_path_factory, make_world):
+    world = make_world(start="2019Q1", end="2020Q4")  # shared with test_annual_workbook
     work = tmp_path_factory.mktemp("dbt_truth")
     db = work / "build.duckdb"
     fx.load_world(db, world)

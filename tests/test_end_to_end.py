@@ -37,17 +37,17 @@ def _env(tmp):
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def pipeline(tmp_path_factory, make_world):
     from dagster import DagsterInstance
 
-    from liangxin.generator import build_world, write_world
+    from liangxin.generator import write_world
     from liangxin.pipeline import build_and_publish, ingest_through_dagster
 
     tmp = tmp_path_factory.mktemp("e2e")
     saved = {k: os.environ.get(k) for k in _env(tmp)}
     os.environ.update(_env(tmp))
     try:
-        world = build_world("district", START, END, SEED)
+        world = make_world(start=START, end=END, seed=SEED)  # the world of test_validate_world
         returns_dir = tmp / "returns"
         write_world(world, returns_dir, fmt="xlsx", progress=False)
         instance = DagsterInstance.ephemeral()

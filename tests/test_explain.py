@@ -26,7 +26,6 @@ import dbt_fixture as fx
 pytest.importorskip("liangxin.generator")
 from liangxin import explain as ex  # noqa: E402
 from liangxin import truth  # noqa: E402
-from liangxin.generator import build_world  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 LIANGXIN = str(Path(sys.executable).parent / "liangxin")
@@ -41,8 +40,8 @@ def pk(v) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    world = build_world(start="2020Q1", end="2020Q4", communities=4)
+def built(tmp_path_factory, make_world):
+    world = make_world(end="2020Q4", communities=4)
     work = tmp_path_factory.mktemp("explain")
     db = work / "build.duckdb"
     fx.load_world(db, world)

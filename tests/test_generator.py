@@ -43,9 +43,8 @@ def id_ok(code: str) -> bool:
     return "10X98765432"[sum(int(c) * w for c, w in zip(code[:17], IW)) % 11] == code[17]
 
 
-@pytest.fixture(scope="module")
-def world():
-    return build_world(start="2020Q3", end="2021Q1", seed=7, communities=5)
+#: the generated world of this module (tests/conftest.py: the ``world`` fixture, DEFAULT_WORLD changed by this)
+WORLD = {"start": "2020Q3", "end": "2021Q1", "seed": 7, "communities": 5}
 
 
 def test_world_shape(world):

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from liangxin import forms, warehouse
-from liangxin.generator import build_world
 from liangxin.ingest import collect_files, ingest_file, ingest_paths
 from liangxin.settings import Settings
 
@@ -40,11 +39,6 @@ def variant(ret: dict, *, correction_no: int | None = None, break_r11: bool = Fa
 
 def data_rows(ret: dict) -> dict[str, int]:
     return {f.key: len(ret.get(f.key, [])) for f in forms.DATA_FORMS}
-
-
-@pytest.fixture(scope="module")
-def world():
-    return build_world(start="2020Q1", end="2020Q2")
 
 
 @pytest.fixture(autouse=True)

@@ -43,11 +43,8 @@ def run(args: list[str], env: dict, cwd: Path, timeout: int = 900) -> subprocess
     return subprocess.run([LIANGXIN, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def world():
-    from liangxin.generator import build_world
-
-    return build_world(start="2020Q1", end="2020Q2", communities=4)
+#: the generated world of this module (tests/conftest.py: the ``world`` fixture, DEFAULT_WORLD changed by this)
+WORLD = {"communities": 4}
 
 
 @pytest.fixture(scope="module")

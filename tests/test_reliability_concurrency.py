@@ -27,10 +27,8 @@ LOCK_ERRORS = ("Could not set lock", "Conflicting lock", "database is locked", "
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):
-    from liangxin.generator import build_world
-
-    world = build_world(start="2020Q1", end="2020Q4", communities=50)
+def district(tmp_path_factory, make_world):
+    world = make_world(end="2020Q4", communities=50)
     inbox = tmp_path_factory.mktemp("conc") / "home" / "inbox"
     files = write_world_files(world, inbox)
     assert len(files) == 200

@@ -134,11 +134,8 @@ def _in_config_template(grep_line: str) -> bool:
 # --------------------------------------------------------------------------------------------------
 # Two homes in one process: real ingestion and real dbt builds, os.environ untouched
 # --------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def world():
-    from liangxin.generator import build_world
-
-    return build_world(start="2020Q1", end="2020Q2", communities=3)
+#: the generated world of this module (tests/conftest.py: the ``world`` fixture, DEFAULT_WORLD changed by this)
+WORLD = {"communities": 3}
 
 
 def _home_settings(root: Path) -> Settings:

@@ -7,7 +7,6 @@ import duckdb
 import pytest
 
 from liangxin import forms, privacy, warehouse
-from liangxin.generator import build_world
 from liangxin.validate import ParsedRow, PreviousReturn, RuleHit, ValidationResult
 
 SECRET = "warehouse-test-secret"
@@ -21,9 +20,8 @@ def _secret(monkeypatch):
     monkeypatch.delenv("LIANGXIN_ENV", raising=False)
 
 
-@pytest.fixture(scope="module")
-def world():
-    return build_world(start="2020Q1", end="2020Q3")
+#: the generated world of this module (tests/conftest.py: the ``world`` fixture, DEFAULT_WORLD changed by this)
+WORLD = {"end": "2020Q3"}
 
 
 def result_from_return(ret: dict, sha: str, correction_no: int = 0, hits=None) -> ValidationResult:

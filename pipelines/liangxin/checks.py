@@ -1,14 +1,21 @@
-"""Check characters of the USCC (GB 32100-2015) and the citizen ID number (GB 11643-1999), returns.md §4."""
+"""Check characters of the USCC (GB 32100-2015) and the citizen ID number (GB 11643-1999), returns.md §4.
+
+The check-character arithmetic is python-stdnum's (``stdnum.cn.uscc``, ``stdnum.cn.ric``); what counts as valid
+stays ours (decisions D200): stdnum's ``is_valid`` is stricter than our rules I1/I2 — a USCC must have digits in
+positions 1–8 (GB 32100 allows a letter, e.g. ``Y`` 其他登记管理部门) and a citizen ID a birthplace code in its
+table — and its ``compact`` drops spaces and hyphens, which our rules count as wrong characters.  So the length and
+alphabet are checked here first, and only then is stdnum asked for the check character.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
 
+from stdnum.cn import ric as _ric
+from stdnum.cn import uscc as _uscc
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 
 # positions 1–2 of the USCC
 USCC_PREFIX_ENTERPRISE = "91"
@@ -23,13 +30,11 @@ def uscc_check_char(first17: str) -> str:
     """The 18th character for the first 17 characters of a USCC (raises ValueError on a bad character)."""
     if len(first17) != 17:
         raise ValueError("USCC body must be 17 characters")
-    total = 0
-    for ch, w in zip(first17.upper(), USCC_WEIGHTS):
-        v = USCC_ALPHABET.find(ch)
-        if v < 0:
+    body = first17.upper()
+    for ch in body:
+        if ch not in USCC_ALPHABET:
             raise ValueError(f"character {ch!r} is not allowed in a USCC")
-        total += v * w
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+    return _uscc.calc_check_digit(body)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same units come back every quarter
@@ -46,7 +51,7 @@ def uscc_valid(code: str | None) -> bool:
 def id_check_char(first17: str) -> str:
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("citizen ID body must be 17 digits")
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    return _ric.calc_check_digit(first17 + "0")  # stdnum takes the whole number and ignores its last character
 
 
 def id_birth_date(code: str) -> _dt.date | None:

@@ -3,7 +3,8 @@
 Written to ``<outbox>/<rejected|accepted>/<unit_code>_<period>_<sha256[:8]>.xlsx|.html``.  Everything that
 comes from the submitted file (values, unit name, file name, unknown sheet or column names) is untrusted:
 in the workbook any text starting with ``= + - @``, TAB or CR is stored as a string with a leading
-apostrophe (never a formula), and in the HTML everything is escaped (``liangxin.neutral``).  ID-shaped
+apostrophe (never a formula), and in the HTML (Jinja2 template ``templates/receipt.html.j2``, autoescape on)
+everything is escaped (``liangxin.neutral``).  ID-shaped
 strings in any of them are replaced (``scrub_ids``): a report may be mailed, and raw IDs never leave the archive.
 """
 
@@ -14,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from liangxin import forms
+from liangxin import forms, templating
 from liangxin.workbooks import atomic_output, xlsxwriter_workbook
 from liangxin.neutral import FORMULA_PREFIXES, MAX_TEXT, clean_text, html_text, neutralise, scrub_ids  # noqa: F401 (re-exported)
 from liangxin.validate.result import (
@@ -225,70 +226,24 @@ def _write_xlsx(result: ValidationResult, received_at: dt.datetime, path: Path) 
         wb.close()
 
 
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;color:#1f1f1f}
-h1{font-size:1.5em;margin-bottom:.3em}
-h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #ccc;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.5em 0;width:100%}
-th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top;word-break:break-all}
-th{background:#fce4d6}
-table.summary th{background:#f2f2f2;width:8em}
-.outcome-rejected{color:#c00000;font-weight:bold}
-.outcome-accepted{color:#006100;font-weight:bold}
-.sev-E{color:#c00000;font-weight:bold}
-.sev-W{color:#9c5700}
-.value{font-family:monospace;white-space:pre-wrap}
-.note{font-style:italic}
-@media print{@page{size:A4 landscape;margin:1cm}body{margin:0}}
-"""
-
-
-def _h(value: object) -> str:
-    return html_text(value)
-
-
 def render_html(result: ValidationResult, received_at: dt.datetime) -> str:
-    title = TITLE_REJECTED if result.outcome == REJECTED else TITLE_ACCEPTED
-    cls = "outcome-rejected" if result.outcome == REJECTED else "outcome-accepted"
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_h(title)} {_h(result.unit_code or UNKNOWN_UNIT)} {_h(result.period or UNKNOWN_PERIOD)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{_h(title)}</h1>",
-        '<table class="summary">',
-    ]
-    for label, value in summary_rows(result, received_at):
-        td = f' class="{cls}"' if label == "审核结论" else ""
-        out.append(f"<tr><th>{_h(label)}</th><td{td}>{_h(value)}</td></tr>")
-    out.append("</table>")
-    out.append(f'<p class="note">{_h(guidance(result))}</p>')
-    groups = grouped_hits(result)
-    if not groups:
-        out.append(f"<p>{_h(NO_PROBLEMS)}</p>")
-    i = 0
-    for label, hits in groups:
-        n_e = sum(h.severity == ERROR for h in hits)
-        n_w = sum(h.severity == WARNING for h in hits)
-        out.append(f"<h2>{_h(label)}（错误 {n_e} 条，警告 {n_w} 条）</h2>")
-        out.append("<table><thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in HIT_COLUMNS) + "</tr></thead><tbody>")
+    """The HTML report (template ``templates/receipt.html.j2``): the same head and hit table as the workbook."""
+    groups, i = [], 0
+    for label, hits in grouped_hits(result):
+        rows = []
         for hit in hits:
             i += 1
-            cells = _hit_cells(i, hit)
-            tds = []
-            for c, v in enumerate(cells):
-                attr = ""
-                if c == 2:
-                    attr = f' class="sev-{_h(hit.severity)}"'
-                elif c == 7:
-                    attr = ' class="value"'
-                tds.append(f"<td{attr}>{_h(v)}</td>")
-            out.append("<tr>" + "".join(tds) + "</tr>")
-        out.append("</tbody></table>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+            rows.append((hit, _hit_cells(i, hit)))
+        groups.append({"label": label, "rows": rows, "errors": sum(h.severity == ERROR for h in hits),
+                       "warnings": sum(h.severity == WARNING for h in hits)})
+    return templating.render(
+        "receipt.html.j2",
+        title=TITLE_REJECTED if result.outcome == REJECTED else TITLE_ACCEPTED,
+        unit=result.unit_code or UNKNOWN_UNIT, period=result.period or UNKNOWN_PERIOD,
+        summary=summary_rows(result, received_at), outcome_label="审核结论",
+        outcome_class="outcome-rejected" if result.outcome == REJECTED else "outcome-accepted",
+        guidance=guidance(result), no_problems=NO_PROBLEMS, columns=HIT_COLUMNS, groups=groups,
+    )
 
 
 def write_reports(result: ValidationResult, outbox_dir: Path,

@@ -1,20 +1,11 @@
-"""The static leadership dashboard: one self-contained, offline ``build/dashboard/index.html``.
+"""The dashboard's data: everything the page embeds, read from the serving snapshot (``liangxin.dashboard``).
 
-It reads the serving snapshot read-only (``connect_readonly``) and embeds everything the page needs:
-
-* Plotly's JavaScript, inlined once (no CDN, no network, no external fonts);
-* the indicator values of every entity (district, streets, communities) and period as compact JSON;
-* the bulletin (单建率通报) and the should-form worklist (应建未建) per quarter;
-* the reporting coverage (已报 N/M) of every entity and period, from the mart ``fct_reporting_coverage``
-  (computed from the community rows of ``fct_indicators`` when the mart is absent); a period whose coverage
-  is below the threshold is marked 不完整 and the default period is the latest complete quarter (D130, D131);
-* a small vanilla-JS application (``dashboards/static/dashboard.js``) that renders the cards, tables and
-  charts for the selected quarter and scope, and re-renders when the selectors change.
-
-The headline cards of the default period (the latest complete quarter, whole district) are also rendered
-server-side, each in an element carrying ``data-indicator`` / ``data-value`` (and ``data-reported`` /
-``data-expected`` for its coverage) so that tests and browsers can read the numbers.  The page keeps its state
-(period, street, community) in the URL hash: ``index.html#period=2021Q4&street=…&community=…``.
+``load_dashboard_data(serve_db)`` opens the snapshot read-only (``connect_readonly``) and returns plain, JSON-able
+Python: the indicator values of every entity (district, streets, communities) and period, the bulletin (单建率通报)
+and the should-form worklist (应建未建) per quarter, the reporting coverage (已报 N/M) of every entity and period
+from the mart ``fct_reporting_coverage`` (computed from the community rows of ``fct_indicators`` when the mart is
+absent; a period below the threshold is 不完整 and the default period is the latest complete quarter, D130, D131),
+the 待更正 and K6b worklists and the years with an annual page.  Rendering is ``liangxin.dashboard.render``.
 
 Input: the fixed names and columns of the serving contract (``liangxin.contract``, decisions D140):
 ``marts.fct_indicators`` (long table of indicator values), ``ref.indicators``, ``ref.communities``, ``ref.streets``
@@ -30,26 +21,21 @@ absent from a partial snapshot (tests build small ones); a column is never guess
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import math
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import typer
 
 from liangxin import contract as lx
-from liangxin import paths
-from liangxin.neutral import clean_text, html_text, scrub_ids
+from liangxin.neutral import clean_text, scrub_ids
 from liangxin.periods import PERIOD_RE, previous_period
 from liangxin.serving import connect_readonly
 
-STATIC_DIR = paths.PROJECT_ROOT / "dashboards" / "static"
 FONT_STACK = '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
+
 
 #: the headline cards, in display order; K9 is yearly (the year of the selected quarter)
 HEADLINE = ("K1", "K2", "K3", "K4", "K7q", "K9", "M")
@@ -126,52 +112,6 @@ def _truthy(v: Any) -> bool:
     if isinstance(v, bool):
         return v
     return str(v).strip().lower() in ("true", "t", "1", "yes", "y", "是")
-
-
-def num_attr(v: Any) -> str:
-    """The ``data-value`` text of a number (the same text JavaScript's ``String(n)`` gives; NULL → "")."""
-    v = _plain(v)
-    if v is None:
-        return ""
-    return str(v) if isinstance(v, int) else repr(v)
-
-
-def fmt_value(v: Any, kind: str, reason: str | None = None) -> str:
-    v = _plain(v)
-    if v is None:
-        return reason or "—"
-    if kind == "ratio":
-        return f"{v * 100:.1f}%"
-    if kind == "mean":
-        return f"{v:.2f}"
-    return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}"
-
-
-def fmt_change(delta: Any, kind: str) -> str:
-    delta = _plain(delta)
-    if delta is None:
-        return "—"
-    if kind == "ratio":
-        pts = round(delta * 100, 1)
-        body = f"{abs(pts):.1f}个百分点"
-    elif kind == "mean":
-        pts = round(delta, 2)
-        body = f"{abs(pts):.2f}"
-    else:
-        pts = delta
-        body = f"{abs(delta):,}" if isinstance(delta, int) else f"{abs(delta):,.1f}"
-    if pts > 0:
-        return "▲" + body
-    if pts < 0:
-        return "▼" + body
-    return "持平"
-
-
-def period_label(period: str) -> str:
-    m = PERIOD_RE.match(period or "")
-    if m:
-        return f"{m.group(1)}年第{m.group(2)}季度"
-    return f"{period}年" if re.fullmatch(r"\d{4}", period or "") else str(period)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -583,139 +523,3 @@ def headline_numbers(serve_db: Path | None, period: str, entity_code: str | None
     for the district (or ``entity_code``). Missing or NULL values are ``None``."""
     return _headline_from_data(load_dashboard_data(serve_db), period, entity_code)
 
-
-def coverage_text(cov: list[int] | None) -> str:
-    """已报 N/M, with 不完整 when below the threshold (the same text the page's script writes)."""
-    if not cov:
-        return "已报 —"
-    n, m, complete = cov
-    return f"已报 {n}/{m}" + ("" if complete else " · 不完整")
-
-
-def banner_text(period: str, cov: list[int] | None, default_reason: str | None) -> str:
-    """The coverage banner of the whole district (the page's script writes the same, plus the scope's)."""
-    text = f"{period_label(period)}：全区" + (f"已报 {cov[0]}/{cov[1]}" if cov else "已报 —") + " 个社区"
-    if cov and cov[2]:
-        return text + " · 完整"
-    text += " · 不完整：本页数字只含已报社区，不代表全区全貌"
-    return text + ("（目前没有报送完整的季度）" if default_reason == "none_complete" else "")
-
-
-def _card_html(data: dict[str, Any], iid: str, period: str, entity: str) -> str:
-    ind = data["indicators"].get(iid, {"name": iid, "kind": "count", "target": "—", "den_name": "", "num_name": ""})
-    kind = ind["kind"]
-    yearly = iid in YEARLY_HEADLINE
-    p = period[:4] if yearly else period
-    prev = str(int(period[:4]) - 1) if yearly else (previous_period(period) if PERIOD_RE.match(period) else "")
-    per = data["values"].get(entity, {})
-    cell = per.get(p, {}).get(iid) or [None, None, None]
-    v, num, den = cell[:3]
-    reason = cell[3] if len(cell) > 3 else None
-    old = (per.get(prev, {}).get(iid) or [None])[0]
-    delta = v - old if v is not None and old is not None else None
-    chg = fmt_change(delta, kind)
-    chg_cls = "up" if chg.startswith("▲") else "down" if chg.startswith("▼") else "flat"
-    if kind in ("ratio", "mean"):
-        fraction = f"{fmt_value(num, 'count')} / {fmt_value(den, 'count')}"
-        detail = f"分子/分母：{fraction}（分母：{ind['den_name'] or '—'}）"
-        tip = f"{ind['name']}：{fmt_value(v, kind, reason)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，" \
-              f"分母（{ind['den_name']}）{fmt_value(den, 'count')}"
-    else:
-        detail = ind["num_name"] or ""
-        tip = f"{ind['name']}：{fmt_value(v, kind, reason)}（{ind['num_name']}）"
-    scope = f"{p}年度" if yearly else period_label(p)
-    cov = data.get("coverage", {}).get(entity, {}).get(p)
-    cov_cls = "card-coverage" + ("" if cov and cov[2] else " incomplete")
-    esc = html_text
-    return (
-        f'<div class="card" data-indicator="{esc(iid)}" data-value="{num_attr(v)}" data-period="{esc(p)}" '
-        f'data-reported="{cov[0] if cov else ""}" data-expected="{cov[1] if cov else ""}" title="{esc(tip)}">'
-        f'<div class="card-title">{esc(ind["name"])}<span class="card-scope">{esc(scope)}</span></div>'
-        f'<div class="card-value">{esc(fmt_value(v, kind, reason))}</div>'
-        f'<div class="card-change {chg_cls}">{"较上年" if yearly else "较上季"} {esc(chg)}</div>'
-        f'<div class="card-target">目标：{esc(str(ind["target"]))}</div>'
-        f'<div class="card-detail">{esc(detail)}</div>'
-        f'<div class="{cov_cls}">{esc(coverage_text(cov))}</div>'
-        f'<div class="card-explain" title="在命令行运行此命令，列出分子、分母中的单位及其来源（报表、表、行）">'
-        f'溯源：<code>{esc(explain_command(iid, entity, p))}</code></div>'
-        f"</div>"
-    )
-
-
-def explain_command(iid: str, entity: str, period: str) -> str:
-    """The click-through of a card: the ``liangxin explain`` command that lists where its value comes from."""
-    return f"liangxin explain {iid} --unit {entity} --period {period}"
-
-
-def _json_for_script(obj: Any) -> str:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-               .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def render_html(data: dict[str, Any]) -> str:
-    """The complete page for already loaded data."""
-    from plotly.offline import get_plotlyjs
-
-    period = data["meta"]["default_period"]
-    entity = data["meta"]["district_code"]
-    cards = "".join(_card_html(data, iid, period, entity) for iid in HEADLINE) if period else \
-        '<p class="empty">服务快照中没有季度指标数据。</p>'
-    district_cov = data.get("coverage", {}).get(entity, {})
-    options = "".join(
-        f'<option value="{html.escape(q)}"{" selected" if q == period else ""}>'
-        f'{html.escape(period_label(q))}{"" if district_cov.get(q, [0, 0, 0])[2] else "（不完整）"}</option>'
-        for q in reversed(data["quarters"])
-    )
-    cov = district_cov.get(period)
-    banner = html_text(banner_text(period, cov, data["meta"].get("default_reason"))) if period else ""
-    annual = "".join(f'<a href="annual-{html.escape(y)}.html">{html.escape(y)}年</a>' for y in data.get("annual_years", []))
-    snap = data["meta"]["snapshot_date"] or "—"
-    parts = {
-        "TITLE": html_text(data["meta"]["title"]),
-        "DISTRICT": html_text(data["meta"]["district_name"]),
-        "SNAPSHOT": html.escape(str(snap)),
-        "GENERATED": html.escape(data["meta"]["generated_at"]),
-        "PERIOD_OPTIONS": options,
-        "COVERAGE": banner,
-        "COVERAGE_CLASS": "complete" if cov and cov[2] else "incomplete",
-        "ANNUAL_LINKS": annual or '<span class="muted">暂无</span>',
-        "CARDS": cards,
-        "CSS": (STATIC_DIR / "dashboard.css").read_text(encoding="utf-8"),
-        "PLOTLYJS": get_plotlyjs(),
-        "DATA": _json_for_script(data),
-        "APPJS": (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8"),
-    }
-    template = (STATIC_DIR / "index.html.tmpl").read_text(encoding="utf-8")
-    # one pass, so that nothing inserted (Plotly's code, the data) is scanned for placeholders again
-    return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: parts[m.group(1)], template)
-
-
-def render_dashboard(serve_db: Path, out_dir: Path) -> Path:
-    """Write ``out_dir/index.html`` (self-contained, offline) from the serving snapshot; returns its path."""
-    out_dir = Path(out_dir)
-    data = load_dashboard_data(serve_db, out_dir)
-    page = render_html(data)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "index.html"
-    tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
-
-
-def dashboard_command(
-    serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ serving snapshot."),
-    out: Path = typer.Option(None, "-o", "--out", help="输出目录（默认 build/dashboard）/ output directory."),
-) -> None:
-    """生成领导看板：自包含、可离线打开的 index.html / write the static leadership dashboard."""
-    from liangxin.settings import Settings
-
-    settings = Settings.from_env()  # the edge
-    try:
-        path = render_dashboard(serve_db or settings.serve_duckdb, out or settings.build / "dashboard")
-    except (FileNotFoundError, DashboardDataError) as exc:
-        typer.echo(f"看板生成失败：{exc}", err=True)
-        raise typer.Exit(2)
-    size = path.stat().st_size / 1e6
-    typer.echo(f"已生成领导看板 / dashboard written: {path}（{size:.1f} MB）")
