@@ -18,18 +18,19 @@ import pytest
 
 import dbt_fixture as fx
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+from liangxin.generator import build_world
+from liangxin.raw_files import export_raw_parquet, raw_tables
 
-_missing = [m for m in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(m) is None]
-if shutil.which("java") is None:
-    pytest.skip("no Java on PATH: the spark target needs a JVM (Java 17)", allow_module_level=True)
-if _missing:
-    pytest.skip(f"spark extra not installed ({', '.join(_missing)}): pip install -e '.[spark]'",
-                allow_module_level=True)
 
-from liangxin.generator import build_world  # noqa: E402
-from liangxin.raw_files import export_raw_parquet, raw_tables  # noqa: E402
-from liangxin.spark import SparkTarget, dbt_spark_command, table_dir  # noqa: E402
+def _spark_missing() -> str | None:
+    """Why the spark tests cannot run here, or None."""
+    if shutil.which("java") is None:
+        return "no Java on PATH: the spark target needs a JVM (Java 17)"
+    missing = [m for m in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"spark extra not installed ({', '.join(missing)}): pip install -e '.[spark]'"
+    return None
+
 
 # the compared relations: the indicators and every table of the annual return (rpt_annual_t1..t9, the cells
 # written to the .xlsx, the verdict)
@@ -39,6 +40,11 @@ COMPARED = [("marts", "fct_indicators")] + [("annual", f"rpt_annual_t{i}") for i
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    reason = _spark_missing()
+    if reason:
+        pytest.skip(reason)
+    from liangxin.spark import SparkTarget, dbt_spark_command, export_relations
+
     work = tmp_path_factory.mktemp("spark")
     world = build_world(tier="district", start="2019Q1", end="2020Q4", seed=20201, communities=6)
     db = work / "build.duckdb"
@@ -52,7 +58,9 @@ def built(tmp_path_factory):
                             extra=["--resource-type", "seed", "--resource-type", "model"])
     spark = subprocess.run(cmd, cwd=target.home, capture_output=True, text=True, timeout=3600)
     assert spark.returncode == 0, spark.stdout[-8000:] + spark.stderr[-4000:]
-    return db, target, counts
+    # read back through Spark itself (rpt_annual_verdict is a view: it has no files of its own)
+    exported = export_relations(target, COMPARED, work / "spark_export")
+    return db, exported, counts
 
 
 def _norm(v):
@@ -68,6 +76,8 @@ def _rows(con, sql):
                   key=lambda r: tuple((x is None, str(type(x)), x if x is not None else 0) for x in r))
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_raw_layer_is_partitioned_and_complete(built):
     db, _, counts = built
     con = duckdb.connect(str(db), read_only=True)
@@ -88,8 +98,10 @@ def test_raw_layer_is_partitioned_and_complete(built):
         con.close()
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_same_results_on_duckdb_and_spark(built):
-    db, target, _ = built
+    db, exported, _ = built
     con = duckdb.connect(str(db), read_only=True)
     compared = 0
     mismatches = []
@@ -98,7 +110,7 @@ def test_same_results_on_duckdb_and_spark(built):
             cols = [r[0] for r in con.execute(
                 "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
                 "order by ordinal_position", [schema, table]).fetchall()]
-            path = table_dir(target, schema, table)
+            path = exported[f"{schema}.{table}"]
             spark_cols = [r[0] for r in con.execute(f"describe select * from read_parquet('{path}/*.parquet')")
                           .fetchall()]
             assert spark_cols == cols, (table, spark_cols, cols)
@@ -119,11 +131,13 @@ def test_same_results_on_duckdb_and_spark(built):
     assert compared > 10_000
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_indicator_values_are_exact_decimals_on_spark(built):
     """fct_indicators.value on Spark is DECIMAL(38, 10), rounded half up once (D81), like DuckDB's."""
-    _, target, _ = built
+    _, exported, _ = built
     con = duckdb.connect()
-    path = table_dir(target, "marts", "fct_indicators")
+    path = exported["marts.fct_indicators"]
     rows = con.execute(f"select numerator, denominator, value from read_parquet('{path}/*.parquet') "
                        "where denominator > 0 and value is not null").fetchall()
     assert rows
@@ -131,3 +145,36 @@ def test_indicator_values_are_exact_decimals_on_spark(built):
         assert isinstance(value, Decimal)
         expected = (Decimal(num) / Decimal(den)).quantize(Decimal("1e-10"), rounding="ROUND_HALF_UP")
         assert value == expected, (num, den, value)
+
+
+def test_raw_parquet_asset_exports_the_layer_in_the_writer_pool(tmp_path):
+    """The Dagster asset downstream of raw_returns (no Spark needed): pool duckdb_writer, one directory per
+    quarter, the row counts of raw.*; the spark_warehouse asset is a no-op while the resource is disabled."""
+    import dagster as dg
+
+    from liangxin.defs.raw_files import SparkWarehouse, raw_parquet, spark_warehouse_build
+    from liangxin.defs.resources import DUCKDB_POOL, LiangxinPaths
+    from liangxin.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    node = graph.get(dg.AssetKey("raw_parquet"))
+    assert node.pools == {DUCKDB_POOL}
+    assert dg.AssetKey("raw_returns") in node.parent_keys
+    world = build_world(tier="district", start="2020Q3", end="2020Q4", seed=7, communities=2)
+    db = tmp_path / "build.duckdb"
+    fx.load_world(db, world)
+    layer = tmp_path / "layer"
+    res = dg.materialize([raw_parquet, spark_warehouse_build], resources={
+        "liangxin": LiangxinPaths(db_path=str(db)), "spark_warehouse": SparkWarehouse(raw_parquet_dir=str(layer))})
+    assert res.success
+    assert sorted(p.name for p in (layer / "party_orgs").iterdir()) == ["period=2020Q3", "period=2020Q4"]
+    meta = res.asset_materializations_for_node("raw_parquet")[0].metadata
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert meta["rows"].value == {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+                                      for t in raw_tables()}
+    finally:
+        con.close()
+    assert meta["rows"].value["organizations"] > 0
+    spark_meta = res.asset_materializations_for_node("spark_warehouse")[0].metadata
+    assert spark_meta["engine"].value == "duckdb"

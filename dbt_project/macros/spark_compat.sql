@@ -47,3 +47,44 @@ case when count({{ expr }}) = 0 then null else array_join(transform(array_sort(c
 {% macro decimal_change(a, b) -%}
 cast({{ a }} as decimal(37, 10)) - cast({{ b }} as decimal(37, 10))
 {%- endmacro %}
+
+{#
+  dbt.safe_cast on Spark is a plain cast, which under ANSI mode (Spark 4's default) fails the whole query on
+  one bad value; DuckDB's is try_cast (NULL).  A rejected return may have an unreadable period
+  (substring(period, 1, 4) → int), so the spark target uses try_cast too: same NULLs on both engines.
+#}
+{% macro spark__safe_cast(field, type) -%}
+try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{#
+  Seeds on Spark: dbt-spark 1.11's load_csv_rows passes the values as bindings, and the session cursor renders
+  an empty cell (None) as the text 'None' (seen in indicators.requires_template: every unit indicator became
+  未采集).  The rows are written as literals instead: NULL for an empty cell, otherwise the text cast to the
+  column type, quotes and backslashes escaped for Spark's string literals.
+#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+  {% set batch_size = get_batch_size() %}
+  {% set column_override = model['config'].get('column_types', {}) %}
+  {% set statements = [] %}
+  {% for chunk in agate_table.rows | batch(batch_size) %}
+      {% set sql %}
+          insert into {{ this.render() }} values
+          {% for row in chunk -%}
+              ({%- for col_name in agate_table.column_names -%}
+                  {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                  {%- set type = column_override.get(col_name, inferred_type) -%}
+                  {%- set v = row[loop.index0] -%}
+                  {%- if v is none -%}cast(null as {{ type }})
+                  {%- else -%}cast('{{ v | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ type }})
+                  {%- endif -%}
+                  {%- if not loop.last %},{% endif -%}
+              {%- endfor -%})
+              {%- if not loop.last %},{% endif %}
+          {%- endfor %}
+      {% endset %}
+      {% do adapter.add_query(sql, abridge_sql_log=True) %}
+      {% if loop.index0 == 0 %}{% do statements.append(sql) %}{% endif %}
+  {% endfor %}
+  {{ return(statements[0]) }}
+{% endmacro %}

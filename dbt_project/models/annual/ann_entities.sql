@@ -28,5 +28,5 @@ select
     cast(row_number() over (
         partition by year
         order by district_key, street_key, street_code_key, community_key, entity_code
-    ) * 10 - 10 as {{ dbt.type_bigint() }}) as row_order  -- district 0, then steps of 10: 表一's category rows take 1 and 2
+    ) * 10 - 10 as {{ dbt.type_bigint() }}) as row_order  -- district 0, then steps of 10: 表一's category rows: 1, 2
 from entities

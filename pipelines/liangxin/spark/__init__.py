@@ -120,3 +120,25 @@ def reset(t: SparkTarget) -> None:
     for p in (t.warehouse_dir, t.metastore_dir, t.target_path):
         if p.exists():
             shutil.rmtree(p)
+
+
+def export_relations(t: SparkTarget, relations: list[tuple[str, str]], out_dir: Path) -> dict[str, Path]:
+    """Write each ``(schema, name)`` — table or view — of the spark warehouse as a Parquet directory
+    ``<out_dir>/<schema>.<name>`` through a Spark session on the same metastore (run it when no dbt process holds
+    the Derby metastore).  Views (e.g. ``annual.rpt_annual_verdict``, a view by design) have no files of their
+    own; this is how they reach DuckDB, Superset or the serving snapshot.  The session is stopped on return."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for k, v in spark_conf(t).items():
+        builder = builder.config(k, v)
+    spark = builder.getOrCreate()
+    out: dict[str, Path] = {}
+    try:
+        for schema, name in relations:
+            dest = Path(out_dir) / f"{schema}.{name}"
+            spark.table(f"{schema}.{name}").write.mode("overwrite").parquet(str(dest))
+            out[f"{schema}.{name}"] = dest
+    finally:
+        spark.stop()
+    return out
