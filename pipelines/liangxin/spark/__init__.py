@@ -70,6 +70,8 @@ def spark_conf(t: SparkTarget) -> dict[str, str]:
         "spark.sql.ansi.enabled": "true",
         # partition values stay strings ('2021Q4'), never inferred
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+        # Derby's log in the home, not in the caller's working directory (a pytest run, the repository)
+        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={(t.home / 'derby.log').resolve()}",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "true",
