@@ -1048,7 +1048,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate the tier once (cached), then time every stage in a fresh LIANGXIN_HOME "
                                    "and write benchmarks/results/<tier>-<date>.json.",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    r.add_argument("--tier", choices=TIERS, default="district", help="scale tier (shared/spec/scale.md)")
+    r.add_argument("--tier", choices=TIERS + ("national",), default="district",
+                   help="scale tier (shared/spec/scale.md); national: 31 provinces at a reduced scale "
+                        "(benchmarks/national.py, --engine)")
+    r.add_argument("--engine", choices=("duckdb", "spark", "both"), default="both",
+                   help="national tier only: the warehouse engine(s) timed on the same reduced world")
+    r.add_argument("--communities-per-province", type=int, default=4,
+                   help="national tier only: communities generated per province (31 provinces)")
     r.add_argument("--quarters", type=int, default=None,
                    help="quarters ending 2021Q4 (default: district 12, city 1, province 1)")
     r.add_argument("--work", default=str(DEFAULT_WORK), help="work folder: world cache and homes")
@@ -1094,6 +1100,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(generate_only(tier, int(seed), int(quarters), int(comms) or None), default=str))
         return 0
     args = build_parser().parse_args(argv)
+    if args.command == "run" and args.tier == "national":
+        from benchmarks import national
+
+        res = national.run(args.engine, args.communities_per_province, args.quarters or 4, args.seed,
+                           Path(args.work) / "national", Path(args.results_dir))
+        print(json.dumps({k: res[k] for k in ("stages", "seconds_per_million_raw_rows", "result_rows", "uptime",
+                                              "out")}, ensure_ascii=False, indent=1))
+        return 0
     if args.command == "run":
         return cmd_run(args)
     if args.command == "generate":

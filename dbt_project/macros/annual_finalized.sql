@@ -52,7 +52,23 @@ create table if not exists finalized.annual_seen_submissions (
 {%- endmacro %}
 
 {% macro annual_finalized_storage() -%}
+{{ return(adapter.dispatch('annual_finalized_storage', 'liangxin')()) }}
+{%- endmacro %}
+
+{% macro default__annual_finalized_storage() -%}
 {% if execute and target.type == 'duckdb' %}
 {% do run_query(annual_finalized_ddl()) %}
+{% endif %}
+{%- endmacro %}
+
+{# spark: the same tables as Parquet (no constraints: Spark does not enforce them; liangxin.finalize, the only
+   writer, runs against DuckDB — on a cluster the finalized tables are copied over, docs/scale-out.md) #}
+{% macro spark__annual_finalized_storage() -%}
+{% if execute %}
+{%- set ddl = annual_finalized_ddl() | replace(',\n    primary key (year, version)', '') | replace(' primary key', '')
+              | replace(' not null', '') | replace(' varchar', ' string') -%}
+{% for stmt in ddl.split(';') if stmt | trim %}
+{% do run_query(stmt ~ (' using parquet' if 'create table' in stmt else '')) %}
+{% endfor %}
 {% endif %}
 {%- endmacro %}

@@ -123,7 +123,7 @@ select 'rpt_annual_t1' as table_name, cur.year, cur.level, cur.entity_code,
        {{ dbt.concat(["case when cur.level = 'district' then '' else " ~ dbt.concat(["cur.entity_name", "'：'"]) ~ " end",
                       "'上年底总数（第一季度期初）与'", dbt.safe_cast('cur.year - 1', dbt.type_string()),
                       "case when r.from_finalized then '年定稿数' else '年本年底实有数' end",
-                      "'相差 '", dbt.safe_cast('abs(cur.opening_q1 - r.reference_value)', dbt.type_bigint()) ~ "::varchar",
+                      "'相差 '", dbt.safe_cast(dbt.safe_cast('abs(cur.opening_q1 - r.reference_value)', dbt.type_bigint()), dbt.type_string()),
                       "' 名'"]) }} as detail
 from {{ ref('rpt_annual_t1') }} as cur
 inner join reference as r on r.year = cur.year and r.level = cur.level and r.entity_code = cur.entity_code

@@ -1,11 +1,30 @@
 {# 精确比率（D81）：分子 ÷ 分母，以整数运算四舍五入到 10 位小数，类型 DECIMAL(38, 10)；分母为 0 或 NULL 时为 NULL。
    不经过浮点，故 0.1 存为 0.1000000000，两个比率之差（通报的“较上季度变化”）也没有浮点误差。 #}
 {% macro exact_ratio(num, den) -%}
+{{ return(adapter.dispatch('exact_ratio', 'liangxin')(num, den)) }}
+{%- endmacro %}
+
+{% macro default__exact_ratio(num, den) -%}
 case when {{ den }} is null or {{ den }} = 0 or {{ num }} is null then null else
     cast(
         sign({{ num }}) * ((abs(cast({{ num }} as hugeint)) * 20000000000 + abs({{ den }})) // (2 * abs({{ den }})))
         * sign({{ den }})
     as decimal(38, 0)) * cast(0.0000000001 as decimal(11, 10))
+end
+{%- endmacro %}
+
+{# Spark: no hugeint and no '//'; 'div' is the integral division (truncates toward zero, as '//' on positive
+   operands); sign() returns a double in Spark, so the sign is applied with a case; the scaled quotient is cast
+   to decimal(26, 0) so that × decimal(11, 10) stays within 38 digits at scale 10 (Spark would otherwise cut the
+   scale to 6, docs/scale-out.md) #}
+{% macro spark__exact_ratio(num, den) -%}
+case when {{ den }} is null or {{ den }} = 0 or {{ num }} is null then null else
+    cast(
+        cast(
+            (case when ({{ num }} < 0) <> ({{ den }} < 0) then -1 else 1 end)
+            * ((abs(cast({{ num }} as decimal(38, 0))) * 20000000000 + abs({{ den }})) div (2 * abs({{ den }})))
+        as decimal(26, 0)) * cast(0.0000000001 as decimal(11, 10))
+    as decimal(38, 10))
 end
 {%- endmacro %}
 

@@ -28,5 +28,14 @@ cast({{ dbt.concat([dbt.safe_cast(year_expr, dbt.type_string()), "'-" ~ mmdd ~ "
 
 {# 双精度浮点：dbt.type_float() 在 DuckDB 上是 4 字节 FLOAT，故自定义；'double precision' 在 DuckDB 与 PostgreSQL 均可用 #}
 {% macro type_double() -%}
+{{ return(adapter.dispatch('type_double', 'liangxin')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
 double precision
+{%- endmacro %}
+
+{# Spark: 'double' (Spark's parser has no 'double precision'); the same IEEE 754 binary64 #}
+{% macro spark__type_double() -%}
+double
 {%- endmacro %}

@@ -32,7 +32,10 @@ def q(s: str) -> str:
 def table(name: str, desc: str, cols) -> list[str]:
     out = [f"      - name: {name}", f"        description: {q(desc)}", "        columns:"]
     for col, typ, d in cols:
-        out += [f"          - name: {col}", f"            description: {q(d + '（' + typ + '）')}"]
+        # data_type: the engine-neutral type; the spark target declares its raw tables over the Parquet layer
+        # with it (macros/raw_layer.sql, docs/scale-out.md); DuckDB ignores it (no contract on sources)
+        out += [f"          - name: {col}", f"            description: {q(d + '（' + typ + '）')}",
+                f"            data_type: {q(typ)}"]
     return out
 
 

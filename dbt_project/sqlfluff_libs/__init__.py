@@ -72,9 +72,29 @@ class _Target:
 target = _Target()
 
 
+def _exact_ratio(num, den):
+    return (f"case when {den} is null or {den} = 0 or {num} is null then null else cast(sign({num}) * "
+            f"((abs(cast({num} as hugeint)) * 20000000000 + abs({den})) // (2 * abs({den}))) * sign({den}) "
+            "as decimal(38, 0)) * cast(0.0000000001 as decimal(11, 10)) end")
+
+
+# adapter.dispatch (issue 18, docs/scale-out.md): the DuckDB (default__) rendering of the project's dispatched
+# macros, since this templater cannot look up default__<name> in the project's macro files
+_DISPATCH_DEFAULTS = {
+    "type_double": lambda: "double precision",
+    "exact_ratio": _exact_ratio,
+    "string_agg_ordered": lambda expr, sep, order_by: f"string_agg({expr}, {sep} order by {order_by})",
+    "raw_layer_tables": lambda: "",
+    "annual_finalized_storage": lambda: "",
+}
+
+
 class _Adapter:
     def get_columns_in_relation(self, relation):  # only reached when execute is true
         return []
+
+    def dispatch(self, name, macro_namespace=None):  # noqa: ARG002
+        return _DISPATCH_DEFAULTS[name]
 
 
 adapter = _Adapter()

@@ -24,8 +24,9 @@ with entities as (
 )
 select
     year, level, entity_code, entity_name, has_q4, complete, all_q1, has_any,
-    row_number() over (
+    -- row_number() is BIGINT in DuckDB, INT in Spark: the cast keeps the contract type on both
+    cast(row_number() over (
         partition by year
         order by district_key, street_key, street_code_key, community_key, entity_code
-    ) * 10 - 10 as row_order  -- district 0, then steps of 10: 表一's category rows take 1 and 2
+    ) * 10 - 10 as {{ dbt.type_bigint() }}) as row_order  -- district 0, then steps of 10: 表一's category rows: 1, 2
 from entities

@@ -57,15 +57,12 @@ candidates as (
         ) as rn
     from diff as d
     inner join later as s
-        on
-            s.period_year = d.year and s.received_at > d.finalized_at
-            and (
-                d.level = 'category'
-                or s.unit_code in (
-                    select m.unit_code from {{ ref('int_entity_membership') }} as m
-                    where m.level = d.level and m.entity_code = d.entity_code
-                )
-            )
+        on s.period_year = d.year and s.received_at > d.finalized_at
+    -- membership as a join, not a correlated IN in the join condition (Spark cannot plan a subquery that
+    -- references both join inputs); (level, entity_code, unit_code) is unique in int_entity_membership
+    left join {{ ref('int_entity_membership') }} as m
+        on m.level = d.level and m.entity_code = d.entity_code and m.unit_code = s.unit_code
+    where d.level = 'category' or m.unit_code is not null
 )
 select
     d.year,

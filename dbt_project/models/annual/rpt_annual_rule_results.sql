@@ -54,14 +54,14 @@ ranked as (
 agg as (
     select
         year, rule_id, count(*) as hit_count,
-        string_agg(case when rn <= 5 then detail end, '；' order by detail) as sample
+        {{ string_agg_ordered('case when rn <= 5 then detail end', "'；'", 'detail') }} as sample
     from ranked
     group by year, rule_id
 ),
 a0 as (
     select
         year, sum(n) as hit_count,
-        string_agg(summary, '；' order by quarter) as sample
+        {{ string_agg_ordered('summary', "'；'", 'quarter') }} as sample
     from (
         select
             year, quarter, count(*) as n,

@@ -10,7 +10,8 @@ verdicts as (
     select
         year,
         sum(case when severity = 'E' and not passed then 1 else 0 end) as failed_e,
-        string_agg(case when severity = 'E' and not passed then detail end, '；' order by rule_order) as reasons
+        {{ string_agg_ordered("case when severity = 'E' and not passed then detail end", "'；'", 'rule_order') }}
+            as reasons
     from rr
     group by year
 ),

@@ -14,4 +14,12 @@ ranked as (
     from u
     inner join {{ ref('int_entity_membership') }} as m on u.unit_code = m.unit_code
 )
-select * exclude (rn) from ranked where rn = 1
+-- the columns of int_unit_status by name (not `* exclude (rn)`, which Spark SQL lacks): same columns, same order
+{%- set unit_cols = adapter.get_columns_in_relation(ref('int_unit_status')) | map(attribute='name') | list
+    if execute else [] %}
+select
+    level,
+    entity_code{% for c in unit_cols %},
+    {{ c }}{% endfor %}
+from ranked
+where rn = 1

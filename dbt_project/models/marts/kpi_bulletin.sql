@@ -35,14 +35,15 @@ joined as (
 ranked as (
     select
         j.*,
-        case
+        -- rank() is BIGINT in DuckDB, INT in Spark: the cast keeps the contract type on both
+        cast(case
             when j.k1 is not null then
                 rank()
                     over (
                         partition by j.district_code, j.period, case when j.k1 is null then 1 else 0 end
                         order by j.k1 desc
                     )
-        end as k1_rank
+        end as {{ dbt.type_bigint() }}) as k1_rank
     from joined as j
 )
 select
@@ -54,13 +55,13 @@ select
     period,
     period_end as snapshot_date,
     k1, k1_numerator, k1_denominator,
-    k1 - k1_prev as k1_change,
+    {{ decimal_change('k1', 'k1_prev') }} as k1_change,
     k2,
-    k2 - k2_prev as k2_change,
+    {{ decimal_change('k2', 'k2_prev') }} as k2_change,
     k3,
-    k3 - k3_prev as k3_change,
+    {{ decimal_change('k3', 'k3_prev') }} as k3_change,
     k3b,
-    k3b - k3b_prev as k3b_change,
+    {{ decimal_change('k3b', 'k3b_prev') }} as k3b_change,
     k1_rank,
     sort_order
 from ranked

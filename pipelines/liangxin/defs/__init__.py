@@ -56,4 +56,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         sensors=[inbox_sensor, rebuild_after_ingest],
         resources={"liangxin": LiangxinPaths(settings)},
     )
-    return dg.Definitions.merge(core, dbt_defs)
+    from liangxin.defs.raw_files import raw_files_definitions  # issue 18: Parquet raw layer, spark target resource
+
+    return dg.Definitions.merge(core, dbt_defs, raw_files_definitions())
