@@ -29,7 +29,7 @@ goes through ``liangxin.neutral`` (``scrub_ids``, then ``terminal_text`` / ``cel
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from liangxin import forms
@@ -171,14 +171,6 @@ def _secretaries(pred: str) -> str:
             group by year, person_key
         ) as t on t.year = s.year and t.person_key = s.person_key
         where {_SCOPE.format(col='s.unit_code')} and s.year = $year and ({pred})"""
-
-
-def _register(pred: str, detail: str, join: str = "") -> str:
-    return f"""
-        select c.unit_code, c.unit_code, c.entity_name, {detail}, 1, cast($year as varchar), null, null
-        from intermediate.int_entity_membership as c
-        {join}
-        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')} and ({pred})"""
 
 
 _K10_JOIN = "left join intermediate.int_k10_organizers as o on o.unit_code = c.unit_code and o.year = $year"
@@ -379,7 +371,6 @@ SPECS: dict[str, Spec] = {
     "K24": _u("in_b and party_status = '单独建立' and coalesce(double_strong, false)", "in_b and party_status = '单独建立'"),
 }
 # kept for callers of the first version (the 表1 unit-count indicators)
-UNIT_RULES = {k: v for k, v in SPECS.items() if v.kind == UNIT}
 
 
 class ExplainError(ValueError):
@@ -417,12 +408,6 @@ class ExplainRow:
     @property
     def party_status(self) -> str:
         return self.detail
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("extra", None)
-        return d
-
 
 @dataclass
 class Published:
@@ -488,11 +473,6 @@ def _has_column(con, schema: str, table: str, column: str) -> bool:
     return bool(con.execute(
         "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
         "and column_name = ?", [schema, table, column]).fetchone()[0])
-
-
-def _quarter_of(period: str) -> str:
-    """A quarterly period as it is; a year (Q4-rule indicators) → its fourth quarter."""
-    return f"{period}Q4" if re.fullmatch(r"\d{4}", period) else period
 
 
 def _window(spec: Spec, year_rule: str, period: str) -> tuple[int, int, int]:

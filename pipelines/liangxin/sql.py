@@ -46,10 +46,6 @@ TABLES_SQL = ("select schema_name || '.' || table_name as 表, coalesce(comment,
               "where database_name = current_database() and not internal order by schema_name, table_name")
 
 
-class SqlError(Exception):
-    """A statement failed; the message is Chinese and safe to print."""
-
-
 # --------------------------------------------------------------------------------------------------
 # Running a statement under the limits
 # --------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from liangxin.hashing import bytes_sha256 as sha256_bytes  # noqa: F401 (liangxin.ingest's names)
+from liangxin.hashing import file_sha256
 from liangxin.ingest.outcome import ARCHIVE_MODE
 
 
@@ -19,25 +21,10 @@ def writer_lock(db_path: Path) -> FileLock:
     return FileLock(str(db_path) + ".lock")
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=ARCHIVE_MODE)
     os.chmod(path, ARCHIVE_MODE)
     return path
-
-
-def file_sha256(path: Path) -> tuple[str, int]:
-    """(SHA-256 hex, size) of a file, read in 1 MiB chunks (memory stays bounded for oversized files)."""
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 def archive_file(path: Path, sha: str, original_name: str, archive_dir: Path, sync: bool = True) -> Path:
