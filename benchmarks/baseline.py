@@ -21,9 +21,15 @@ BASE_MIN_EMPLOYEES = 10  # seeds/kpi_parameters.csv base_min_employees
 ELIGIBLE_MIN_FORMAL = 3  # eligible_min_formal_members
 
 FLOW_COLS = {  # 表3 header → 表一 column
-    "发展党员": "developed", "恢复党籍": "restored", "转入组织关系": "transferred_in",
-    "其中：整建制转入": "in_whole_unit", "出党": "exited", "停止党籍": "suspended", "死亡": "deceased",
-    "转出组织关系": "transferred_out", "其中：整建制转出": "out_whole_unit",
+    "发展党员": "developed",
+    "恢复党籍": "restored",
+    "转入组织关系": "transferred_in",
+    "其中：整建制转入": "in_whole_unit",
+    "出党": "exited",
+    "停止党籍": "suspended",
+    "死亡": "deceased",
+    "转出组织关系": "transferred_out",
+    "其中：整建制转出": "out_whole_unit",
 }
 
 
@@ -32,8 +38,9 @@ def _yes(s: pd.Series) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                     else str(v).strip()))
+    return s.map(
+        lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+    )
 
 
 def read_returns(files: list[Path]) -> list[dict[str, pd.DataFrame]]:
@@ -70,14 +77,21 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
     uscc = o["统一社会信用代码"].astype(str).str.strip().str.upper()
     social = o["组织类别"].astype(str).str.strip().isin(SOCIAL)
     in_u = (o["登记状态"].astype(str).str.strip() == "存续") & ~uscc.str.startswith("92")
-    three = _yes(o["是否实体运营"]) & _yes(o["是否有固定经营场所"]) & (pd.to_numeric(o["从业人员数"]) >= BASE_MIN_EMPLOYEES)
+    three = (
+        _yes(o["是否实体运营"]) & _yes(o["是否有固定经营场所"]) & (pd.to_numeric(o["从业人员数"]) >= BASE_MIN_EMPLOYEES)
+    )
     in_b = in_u & (three | social)
     in_e = in_b & (pd.to_numeric(o["从业正式党员数"]) >= ELIGIBLE_MIN_FORMAL)
     status = o["党组织建立情况"].astype(str).str.strip()
     alone = status == "单独建立"
     covered = status.isin({"单独建立", "联合建立", "挂靠"})
-    o = o.assign(B=in_b.astype(int), E=in_e.astype(int), K1n=(in_b & alone).astype(int),
-                 K2n=(in_b & covered).astype(int), K3n=(in_e & alone).astype(int))
+    o = o.assign(
+        B=in_b.astype(int),
+        E=in_e.astype(int),
+        K1n=(in_b & alone).astype(int),
+        K2n=(in_b & covered).astype(int),
+        K3n=(in_e & alone).astype(int),
+    )
     comm = o.groupby(["unit_code", "period"])[["B", "E", "K1n", "K2n", "K3n"]].sum()
     # communities whose 表1 is empty still have a return (0/0)
     for key in returns:
@@ -93,9 +107,17 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
         for r in g.itertuples(index=False):
             code, period = getattr(r, col), r.period
             for iid, num, den in (("K1", r.K1n, r.B), ("K2", r.K2n, r.B), ("K3", r.K3n, r.E)):
-                indicators.append({"indicator_id": iid, "level": level, "entity_code": str(code), "period": period,
-                                   "numerator": int(num), "denominator": int(den),
-                                   "value": (int(num) / int(den)) if den else None})
+                indicators.append(
+                    {
+                        "indicator_id": iid,
+                        "level": level,
+                        "entity_code": str(code),
+                        "period": period,
+                        "numerator": int(num),
+                        "denominator": int(den),
+                        "value": (int(num) / int(den)) if den else None,
+                    }
+                )
 
     # ---------------- 表一 per community / street / district / category and year ----------------
     # annual-return.md (revision 2): an organization's category is fixed for the year — the majority category of the
@@ -103,8 +125,9 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
     last_cover: dict[tuple[str, int, str], tuple[int, int, int]] = {}  # (unit, year, code) -> (quarter, social, ent)
     for (unit, period), book in returns.items():
         t1 = book["表1 两新组织情况"]
-        pointing = pd.DataFrame({"code": _text(t1["所在党组织编码"]),
-                                 "social": t1["组织类别"].astype(str).str.strip().isin(SOCIAL)}).dropna(subset=["code"])
+        pointing = pd.DataFrame(
+            {"code": _text(t1["所在党组织编码"]), "social": t1["组织类别"].astype(str).str.strip().isin(SOCIAL)}
+        ).dropna(subset=["code"])
         pointing = pointing[pointing["code"] != ""]
         year, quarter = int(period[:4]), int(period[-1])
         for code, grp in pointing.groupby("code"):
@@ -136,8 +159,10 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
     # a year has annual values only when all four quarters lie within the loaded periods (first..last)
     lo, hi = min(p for _, p in returns), max(p for _, p in returns)
     complete = {int(p[:4]) for _, p in returns if f"{p[:4]}Q1" >= lo and f"{p[:4]}Q4" <= hi}
-    years = pd.DataFrame([{"unit_code": u, "year": int(p[:4])} for (u, p) in returns if int(p[:4]) in complete],
-                         columns=["unit_code", "year"]).drop_duplicates()
+    years = pd.DataFrame(
+        [{"unit_code": u, "year": int(p[:4])} for (u, p) in returns if int(p[:4]) in complete],
+        columns=["unit_code", "year"],
+    ).drop_duplicates()
     years["street_code"] = years["unit_code"].map(reg["street_code"])
     years["district_code"] = years["unit_code"].map(reg["district_code"])
     t1_rows = []
@@ -146,9 +171,16 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
         inc = sums["developed"] + sums["restored"] + sums["transferred_in"]
         dec = sums["exited"] + sums["suspended"] + sums["deceased"] + sums["transferred_out"]
         should = sums["prev_year_end_total"] + inc - dec
-        row = {"year": int(year), "level": level, "entity_code": str(code), **{k: int(v) for k, v in sums.items()},
-               "increase_total": int(inc), "decrease_total": int(dec), "year_end_should": int(should),
-               "actual_minus_should": int(sums["year_end_actual"] - should)}
+        row = {
+            "year": int(year),
+            "level": level,
+            "entity_code": str(code),
+            **{k: int(v) for k, v in sums.items()},
+            "increase_total": int(inc),
+            "decrease_total": int(dec),
+            "year_end_should": int(should),
+            "actual_minus_should": int(sums["year_end_actual"] - should),
+        }
         t1_rows.append(row)
 
     for level, col in (("community", "unit_code"), ("street", "street_code"), ("district", "district_code")):
@@ -162,5 +194,8 @@ def compute(data: list[dict[str, pd.DataFrame]], register_csv: str | Path) -> di
         for c in ("enterprise", "social"):
             s = cat.loc[(c, year)] if (c, year) in cat.index else pd.Series(0, index=cols)
             emit("category", c, year, s)
-    return {"indicators": indicators, "t1": t1_rows,
-            "counts": {"returns": len(returns), "organizations": int(len(o)), "member_flow_rows": int(len(f))}}
+    return {
+        "indicators": indicators,
+        "t1": t1_rows,
+        "counts": {"returns": len(returns), "organizations": int(len(o)), "member_flow_rows": int(len(f))},
+    }

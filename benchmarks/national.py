@@ -15,6 +15,7 @@ Stages per engine (each timed on its own):
 The JSON gives seconds, raw rows and seconds per 10^6 raw rows for each engine, the load average before and
 after, and the row counts of fct_indicators on each side (equal when both ran).
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,13 +41,27 @@ def _load_raw(db: Path, world) -> dict[str, int]:
 
     from liangxin import forms
 
-    sub_cols = [("submission_id", "VARCHAR"), ("original_name", "VARCHAR"), ("received_at", "TIMESTAMP"),
-                ("size_bytes", "BIGINT"), ("outcome", "VARCHAR"), ("error_count", "INTEGER"),
-                ("warning_count", "INTEGER"), ("format", "VARCHAR")] + [
-        (c, t) for c, t, _ in forms.raw_columns(forms.COVER)]
-    hit_cols = [("submission_id", "VARCHAR"), ("rule_id", "VARCHAR"), ("severity", "VARCHAR"), ("sheet", "VARCHAR"),
-                ("row", "INTEGER"), ("column_header", "VARCHAR"), ("value", "VARCHAR"), ("message", "VARCHAR"),
-                ("cell", "VARCHAR")]
+    sub_cols = [
+        ("submission_id", "VARCHAR"),
+        ("original_name", "VARCHAR"),
+        ("received_at", "TIMESTAMP"),
+        ("size_bytes", "BIGINT"),
+        ("outcome", "VARCHAR"),
+        ("error_count", "INTEGER"),
+        ("warning_count", "INTEGER"),
+        ("format", "VARCHAR"),
+    ] + [(c, t) for c, t, _ in forms.raw_columns(forms.COVER)]
+    hit_cols = [
+        ("submission_id", "VARCHAR"),
+        ("rule_id", "VARCHAR"),
+        ("severity", "VARCHAR"),
+        ("sheet", "VARCHAR"),
+        ("row", "INTEGER"),
+        ("column_header", "VARCHAR"),
+        ("value", "VARCHAR"),
+        ("message", "VARCHAR"),
+        ("cell", "VARCHAR"),
+    ]
     tables = {"submissions": sub_cols, "rule_hits": hit_cols}
     for f in forms.DATA_FORMS:
         tables[f.key] = [(c, t) for c, t, _ in forms.raw_columns(f)]
@@ -54,14 +69,29 @@ def _load_raw(db: Path, world) -> dict[str, int]:
     for (unit, period), ret in sorted(world.returns.items()):
         cover = ret["cover"][0] if isinstance(ret["cover"], list) else ret["cover"]
         sid = f"{unit}-{period}"
-        sub = dict(cover, submission_id=sid, original_name=f"{sid}.xlsx",
-                   received_at=dt.datetime.combine(cover["submitted_on"], dt.time(9)), size_bytes=1,
-                   outcome="accepted", error_count=0, warning_count=0, format="xlsx")
+        sub = dict(
+            cover,
+            submission_id=sid,
+            original_name=f"{sid}.xlsx",
+            received_at=dt.datetime.combine(cover["submitted_on"], dt.time(9)),
+            size_bytes=1,
+            outcome="accepted",
+            error_count=0,
+            warning_count=0,
+            format="xlsx",
+        )
         rows["submissions"].append(tuple(sub.get(c) for c, _ in sub_cols))
         for f in forms.DATA_FORMS:
             for i, r in enumerate(ret.get(f.key, ())):
-                r = dict(r, submission_id=sid, unit_code=unit, period=period, correction_no=0,
-                         source_sheet=f.sheet, source_row=i + 2)
+                r = dict(
+                    r,
+                    submission_id=sid,
+                    unit_code=unit,
+                    period=period,
+                    correction_no=0,
+                    source_sheet=f.sheet,
+                    source_row=i + 2,
+                )
                 for fld in f.fields:
                     if fld.pii == forms.PII_ID:
                         v = r.get(fld.name)
@@ -89,8 +119,11 @@ def _project_copy(world, dest: Path) -> Path:
     seeds (the spark target has no LIANGXIN_REGISTER reader; both engines get the same copy)."""
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(ROOT / "dbt_project", dest / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    shutil.copytree(
+        ROOT / "dbt_project",
+        dest / "dbt_project",
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
     shutil.copytree(ROOT / "seeds", dest / "seeds")
     cols = ["unit_code", "unit_name", "street_code", "street_name", "district_code", "district_name", "sort_order"]
     streets: dict[str, dict] = {}
@@ -117,7 +150,9 @@ def _duckdb_profiles(dir_: Path, db: Path) -> Path:
     dir_.mkdir(parents=True, exist_ok=True)
     (dir_ / "profiles.yml").write_text(
         "liangxin:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: {json.dumps(str(db))}\n      threads: 2\n", encoding="utf-8")
+        f"      path: {json.dumps(str(db))}\n      threads: 2\n",
+        encoding="utf-8",
+    )
     return dir_
 
 
@@ -142,8 +177,16 @@ def _count_parquet(path: Path) -> int:
     return duckdb.connect().execute(f"select count(*) from read_parquet('{path}/*.parquet')").fetchone()[0]
 
 
-def run(engine: str, communities_per_province: int, quarters: int, seed: int, work: Path, results_dir: Path,
-        master: str = "local[2]", shuffle_partitions: int = 4) -> dict:
+def run(
+    engine: str,
+    communities_per_province: int,
+    quarters: int,
+    seed: int,
+    work: Path,
+    results_dir: Path,
+    master: str = "local[2]",
+    shuffle_partitions: int = 4,
+) -> dict:
     from liangxin.generator import build_world
     from liangxin.raw_files import export_raw_parquet
     from liangxin.spark import SparkTarget, dbt_spark_command, table_dir
@@ -172,11 +215,28 @@ def run(engine: str, communities_per_province: int, quarters: int, seed: int, wo
     if engine in ("duckdb", "both"):
         prof = _duckdb_profiles(work / "duckdb-profiles", db)
         load0 = os.getloadavg()
-        secs = _run([_dbt(), "build", "--project-dir", str(project), "--profiles-dir", str(prof),
-                     "--target-path", str(work / "duckdb-target"), "--log-path", str(work / "duckdb-logs"), *select],
-                    project, work / "duckdb-build.log")
-        stages["duckdb_dbt_build"] = {"seconds": round(secs, 2), "load_before": [round(x, 2) for x in load0],
-                                      "load_after": [round(x, 2) for x in os.getloadavg()]}
+        secs = _run(
+            [
+                _dbt(),
+                "build",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(prof),
+                "--target-path",
+                str(work / "duckdb-target"),
+                "--log-path",
+                str(work / "duckdb-logs"),
+                *select,
+            ],
+            project,
+            work / "duckdb-build.log",
+        )
+        stages["duckdb_dbt_build"] = {
+            "seconds": round(secs, 2),
+            "load_before": [round(x, 2) for x in load0],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        }
         import duckdb
 
         con = duckdb.connect(str(db), read_only=True)
@@ -189,26 +249,47 @@ def run(engine: str, communities_per_province: int, quarters: int, seed: int, wo
         exp_s = time.perf_counter() - t0
         target = SparkTarget(home=work / "spark", master=master, shuffle_partitions=shuffle_partitions)
         target.home.mkdir()
-        secs = _run(dbt_spark_command(_dbt(), project, target, work / "raw_parquet", extra=select),
-                    target.home, work / "spark-build.log")
+        secs = _run(
+            dbt_spark_command(_dbt(), project, target, work / "raw_parquet", extra=select),
+            target.home,
+            work / "spark-build.log",
+        )
         stages["raw_parquet_export"] = {"seconds": round(exp_s, 2)}
-        stages["spark_dbt_build"] = {"seconds": round(secs, 2), "load_before": [round(x, 2) for x in load0],
-                                     "load_after": [round(x, 2) for x in os.getloadavg()],
-                                     "master": master, "shuffle_partitions": shuffle_partitions}
+        stages["spark_dbt_build"] = {
+            "seconds": round(secs, 2),
+            "load_before": [round(x, 2) for x in load0],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+            "master": master,
+            "shuffle_partitions": shuffle_partitions,
+        }
         result_rows["spark_fct_indicators"] = _count_parquet(table_dir(target, "marts", "fct_indicators"))
     per_million = {k: round(v["seconds"] / (raw_rows / 1e6), 1) for k, v in stages.items()}
     returns = len(world.returns)
     result = {
         "benchmark": "national",
         "date": dt.date.today().isoformat(),
-        "config": {"tier": "national", "engine": engine, "provinces": PROVINCES,
-                   "communities_per_province": communities_per_province, "communities": n_comm,
-                   "scale_factor": n_comm / NATION_COMMUNITIES, "quarters": quarters, "periods": ps, "seed": seed,
-                   "generator_tier": "province", "dbt_selection": "seeds + models (no data tests)"},
+        "config": {
+            "tier": "national",
+            "engine": engine,
+            "provinces": PROVINCES,
+            "communities_per_province": communities_per_province,
+            "communities": n_comm,
+            "scale_factor": n_comm / NATION_COMMUNITIES,
+            "quarters": quarters,
+            "periods": ps,
+            "seed": seed,
+            "generator_tier": "province",
+            "dbt_selection": "seeds + models (no data tests)",
+        },
         "machine": facts,
         "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
-        "world": {"generate_s": round(gen_s, 1), "load_raw_s": round(load_s, 1), "returns": returns,
-                  "raw_rows": raw_rows, "raw_rows_by_table": raw_counts},
+        "world": {
+            "generate_s": round(gen_s, 1),
+            "load_raw_s": round(load_s, 1),
+            "returns": returns,
+            "raw_rows": raw_rows,
+            "raw_rows_by_table": raw_counts,
+        },
         "stages": stages,
         "seconds_per_million_raw_rows": per_million,
         "seconds_per_return": {k: round(v["seconds"] / returns, 3) for k, v in stages.items()},

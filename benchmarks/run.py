@@ -43,7 +43,7 @@ SECRET = "liangxin-benchmark-secret"
 STAGES = ("ingest_one", "ingest_all", "dbt_build", "publish", "dashboard", "annual", "queries", "incremental")
 BASELINE_STAGES = ("baseline_read", "baseline_compute")
 
-GB = 1024 ** 3
+GB = 1024**3
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -107,9 +107,16 @@ def machine_facts() -> dict:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
-    return {"cores": os.cpu_count(), "ram_bytes": ram, "ram_gb": round(ram / GB, 1) if ram else None,
-            "cpu_model": cpu, "platform": platform.platform(), "versions": versions, "loadavg_at_start": load,
-            "hostname": platform.node()}
+    return {
+        "cores": os.cpu_count(),
+        "ram_bytes": ram,
+        "ram_gb": round(ram / GB, 1) if ram else None,
+        "cpu_model": cpu,
+        "platform": platform.platform(),
+        "versions": versions,
+        "loadavg_at_start": load,
+        "hostname": platform.node(),
+    }
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -124,7 +131,7 @@ def generator_fingerprint() -> str:
     for f in sorted((pkg / "generator").glob("*.py")) + [pkg / "forms.py", BENCH_DIR / "run.py"]:
         if f.name == "run.py":  # only the fallback writer / correction part of this file matters
             text = f.read_text(encoding="utf-8")
-            h.update(text[text.find("def _xlsx_writer"):text.find("def prepare_world")].encode())
+            h.update(text[text.find("def _xlsx_writer") : text.find("def prepare_world")].encode())
         elif f.exists():
             h.update(f.read_bytes())
     return h.hexdigest()[:8]
@@ -145,8 +152,10 @@ def _xlsx_writer(path: Path, ret: dict) -> None:
     from liangxin import forms
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     cover = ret.get("cover") or {}
     version = (cover[0] if isinstance(cover, list) and cover else cover or {}).get("template_version")
@@ -243,13 +252,25 @@ def prepare_world(tier: str, seed: int, quarters: int, communities: int | None, 
             if k != "cover":
                 rows[k] = rows.get(k, 0) + len(v)
     manifest = {
-        "tier": tier, "seed": seed, "quarters": quarters, "communities": communities, "periods": ps,
-        "n_communities": len(world.communities), "writer": writer, "files_by_period": by_period,
-        "n_files": sum(len(v) for v in by_period.values()), "rows_by_form": rows,
-        "correction_file": str(corr_path.relative_to(tmp)), "correction_unit": first,
+        "tier": tier,
+        "seed": seed,
+        "quarters": quarters,
+        "communities": communities,
+        "periods": ps,
+        "n_communities": len(world.communities),
+        "writer": writer,
+        "files_by_period": by_period,
+        "n_files": sum(len(v) for v in by_period.values()),
+        "rows_by_form": rows,
+        "correction_file": str(corr_path.relative_to(tmp)),
+        "correction_unit": first,
         "bytes": sum(p.stat().st_size for p in files_dir.rglob("*") if p.is_file()),
-        "generate": {"build_world_s": round(t_build, 3), "write_s": round(t_write, 3),
-                     "peak_rss_bytes": peak_rss_bytes(), "created": dt.datetime.now(dt.timezone.utc).isoformat()},
+        "generate": {
+            "build_world_s": round(t_build, 3),
+            "write_s": round(t_write, 3),
+            "peak_rss_bytes": peak_rss_bytes(),
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(),
+        },
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(cache_dir, ignore_errors=True)
@@ -279,11 +300,20 @@ def _ingest(files: list[Path]) -> dict:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.outcome] = counts.get(o.outcome, 0) + 1
-    bad = [f"{o.original_name}: {o.outcome} {o.first_errors[:2] or o.internal_error}" for o in outcomes
-           if o.outcome not in ("accepted", "accepted_with_warnings")]
-    return {"seconds": secs, "files": len(outcomes), "rows": rows, "outcomes": counts,
-            "files_per_s": len(outcomes) / secs if secs else None, "rows_per_s": rows / secs if secs else None,
-            "not_accepted": bad[:5]}
+    bad = [
+        f"{o.original_name}: {o.outcome} {o.first_errors[:2] or o.internal_error}"
+        for o in outcomes
+        if o.outcome not in ("accepted", "accepted_with_warnings")
+    ]
+    return {
+        "seconds": secs,
+        "files": len(outcomes),
+        "rows": rows,
+        "outcomes": counts,
+        "files_per_s": len(outcomes) / secs if secs else None,
+        "rows_per_s": rows / secs if secs else None,
+        "not_accepted": bad[:5],
+    }
 
 
 def _dbt_cli_env(cfg: dict) -> tuple[dict, Path, list[str]]:
@@ -323,9 +353,22 @@ def _dbt_parse(cfg: dict) -> dict:
     proj = cfg["dbt_project"]
     args[args.index("--project-dir") + 1] = proj
     t0 = time.perf_counter()
-    p = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", *args,
-                        "--target-path", str(target), "--log-path", str(target), "--quiet"],
-                       env=env, cwd=proj, capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            *args,
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--quiet",
+        ],
+        env=env,
+        cwd=proj,
+        capture_output=True,
+        text=True,
+    )
     if p.returncode != 0:
         raise RuntimeError(f"dbt parse failed: {(p.stdout + p.stderr)[-2000:]}")
     return {"seconds": time.perf_counter() - t0}
@@ -348,8 +391,11 @@ def _dbt_breakdown(run_results: Path) -> dict:
         d["seconds"] += t
         nodes.append((t, uid))
     nodes.sort(reverse=True)
-    return {"dbt_elapsed_s": rr.get("elapsed_time"), "by_type": by_type,
-            "slowest": [{"node": u, "seconds": round(t, 3)} for t, u in nodes[:12]]}
+    return {
+        "dbt_elapsed_s": rr.get("elapsed_time"),
+        "by_type": by_type,
+        "slowest": [{"node": u, "seconds": round(t, 3)} for t, u in nodes[:12]],
+    }
 
 
 def _publish(cfg: dict) -> dict:
@@ -358,8 +404,11 @@ def _publish(cfg: dict) -> dict:
     home = Path(cfg["home"])
     t0 = time.perf_counter()
     serve = publish_snapshot(home / "build.duckdb", home / "serve.duckdb")
-    return {"seconds": time.perf_counter() - t0, "snapshot_bytes": serve.stat().st_size,
-            "build_bytes": (home / "build.duckdb").stat().st_size}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "snapshot_bytes": serve.stat().st_size,
+        "build_bytes": (home / "build.duckdb").stat().st_size,
+    }
 
 
 def _dashboard(cfg: dict) -> dict:
@@ -390,48 +439,94 @@ def dashboard_queries(con) -> list[tuple[str, str, list]]:
     from liangxin import contract as lx
     from liangxin.dashboard import find_table
 
-    t = {n: find_table(con, n) for n in (lx.FCT_INDICATORS, lx.REF_INDICATORS, lx.REF_COMMUNITIES, lx.REF_STREETS,
-                                         lx.KPI_BULLETIN, lx.KPI_WORKLIST_SHOULD_FORM, lx.REF_DEVELOPMENT_QUOTAS)}
+    t = {
+        n: find_table(con, n)
+        for n in (
+            lx.FCT_INDICATORS,
+            lx.REF_INDICATORS,
+            lx.REF_COMMUNITIES,
+            lx.REF_STREETS,
+            lx.KPI_BULLETIN,
+            lx.KPI_WORKLIST_SHOULD_FORM,
+            lx.REF_DEVELOPMENT_QUOTAS,
+        )
+    }
     fct = t[lx.FCT_INDICATORS]
-    periods = [r[0] for r in con.execute(
-        f"select distinct period from {fct} where level = 'community' and length(period) = 6 order by 1").fetchall()]
+    periods = [
+        r[0]
+        for r in con.execute(
+            f"select distinct period from {fct} where level = 'community' and length(period) = 6 order by 1"
+        ).fetchall()
+    ]
     period = periods[-1] if periods else "2021Q4"
     comm = con.execute(f"select min(entity_code) from {fct} where level = 'community'").fetchone()[0]
     q: list[tuple[str, str, list]] = [
-        ("dash.find_table", "select count(*) from information_schema.tables where table_catalog = current_database() "
-                            "and table_schema = ? and table_name = ?", ["marts", "fct_indicators"]),
+        (
+            "dash.find_table",
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?",
+            ["marts", "fct_indicators"],
+        ),
         ("dash.indicators", f"select * from {t[lx.REF_INDICATORS]}", []),
-        ("dash.fct_all", "select indicator_id, level, entity_code, entity_name, period, period_type, "
-                         "cast(value as double), cast(numerator as double), cast(denominator as double), "
-                         f"denominator_name, snapshot_date, null_reason from {fct}", []),
+        (
+            "dash.fct_all",
+            "select indicator_id, level, entity_code, entity_name, period, period_type, "
+            "cast(value as double), cast(numerator as double), cast(denominator as double), "
+            f"denominator_name, snapshot_date, null_reason from {fct}",
+            [],
+        ),
         ("dash.communities", f"select * from {t[lx.REF_COMMUNITIES]}", []),
         ("dash.streets", f"select * from {t[lx.REF_STREETS]}", []),
     ]
     if t[lx.REF_DEVELOPMENT_QUOTAS]:
-        q.append(("dash.quotas", f"select cast(year as varchar), sum(quota) from {t[lx.REF_DEVELOPMENT_QUOTAS]} "
-                                 "group by 1", []))
+        q.append(
+            (
+                "dash.quotas",
+                f"select cast(year as varchar), sum(quota) from {t[lx.REF_DEVELOPMENT_QUOTAS]} group by 1",
+                [],
+            )
+        )
     if t[lx.KPI_BULLETIN]:
         q.append(("dash.bulletin_all", f"select * from {t[lx.KPI_BULLETIN]}", []))
     if t[lx.KPI_WORKLIST_SHOULD_FORM]:
         q.append(("dash.worklist_all", f"select * from {t[lx.KPI_WORKLIST_SHOULD_FORM]}", []))
     # typical filters (Superset / analysts)
     q += [
-        ("filter.fct_community_period",
-         f"select indicator_id, entity_code, numerator, denominator, value from {fct} "
-         f"where level = 'community' and period = ?", [period]),
-        ("filter.fct_one_community", f"select indicator_id, period, numerator, denominator, value from {fct} "
-                                     f"where entity_code = ? order by period, indicator_id", [comm]),
-        ("filter.fct_district_headline",
-         f"select indicator_id, entity_code, numerator, denominator, value from {fct} where level = 'district' "
-         f"and period = ? and indicator_id in ('K1', 'K2', 'K3', 'K4', 'K9', 'M')", [period]),
-        ("filter.fct_k1_trend", f"select entity_code, period, value from {fct} where indicator_id = 'K1' "
-                                f"and level in ('district', 'street') order by period", []),
+        (
+            "filter.fct_community_period",
+            f"select indicator_id, entity_code, numerator, denominator, value from {fct} "
+            f"where level = 'community' and period = ?",
+            [period],
+        ),
+        (
+            "filter.fct_one_community",
+            f"select indicator_id, period, numerator, denominator, value from {fct} "
+            f"where entity_code = ? order by period, indicator_id",
+            [comm],
+        ),
+        (
+            "filter.fct_district_headline",
+            f"select indicator_id, entity_code, numerator, denominator, value from {fct} where level = 'district' "
+            f"and period = ? and indicator_id in ('K1', 'K2', 'K3', 'K4', 'K9', 'M')",
+            [period],
+        ),
+        (
+            "filter.fct_k1_trend",
+            f"select entity_code, period, value from {fct} where indicator_id = 'K1' "
+            f"and level in ('district', 'street') order by period",
+            [],
+        ),
     ]
     for name, table in (("bulletin", t[lx.KPI_BULLETIN]), ("worklist", t[lx.KPI_WORKLIST_SHOULD_FORM])):
         if table:  # both marts: period and unit_code (the community) by contract
             q.append((f"filter.{name}_period", f"select * from {table} where period = ?", [period]))
-            q.append((f"filter.{name}_community_period",
-                      f"select * from {table} where period = ? and unit_code = ?", [period, comm]))
+            q.append(
+                (
+                    f"filter.{name}_community_period",
+                    f"select * from {table} where period = ? and unit_code = ?",
+                    [period, comm],
+                )
+            )
     return q
 
 
@@ -451,13 +546,19 @@ def _queries(cfg: dict) -> dict:
                 s = time.perf_counter()
                 n = len(con.execute(sql, params).fetchall())
                 times.append(time.perf_counter() - s)
-            out[name] = {"p50_ms": pct(times, 50) * 1e3, "p95_ms": pct(times, 95) * 1e3, "max_ms": max(times) * 1e3,
-                         "first_ms": times[0] * 1e3, "runs": reps, "rows": n, "sql": sql}
+            out[name] = {
+                "p50_ms": pct(times, 50) * 1e3,
+                "p95_ms": pct(times, 95) * 1e3,
+                "max_ms": max(times) * 1e3,
+                "first_ms": times[0] * 1e3,
+                "runs": reps,
+                "rows": n,
+                "sql": sql,
+            }
     finally:
         con.close()
     worst = max((v["p95_ms"] for v in out.values()), default=0.0)
-    return {"seconds": time.perf_counter() - t0, "connect_ms": connect_s * 1e3, "queries": out,
-            "worst_p95_ms": worst}
+    return {"seconds": time.perf_counter() - t0, "connect_ms": connect_s * 1e3, "queries": out, "worst_p95_ms": worst}
 
 
 def _incremental(cfg: dict) -> dict:
@@ -493,24 +594,35 @@ def _incremental(cfg: dict) -> dict:
     refreshed = serve.stat().st_mtime - t_wall0
     con = __import__("duckdb").connect(str(home / "build.duckdb"), read_only=True)
     try:
-        outcomes = dict(con.execute("select outcome, count(*) from raw.submissions where correction_no >= 1 "
-                                    "group by 1").fetchall())
+        outcomes = dict(
+            con.execute("select outcome, count(*) from raw.submissions where correction_no >= 1 group by 1").fetchall()
+        )
     finally:
         con.close()
     if outcomes.get("accepted", 0) + outcomes.get("accepted_with_warnings", 0) != 1:
         raise RuntimeError(f"correction not accepted: {outcomes}")
     if "nothing changed" in str(built.get("note", "")):
         raise RuntimeError("the build was skipped: the correction did not reach the warehouse")
-    return {"seconds": refreshed, "defs_s": t_defs - t0, "ingest_s": t1 - t_defs, "build_s": refreshed - (t1 - t0),
-            "job_s": t2 - t1, "dbt_build_s": None, "publish_s": None,
-            "outcomes": outcomes,
-            "asset_checks_passed": built.get("asset_checks_passed"), "note": built.get("note")}
+    return {
+        "seconds": refreshed,
+        "defs_s": t_defs - t0,
+        "ingest_s": t1 - t_defs,
+        "build_s": refreshed - (t1 - t0),
+        "job_s": t2 - t1,
+        "dbt_build_s": None,
+        "publish_s": None,
+        "outcomes": outcomes,
+        "asset_checks_passed": built.get("asset_checks_passed"),
+        "note": built.get("note"),
+    }
 
 
 def _incremental_detail(r: dict, f) -> str:
     if r.get("job_s") is not None:  # the product path (ingest_job → build_and_publish_job)
-        return (f"defs {f(r.get('defs_s'))} + ingest_job {f(r.get('ingest_s'))} + build job → snapshot "
-                f"{f(r.get('build_s'))} s (whole job {f(r.get('job_s'))} s)")
+        return (
+            f"defs {f(r.get('defs_s'))} + ingest_job {f(r.get('ingest_s'))} + build job → snapshot "
+            f"{f(r.get('build_s'))} s (whole job {f(r.get('job_s'))} s)"
+        )
     return f"ingest {f(r.get('ingest_s'))} + dbt {f(r.get('dbt_build_s'))} + publish {f(r.get('publish_s'))} s"
 
 
@@ -566,8 +678,9 @@ def stage_main(name: str, cfg_path: str) -> int:
     return 0
 
 
-def run_stage(name: str, cfg: dict, tmp: Path, env: dict, label: str | None = None,
-              timeout: float | None = None) -> dict:
+def run_stage(
+    name: str, cfg: dict, tmp: Path, env: dict, label: str | None = None, timeout: float | None = None
+) -> dict:
     """Run one stage in a fresh interpreter; returns its result with the parent-measured wall time."""
     label = label or name
     cfg = dict(cfg, result=str(tmp / f"{label}.result.json"))
@@ -575,11 +688,16 @@ def run_stage(name: str, cfg: dict, tmp: Path, env: dict, label: str | None = No
     cfg_path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
     t0 = time.perf_counter()
     try:
-        p = subprocess.run([sys.executable, "-m", "benchmarks", "_stage", name, str(cfg_path)], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(
+            [sys.executable, "-m", "benchmarks", "_stage", name, str(cfg_path)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
-        return {"ok": False, "error": f"timeout after {timeout} s", "wall_s": time.perf_counter() - t0,
-                "seconds": None}
+        return {"ok": False, "error": f"timeout after {timeout} s", "wall_s": time.perf_counter() - t0, "seconds": None}
     wall = time.perf_counter() - t0
     try:
         res = json.loads(Path(cfg["result"]).read_text(encoding="utf-8"))
@@ -603,7 +721,8 @@ def compare_with_warehouse(baseline_json: Path, serve_db: Path) -> dict:
         fct = con.execute(
             "select indicator_id, level, entity_code, period, numerator, denominator, value "
             "from marts.fct_indicators where indicator_id in ('K1', 'K2', 'K3') "
-            "and level in ('community', 'street', 'district') and length(period) = 6").fetchall()
+            "and level in ('community', 'street', 'district') and length(period) = 6"
+        ).fetchall()
         wh = {(i, lv, str(e), p): (n_, d, v) for i, lv, e, p, n_, d, v in fct}
         seen = set()
         for rec in base["indicators"]:
@@ -628,15 +747,32 @@ def compare_with_warehouse(baseline_json: Path, serve_db: Path) -> dict:
         # 表一
         t1_source = None
         n_before_t1 = n
-        tables = {r[0] for r in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
-        cols = ["prev_year_end_total", "increase_total", "developed", "restored", "transferred_in", "in_whole_unit",
-                "decrease_total", "exited", "suspended", "deceased", "transferred_out", "out_whole_unit",
-                "year_end_should", "year_end_actual", "actual_minus_should"]
+        tables = {
+            r[0]
+            for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
+        }
+        cols = [
+            "prev_year_end_total",
+            "increase_total",
+            "developed",
+            "restored",
+            "transferred_in",
+            "in_whole_unit",
+            "decrease_total",
+            "exited",
+            "suspended",
+            "deceased",
+            "transferred_out",
+            "out_whole_unit",
+            "year_end_should",
+            "year_end_actual",
+            "actual_minus_should",
+        ]
         if "annual.rpt_annual_t1" in tables:
             t1_source = "annual.rpt_annual_t1"
-            rows = con.execute(f"select year, level, entity_code, {', '.join(cols)} from annual.rpt_annual_t1"
-                               ).fetchall()
+            rows = con.execute(
+                f"select year, level, entity_code, {', '.join(cols)} from annual.rpt_annual_t1"
+            ).fetchall()
             wt1 = {(int(r[0]), r[1], str(r[2])): dict(zip(cols, r[3:])) for r in rows}
             bt1 = {(int(r["year"]), r["level"], r["entity_code"]): r for r in base["t1"]}
             n_before_t1 = n
@@ -657,9 +793,15 @@ def compare_with_warehouse(baseline_json: Path, serve_db: Path) -> dict:
     finally:
         con.close()
     t1_values = (n - n_before_t1) if t1_source else 0
-    return {"values_compared": n, "k_values": n - t1_values, "t1_values": t1_values,
-            "mismatches": len(mismatches), "examples": mismatches[:20], "t1_source": t1_source,
-            "equal": not mismatches}
+    return {
+        "values_compared": n,
+        "k_values": n - t1_values,
+        "t1_values": t1_values,
+        "mismatches": len(mismatches),
+        "examples": mismatches[:20],
+        "t1_source": t1_source,
+        "equal": not mismatches,
+    }
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -667,11 +809,22 @@ def compare_with_warehouse(baseline_json: Path, serve_db: Path) -> dict:
 # --------------------------------------------------------------------------------------------------------
 def _env(home: Path, cache_dir: Path, tier: str, communities: int | None) -> dict:
     env = dict(os.environ)
-    env.update(LIANGXIN_HOME=str(home), LIANGXIN_HMAC_SECRET=SECRET, LIANGXIN_BUILD=str(home / "build"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1", PYTHONPATH=str(ROOT) + os.pathsep +
-               env.get("PYTHONPATH", ""))
-    for var in ("LIANGXIN_INBOX", "LIANGXIN_ARCHIVE", "LIANGXIN_OUTBOX", "LIANGXIN_DUCKDB", "LIANGXIN_SERVE_DUCKDB",
-                "LIANGXIN_ENV"):
+    env.update(
+        LIANGXIN_HOME=str(home),
+        LIANGXIN_HMAC_SECRET=SECRET,
+        LIANGXIN_BUILD=str(home / "build"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    for var in (
+        "LIANGXIN_INBOX",
+        "LIANGXIN_ARCHIVE",
+        "LIANGXIN_OUTBOX",
+        "LIANGXIN_DUCKDB",
+        "LIANGXIN_SERVE_DUCKDB",
+        "LIANGXIN_ENV",
+    ):
         env.pop(var, None)
     env.pop("LIANGXIN_DEVELOPMENT_QUOTAS", None)
     if tier != "district":
@@ -692,8 +845,17 @@ def ensure_cache(args, work: Path, console) -> tuple[Path, dict]:
         return cache_dir, json.loads(mf.read_text(encoding="utf-8"))
     console.print(f"generating {key} into {cache_dir} (not timed against the targets) …")
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "benchmarks", "_prepare", args.tier, str(args.seed), str(args.quarters),
-           str(args.communities or 0), str(cache_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "_prepare",
+        args.tier,
+        str(args.seed),
+        str(args.quarters),
+        str(args.communities or 0),
+        str(cache_dir),
+    ]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if args.tier != "district":
         env.pop("LIANGXIN_REGISTER", None)
@@ -726,19 +888,37 @@ def one_repeat(args, cache_dir: Path, manifest: dict, run_dir: Path, rep: int, c
         res[label] = r
         return r
 
-    common = {"periods": manifest["periods"], "dbt_project": str(proj), "dbt_target": str(tmp / "dbt"),
-              "query_repeats": args.query_repeats, "profile": args.profile,
-              "dbt_exclude_tests": args.dbt_exclude_tests}
+    common = {
+        "periods": manifest["periods"],
+        "dbt_project": str(proj),
+        "dbt_target": str(tmp / "dbt"),
+        "query_repeats": args.query_repeats,
+        "profile": args.profile,
+        "dbt_exclude_tests": args.dbt_exclude_tests,
+    }
     # baseline (independent of the warehouse)
     if not args.skip_baseline:
         bhome = tmp / "home-baseline"
-        go("baseline", {**common, "home": str(bhome), "files": all_files, "register": str(cache_dir / "register.csv"),
-                        "baseline_out": str(tmp / "baseline.json")}, _env(bhome, cache_dir, tier, args.communities))
+        go(
+            "baseline",
+            {
+                **common,
+                "home": str(bhome),
+                "files": all_files,
+                "register": str(cache_dir / "register.csv"),
+                "baseline_out": str(tmp / "baseline.json"),
+            },
+            _env(bhome, cache_dir, tier, args.communities),
+        )
     # ingest of one quarter, in its own home
     h1 = tmp / "home-one"
     if len(manifest["periods"]) > 1 or args.separate_one:
-        go("ingest", {**common, "home": str(h1), "files": first_files}, _env(h1, cache_dir, tier, args.communities),
-           "ingest_one")
+        go(
+            "ingest",
+            {**common, "home": str(h1), "files": first_files},
+            _env(h1, cache_dir, tier, args.communities),
+            "ingest_one",
+        )
     home = tmp / "home"
     env = _env(home, cache_dir, tier, args.communities)
     cfg = {**common, "home": str(home)}
@@ -752,12 +932,15 @@ def one_repeat(args, cache_dir: Path, manifest: dict, run_dir: Path, rep: int, c
         cmp = compare_with_warehouse(tmp / "baseline.json", home / "serve.duckdb")
         res["equality"] = cmp
         if cmp["equal"]:
-            console.print(f"[green]baseline == warehouse: {cmp['values_compared']} values compared[/green]"
-                          f" (K1/K2/K3 {cmp['k_values']} vs marts.fct_indicators; 表一 {cmp['t1_values']} vs "
-                          f"{cmp['t1_source'] or 'nothing: no annual model'})")
+            console.print(
+                f"[green]baseline == warehouse: {cmp['values_compared']} values compared[/green]"
+                f" (K1/K2/K3 {cmp['k_values']} vs marts.fct_indicators; 表一 {cmp['t1_values']} vs "
+                f"{cmp['t1_source'] or 'nothing: no annual model'})"
+            )
         else:
-            console.print(f"[red]baseline != warehouse: {cmp['mismatches']} mismatches of "
-                          f"{cmp['values_compared']} values[/red]")
+            console.print(
+                f"[red]baseline != warehouse: {cmp['mismatches']} mismatches of {cmp['values_compared']} values[/red]"
+            )
             for m in cmp["examples"][:10]:
                 console.print(f"  [red]{m}[/red]")
     go("dashboard", cfg, env)
@@ -775,8 +958,19 @@ def _median_stage(reps: list[dict], name: str) -> dict:
     if not runs:
         return {}
     out = dict(runs[0])
-    for k in ("seconds", "wall_s", "read_s", "compute_s", "ingest_s", "dbt_build_s", "publish_s", "files_per_s",
-              "rows_per_s", "peak_rss_bytes", "worst_p95_ms"):
+    for k in (
+        "seconds",
+        "wall_s",
+        "read_s",
+        "compute_s",
+        "ingest_s",
+        "dbt_build_s",
+        "publish_s",
+        "files_per_s",
+        "rows_per_s",
+        "peak_rss_bytes",
+        "worst_p95_ms",
+    ):
         vals = [r[k] for r in runs if isinstance(r.get(k), (int, float))]
         if vals:
             out[k] = statistics.median(vals)
@@ -796,30 +990,82 @@ def evaluate_targets(tier: str, quarters: int, stages: dict, reduced: bool) -> l
         passed = None
         if applies and value is not None:
             passed = value <= limit if cmp == "<=" else value >= limit
-        out.append({"id": tid, "target": desc, "applies": applies, "value": value, "limit": limit, "unit": unit,
-                    "pass": passed})
+        out.append(
+            {
+                "id": tid,
+                "target": desc,
+                "applies": applies,
+                "value": value,
+                "limit": limit,
+                "unit": unit,
+                "pass": passed,
+            }
+        )
 
     out: list[dict] = []
     full = not reduced
     e2e = [s("ingest_all", "wall_s"), s("dbt_build", "wall_s"), s("publish", "wall_s"), s("dashboard", "wall_s")]
-    add("district_e2e", "district, all 12 quarters, inbox → dashboard ≤ 60 s",
-        tier == "district" and quarters == 12 and full, sum(e2e) if None not in e2e else None, 60, "s")
+    add(
+        "district_e2e",
+        "district, all 12 quarters, inbox → dashboard ≤ 60 s",
+        tier == "district" and quarters == 12 and full,
+        sum(e2e) if None not in e2e else None,
+        60,
+        "s",
+    )
     c = [s("ingest_all", "wall_s"), s("dbt_build", "wall_s"), s("publish", "wall_s")]
-    add("city_one_quarter", "city, one quarter ingest + full build + publish ≤ 3 min",
-        tier == "city" and quarters == 1 and full, sum(c) if None not in c else None, 180, "s")
+    add(
+        "city_one_quarter",
+        "city, one quarter ingest + full build + publish ≤ 3 min",
+        tier == "city" and quarters == 1 and full,
+        sum(c) if None not in c else None,
+        180,
+        "s",
+    )
     p = [s("ingest_all", "wall_s"), s("dbt_build", "wall_s")]
-    add("province_one_quarter", "province, one quarter ingest + full build ≤ 15 min",
-        tier == "province" and quarters == 1 and full, sum(p) if None not in p else None, 900, "s")
+    add(
+        "province_one_quarter",
+        "province, one quarter ingest + full build ≤ 15 min",
+        tier == "province" and quarters == 1 and full,
+        sum(p) if None not in p else None,
+        900,
+        "s",
+    )
     rss = max((v.get("peak_rss_bytes") or 0) for k, v in stages.items() if k in ("ingest_all", "dbt_build"))
-    add("province_rss", "province peak RSS (ingest, build) ≤ 8 GB", tier == "province" and full,
-        rss / GB if rss else None, 8, "GB")
-    add("city_incremental", "city, one correction file → refreshed snapshot ≤ 15 s", tier == "city" and full,
-        s("incremental"), 15, "s")  # file → refreshed serve.duckdb (imports and Dagster definitions included)
-    add("city_query_p95", "city, every dashboard query p95 ≤ 200 ms", tier == "city" and full,
-        s("queries", "worst_p95_ms"), 200, "ms")
+    add(
+        "province_rss",
+        "province peak RSS (ingest, build) ≤ 8 GB",
+        tier == "province" and full,
+        rss / GB if rss else None,
+        8,
+        "GB",
+    )
+    add(
+        "city_incremental",
+        "city, one correction file → refreshed snapshot ≤ 15 s",
+        tier == "city" and full,
+        s("incremental"),
+        15,
+        "s",
+    )  # file → refreshed serve.duckdb (imports and Dagster definitions included)
+    add(
+        "city_query_p95",
+        "city, every dashboard query p95 ≤ 200 ms",
+        tier == "city" and full,
+        s("queries", "worst_p95_ms"),
+        200,
+        "ms",
+    )
     b, i = s("baseline", "read_s"), s("ingest_all")
-    add("ingest_vs_baseline", "ingest ≥ 5× faster than the pandas baseline (baseline read ÷ our ingest)",
-        full, (b / i) if b and i else None, 5, "×", cmp=">=")
+    add(
+        "ingest_vs_baseline",
+        "ingest ≥ 5× faster than the pandas baseline (baseline read ÷ our ingest)",
+        full,
+        (b / i) if b and i else None,
+        5,
+        "×",
+        cmp=">=",
+    )
     return out
 
 
@@ -830,14 +1076,20 @@ def print_report(result: dict, console) -> None:
         return "—" if v is None else fmt.format(v)
 
     st = result["stages"]
-    t = Table(title=f"liangxin benchmark — {result['config']['tier']} "
-                    f"({result['config']['quarters']} quarter(s), {result['dataset']['n_files']} files)")
+    t = Table(
+        title=f"liangxin benchmark — {result['config']['tier']} "
+        f"({result['config']['quarters']} quarter(s), {result['dataset']['n_files']} files)"
+    )
     for col in ("stage", "seconds (in-proc)", "wall s", "peak RSS MB", "throughput / detail"):
         t.add_column(col, justify="right" if col != "stage" and col != "throughput / detail" else "left")
     gen = result["dataset"]["generate"]
-    t.add_row("generate (cached)", f(gen.get("build_world_s", 0) + gen.get("write_s", 0)), f(gen.get("wall_s")),
-              f(gen.get("peak_rss_bytes", 0) / 2**20, "{:.0f}"),
-              f"build_world {f(gen.get('build_world_s'))} s, write {f(gen.get('write_s'))} s")
+    t.add_row(
+        "generate (cached)",
+        f(gen.get("build_world_s", 0) + gen.get("write_s", 0)),
+        f(gen.get("wall_s")),
+        f(gen.get("peak_rss_bytes", 0) / 2**20, "{:.0f}"),
+        f"build_world {f(gen.get('build_world_s'))} s, write {f(gen.get('write_s'))} s",
+    )
     for name in ("baseline", "dbt_parse", *STAGES):
         r = st.get(name)
         if not r:
@@ -859,8 +1111,9 @@ def print_report(result: dict, console) -> None:
             detail = f"[yellow]skipped: {str(r['skipped'])[:70]}[/yellow]"
         if not r.get("ok"):
             detail = f"[red]FAILED: {str(r.get('error'))[:80]}[/red]"
-        t.add_row(name, f(r.get("seconds")), f(r.get("wall_s")), f((r.get("peak_rss_bytes") or 0) / 2**20, "{:.0f}"),
-                  detail)
+        t.add_row(
+            name, f(r.get("seconds")), f(r.get("wall_s")), f((r.get("peak_rss_bytes") or 0) / 2**20, "{:.0f}"), detail
+        )
     console.print(t)
     q = st.get("queries", {}).get("queries")
     if q:
@@ -898,8 +1151,9 @@ def cmd_run(args) -> int:
     reps = []
     for k in range(args.repeat):
         reps.append(one_repeat(args, cache_dir, manifest, run_dir, k, console))
-    stages = {name: _median_stage(reps, name) for name in ("baseline", "dbt_parse", *STAGES)
-              if any(name in r for r in reps)}
+    stages = {
+        name: _median_stage(reps, name) for name in ("baseline", "dbt_parse", *STAGES) if any(name in r for r in reps)
+    }
     equality = reps[0].get("equality")
     reduced = bool(args.communities)
     ours_vs = {}
@@ -913,17 +1167,29 @@ def cmd_run(args) -> int:
         "schema": 1,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(),
         "machine": facts,
-        "config": {"tier": args.tier, "quarters": args.quarters, "seed": args.seed, "communities": args.communities,
-                   "repeat": args.repeat, "query_repeats": args.query_repeats, "reduced": reduced,
-                   "dbt_exclude_tests": args.dbt_exclude_tests, "note": args.note},
-        "dataset": {k: manifest[k] for k in ("periods", "n_communities", "n_files", "rows_by_form", "bytes", "writer",
-                                             "generate")},
+        "config": {
+            "tier": args.tier,
+            "quarters": args.quarters,
+            "seed": args.seed,
+            "communities": args.communities,
+            "repeat": args.repeat,
+            "query_repeats": args.query_repeats,
+            "reduced": reduced,
+            "dbt_exclude_tests": args.dbt_exclude_tests,
+            "note": args.note,
+        },
+        "dataset": {
+            k: manifest[k]
+            for k in ("periods", "n_communities", "n_files", "rows_by_form", "bytes", "writer", "generate")
+        },
         "stages": stages,
         "end_to_end": {
-            "inbox_to_dashboard_wall_s": sum(stages.get(n, {}).get("wall_s") or 0
-                                             for n in ("ingest_all", "dbt_build", "publish", "dashboard")),
-            "inbox_to_dashboard_inproc_s": sum(stages.get(n, {}).get("seconds") or 0
-                                               for n in ("ingest_all", "dbt_build", "publish", "dashboard")),
+            "inbox_to_dashboard_wall_s": sum(
+                stages.get(n, {}).get("wall_s") or 0 for n in ("ingest_all", "dbt_build", "publish", "dashboard")
+            ),
+            "inbox_to_dashboard_inproc_s": sum(
+                stages.get(n, {}).get("seconds") or 0 for n in ("ingest_all", "dbt_build", "publish", "dashboard")
+            ),
         },
         "equality": equality,
         "ours_vs_baseline": ours_vs,
@@ -963,8 +1229,16 @@ def generate_only(tier: str, seed: int, quarters: int, communities: int | None) 
     except Exception as exc:  # stats are informative only
         stats = {"error": str(exc)}
     rows = sum(len(v) for ret in world.returns.values() for k, v in ret.items() if k != "cover")
-    return {"tier": tier, "quarters": quarters, "periods": ps, "build_world_s": secs, "returns": len(world.returns),
-            "rows": rows, "peak_rss_bytes": peak_rss_bytes(), "stats": stats}
+    return {
+        "tier": tier,
+        "quarters": quarters,
+        "periods": ps,
+        "build_world_s": secs,
+        "returns": len(world.returns),
+        "rows": rows,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "stats": stats,
+    }
 
 
 def cmd_generate(args) -> int:
@@ -975,9 +1249,23 @@ def cmd_generate(args) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("LIANGXIN_REGISTER", None)
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "benchmarks", "_genonly", args.tier, str(args.seed), str(quarters),
-                        str(args.communities or 0)], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=args.timeout)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "_genonly",
+            args.tier,
+            str(args.seed),
+            str(quarters),
+            str(args.communities or 0),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=args.timeout,
+    )
     if p.returncode != 0:
         console.print(f"[red]generator failed:[/red] {p.stderr[-2000:]}")
         return 1
@@ -988,26 +1276,33 @@ def cmd_generate(args) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"generator-{args.tier}-q{quarters}-{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    console.print(f"build_world {args.tier} {quarters} quarter(s): {res['build_world_s']:.1f} s "
-                  f"(wall {res['wall_s']:.1f} s), {res['returns']} returns, {res['rows']} rows, "
-                  f"peak RSS {res['peak_rss_bytes'] / 2**20:.0f} MB → {out}")
+    console.print(
+        f"build_world {args.tier} {quarters} quarter(s): {res['build_world_s']:.1f} s "
+        f"(wall {res['wall_s']:.1f} s), {res['returns']} returns, {res['rows']} rows, "
+        f"peak RSS {res['peak_rss_bytes'] / 2**20:.0f} MB → {out}"
+    )
     return 0
 
 
 def markdown_table(result: dict) -> str:
     """A compact Markdown table of one result JSON (for benchmarks/README.md)."""
+
     def f(v, fmt="{:.2f}"):
         return "—" if v is None else fmt.format(v)
 
     c, st = result["config"], result["stages"]
     m = result["machine"]
-    lines = [f"**{c['tier']}**, {c['quarters']} quarter(s)"
-             + (f", first {c['communities']} communities" if c.get("communities") else "")
-             + f", {result['dataset']['n_files']} files, {sum(result['dataset']['rows_by_form'].values())} rows — "
-             f"{m.get('cores')} cores, {m.get('ram_gb')} GB, {m.get('cpu_model')}, load {m.get('loadavg_at_start')} → "
-             f"{m.get('loadavg_at_end')}, "
-             f"{result['created'][:16]}" + (f" — {c['note']}" if c.get("note") else ""), "",
-             "| stage | s (in-process) | wall s | peak RSS MB | detail |", "|---|---:|---:|---:|---|"]
+    lines = [
+        f"**{c['tier']}**, {c['quarters']} quarter(s)"
+        + (f", first {c['communities']} communities" if c.get("communities") else "")
+        + f", {result['dataset']['n_files']} files, {sum(result['dataset']['rows_by_form'].values())} rows — "
+        f"{m.get('cores')} cores, {m.get('ram_gb')} GB, {m.get('cpu_model')}, load {m.get('loadavg_at_start')} → "
+        f"{m.get('loadavg_at_end')}, "
+        f"{result['created'][:16]}" + (f" — {c['note']}" if c.get("note") else ""),
+        "",
+        "| stage | s (in-process) | wall s | peak RSS MB | detail |",
+        "|---|---:|---:|---:|---|",
+    ]
     for name in ("baseline", *STAGES):
         r = st.get(name)
         if not r:
@@ -1025,15 +1320,20 @@ def markdown_table(result: dict) -> str:
             d = "skipped: no complete year (D50: annual tables need all four quarters)"
         if not r.get("ok"):
             d = "FAILED: " + str(r.get("error"))[:60].replace("|", "/").replace("\n", " ")
-        lines.append(f"| {name} | {f(r.get('seconds'))} | {f(r.get('wall_s'))} | "
-                     f"{f((r.get('peak_rss_bytes') or 0) / 2**20, '{:.0f}')} | {d} |")
+        lines.append(
+            f"| {name} | {f(r.get('seconds'))} | {f(r.get('wall_s'))} | "
+            f"{f((r.get('peak_rss_bytes') or 0) / 2**20, '{:.0f}')} | {d} |"
+        )
     eq = result.get("equality") or {}
     if eq.get("values_compared") is None:
         lines += ["", "baseline not run (--skip-baseline)"]
     else:
-        lines += ["", f"baseline == warehouse: {eq.get('values_compared')} values compared, "
-                      f"{eq.get('mismatches')} mismatches; ours ÷ baseline: "
-                  + ", ".join(f"{k} {v:.3f}" for k, v in result.get("ours_vs_baseline", {}).items())]
+        lines += [
+            "",
+            f"baseline == warehouse: {eq.get('values_compared')} values compared, "
+            f"{eq.get('mismatches')} mismatches; ours ÷ baseline: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in result.get("ours_vs_baseline", {}).items()),
+        ]
     lines += ["", "| target | value | limit | result |", "|---|---:|---:|---|"]
     for t in result["targets"]:
         res = "n/a" if t["pass"] is None else ("PASS" if t["pass"] else "FAIL")
@@ -1044,40 +1344,67 @@ def markdown_table(result: dict) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run the benchmark for one tier",
-                       description="Generate the tier once (cached), then time every stage in a fresh LIANGXIN_HOME "
-                                   "and write benchmarks/results/<tier>-<date>.json.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    r.add_argument("--tier", choices=TIERS + ("national",), default="district",
-                   help="scale tier (shared/spec/scale.md); national: 31 provinces at a reduced scale "
-                        "(benchmarks/national.py, --engine)")
-    r.add_argument("--engine", choices=("duckdb", "spark", "both"), default="both",
-                   help="national tier only: the warehouse engine(s) timed on the same reduced world")
-    r.add_argument("--communities-per-province", type=int, default=4,
-                   help="national tier only: communities generated per province (31 provinces)")
-    r.add_argument("--quarters", type=int, default=None,
-                   help="quarters ending 2021Q4 (default: district 12, city 1, province 1)")
+    r = sub.add_parser(
+        "run",
+        help="run the benchmark for one tier",
+        description="Generate the tier once (cached), then time every stage in a fresh LIANGXIN_HOME "
+        "and write benchmarks/results/<tier>-<date>.json.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    r.add_argument(
+        "--tier",
+        choices=TIERS + ("national",),
+        default="district",
+        help="scale tier (shared/spec/scale.md); national: 31 provinces at a reduced scale "
+        "(benchmarks/national.py, --engine)",
+    )
+    r.add_argument(
+        "--engine",
+        choices=("duckdb", "spark", "both"),
+        default="both",
+        help="national tier only: the warehouse engine(s) timed on the same reduced world",
+    )
+    r.add_argument(
+        "--communities-per-province",
+        type=int,
+        default=4,
+        help="national tier only: communities generated per province (31 provinces)",
+    )
+    r.add_argument(
+        "--quarters", type=int, default=None, help="quarters ending 2021Q4 (default: district 12, city 1, province 1)"
+    )
     r.add_argument("--work", default=str(DEFAULT_WORK), help="work folder: world cache and homes")
     r.add_argument("--repeat", type=int, default=1, help="repeat the timed stages K times (median reported)")
     r.add_argument("--seed", type=int, default=20201, help="generator seed")
-    r.add_argument("--communities", type=int, default=None,
-                   help="keep only the first N communities (a reduced world: targets are reported as n/a)")
+    r.add_argument(
+        "--communities",
+        type=int,
+        default=None,
+        help="keep only the first N communities (a reduced world: targets are reported as n/a)",
+    )
     r.add_argument("--query-repeats", type=int, default=20, help="runs per query for p50/p95 (≥ 20 for the target)")
     r.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the JSON result goes")
     r.add_argument("--skip-baseline", action="store_true", help="do not run the pandas baseline")
-    r.add_argument("--separate-one", action="store_true",
-                   help="time ingest_one in its own home even when there is a single quarter")
+    r.add_argument(
+        "--separate-one",
+        action="store_true",
+        help="time ingest_one in its own home even when there is a single quarter",
+    )
     r.add_argument("--dbt-exclude-tests", action="store_true", help="dbt build without data tests (diagnostic)")
     r.add_argument("--profile", action="store_true", help="cProfile every stage (.prof + .prof.txt in the run dir)")
     r.add_argument("--regenerate", action="store_true", help="rebuild the cached world")
     r.add_argument("--keep", action="store_true", help="keep the LIANGXIN_HOME folders of the run")
-    r.add_argument("--stage-timeout", type=float, default=None,
-                   help="give up a stage after this many seconds (recorded as failed)")
+    r.add_argument(
+        "--stage-timeout", type=float, default=None, help="give up a stage after this many seconds (recorded as failed)"
+    )
     r.add_argument("--note", default=None, help="free text stored in the JSON (e.g. 'quiet machine')")
     t = sub.add_parser("table", help="print a Markdown summary of result JSON file(s)")
     t.add_argument("files", nargs="+")
-    g = sub.add_parser("generate", help="time the generator (build_world) alone for a tier",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = sub.add_parser(
+        "generate",
+        help="time the generator (build_world) alone for a tier",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     g.add_argument("--tier", choices=TIERS, default="city")
     g.add_argument("--quarters", type=int, default=None, help="quarters ending 2021Q4 (default as for run)")
     g.add_argument("--seed", type=int, default=20201)
@@ -1103,10 +1430,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run" and args.tier == "national":
         from benchmarks import national
 
-        res = national.run(args.engine, args.communities_per_province, args.quarters or 4, args.seed,
-                           Path(args.work) / "national", Path(args.results_dir))
-        print(json.dumps({k: res[k] for k in ("stages", "seconds_per_million_raw_rows", "result_rows", "uptime",
-                                              "out")}, ensure_ascii=False, indent=1))
+        res = national.run(
+            args.engine,
+            args.communities_per_province,
+            args.quarters or 4,
+            args.seed,
+            Path(args.work) / "national",
+            Path(args.results_dir),
+        )
+        print(
+            json.dumps(
+                {k: res[k] for k in ("stages", "seconds_per_million_raw_rows", "result_rows", "uptime", "out")},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     if args.command == "run":
         return cmd_run(args)

@@ -27,7 +27,9 @@ WIDTHS = (375, 1440)
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="看板截图（375 px 手机、1440 px 桌面） / dashboard screenshots")
-    ap.add_argument("--db", type=Path, default=None, help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）")
+    ap.add_argument(
+        "--db", type=Path, default=None, help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）"
+    )
     ap.add_argument("--out", type=Path, default=paths.PROJECT_ROOT / "docs", help="输出目录（默认 docs/）")
     ap.add_argument("--fragment", default="", help="页面地址 # 之后的部分，如 period=2021Q4&street=330199001")
     ap.add_argument("--max-height", type=int, default=6000, help="截图最大高度（像素）")
@@ -44,9 +46,13 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 height = browser.evaluate("document.documentElement.scrollHeight")
                 target = args.out / f"dashboard-{width}.png"
-                data = browser.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True,
-                                    clip={"x": 0, "y": 0, "width": width, "height": min(height, args.max_height),
-                                          "scale": 1})["data"]
+                data = browser.call(
+                    "Page.captureScreenshot",
+                    session=True,
+                    format="png",
+                    captureBeyondViewport=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": min(height, args.max_height), "scale": 1},
+                )["data"]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(base64.b64decode(data))
                 print(f"{target}（{width}×{min(height, args.max_height)}，{target.stat().st_size / 1e6:.1f} MB）")

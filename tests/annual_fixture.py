@@ -11,6 +11,7 @@ Totals by hand (60 communities × 3 members): 表一 总计 上年底总数 = �
 Extras live in community ``SPECIAL`` = 330199001001 (金桥社区, 东湖街道) only in the tests that ask for them
 (``extras=True``): see :data:`EXTRA_DOC`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,11 @@ from liangxin import forms
 
 D = dt.date
 REPO = Path(__file__).resolve().parents[1]
-COMMUNITIES = [line.split(",")[0] for line in (REPO / "seeds" / "communities.csv").read_text(encoding="utf-8").splitlines()[1:]
-               if line.strip()]
+COMMUNITIES = [
+    line.split(",")[0]
+    for line in (REPO / "seeds" / "communities.csv").read_text(encoding="utf-8").splitlines()[1:]
+    if line.strip()
+]
 SPECIAL = "330199001001"
 QUARTERS = [f"{y}Q{q}" for y in (2019, 2020) for q in (1, 2, 3, 4)] + ["2021Q1"]
 
@@ -65,10 +69,28 @@ def regular_return(unit: str, period: str, closing: int = 3, opening: int = 3, d
     """One community's regular return: enterprise E<unit> with its own branch PO-<unit>."""
     q = int(period[5])
     annual = dict(investor_trained=False, inspection_result="合格", double_strong=False) if q == 4 else {}
-    units = [fx._u(f"91330199{unit[-6:]}0000E", f"E{unit}", employees=20, members_formal=closing,
-                   party_status="单独建立", party_org_code=f"PO-{unit}", **annual)]
-    pos = [fx._po(f"PO-{unit}", D(2010, 1, 1), closing, f"S-{unit}", general_meetings=1, study_sessions=1,
-                  **({"org_life_meeting": True, "appraisal_held": True} if q == 4 else {}))]
+    units = [
+        fx._u(
+            f"91330199{unit[-6:]}0000E",
+            f"E{unit}",
+            employees=20,
+            members_formal=closing,
+            party_status="单独建立",
+            party_org_code=f"PO-{unit}",
+            **annual,
+        )
+    ]
+    pos = [
+        fx._po(
+            f"PO-{unit}",
+            D(2010, 1, 1),
+            closing,
+            f"S-{unit}",
+            general_meetings=1,
+            study_sessions=1,
+            **({"org_life_meeting": True, "appraisal_held": True} if q == 4 else {}),
+        )
+    ]
     mfs = [fx._mf(f"PO-{unit}", opening, closing, developed=developed)]
     return dict(organizations=units, party_orgs=pos, member_flows=mfs)
 
@@ -80,34 +102,106 @@ def extra_rows(period: str) -> dict:
     q = int(period[5])
     annual = dict(investor_trained=False, inspection_result="合格", double_strong=False) if q == 4 else {}
     units, pos, mfs = [], [], []
-    units.append(fx._u("91330199MIX00001M1", "M1", employees=20, members_formal=4, party_status="单独建立",
-                       party_org_code="PO-MIX", **annual))
+    units.append(
+        fx._u(
+            "91330199MIX00001M1",
+            "M1",
+            employees=20,
+            members_formal=4,
+            party_status="单独建立",
+            party_org_code="PO-MIX",
+            **annual,
+        )
+    )
     if q == 4:
-        units += [fx._u("52330199MIX00002S1", "S1", org_category="民办非企业单位", control_type=None, employees=5,
-                        party_status="挂靠", party_org_code="PO-MIX", **annual),
-                  fx._u("52330199MIX00003S2", "S2", org_category="民办非企业单位", control_type=None, employees=5,
-                        party_status="挂靠", party_org_code="PO-MIX", **annual)]
+        units += [
+            fx._u(
+                "52330199MIX00002S1",
+                "S1",
+                org_category="民办非企业单位",
+                control_type=None,
+                employees=5,
+                party_status="挂靠",
+                party_org_code="PO-MIX",
+                **annual,
+            ),
+            fx._u(
+                "52330199MIX00003S2",
+                "S2",
+                org_category="民办非企业单位",
+                control_type=None,
+                employees=5,
+                party_status="挂靠",
+                party_org_code="PO-MIX",
+                **annual,
+            ),
+        ]
     pos.append(fx._po("PO-MIX", D(2015, 1, 1), 4 if q >= 2 else 3, "S-MIX", general_meetings=1, study_sessions=1))
-    mfs.append(fx._mf("PO-MIX", {1: 0, 2: 3}.get(q, 4), 3 if q == 1 else 4, developed=1 if q == 2 else 0,
-                      transferred_in=3 if q == 1 else 0))
+    mfs.append(
+        fx._mf(
+            "PO-MIX",
+            {1: 0, 2: 3}.get(q, 4),
+            3 if q == 1 else 4,
+            developed=1 if q == 2 else 0,
+            transferred_in=3 if q == 1 else 0,
+        )
+    )
     # joint branch covering one enterprise and one social organization
-    units += [fx._u("91330199JNT00001J1", "J1", employees=8, members_formal=1, party_status="联合建立",
-                    party_org_code="PO-JNT", **annual),
-              fx._u("51330199JNT00002J2", "J2", org_category="社会团体", control_type=None, employees=4,
-                    members_formal=1, party_status="联合建立", party_org_code="PO-JNT", **annual)]
-    pos.append(fx._po("PO-JNT", D(2020, 1, 1), 2, "S-JNT", org_type="联合党支部", formation_mode="联合组建",
-                      general_meetings=1, study_sessions=1))
+    units += [
+        fx._u(
+            "91330199JNT00001J1",
+            "J1",
+            employees=8,
+            members_formal=1,
+            party_status="联合建立",
+            party_org_code="PO-JNT",
+            **annual,
+        ),
+        fx._u(
+            "51330199JNT00002J2",
+            "J2",
+            org_category="社会团体",
+            control_type=None,
+            employees=4,
+            members_formal=1,
+            party_status="联合建立",
+            party_org_code="PO-JNT",
+            **annual,
+        ),
+    ]
+    pos.append(
+        fx._po(
+            "PO-JNT",
+            D(2020, 1, 1),
+            2,
+            "S-JNT",
+            org_type="联合党支部",
+            formation_mode="联合组建",
+            general_meetings=1,
+            study_sessions=1,
+        )
+    )
     mfs.append(fx._mf("PO-JNT", 0 if q == 1 else 2, 2, transferred_in=2 if q == 1 else 0))
     if q == 4:
-        units.append(fx._u("91330199NEW00001N1", "N1", employees=12, members_formal=3, party_status="单独建立",
-                           party_org_code="PO-NEW", **annual))
+        units.append(
+            fx._u(
+                "91330199NEW00001N1",
+                "N1",
+                employees=12,
+                members_formal=3,
+                party_status="单独建立",
+                party_org_code="PO-NEW",
+                **annual,
+            )
+        )
         pos.append(fx._po("PO-NEW", D(2020, 11, 1), 3, "S-NEW", general_meetings=1, study_sessions=0))
         mfs.append(fx._mf("PO-NEW", 0, 3, transferred_in=3))
     return dict(organizations=units, party_orgs=pos, member_flows=mfs)
 
 
-def world(extras: bool = False, quarters=QUARTERS, only: dict[int, list[str]] | None = None
-          ) -> tuple[list[dict], dict[str, dict]]:
+def world(
+    extras: bool = False, quarters=QUARTERS, only: dict[int, list[str]] | None = None
+) -> tuple[list[dict], dict[str, dict]]:
     """Every community's regular returns of ``quarters`` (``only``: year -> the communities reporting that year)."""
     subs, data = [], {}
     for period in quarters:
@@ -136,8 +230,10 @@ def _bulk(con, table: str, cols: list[tuple[str, str]], rows: list[dict]) -> Non
     for r in rows:
         unknown = set(r) - set(names)
         assert not unknown, f"{table}: unknown columns {unknown}"
-    con.executemany(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
-                    [[r.get(n) for n in names] for r in rows])
+    con.executemany(
+        f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
+        [[r.get(n) for n in names] for r in rows],
+    )
 
 
 def write(db_path: Path, subs: list[dict], data: dict[str, dict], create: bool = True) -> None:
@@ -156,8 +252,13 @@ def write(db_path: Path, subs: list[dict], data: dict[str, dict], create: bool =
             s = by_id[s_id]
             for key, items in content.items():
                 f = forms.FORMS_BY_KEY[key]
-                lineage = dict(submission_id=s_id, unit_code=s["unit_code"], period=s["period"],
-                               correction_no=s["correction_no"], source_sheet=f.sheet)
+                lineage = dict(
+                    submission_id=s_id,
+                    unit_code=s["unit_code"],
+                    period=s["period"],
+                    correction_no=s["correction_no"],
+                    source_sheet=f.sheet,
+                )
                 rows.setdefault(key, []).extend(dict(lineage, source_row=i + 2, **r) for i, r in enumerate(items))
         for key, items in rows.items():
             _bulk(con, f"raw.{key}", tables[key], items)
@@ -165,9 +266,12 @@ def write(db_path: Path, subs: list[dict], data: dict[str, dict], create: bool =
         con.close()
 
 
-def correction(unit: str, period: str, corr: int, received: dt.datetime, closing: int, developed: int,
-               opening: int = 3) -> tuple[list[dict], dict[str, dict]]:
+def correction(
+    unit: str, period: str, corr: int, received: dt.datetime, closing: int, developed: int, opening: int = 3
+) -> tuple[list[dict], dict[str, dict]]:
     """A correction of one community's regular return (closing changed through 发展党员)."""
     s = submission(unit, period, corr, received)
     s["correction_reason"] = "更正期末党员数"
-    return [s], {s["submission_id"]: regular_return(unit, period, closing=closing, opening=opening, developed=developed)}
+    return [s], {
+        s["submission_id"]: regular_return(unit, period, closing=closing, opening=opening, developed=developed)
+    }

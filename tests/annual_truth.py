@@ -11,6 +11,7 @@ helper follows annual-return.md revision 2 and decisions D101–D107):
   lowest community code), 联合党组织数 = joint-mode organizations pointed to by a unit of the table; entities
   without a Q4 return: None.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,15 +20,45 @@ from liangxin import truth as t
 
 JOINT_MODES = ("联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建")
 T1_COLUMNS = t.T1_COLUMNS
-FLOW_KEYS = {"发展党员": "developed", "恢复党籍": "restored", "转入组织关系": "transferred_in",
-             "其中整建制转入": "in_whole_unit", "出党": "exited", "停止党籍": "suspended", "死亡": "deceased",
-             "转出组织关系": "transferred_out", "其中整建制转出": "out_whole_unit"}
+FLOW_KEYS = {
+    "发展党员": "developed",
+    "恢复党籍": "restored",
+    "转入组织关系": "transferred_in",
+    "其中整建制转入": "in_whole_unit",
+    "出党": "exited",
+    "停止党籍": "suspended",
+    "死亡": "deceased",
+    "转出组织关系": "transferred_out",
+    "其中整建制转出": "out_whole_unit",
+}
 CONTROL = ("私有经济控制", "港澳台商经济控制", "外商经济控制")
-T2_COLUMNS = ("总数", "其中：列入党建基数的", "从业人员50人以上", "从业人员100人以上", "法定代表人是党员的",
-              "其中兼任企业党组织书记的") + CONTROL
-T2_ROWS = ("单位数", "党建工作指导员联系的", "已单独建立党组织", "建立党委的", "建立总支部的", "建立支部的",
-           "已建立联合党组织的（含挂靠）", "其中具有3名以上正式党员的", "联合党组织数", "未建立党组织",
-           "应建尚未建立党组织的", "仅有个别党员的", "没有党员的", "从业人员", "其中党员", "入党申请人", "入党积极分子")
+T2_COLUMNS = (
+    "总数",
+    "其中：列入党建基数的",
+    "从业人员50人以上",
+    "从业人员100人以上",
+    "法定代表人是党员的",
+    "其中兼任企业党组织书记的",
+) + CONTROL
+T2_ROWS = (
+    "单位数",
+    "党建工作指导员联系的",
+    "已单独建立党组织",
+    "建立党委的",
+    "建立总支部的",
+    "建立支部的",
+    "已建立联合党组织的（含挂靠）",
+    "其中具有3名以上正式党员的",
+    "联合党组织数",
+    "未建立党组织",
+    "应建尚未建立党组织的",
+    "仅有个别党员的",
+    "没有党员的",
+    "从业人员",
+    "其中党员",
+    "入党申请人",
+    "入党积极分子",
+)
 NULLABLE_ROWS = ("入党申请人", "入党积极分子")
 
 
@@ -61,8 +92,11 @@ def _finish(row: dict) -> dict:
     row["本年减少合计"] = s("出党", "停止党籍", "死亡", "转出组织关系")
     parts = [row["上年底总数"], row["本年增加合计"], row["本年减少合计"]]
     row["本年底应有数"] = None if None in parts else parts[0] + parts[1] - parts[2]
-    row["实有数与应有数之差"] = None if row["本年底实有数"] is None or row["本年底应有数"] is None else \
-        row["本年底实有数"] - row["本年底应有数"]
+    row["实有数与应有数之差"] = (
+        None
+        if row["本年底实有数"] is None or row["本年底应有数"] is None
+        else row["本年底实有数"] - row["本年底应有数"]
+    )
     return row
 
 
@@ -73,7 +107,9 @@ def table_one(world, year: int) -> dict:
     cats = {t.ENTERPRISE: {c: 0 for c in T1_COLUMNS}, t.SOCIAL: {c: 0 for c in T1_COLUMNS}}
     for c in world.communities:
         unit = c["unit_code"]
-        rets = [(q, world.returns[(unit, f"{year}Q{q}")]) for q in (1, 2, 3, 4) if (unit, f"{year}Q{q}") in world.returns]
+        rets = [
+            (q, world.returns[(unit, f"{year}Q{q}")]) for q in (1, 2, 3, 4) if (unit, f"{year}Q{q}") in world.returns
+        ]
         have = {q for q, _ in rets}
         category = _org_category(rets)
         row = {col: 0 for col in T1_COLUMNS}
@@ -116,15 +152,23 @@ def _t2_lines(u, st, org_type, formal, members, prm) -> list[str]:
     if t._true(u.get("instructor")):
         rows.append("党建工作指导员联系的")
     if st == t.ALONE:
-        rows += ["已单独建立党组织", "建立党委的" if org_type == "党委" else "建立总支部的" if org_type == "党总支" else "建立支部的"]
+        rows += [
+            "已单独建立党组织",
+            "建立党委的" if org_type == "党委" else "建立总支部的" if org_type == "党总支" else "建立支部的",
+        ]
     elif st in (t.JOINT, t.ATTACHED):
         rows.append("已建立联合党组织的（含挂靠）")
         if formal >= prm["eligible_min_formal_members"]:
             rows.append("其中具有3名以上正式党员的")
     else:
         rows.append("未建立党组织")
-        rows.append("应建尚未建立党组织的" if formal >= prm["eligible_min_formal_members"]
-                    else "仅有个别党员的" if members >= 1 else "没有党员的")
+        rows.append(
+            "应建尚未建立党组织的"
+            if formal >= prm["eligible_min_formal_members"]
+            else "仅有个别党员的"
+            if members >= 1
+            else "没有党员的"
+        )
     return rows
 
 

@@ -5,6 +5,7 @@ by hand from its rows (arithmetic in the comments; the same derivations as tests
 The register has 60 communities; only A (金桥, 东湖街道) and B (兰亭, 西溪街道) report, each all four
 quarters of 2020 — so 2020 is produced, with the verdict 不得上报 (A0: 58 communities miss 4 quarters each).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,9 +30,11 @@ def _build(work, tamper=None):
     con = duckdb.connect(str(db))
     try:
         # a hostile sheet name and message on a W hit of A's current Q4 return (issue 19)
-        con.execute("insert into raw.rule_hits (submission_id, rule_id, severity, sheet, row, column_header, value, "
-                    "message, cell) values ('A4c1', 'W9', 'W', ?, 7, '+cmd', '@SUM(A1)', ?, 'B7')",
-                    [HOSTILE_SHEET, HOSTILE_MESSAGE])
+        con.execute(
+            "insert into raw.rule_hits (submission_id, rule_id, severity, sheet, row, column_header, value, "
+            "message, cell) values ('A4c1', 'W9', 'W', ?, 7, '+cmd', '@SUM(A1)', ?, 'B7')",
+            [HOSTILE_SHEET, HOSTILE_MESSAGE],
+        )
         if tamper:
             tamper(con)
     finally:
@@ -122,9 +125,17 @@ def test_table_one_district_row_equals_hand_derivation(book):
     t = table_cells(ws)
     # 表一 district 2020 (non-functional): 上年底总数 = Q1 期初 A 4 + B 11 = 15; developed A 1+1, B 1 = 3;
     # transferred_in A 8 + 1 + 6 = 15 → 本年增加 18; exited A 1 → 本年减少 1; 应有 = 15 + 18 − 1 = 32; 实有 = 32
-    expected = {("", "上年底总数"): 15, ("本年增加", "合计"): 18, ("本年增加", "发展党员"): 3,
-                ("本年增加", "转入组织关系"): 15, ("本年减少", "合计"): 1, ("本年减少", "出党"): 1,
-                ("", "本年底应有数"): 32, ("", "本年底实有数"): 32, ("", "实有数与应有数之差"): 0}
+    expected = {
+        ("", "上年底总数"): 15,
+        ("本年增加", "合计"): 18,
+        ("本年增加", "发展党员"): 3,
+        ("本年增加", "转入组织关系"): 15,
+        ("本年减少", "合计"): 1,
+        ("本年减少", "出党"): 1,
+        ("", "本年底应有数"): 32,
+        ("", "本年底实有数"): 32,
+        ("", "实有数与应有数之差"): 0,
+    }
     for (group, label), value in expected.items():
         cell = t[("总计", group, label)]
         assert cell.value == value, (group, label, cell.value)
@@ -142,8 +153,10 @@ def test_every_table_cell_equals_the_mart(built, book):
     wb = openpyxl.load_workbook(book)
     con = duckdb.connect(str(built), read_only=True)
     try:
-        cells = con.execute("select table_no, row_order, row_label, level, coalesce(col_group, ''), col_label, "
-                            "value, is_ratio, missing from annual.rpt_annual_cells where year = 2020").fetchall()
+        cells = con.execute(
+            "select table_no, row_order, row_label, level, coalesce(col_group, ''), col_label, "
+            "value, is_ratio, missing from annual.rpt_annual_cells where year = 2020"
+        ).fetchall()
     finally:
         con.close()
     assert {c[0] for c in cells} == set(range(1, 10))
@@ -159,17 +172,27 @@ def test_every_table_cell_equals_the_mart(built, book):
             assert cell.value == "—"
         else:
             assert cell.value == pytest.approx(float(value)), (table_no, label, col)
-            assert cell.number_format == ("0.0%" if is_ratio and col != "提取比例" else "0.00%" if is_ratio
-                                          else "#,##0.00" if col in annual.MONEY_LABELS else "#,##0")
+            assert cell.number_format == (
+                "0.0%"
+                if is_ratio and col != "提取比例"
+                else "0.00%"
+                if is_ratio
+                else "#,##0.00"
+                if col in annual.MONEY_LABELS
+                else "#,##0"
+            )
         checked += 1
     assert checked > 150
     # compact sheet of 表二: community A's 单位数 总数 = the mart's cell
     compact = table_cells(wb["表二（街道社区）"])
     con = duckdb.connect(str(built), read_only=True)
     try:
-        a_units = con.execute("select value from annual.rpt_annual_cells where year = 2020 and table_no = 2 "
-                              "and level = 'community' and entity_code = ? and row_label like '%：单位数' "
-                              "and col_order = 1", [fx.A]).fetchone()[0]
+        a_units = con.execute(
+            "select value from annual.rpt_annual_cells where year = 2020 and table_no = 2 "
+            "and level = 'community' and entity_code = ? and row_label like '%：单位数' "
+            "and col_order = 1",
+            [fx.A],
+        ).fetchone()[0]
     finally:
         con.close()
     assert compact[("金桥社区党总支", "单位数", "总数")].value == a_units
@@ -178,8 +201,22 @@ def test_every_table_cell_equals_the_mart(built, book):
 
 def test_sheet_names_and_table_titles(book):
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["封面", "表一", "表二", "表二（街道社区）", "表三", "表三（街道社区）", "表四", "表五", "表六",
-                             "表七", "表八", "表九", "表九（街道社区）", "审核结果"]
+    assert wb.sheetnames == [
+        "封面",
+        "表一",
+        "表二",
+        "表二（街道社区）",
+        "表三",
+        "表三（街道社区）",
+        "表四",
+        "表五",
+        "表六",
+        "表七",
+        "表八",
+        "表九",
+        "表九（街道社区）",
+        "审核结果",
+    ]
     assert wb["表二"]["A1"].value == "2020年两新组织党建工作统计年报　表二 非公有制企业建立党组织情况"
     assert wb["表九"]["A2"].value.startswith("填报单位：")
     labels = [k[0] for k in table_cells(wb["表二"])]
@@ -217,8 +254,13 @@ def test_audit_sheet_lists_rules_missing_quarters_and_unexplained_warnings(book)
     assert rules["A0"][2] == "未通过" and rules["A0"][1] == "错误"
     assert rules["A2"][2] == "通过"
     # missing: every community but A and B, each with its four quarters
-    missing = [row for row in g if row[6] and str(row[6]).startswith("2020Q1、2020Q2、2020Q3、2020Q4")
-               or (row[4] and str(row[4]) == "2020Q1、2020Q2、2020Q3、2020Q4")]
+    missing = [
+        row
+        for row in g
+        if row[6]
+        and str(row[6]).startswith("2020Q1、2020Q2、2020Q3、2020Q4")
+        or (row[4] and str(row[4]) == "2020Q1、2020Q2、2020Q3、2020Q4")
+    ]
     assert len(missing) == 58
     assert not any(fx.A in str(row[1]) or fx.B in str(row[1]) for row in missing)
     # the hostile W hit is listed as inert text; the P4 warning too
@@ -229,8 +271,9 @@ def test_audit_sheet_lists_rules_missing_quarters_and_unexplained_warnings(book)
 
 def test_no_formula_anywhere_even_from_a_hostile_submission(book):
     wb = openpyxl.load_workbook(book)
-    formulas = [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-                if c.data_type == "f"]
+    formulas = [
+        (ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"
+    ]
     assert formulas == []
     # and the writer's own guard refuses one
     wb2 = openpyxl.Workbook()
@@ -246,17 +289,25 @@ def _finalize(db, year, version, at, signoff, change=None):
     """Store a finalized version the way the finalize storage holds it (finalized.annual_versions/cells)."""
     con = duckdb.connect(str(db))
     try:
-        con.execute("insert into finalized.annual_versions (year, version, verdict, reasons, communities_complete, "
-                    "communities_expected, finalized_by, finalized_at, override_reason, cells_sha256, signoff_unit, "
-                    "signoff_head, signoff_filled_by, signoff_reviewed_by, signoff_phone, signoff_date) "
-                    "values (?, ?, '不得上报', 'A0', 2, 60, '王统计', ?, '试点年份，经党工委同意上报', 'x', ?, ?, ?, ?, ?, ?)",
-                    [year, version, at, *signoff])
-        con.execute("insert into finalized.annual_cells select year, ?, table_no, row_order, row_label, level, "
-                    "entity_code, col_order, col_group, col_label, column_name, value, is_ratio, missing "
-                    "from annual.rpt_annual_cells where year = ?", [version, year])
+        con.execute(
+            "insert into finalized.annual_versions (year, version, verdict, reasons, communities_complete, "
+            "communities_expected, finalized_by, finalized_at, override_reason, cells_sha256, signoff_unit, "
+            "signoff_head, signoff_filled_by, signoff_reviewed_by, signoff_phone, signoff_date) "
+            "values (?, ?, '不得上报', 'A0', 2, 60, '王统计', ?, '试点年份，经党工委同意上报', 'x', ?, ?, ?, ?, ?, ?)",
+            [year, version, at, *signoff],
+        )
+        con.execute(
+            "insert into finalized.annual_cells select year, ?, table_no, row_order, row_label, level, "
+            "entity_code, col_order, col_group, col_label, column_name, value, is_ratio, missing "
+            "from annual.rpt_annual_cells where year = ?",
+            [version, year],
+        )
         if change:
-            con.execute("update finalized.annual_cells set value = value + ? where year = ? and version = ? "
-                        "and table_no = 1 and level = 'district' and col_label = '本年底实有数'", [change, year, version])
+            con.execute(
+                "update finalized.annual_cells set value = value + ? where year = ? and version = ? "
+                "and table_no = 1 and level = 'district' and col_label = '本年底实有数'",
+                [change, year, version],
+            )
     finally:
         con.close()
 
@@ -276,8 +327,14 @@ def test_finalized_workbook_says_version_and_prints_the_stored_sign_off(built, t
     assert lines["强制定稿理由"] == "试点年份，经党工委同意上报"
     assert lines["定稿记录"] == "第1版，2021-02-01 10:00由王统计定稿"
     sign = {row[c]: row[c + 1] for row in grid(ws) for c in (0, 2, 4) if row[c] and str(row[c]).endswith("：")}
-    assert sign == {"填报单位（盖章）：": "示范区两新组织党工委", "单位负责人：": "赵主任", "填表人：": "钱填表",
-                    "审核人：": "孙审核", "联系电话：": "0571-88880000", "报出日期：": "2021年2月1日"}
+    assert sign == {
+        "填报单位（盖章）：": "示范区两新组织党工委",
+        "单位负责人：": "赵主任",
+        "填表人：": "钱填表",
+        "审核人：": "孙审核",
+        "联系电话：": "0571-88880000",
+        "报出日期：": "2021年2月1日",
+    }
     assert "更正对照表" not in wb.sheetnames
     assert wb["表一"]["C2"].value is None or "定稿（第1版）" in str([c.value for c in wb["表一"][2]])
 
@@ -310,8 +367,10 @@ def test_correction_after_finalizing_shows_the_correction_table(built, tmp_path)
 @pytest.fixture(scope="module")
 def built_missing_q4(tmp_path_factory):
     # B's only 2020Q4 return (B4) is rejected: B has Q1–Q3 → its stock cells are 缺报
-    return _build(tmp_path_factory.mktemp("annual_missing"),
-                  lambda con: con.execute("update raw.submissions set outcome = 'rejected' where submission_id = 'B4'"))
+    return _build(
+        tmp_path_factory.mktemp("annual_missing"),
+        lambda con: con.execute("update raw.submissions set outcome = 'rejected' where submission_id = 'B4'"),
+    )
 
 
 def test_missing_q4_cells_are_empty_never_zero(built_missing_q4, tmp_path):
@@ -319,10 +378,13 @@ def test_missing_q4_cells_are_empty_never_zero(built_missing_q4, tmp_path):
     wb = openpyxl.load_workbook(out)
     con = duckdb.connect(str(built_missing_q4), read_only=True)
     try:
-        missing = con.execute("select table_no, row_label, coalesce(col_group, ''), col_label from annual.rpt_annual_cells "
-                              "where year = 2020 and missing and level <> 'district' and table_no = 1").fetchall()
-        pairs = con.execute("select unit_code, quarter from annual.rpt_annual_missing where year = 2020 "
-                            "and unit_code = ?", [fx.B]).fetchall()
+        missing = con.execute(
+            "select table_no, row_label, coalesce(col_group, ''), col_label from annual.rpt_annual_cells "
+            "where year = 2020 and missing and level <> 'district' and table_no = 1"
+        ).fetchall()
+        pairs = con.execute(
+            "select unit_code, quarter from annual.rpt_annual_missing where year = 2020 and unit_code = ?", [fx.B]
+        ).fetchall()
     finally:
         con.close()
     assert pairs == [(fx.B, "2020Q4")]
@@ -343,8 +405,15 @@ def test_annual_page_has_verdict_coverage_and_tables(built, tmp_path):
     page = annual_page.write_annual_page(2020, built, tmp_path)
     assert page.name == "annual-2020.html"
     html = page.read_text(encoding="utf-8")
-    for text in ("2020年两新组织党建工作统计年报", "草稿", "不得上报", "名册 60 个社区中 2 个四个季度报表齐全",
-                 "表一 党员数量变化情况", "表九 两新组织党组织情况", "表二 非公有制企业建立党组织情况（分街道、社区）"):
+    for text in (
+        "2020年两新组织党建工作统计年报",
+        "草稿",
+        "不得上报",
+        "名册 60 个社区中 2 个四个季度报表齐全",
+        "表一 党员数量变化情况",
+        "表九 两新组织党组织情况",
+        "表二 非公有制企业建立党组织情况（分街道、社区）",
+    ):
         assert text in html, text
     assert "=HYPERLINK" not in html or "&quot;" in html  # the hostile text only ever appears escaped
     assert "<script>alert" not in html
@@ -443,12 +512,19 @@ def _pdf_pages_by_sheet(pdf):
     import re
     import subprocess
 
-    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                                                         check=True).stdout).group(1))
+    n = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        ).group(1)
+    )
     pages: dict[str, int] = {}
     for i in range(1, n + 1):
-        text = subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         m = re.search(r"(\S+)\s+第 (\d+) 页，共 (\d+) 页", text)
         assert m and int(m.group(2)) == i and int(m.group(3)) == n, (i, text[-200:])
         pages[m.group(1)] = pages.get(m.group(1), 0) + 1

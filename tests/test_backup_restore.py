@@ -37,8 +37,9 @@ def made(pipe, tmp_path_factory):
 def _schemas(db: Path) -> tuple[str, ...]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return tuple(sorted(r[0] for r in con.execute(
-            "select distinct table_schema from information_schema.tables").fetchall()))
+        return tuple(
+            sorted(r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall())
+        )
     finally:
         con.close()
 
@@ -60,8 +61,7 @@ def test_backup_is_complete_and_private(pipe, made):
 @pytest.mark.slow
 def test_restore_into_fresh_home_then_dbt_build_gives_identical_marts(pipe, made, tmp_path):
     home = tmp_path / "home"
-    where = ops.restore(made, db_path=home / "build.duckdb", archive_dir=home / "archive",
-                        outbox_dir=home / "outbox")
+    where = ops.restore(made, db_path=home / "build.duckdb", archive_dir=home / "archive", outbox_dir=home / "outbox")
     db = where["db"]
     # rebuild everything from the restored raw layer: drop every derived schema first (meta: the secret's
     # fingerprint, finalized: the 定稿 versions — both kept data, not derived by dbt)
@@ -70,13 +70,18 @@ def test_restore_into_fresh_home_then_dbt_build_gives_identical_marts(pipe, made
     con = duckdb.connect(str(db))
     for s in derived:
         con.execute(f'drop schema "{s}" cascade')
-    for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'main'"
-                            ).fetchall():
+    for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'main'").fetchall():
         con.execute(f'drop table main."{t}" cascade')
     con.close()
     assert set(_schemas(db)) <= set(kept) and "raw" in _schemas(db)
-    p = subprocess.run(dbt_build_cmd(tmp_path / "dbt"), env=home_env(home), cwd=DBT_PROJECT, capture_output=True,
-                       text=True, timeout=600)
+    p = subprocess.run(
+        dbt_build_cmd(tmp_path / "dbt"),
+        env=home_env(home),
+        cwd=DBT_PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "Done." in p.stdout and p.returncode == 0, p.stdout[-3000:]
     schemas = _schemas(pipe.db)
     assert set(_schemas(db)) == set(schemas)
@@ -87,8 +92,9 @@ def test_restore_into_fresh_home_then_dbt_build_gives_identical_marts(pipe, made
         unstable = nondeterministic(pipe, tmp_path / "clean", want)
         assert differ <= unstable, sorted(differ - unstable)
         print("dbt builds these tables non-deterministically (ignored):", sorted(unstable))
-    assert sorted(p.relative_to(home / "archive") for p in (home / "archive").rglob("*")) == \
-        sorted(p.relative_to(pipe.root / "archive") for p in (pipe.root / "archive").rglob("*"))
+    assert sorted(p.relative_to(home / "archive") for p in (home / "archive").rglob("*")) == sorted(
+        p.relative_to(pipe.root / "archive") for p in (pipe.root / "archive").rglob("*")
+    )
     assert stat.S_IMODE((home / "archive").stat().st_mode) == 0o700
 
 
@@ -116,8 +122,12 @@ def test_damaged_backup_is_refused(made, tmp_path):
     data[100] ^= 1
     victim.write_bytes(bytes(data))
     with pytest.raises(ops.BackupError, match="damaged"):
-        ops.restore(copy, db_path=tmp_path / "h" / "build.duckdb", archive_dir=tmp_path / "h" / "archive",
-                    outbox_dir=tmp_path / "h" / "outbox")
+        ops.restore(
+            copy,
+            db_path=tmp_path / "h" / "build.duckdb",
+            archive_dir=tmp_path / "h" / "archive",
+            outbox_dir=tmp_path / "h" / "outbox",
+        )
     assert not (tmp_path / "h" / "build.duckdb").exists()
     with pytest.raises(ops.BackupError):
         ops.verify(tmp_path)  # not a backup at all
@@ -147,15 +157,18 @@ def test_reingest_all_with_a_rotated_secret(pipe, tmp_path, monkeypatch):
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", SECRET + "-rotated")
     archive = tmp_path / "archive"
     shutil.copytree(pipe.root / "archive", archive)
-    outcomes = ops.reingest_all(archive, settings=Settings.from_env(), db_path=tmp_path / "new.duckdb", outbox_dir=tmp_path / "outbox")
+    outcomes = ops.reingest_all(
+        archive, settings=Settings.from_env(), db_path=tmp_path / "new.duckdb", outbox_dir=tmp_path / "outbox"
+    )
     assert len(outcomes) == len(pipe.files) and all(o.outcome != "failed" for o in outcomes)
     old = duckdb.connect(str(pipe.raw_only), read_only=True)
     new = duckdb.connect(str(tmp_path / "new.duckdb"), read_only=True)
     try:
         q = "select count(*), count(distinct person_key) from raw.attendance"
         assert old.execute(q).fetchone() == new.execute(q).fetchone()
-        assert not set(old.execute("select person_key from raw.attendance").fetchall()) & \
-            set(new.execute("select person_key from raw.attendance").fetchall())
+        assert not set(old.execute("select person_key from raw.attendance").fetchall()) & set(
+            new.execute("select person_key from raw.attendance").fetchall()
+        )
         q = "select submission_id, original_name, outcome, unit_code, period from raw.submissions order by 1"
         assert old.execute(q).fetchall() == new.execute(q).fetchall()
         q = "select * exclude (secretary_key) from raw.party_orgs order by all"

@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("baseline", "ingest_one", "ingest_all", "dbt_build", "publish", "dashboard", "annual", "queries",
-          "incremental")
+STAGES = (
+    "baseline",
+    "ingest_one",
+    "ingest_all",
+    "dbt_build",
+    "publish",
+    "dashboard",
+    "annual",
+    "queries",
+    "incremental",
+)
 
 pytest.importorskip("pandas", reason="the benchmark baseline needs the optional 'bench' extra (pandas)")
 
@@ -20,8 +29,24 @@ pytest.importorskip("pandas", reason="the benchmark baseline needs the optional 
 @pytest.mark.slow
 def test_runner_tiny_district(tmp_path):
     results = tmp_path / "results"
-    cmd = [sys.executable, "-m", "benchmarks", "run", "--tier", "district", "--quarters", "4", "--communities", "2",
-           "--work", str(tmp_path / "work"), "--results-dir", str(results), "--query-repeats", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "run",
+        "--tier",
+        "district",
+        "--quarters",
+        "4",
+        "--communities",
+        "2",
+        "--work",
+        str(tmp_path / "work"),
+        "--results-dir",
+        str(results),
+        "--query-repeats",
+        "3",
+    ]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-4000:]
     assert "baseline == warehouse:" in p.stdout
@@ -42,9 +67,15 @@ def test_runner_tiny_district(tmp_path):
     eq = data["equality"]
     assert eq["equal"], eq["examples"]
     assert eq["values_compared"] > 0 and eq["t1_values"] > 0  # K1–K3 and 表一 (2021 is a complete year)
-    assert {t["id"] for t in data["targets"]} >= {"district_e2e", "city_one_quarter", "province_one_quarter",
-                                                   "province_rss", "city_incremental", "city_query_p95",
-                                                   "ingest_vs_baseline"}
+    assert {t["id"] for t in data["targets"]} >= {
+        "district_e2e",
+        "city_one_quarter",
+        "province_one_quarter",
+        "province_rss",
+        "city_incremental",
+        "city_query_p95",
+        "ingest_vs_baseline",
+    }
     assert all(t["pass"] is None for t in data["targets"])  # a reduced world is never judged
     for key in ("cores", "ram_bytes", "cpu_model", "versions"):
         assert key in data["machine"]

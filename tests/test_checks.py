@@ -114,9 +114,12 @@ USCC_BODY = st.text(alphabet=ALPHABET + ALPHABET.lower(), min_size=17, max_size=
 # the characters a hostile or careless cell can hold in a code: separators stdnum would strip, letters outside
 # the alphabet (I O S V Z), full-width and other Unicode digits, superscripts
 NOISE = st.sampled_from(list(" -_.IOSVZiosvz/+\t０１９٣²") + ["\u00a0"])
-ID_BODY = st.builds(lambda region, d, seq: region + d.strftime("%Y%m%d") + seq,
-                    st.from_regex(r"\A[1-9][0-9]{5}\Z"), st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)),
-                    st.from_regex(r"\A[0-9]{3}\Z"))
+ID_BODY = st.builds(
+    lambda region, d, seq: region + d.strftime("%Y%m%d") + seq,
+    st.from_regex(r"\A[1-9][0-9]{5}\Z"),
+    st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)),
+    st.from_regex(r"\A[0-9]{3}\Z"),
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -125,9 +128,9 @@ def test_uscc_stdnum_equals_the_spec_formula(body, pos, replacement, transpose):
     assert checks.uscc_check_char(body) == _ref_uscc_check_char(body)
     valid = body + _ref_uscc_check_char(body)
     assert checks.uscc_valid(valid) and checks.uscc_valid(valid.lower()) == _ref_uscc_valid(valid.lower())
-    corrupted = valid[:pos] + replacement + valid[pos + 1:]
+    corrupted = valid[:pos] + replacement + valid[pos + 1 :]
     if transpose and pos < 17:
-        corrupted = valid[:pos] + valid[pos + 1] + valid[pos] + valid[pos + 2:]
+        corrupted = valid[:pos] + valid[pos + 1] + valid[pos] + valid[pos + 2 :]
     assert checks.uscc_valid(corrupted) == _ref_uscc_valid(corrupted)
     assert _outcome(checks.uscc_check_char, corrupted[:17]) == _outcome(_ref_uscc_check_char, corrupted[:17])
 
@@ -145,9 +148,9 @@ def test_citizen_id_stdnum_equals_the_spec_formula(body, pos, replacement, trans
     assert checks.id_check_char(body) == _ref_id_check_char(body)
     valid = body + _ref_id_check_char(body)
     assert checks.id_valid(valid) and checks.id_valid(valid.lower())
-    corrupted = valid[:pos] + replacement + valid[pos + 1:]
+    corrupted = valid[:pos] + replacement + valid[pos + 1 :]
     if transpose and pos < 17:
-        corrupted = valid[:pos] + valid[pos + 1] + valid[pos] + valid[pos + 2:]
+        corrupted = valid[:pos] + valid[pos + 1] + valid[pos] + valid[pos + 2 :]
     assert _outcome(checks.id_valid, corrupted) == _outcome(_ref_id_valid, corrupted)
     assert _outcome(checks.id_check_char, corrupted[:17]) == _outcome(_ref_id_check_char, corrupted[:17])
 
@@ -167,7 +170,7 @@ def test_why_stdnum_validate_is_not_used():
     body = "Y1330100MA2AAAAA1"  # 'Y' = 其他登记管理部门 (GB 32100 table 1)
     code = body + checks.uscc_check_char(body)
     assert checks.uscc_valid(code) and not uscc.is_valid(code)
-    assert uscc.is_valid("91350100-M000100Y43") and not checks.uscc_valid("91350100-M000100Y43")  # stdnum strips '-' 
+    assert uscc.is_valid("91350100-M000100Y43") and not checks.uscc_valid("91350100-M000100Y43")  # stdnum strips '-'
     body = "99999919800101001"  # no such region, but the check character is right
     pid = body + checks.id_check_char(body)
     assert checks.id_valid(pid) and not ric.is_valid(pid)

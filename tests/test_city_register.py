@@ -43,8 +43,26 @@ def city(tmp_path_factory):
 
     from liangxin.cli import app
 
-    gen = CliRunner().invoke(app, ["generate", "--tier", "city", "--from", PERIOD, "--to", PERIOD, "--communities",
-                                   str(N), "--seed", str(SEED), "--out", str(out), "--truth", str(truth_path)])
+    gen = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "--tier",
+            "city",
+            "--from",
+            PERIOD,
+            "--to",
+            PERIOD,
+            "--communities",
+            str(N),
+            "--seed",
+            str(SEED),
+            "--out",
+            str(out),
+            "--truth",
+            str(truth_path),
+        ],
+    )
     assert gen.exit_code == 0, gen.output[-3000:]
     assert (out / "register.csv").exists() and (out / "development_quotas.csv").exists()
 
@@ -63,8 +81,12 @@ def city(tmp_path_factory):
         instance = DagsterInstance.ephemeral()
         ingest_through_dagster([out], settings=Settings.from_env(), instance=instance)
         built = build_and_publish(settings=Settings.from_env(), instance=instance, force=True)
-        yield {"tmp": tmp, "out": out, "built": built,
-               "truth": json.loads(truth_path.read_text(encoding="utf-8"))["values"]}
+        yield {
+            "tmp": tmp,
+            "out": out,
+            "built": built,
+            "truth": json.loads(truth_path.read_text(encoding="utf-8"))["values"],
+        }
     finally:
         for k, v in saved.items():
             if v is None:
@@ -111,8 +133,10 @@ def test_city_indicators_equal_the_truth(city):
     entities = {(t["level"], t["entity_code"]) for t in truth}
     con = _serve(city)
     try:
-        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value, "
-                           "null_reason from marts.fct_indicators").fetchall()
+        rows = con.execute(
+            "select indicator_id, level, entity_code, period, numerator, denominator, value, "
+            "null_reason from marts.fct_indicators"
+        ).fetchall()
     finally:
         con.close()
     warehouse = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows if (r[1], r[2]) in entities}

@@ -29,8 +29,11 @@ def _imports_typer(path: Path) -> bool:
 
 
 def test_no_domain_module_imports_typer():
-    offenders = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                       if p.relative_to(PACKAGE).parts[0] != "cli" and _imports_typer(p))
+    offenders = sorted(
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.relative_to(PACKAGE).parts[0] != "cli" and _imports_typer(p)
+    )
     assert [o for o in offenders if o not in PENDING] == []
     assert _imports_typer(PACKAGE / "cli" / "__init__.py")
 
@@ -48,10 +51,31 @@ def _leaves(group, prefix=()):
 def test_every_command_is_defined_in_the_cli_package():
     root = typer.main.get_command(app)
     commands = {" ".join(k): f for k, f in _leaves(root)}
-    assert {"ingest", "build", "demo", "template", "sql", "explain", "bulletin", "dashboard", "backup", "restore",
-            "reingest", "rekey", "generate", "ui", "docs", "paths", "annual-return", "annual-return finalize",
-            "annual-return status", "superset up", "superset down", "superset status",
-            "superset publish"} <= set(commands)
+    assert {
+        "ingest",
+        "build",
+        "demo",
+        "template",
+        "sql",
+        "explain",
+        "bulletin",
+        "dashboard",
+        "backup",
+        "restore",
+        "reingest",
+        "rekey",
+        "generate",
+        "ui",
+        "docs",
+        "paths",
+        "annual-return",
+        "annual-return finalize",
+        "annual-return status",
+        "superset up",
+        "superset down",
+        "superset status",
+        "superset publish",
+    } <= set(commands)
     outside = {k: f.__module__ for k, f in commands.items() if not f.__module__.startswith("liangxin.cli.")}
     assert outside == {}
 
@@ -59,9 +83,25 @@ def test_every_command_is_defined_in_the_cli_package():
 def test_ingest_keeps_its_public_names():
     import liangxin.ingest as ingest
 
-    for name in ("ingest_file", "ingest_paths", "writer_lock", "file_sha256", "archive_file", "append_receipt",
-                 "collect_files", "peek_cover", "leave_inbox", "duplicate_text", "WriterSession", "IngestOutcome",
-                 "FAILED", "OUTCOME_LABELS", "SUFFIXES", "DUPLICATE_TITLE", "PARALLEL_MIN_FILES"):
+    for name in (
+        "ingest_file",
+        "ingest_paths",
+        "writer_lock",
+        "file_sha256",
+        "archive_file",
+        "append_receipt",
+        "collect_files",
+        "peek_cover",
+        "leave_inbox",
+        "duplicate_text",
+        "WriterSession",
+        "IngestOutcome",
+        "FAILED",
+        "OUTCOME_LABELS",
+        "SUFFIXES",
+        "DUPLICATE_TITLE",
+        "PARALLEL_MIN_FILES",
+    ):
         assert getattr(ingest, name) is not None, name
     assert ingest.OUTCOME_LABELS[ingest.FAILED] == "内部错误"
     assert ingest.ingest_paths.__module__ == "liangxin.ingest.batch"
@@ -79,8 +119,9 @@ def test_template_error_is_a_plain_value_error_mapped_at_the_edge(tmp_path):
     else:  # pragma: no cover
         raise AssertionError("no TemplateError")
     for extra in ([], ["--prefill"]):
-        r = CliRunner().invoke(app, ["template", "--unit", "330199001001", "--period", "2020Q9",
-                                     "-o", str(tmp_path / "y.xlsx"), *extra])
+        r = CliRunner().invoke(
+            app, ["template", "--unit", "330199001001", "--period", "2020Q9", "-o", str(tmp_path / "y.xlsx"), *extra]
+        )
         assert r.exit_code == 2, r.output
         assert "Invalid value for --period" in r.output and "2020Q9" in r.output
         assert message.split("/")[0].strip()[:10] in r.output
@@ -88,7 +129,8 @@ def test_template_error_is_a_plain_value_error_mapped_at_the_edge(tmp_path):
 
 
 def test_python_dash_m_runs_the_same_app(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "liangxin.cli", "--help"], capture_output=True, text=True,
-                       cwd=tmp_path, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "liangxin.cli", "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert p.returncode == 0, p.stderr
     assert "annual-return" in p.stdout and "两新组织党建统计" in p.stdout

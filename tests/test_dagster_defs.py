@@ -37,8 +37,13 @@ def _env(monkeypatch, tmp_path):
 
 
 def resource(tmp_path: Path) -> LiangxinPaths:
-    return LiangxinPaths(Settings.from_env(), db_path=str(tmp_path / "build.duckdb"), inbox_dir=str(tmp_path / "inbox"),
-                         archive_dir=str(tmp_path / "archive"), outbox_dir=str(tmp_path / "outbox"))
+    return LiangxinPaths(
+        Settings.from_env(),
+        db_path=str(tmp_path / "build.duckdb"),
+        inbox_dir=str(tmp_path / "inbox"),
+        archive_dir=str(tmp_path / "archive"),
+        outbox_dir=str(tmp_path / "outbox"),
+    )
 
 
 def test_definitions_load():
@@ -109,8 +114,7 @@ def test_ingest_job_in_process_loads_a_file(tmp_path, world):
     f = write_return(tmp_path / "inbox" / "q1.xlsx", ret)
     sha = hashlib.sha256(f.read_bytes()).hexdigest()
     res = resource(tmp_path)
-    defs = dg.Definitions(assets=[raw_returns, period_submissions], jobs=[ingest_job],
-                          resources={"liangxin": res})
+    defs = dg.Definitions(assets=[raw_returns, period_submissions], jobs=[ingest_job], resources={"liangxin": res})
     job = defs.resolve_job_def("ingest_job")
     # the run the sensor asks for, executed as is
     (request,) = inbox_sensor(dg.build_sensor_context(resources={"liangxin": res})).run_requests
@@ -136,8 +140,10 @@ def test_ingest_job_in_process_loads_a_file(tmp_path, world):
     assert got == {"submissions": 1, "rule_hits": 2, **data_rows(ret)}
 
     # a rejected file: the run succeeds (a rejection is a business outcome), the error check fails as WARN
-    bad = write_return(tmp_path / "inbox" / "bad.xlsx",
-                       variant(world.returns[(world.communities[1]["unit_code"], "2020Q1")], break_r11=True))
+    bad = write_return(
+        tmp_path / "inbox" / "bad.xlsx",
+        variant(world.returns[(world.communities[1]["unit_code"], "2020Q1")], break_r11=True),
+    )
     run2 = job.execute_in_process(run_config=dg.RunConfig(ops={"raw_returns": RawReturnsConfig(paths=[str(bad)])}))
     assert run2.success
     checks2 = {e.check_name: e for e in run2.get_asset_check_evaluations()}
@@ -184,8 +190,11 @@ def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_ret
 
     # a copy of the project WITHOUT target/: loading the definitions runs `dbt parse` itself (the known
     # dagster-dbt pitfall of definitions that do not load outside `dagster dev`)
-    shutil.copytree(PROJECT_ROOT / "dbt_project", tmp_path / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(
+        PROJECT_ROOT / "dbt_project",
+        tmp_path / "dbt_project",
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
     shutil.copytree(PROJECT_ROOT / "seeds", tmp_path / "seeds")
     monkeypatch.setenv("LIANGXIN_DUCKDB", str(tmp_path / "x.duckdb"))
     monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path / "dbt_project")
@@ -196,8 +205,7 @@ def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_ret
     graph = build_definitions(Settings.from_env()).resolve_asset_graph()
     children = {k.to_user_string() for k in graph.get(dg.AssetKey("raw_returns")).child_keys}
     assert "raw/submissions" in children
-    dbt_keys = [k for k in graph.materializable_asset_keys
-                if graph.get(k).group_name not in ("ingestion", "publish")]
+    dbt_keys = [k for k in graph.materializable_asset_keys if graph.get(k).group_name not in ("ingestion", "publish")]
     assert dbt_keys
     assert all(graph.get(k).pools == {DUCKDB_POOL} for k in dbt_keys)
     assert (tmp_path / "dbt_project" / "target" / "manifest.json").exists()

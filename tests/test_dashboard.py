@@ -18,8 +18,13 @@ from typer.testing import CliRunner
 
 from liangxin import paths
 from liangxin.cli import app
-from liangxin.dashboard import (DashboardDataError, _competition_rank, headline_numbers, load_dashboard_data,
-                                render_dashboard)
+from liangxin.dashboard import (
+    DashboardDataError,
+    _competition_rank,
+    headline_numbers,
+    load_dashboard_data,
+    render_dashboard,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 D, S, C1, C2 = "330199", "330199001", "330199001001", "330199001002"
@@ -96,26 +101,51 @@ ROWS_Q2 = [
 
 # fct_reporting_coverage for the snapshot with ROWS_Q2, typed by hand: (level, entity, period, N, M, complete)
 COVERAGE = [
-    ("district", D, "2020Q4", 2, 2, True), ("district", D, "2021Q1", 2, 2, True), ("district", D, "2021Q2", 1, 2, False),
-    ("district", D, "2020", 0, 2, False), ("district", D, "2021", 0, 2, False),
-    ("street", S, "2020Q4", 2, 2, True), ("street", S, "2021Q1", 2, 2, True), ("street", S, "2021Q2", 1, 2, False),
-    ("community", C1, "2020Q4", 1, 1, True), ("community", C1, "2021Q1", 1, 1, True), ("community", C1, "2021Q2", 1, 1, True),
-    ("community", C2, "2020Q4", 1, 1, True), ("community", C2, "2021Q1", 1, 1, True), ("community", C2, "2021Q2", 0, 1, False),
+    ("district", D, "2020Q4", 2, 2, True),
+    ("district", D, "2021Q1", 2, 2, True),
+    ("district", D, "2021Q2", 1, 2, False),
+    ("district", D, "2020", 0, 2, False),
+    ("district", D, "2021", 0, 2, False),
+    ("street", S, "2020Q4", 2, 2, True),
+    ("street", S, "2021Q1", 2, 2, True),
+    ("street", S, "2021Q2", 1, 2, False),
+    ("community", C1, "2020Q4", 1, 1, True),
+    ("community", C1, "2021Q1", 1, 1, True),
+    ("community", C1, "2021Q2", 1, 1, True),
+    ("community", C2, "2020Q4", 1, 1, True),
+    ("community", C2, "2021Q1", 1, 1, True),
+    ("community", C2, "2021Q2", 0, 1, False),
 ]
 
 
 # Three earlier years of district figures (2018Q1–2020Q3, no community rows: 不完整 by the computed coverage), so
 # that the quarter axes are long enough to crowd a phone's width.
-ROWS_LONG = [(i, "district", D, "示范区", f"{y}Q{q}", n, 100, n / 100, "党建基数单位数")
-             for y in (2018, 2019, 2020) for q in (1, 2, 3, 4) if (y, q) < (2020, 4)
-             for i, n in (("K1", 5 + q), ("K2", 70 + y - 2018 + q))] + \
-            [("K7a", "district", D, "示范区", f"{y}Q{q}", q, None, q, None)
-             for y in (2018, 2019, 2020) for q in (1, 2, 3, 4) if (y, q) < (2020, 4)]
+ROWS_LONG = [
+    (i, "district", D, "示范区", f"{y}Q{q}", n, 100, n / 100, "党建基数单位数")
+    for y in (2018, 2019, 2020)
+    for q in (1, 2, 3, 4)
+    if (y, q) < (2020, 4)
+    for i, n in (("K1", 5 + q), ("K2", 70 + y - 2018 + q))
+] + [
+    ("K7a", "district", D, "示范区", f"{y}Q{q}", q, None, q, None)
+    for y in (2018, 2019, 2020)
+    for q in (1, 2, 3, 4)
+    if (y, q) < (2020, 4)
+]
 
 
-def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, fct: bool = True, q2: bool = False,
-                  coverage: bool = False, threshold: str | None = None, long: bool = False,
-                  pending: bool = False) -> Path:
+def make_snapshot(
+    path: Path,
+    *,
+    bulletin: bool = True,
+    worklist: bool = True,
+    fct: bool = True,
+    q2: bool = False,
+    coverage: bool = False,
+    threshold: str | None = None,
+    long: bool = False,
+    pending: bool = False,
+) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema marts; create schema ref")
     if fct:
@@ -124,17 +154,36 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
             denominator bigint, value double, denominator_name varchar, snapshot_date date, null_reason varchar)""")
         con.executemany(
             "insert into marts.fct_indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i, lv, e, n, p, "quarter" if "Q" in p else "year", num, den, v, dn, SNAP,
-              "未采集" if v is None and num is None else "分母为0" if v is None and den == 0 else None)
-             for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else []) + (ROWS_LONG if long else [])])
+            [
+                (
+                    i,
+                    lv,
+                    e,
+                    n,
+                    p,
+                    "quarter" if "Q" in p else "year",
+                    num,
+                    den,
+                    v,
+                    dn,
+                    SNAP,
+                    "未采集" if v is None and num is None else "分母为0" if v is None and den == 0 else None,
+                )
+                for i, lv, e, n, p, num, den, v, dn in ROWS + (ROWS_Q2 if q2 else []) + (ROWS_LONG if long else [])
+            ],
+        )
     if coverage:
         con.execute("""create table marts.fct_reporting_coverage (level varchar, entity_code varchar,
             entity_name varchar, period varchar, period_type varchar, reported_communities bigint,
             expected_communities bigint, reported_share double, complete_threshold decimal(18, 6),
             is_complete boolean, coverage_label varchar, snapshot_date date)""")
-        con.executemany("insert into marts.fct_reporting_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(lv, e, None, p, "quarter" if "Q" in p else "year", n, m, n / m, 1, ok, f"已报 {n}/{m}", None)
-                         for lv, e, p, n, m, ok in COVERAGE])
+        con.executemany(
+            "insert into marts.fct_reporting_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (lv, e, None, p, "quarter" if "Q" in p else "year", n, m, n / m, 1, ok, f"已报 {n}/{m}", None)
+                for lv, e, p, n, m, ok in COVERAGE
+            ],
+        )
     if pending:  # the columns of the dbt models kpi_pending_corrections (P6) and kpi_worklist_no_mass_org (K6b)
         con.execute("""create table marts.kpi_pending_corrections (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, previous_period varchar, party_org_code varchar,
@@ -142,17 +191,23 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
             later_submission_id varchar, later_correction_no integer, later_received_at timestamp,
             correction_submission_id varchar, correction_no integer, correction_reason varchar,
             correction_received_at timestamp)""")
-        con.execute("""insert into marts.kpi_pending_corrections values
+        con.execute(
+            """insert into marts.kpi_pending_corrections values
             (?, '金桥社区党总支', ?, '东湖街道', '2021Q1', '2020Q4', 'P001', '甲公司党支部', 12, 13, -1, 's2', 0,
-             '2021-04-10 09:00', 's1', 1, '<b>补报</b>一名转入党员', '2021-04-12 09:00')""", [C1, S])
+             '2021-04-10 09:00', 's1', 1, '<b>补报</b>一名转入党员', '2021-04-12 09:00')""",
+            [C1, S],
+        )
         con.execute("""create table marts.kpi_worklist_no_mass_org (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, year integer, quarter integer, uscc varchar,
             org_name varchar, org_category varchar, party_status varchar, party_org_code varchar, employees integer)""")
-        con.execute("""insert into marts.kpi_worklist_no_mass_org values
+        con.execute(
+            """insert into marts.kpi_worklist_no_mass_org values
             (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2EEEEE5X', '乙科技有限公司', '非公有制企业', '单独建立', 'P002', 40),
             (?, null, ?, '东湖街道', '2021Q1', 2021, 1, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15),
             (?, null, ?, '东湖街道', '2020Q4', 2020, 4, '91330100MA2FFFFF6X', '丙商贸有限公司', '非公有制企业', '联合建立', 'P003', 15)
-            """, [C1, S, C2, S, C2, S])
+            """,
+            [C1, S, C2, S, C2, S],
+        )
     if threshold is not None:
         con.execute("create table ref.dashboard_parameters (parameter varchar, value varchar, description varchar)")
         con.execute("insert into ref.dashboard_parameters values ('coverage_complete_min', ?, '')", [threshold])
@@ -161,21 +216,108 @@ def make_snapshot(path: Path, *, bulletin: bool = True, worklist: bool = True, f
             street_code varchar, street_name varchar, district_code varchar, period varchar, snapshot_date date,
             k1 double, k1_numerator bigint, k1_denominator bigint, k1_change double, k2 double, k2_change double,
             k3 double, k3_change double, k3b double, k3b_change double, k1_rank bigint, sort_order integer)""")
-        con.executemany("insert into marts.kpi_bulletin values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (C1, "金桥社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.14, 7, 50, 0.02, 0.86, 0.06, 0.75, 0.125, 2, -1, 1, 1),
-            (C2, "银杏社区党总支", S, "东湖街道", D, "2021Q1", "2021-03-31", 0.1, 5, 50, 0.02, 0.84, 0.04, 0.5, -0.0714, 4, 1, 2, 2),
-            (C1, "金桥社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.12, 6, 50, None, 0.8, None, 0.625, None, 3, None, 1, 1),
-            (C2, "银杏社区党总支", S, "东湖街道", D, "2020Q4", "2020-12-31", 0.08, 4, 50, None, 0.8, None, 0.5714, None, 3, None, 2, 2),
-        ])
+        con.executemany(
+            "insert into marts.kpi_bulletin values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    C1,
+                    "金桥社区党总支",
+                    S,
+                    "东湖街道",
+                    D,
+                    "2021Q1",
+                    "2021-03-31",
+                    0.14,
+                    7,
+                    50,
+                    0.02,
+                    0.86,
+                    0.06,
+                    0.75,
+                    0.125,
+                    2,
+                    -1,
+                    1,
+                    1,
+                ),
+                (
+                    C2,
+                    "银杏社区党总支",
+                    S,
+                    "东湖街道",
+                    D,
+                    "2021Q1",
+                    "2021-03-31",
+                    0.1,
+                    5,
+                    50,
+                    0.02,
+                    0.84,
+                    0.04,
+                    0.5,
+                    -0.0714,
+                    4,
+                    1,
+                    2,
+                    2,
+                ),
+                (
+                    C1,
+                    "金桥社区党总支",
+                    S,
+                    "东湖街道",
+                    D,
+                    "2020Q4",
+                    "2020-12-31",
+                    0.12,
+                    6,
+                    50,
+                    None,
+                    0.8,
+                    None,
+                    0.625,
+                    None,
+                    3,
+                    None,
+                    1,
+                    1,
+                ),
+                (
+                    C2,
+                    "银杏社区党总支",
+                    S,
+                    "东湖街道",
+                    D,
+                    "2020Q4",
+                    "2020-12-31",
+                    0.08,
+                    4,
+                    50,
+                    None,
+                    0.8,
+                    None,
+                    0.5714,
+                    None,
+                    3,
+                    None,
+                    2,
+                    2,
+                ),
+            ],
+        )
     if worklist:  # the columns of the dbt model kpi_worklist_should_form (unit_code = the community)
         con.execute("""create table marts.kpi_worklist_should_form (unit_code varchar, unit_name varchar,
             street_code varchar, street_name varchar, period varchar, uscc varchar, org_name varchar,
             org_category varchar, members_formal integer, members_probationary integer, party_status varchar,
             status varchar, split_indicator_id varchar, split_category varchar)""")
         zh = {"K3b_joint": "联合中应单建", "K3b_functional": "功能型", "K3b_none": "未建立"}
-        con.executemany("insert into marts.kpi_worklist_should_form values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(c, None, S, "东湖街道", p, u, o, "非公有制企业", m, 0, st, "NONE_SHOULD", cat, zh[cat])
-                         for c, p, u, o, m, st, cat in WORKLIST])
+        con.executemany(
+            "insert into marts.kpi_worklist_should_form values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (c, None, S, "东湖街道", p, u, o, "非公有制企业", m, 0, st, "NONE_SHOULD", cat, zh[cat])
+                for c, p, u, o, m, st, cat in WORKLIST
+            ],
+        )
     seeds = paths.SEEDS_DIR
     con.execute(f"create table ref.indicators as select * from read_csv('{seeds / 'indicators.csv'}', header=true)")
     con.execute("""create table ref.streets as select * from (values
@@ -222,18 +364,39 @@ def test_render_is_offline_and_headline_numbers_are_the_typed_ones(snapshot, tmp
     assert page.count("plotly.js v") == 1
     assert 'lang="zh-CN"' in page and '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif' in page
     # headline cards of the default period (latest quarter 2021Q1, whole district); K9 is the year 2021 (0/0 → —)
-    assert card_values(page) == {"K1": "0.12", "K2": "0.85", "K3": "0.625", "K4": "0.95", "K7q": "0.6", "K9": "",
-                                 "M": "250"}
+    assert card_values(page) == {
+        "K1": "0.12",
+        "K2": "0.85",
+        "K3": "0.625",
+        "K4": "0.95",
+        "K7q": "0.6",
+        "K9": "",
+        "M": "250",
+    }
     assert "12.0%" in page and "分子/分母：12 / 100（分母：党建基数单位数）" in page
     assert "较上季 ▲2.0个百分点" in page  # K1 0.10 → 0.12
     assert "较上季 ▲10" in page  # M 240 → 250
     # every card's click-through names its own value: K1 of the quarter, K9 of the year (issue 15, explain)
     assert re.search(r"liangxin explain K1 --unit \d+ --period 2021Q1<", page)
     assert re.search(r"liangxin explain K9 --unit \d+ --period 2021<", page)
-    assert headline_numbers(snapshot, "2021Q1") == {"K1": 0.12, "K2": 0.85, "K3": 0.625, "K4": 0.95, "K7q": 0.6,
-                                                    "K9": None, "M": 250}
-    assert headline_numbers(snapshot, "2020Q4") == {"K1": 0.1, "K2": 0.8, "K3": 0.6, "K4": 0.9, "K7q": None,
-                                                    "K9": 0.75, "M": 240}
+    assert headline_numbers(snapshot, "2021Q1") == {
+        "K1": 0.12,
+        "K2": 0.85,
+        "K3": 0.625,
+        "K4": 0.95,
+        "K7q": 0.6,
+        "K9": None,
+        "M": 250,
+    }
+    assert headline_numbers(snapshot, "2020Q4") == {
+        "K1": 0.1,
+        "K2": 0.8,
+        "K3": 0.6,
+        "K4": 0.9,
+        "K7q": None,
+        "K9": 0.75,
+        "M": 240,
+    }
     assert headline_numbers(snapshot, "2021Q1", C2)["K1"] == 0.1
 
 
@@ -245,11 +408,15 @@ def test_embedded_bulletin_and_worklist(snapshot, tmp_path):
     assert data["meta"]["bulletin_source"] == "table"
     b = data["bulletin"]["2021Q1"]
     assert [(r["code"], r["rank"], r["K1"], r["K1_chg"], r["K3b"], r["K3b_chg"]) for r in b] == [
-        (C1, 1, 0.14, 0.02, 2, -1), (C2, 2, 0.1, 0.02, 4, 1)]
+        (C1, 1, 0.14, 0.02, 2, -1),
+        (C2, 2, 0.1, 0.02, 4, 1),
+    ]
     w = data["worklist"]["2021Q1"]
     assert [(r["code"], r["org"], r["members"], r["cat"]) for r in w] == [
-        (C1, "东湖丙丁贸易有限公司", 3, "未建立"), (C1, "杭州甲乙科技有限公司", 4, "联合中应单建"),
-        (C2, "银杏社工服务中心", 5, "功能型")]
+        (C1, "东湖丙丁贸易有限公司", 3, "未建立"),
+        (C1, "杭州甲乙科技有限公司", 4, "联合中应单建"),
+        (C2, "银杏社工服务中心", 5, "功能型"),
+    ]
     assert data["values"][D]["2021Q1"]["K7q"] == [0.6, 3, 5]
     assert data["entities"][C1]["street_name"] == "东湖街道"
 
@@ -269,7 +436,12 @@ def test_bulletin_computed_when_table_absent(tmp_path):
 
 def test_competition_ranking_ties_and_nulls():
     assert _competition_rank([("a", 0.5), ("b", 0.3), ("c", 0.5), ("d", None), ("e", 0.2)]) == {
-        "a": 1, "c": 1, "b": 3, "e": 4, "d": None}
+        "a": 1,
+        "c": 1,
+        "b": 3,
+        "e": 4,
+        "d": None,
+    }
 
 
 def test_missing_table_is_named_in_chinese(tmp_path):
@@ -299,22 +471,37 @@ def test_cli_dashboard_defaults_from_environment(snapshot, tmp_path, monkeypatch
 
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-           # no network at all: every request goes to a dead proxy, loopback included
-           "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-           "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        # no network at all: every request goes to a dead proxy, loopback included
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=15000",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
 
 
 def _console_problems(stderr: str) -> list[str]:
-    return [ln for ln in stderr.splitlines()
-            if "CONSOLE" in ln or "Uncaught" in ln or "net::ERR" in ln]
+    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln or "net::ERR" in ln]
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("LIANGXIN_REQUIRE_CHROMIUM") != "1",
-                    reason="Chromium not installed (set LIANGXIN_REQUIRE_CHROMIUM=1 to make this an error)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("LIANGXIN_REQUIRE_CHROMIUM") != "1",
+    reason="Chromium not installed (set LIANGXIN_REQUIRE_CHROMIUM=1 to make this an error)",
+)
 def test_dashboard_in_headless_chromium(snapshot, tmp_path):
     page = render_dashboard(snapshot, tmp_path / "dash")
     url = page.as_uri()
@@ -328,7 +515,15 @@ def test_dashboard_in_headless_chromium(snapshot, tmp_path):
     assert "data-error" not in body
     assert re.search(r'<div id="lx-errors" class="notice error" hidden="">\s*</div>', dom)
     assert _console_problems(res.stderr) == []
-    assert headline_cards(dom) == {"K1": "0.1", "K2": "0.8", "K3": "0.6", "K4": "0.9", "K7q": "", "K9": "0.75", "M": "240"}
+    assert headline_cards(dom) == {
+        "K1": "0.1",
+        "K2": "0.8",
+        "K3": "0.6",
+        "K4": "0.9",
+        "K7q": "",
+        "K9": "0.75",
+        "M": "240",
+    }
     assert "75.0%" in dom and "2020年度" in dom
     assert dom.count('class="main-svg"') >= 20  # every chart was drawn by Plotly
     worklist = re.search(r'<table[^>]*id="tb-worklist"[^>]*>.*?</table>', dom, re.S).group(0)
@@ -344,8 +539,9 @@ def test_dashboard_in_headless_chromium(snapshot, tmp_path):
 
     # 3. a screenshot of the default view
     shot = tmp_path / "dashboard.png"
-    res = _chromium([f"--screenshot={shot}", "--window-size=1400,2400", "--hide-scrollbars", url],
-                    tmp_path / "profile3")
+    res = _chromium(
+        [f"--screenshot={shot}", "--window-size=1400,2400", "--hide-scrollbars", url], tmp_path / "profile3"
+    )
     assert shot.exists() and shot.stat().st_size > 50_000, res.stderr[-2000:]
     assert _console_problems(res.stderr) == []
     if os.environ.get("LIANGXIN_SCREENSHOT_DIR"):
@@ -360,7 +556,8 @@ def test_dashboard_in_headless_chromium(snapshot, tmp_path):
 
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and os.environ.get("LIANGXIN_REQUIRE_CHROMIUM") != "1",
-    reason="Chromium not installed (set LIANGXIN_REQUIRE_CHROMIUM=1 to make this an error)")
+    reason="Chromium not installed (set LIANGXIN_REQUIRE_CHROMIUM=1 to make this an error)",
+)
 
 
 @pytest.fixture()
@@ -403,8 +600,10 @@ def test_coverage_default_period_is_the_latest_complete_quarter(tmp_path):
     # no complete quarter at all (2 of 3 register communities at most): the latest quarter, said so on the page
     db = make_snapshot(tmp_path / "n.duckdb", q2=True, threshold="1")
     con = duckdb.connect(str(db))
-    con.execute("insert into ref.communities values ('330199001003', '新河社区党总支', '330199001', "
-                "'东湖街道', '330199', '示范区', 3)")
+    con.execute(
+        "insert into ref.communities values ('330199001003', '新河社区党总支', '330199001', "
+        "'东湖街道', '330199', '示范区', 3)"
+    )
     con.close()
     data = load_dashboard_data(db)
     assert data["meta"]["default_period"] == "2021Q2" and data["meta"]["default_reason"] == "none_complete"
@@ -431,9 +630,14 @@ def test_every_card_chart_and_table_states_its_coverage_in_chromium(q2_page, bro
     assert got["banner"].startswith("2021年第2季度：全区已报 1/2 个社区 · 不完整")
     # every card: 已报 N/M of its own period (K9: the year 2021, 0 of 2 communities with four quarters)
     assert {c[0]: c[1:] for c in got["cards"]} == {
-        "K1": ["1", "2", "已报 1/2 · 不完整"], "K2": ["1", "2", "已报 1/2 · 不完整"], "K3": ["1", "2", "已报 1/2 · 不完整"],
-        "K4": ["1", "2", "已报 1/2 · 不完整"], "K7q": ["1", "2", "已报 1/2 · 不完整"], "K9": ["0", "2", "已报 0/2 · 不完整"],
-        "M": ["1", "2", "已报 1/2 · 不完整"]}
+        "K1": ["1", "2", "已报 1/2 · 不完整"],
+        "K2": ["1", "2", "已报 1/2 · 不完整"],
+        "K3": ["1", "2", "已报 1/2 · 不完整"],
+        "K4": ["1", "2", "已报 1/2 · 不完整"],
+        "K7q": ["1", "2", "已报 1/2 · 不完整"],
+        "K9": ["0", "2", "已报 0/2 · 不完整"],
+        "M": ["1", "2", "已报 1/2 · 不完整"],
+    }
     assert got["figures"] == len(got["captions"]) >= 20
     missing = [c for c in got["captions"] if not (c[1] or "").startswith("已报 ")]
     assert missing == []
@@ -444,7 +648,10 @@ def test_every_card_chart_and_table_states_its_coverage_in_chromium(q2_page, bro
     assert got["option"] == "2021年第2季度（不完整）"
     # the complete default quarter says so
     browser.open(q2_page.as_uri(), 1440)
-    assert browser.evaluate("document.getElementById('lx-coverage').textContent") == "2021年第1季度：全区已报 2/2 个社区 · 完整"
+    assert (
+        browser.evaluate("document.getElementById('lx-coverage').textContent")
+        == "2021年第1季度：全区已报 2/2 个社区 · 完整"
+    )
     assert browser.evaluate("location.hash") == "#period=2021Q1"
 
 
@@ -497,8 +704,10 @@ def test_no_horizontal_overflow_at_phone_and_desktop_width(q2_page, browser, tmp
         shot = browser.screenshot(tmp_path / f"dashboard-{width}.png")
         assert shot.stat().st_size > 30_000
     if width < 700:  # phones: two cards a row, bar charts of communities lie horizontally
-        rows = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
-                                "return Math.round(c.getBoundingClientRect().top); })")
+        rows = browser.evaluate(
+            "Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
+            "return Math.round(c.getBoundingClientRect().top); })"
+        )
         assert len(set(rows)) == 4
         assert browser.evaluate("document.getElementById('ch-drill-community').data[0].orientation") == "h"
 
@@ -507,18 +716,25 @@ def test_no_horizontal_overflow_at_phone_and_desktop_width(q2_page, browser, tmp
 def test_url_state_round_trip(q2_page, browser):
     url = q2_page.as_uri()
     browser.open(url + f"#period=2020Q4&street={S}&community={C2}", 1440)
-    state = browser.evaluate("[document.getElementById('lx-period').value, document.getElementById('lx-street').value, "
-                             "document.getElementById('lx-community').value, document.body.getAttribute('data-scope')]")
+    state = browser.evaluate(
+        "[document.getElementById('lx-period').value, document.getElementById('lx-street').value, "
+        "document.getElementById('lx-community').value, document.body.getAttribute('data-scope')]"
+    )
     assert state == ["2020Q4", S, C2, C2]
     assert card_values(browser.evaluate("document.getElementById('lx-cards').innerHTML"))["K1"] == "0.08"  # C2 2020Q4
     # the card's click-through: the explain command for exactly this value (issue 15)
-    assert browser.evaluate("document.querySelector('.card[data-indicator=K1] .card-explain code').textContent") == \
-        f"liangxin explain K1 --unit {C2} --period 2020Q4"
+    assert (
+        browser.evaluate("document.querySelector('.card[data-indicator=K1] .card-explain code').textContent")
+        == f"liangxin explain K1 --unit {C2} --period 2020Q4"
+    )
     # choosing in the page writes the hash …
-    browser.evaluate("""(function () {
+    browser.evaluate(
+        """(function () {
       var p = document.getElementById('lx-period'); p.value = '2021Q1'; p.dispatchEvent(new Event('change'));
       var c = document.getElementById('lx-community'); c.value = '%s'; c.dispatchEvent(new Event('change'));
-    })()""" % C1)
+    })()"""
+        % C1
+    )
     link = browser.evaluate("location.href")
     assert link.endswith(f"#period=2021Q1&street={S}&community={C1}")
     # … and the link opened afresh restores the view
@@ -528,9 +744,13 @@ def test_url_state_round_trip(q2_page, browser):
     assert card_values(browser.evaluate("document.getElementById('lx-cards').innerHTML"))["K1"] == "0.14"
     # a street alone; an unknown code falls back to the whole district
     browser.open(url + f"#period=2021Q1&street={S}", 1440)
-    assert browser.evaluate("[document.body.getAttribute('data-street'), document.body.getAttribute('data-community')]") == [S, ""]
+    assert browser.evaluate(
+        "[document.body.getAttribute('data-street'), document.body.getAttribute('data-community')]"
+    ) == [S, ""]
     browser.open(url + "#period=1999Q1&street=nope&community=nope", 1440)
-    assert browser.evaluate("[document.body.getAttribute('data-period'), document.body.getAttribute('data-scope')]") == ["2021Q1", ""]
+    assert browser.evaluate(
+        "[document.body.getAttribute('data-period'), document.body.getAttribute('data-scope')]"
+    ) == ["2021Q1", ""]
 
 
 @needs_chromium
@@ -548,8 +768,10 @@ def test_k7q_card_year_to_date_line_and_axes_that_show_movement(q2_page, browser
     lo, hi = browser.evaluate("document.getElementById('ch-trend-k1')._fullLayout.yaxis.range")
     assert 0.0 <= lo <= 0.10 and 0.16 <= hi <= 0.2 and hi - lo < 0.2
     assert "纵轴不从 0 开始" in browser.evaluate("document.getElementById('cap-ch-trend-k1').textContent")
-    ticks = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#ch-trend-k1 g.ytick text'))"
-                             ".map(function (t) { return t.textContent; })")
+    ticks = browser.evaluate(
+        "Array.prototype.slice.call(document.querySelectorAll('#ch-trend-k1 g.ytick text'))"
+        ".map(function (t) { return t.textContent; })"
+    )
     assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks  # no repeated labels such as 13%, 13%
     # a value the template did not collect reads 未采集 (C2's K4 of 2021Q1), not 0 or —
     browser.open(q2_page.as_uri() + f"#period=2021Q1&community={C2}", 1440)
@@ -568,7 +790,10 @@ def test_revision_2_cards_show_not_collected(q2_page, browser):
     assert ["K7f", "12", "已报 2/2"] in cards
     assert browser.evaluate("document.getElementById('sec-work-cards').hidden") is False
     browser.open(q2_page.as_uri() + "#period=2020Q4", 1440)
-    assert browser.evaluate("document.querySelector('#lx-cards2 .card[data-indicator=K7f] .card-value').textContent") == "未采集"
+    assert (
+        browser.evaluate("document.querySelector('#lx-cards2 .card[data-indicator=K7f] .card-value').textContent")
+        == "未采集"
+    )
 
 
 @needs_chromium
@@ -593,15 +818,20 @@ def test_annual_page_links_and_escaped_text(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("create schema annual; create table annual.rpt_annual_verdict (year integer, verdict varchar)")
     con.execute("insert into annual.rpt_annual_verdict values (2020, '可以上报'), (2021, '不得上报')")
-    con.execute("update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=alert(1)>甲公司' "
-                "where uscc = '91330100MA2AAAAA1X'")
+    con.execute(
+        "update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=alert(1)>甲公司' "
+        "where uscc = '91330100MA2AAAAA1X'"
+    )
     con.close()
     out = tmp_path / "dash"
     out.mkdir()
     (out / "annual-2019.html").write_text("<html></html>", encoding="utf-8")
     page = render_dashboard(db, out).read_text(encoding="utf-8")
     assert re.findall(r'<a href="(annual-\d{4}\.html)">(\d{4})年</a>', page) == [
-        ("annual-2019.html", "2019"), ("annual-2020.html", "2020"), ("annual-2021.html", "2021")]
+        ("annual-2019.html", "2019"),
+        ("annual-2020.html", "2020"),
+        ("annual-2021.html", "2021"),
+    ]
     assert "<img src=x" not in page  # the embedded JSON escapes '<'
     data = embedded_data(page)
     assert data["annual_years"] == ["2019", "2020", "2021"]
@@ -612,14 +842,17 @@ def test_annual_page_links_and_escaped_text(tmp_path):
 def test_submitted_text_is_shown_as_text_in_chromium(tmp_path, browser):
     db = make_snapshot(tmp_path / "x.duckdb")
     con = duckdb.connect(str(db))
-    con.execute("update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=\"document.title=1\">甲公司' "
-                "where uscc = '91330100MA2AAAAA1X'")
+    con.execute(
+        "update marts.kpi_worklist_should_form set org_name = '<img src=x onerror=\"document.title=1\">甲公司' "
+        "where uscc = '91330100MA2AAAAA1X'"
+    )
     con.close()
     page = render_dashboard(db, tmp_path / "dash")
     browser.open(page.as_uri(), 1440)
     assert browser.evaluate("document.querySelectorAll('#tb-worklist img').length") == 0
     assert '<img src=x onerror="document.title=1">甲公司' in browser.evaluate(
-        "document.getElementById('tb-worklist').textContent")
+        "document.getElementById('tb-worklist').textContent"
+    )
 
 
 # ------------------------------------------------------------------------------------------------- the real mart
@@ -635,13 +868,31 @@ def built_coverage(tmp_path_factory):
     db = work / "build.duckdb"
     fx.create_raw(db)
     env = dict(os.environ, LIANGXIN_DUCKDB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    cmd = [fx.dbt_executable(), "build", "--project-dir", str(fx.DBT_PROJECT), "--profiles-dir", str(fx.DBT_PROJECT),
-           "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-           "--select", "+fct_reporting_coverage+", "+fct_indicators", "+kpi_bulletin", "ref_indicators",
-           "--indirect-selection", "cautious"]
+    cmd = [
+        fx.dbt_executable(),
+        "build",
+        "--project-dir",
+        str(fx.DBT_PROJECT),
+        "--profiles-dir",
+        str(fx.DBT_PROJECT),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--select",
+        "+fct_reporting_coverage+",
+        "+fct_indicators",
+        "+kpi_bulletin",
+        "ref_indicators",
+        "--indirect-selection",
+        "cautious",
+    ]
     proc = subprocess.run(cmd, env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:]
-    assert "assert_reporting_coverage_consistent" in proc.stdout and "unique_combination_fct_reporting_coverage" in proc.stdout
+    assert (
+        "assert_reporting_coverage_consistent" in proc.stdout
+        and "unique_combination_fct_reporting_coverage" in proc.stdout
+    )
     return db, work
 
 
@@ -651,12 +902,20 @@ def test_fct_reporting_coverage_by_hand(built_coverage):
     db, _ = built_coverage
     con = duckdb.connect(str(db), read_only=True)
     try:
-        got = {(lv, e, p): (n, m, share, ok, label, float(t)) for lv, e, p, n, m, share, ok, label, t in con.execute(
-            "select level, entity_code, period, reported_communities, expected_communities, reported_share, "
-            "is_complete, coverage_label, complete_threshold from marts.fct_reporting_coverage").fetchall()}
+        got = {
+            (lv, e, p): (n, m, share, ok, label, float(t))
+            for lv, e, p, n, m, share, ok, label, t in con.execute(
+                "select level, entity_code, period, reported_communities, expected_communities, reported_share, "
+                "is_complete, coverage_label, complete_threshold from marts.fct_reporting_coverage"
+            ).fetchall()
+        }
         periods = {r[0] for r in con.execute("select distinct period from marts.fct_reporting_coverage").fetchall()}
-        desc = dict(con.execute("select column_name, data_type from information_schema.columns "
-                                "where table_name = 'fct_reporting_coverage'").fetchall())
+        desc = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = 'fct_reporting_coverage'"
+            ).fetchall()
+        )
     finally:
         con.close()
     import dbt_fixture as fx
@@ -687,12 +946,16 @@ def test_page_from_the_real_marts_states_the_marts_coverage(built_coverage, brow
     browser.open(page.as_uri(), 375)
     banner = browser.evaluate("document.getElementById('lx-coverage').textContent")
     assert banner.startswith("2020年第4季度：全区已报 2/60 个社区 · 不完整") and "目前没有报送完整的季度" in banner
-    cards = browser.evaluate("Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
-                             "return [c.getAttribute('data-indicator'), c.getAttribute('data-reported'), "
-                             "c.getAttribute('data-expected')]; })")
+    cards = browser.evaluate(
+        "Array.prototype.slice.call(document.querySelectorAll('#lx-cards .card')).map(function (c) { "
+        "return [c.getAttribute('data-indicator'), c.getAttribute('data-reported'), "
+        "c.getAttribute('data-expected')]; })"
+    )
     assert {c[0]: (c[1], c[2]) for c in cards} == {i: ("2", "60") for i in ("K1", "K2", "K3", "K4", "K7q", "K9", "M")}
     browser.open(page.as_uri() + f"#period=2020Q3&community={fx_a()}", 375)
-    assert browser.evaluate("document.querySelector('.card[data-indicator=K1] .card-coverage').textContent") == "已报 1/1"
+    assert (
+        browser.evaluate("document.querySelector('.card[data-indicator=K1] .card-coverage').textContent") == "已报 1/1"
+    )
     assert browser.evaluate("document.documentElement.scrollWidth") <= 375
 
 
@@ -708,8 +971,20 @@ def test_pending_corrections_and_no_mass_org_lists(tmp_path, browser):
     browser.open(page.as_uri() + "#period=2021Q1", 1440)
     rows = browser.evaluate("""Array.prototype.slice.call(document.querySelectorAll('#tb-pending tbody tr')).map(function (tr) {
         return Array.prototype.slice.call(tr.cells).map(function (c) { return c.textContent; }); })""")
-    assert rows == [["金桥社区党总支", "东湖街道", "2021年第1季度", "甲公司党支部", "12", "13", "-1", "2020年第4季度", "1",
-                     "<b>补报</b>一名转入党员"]]
+    assert rows == [
+        [
+            "金桥社区党总支",
+            "东湖街道",
+            "2021年第1季度",
+            "甲公司党支部",
+            "12",
+            "13",
+            "-1",
+            "2020年第4季度",
+            "1",
+            "<b>补报</b>一名转入党员",
+        ]
+    ]
     assert browser.evaluate("document.querySelectorAll('#tb-pending b').length") == 0  # submitted text stays text
     k6b = browser.evaluate("""Array.prototype.slice.call(document.querySelectorAll('#tb-nomass tbody tr')).map(function (tr) {
         return [tr.cells[0].textContent, tr.cells[2].textContent, tr.cells[6].textContent]; })""")

@@ -4,6 +4,7 @@ Every expected number below is derived in the comments from the rows in dbt_fixt
 from dbt).  A = 330199001001 (东湖街道 330199001, 7 communities in the register), B = 330199002001 (西溪街道
 330199002, 7 communities); district 330199 has 60 communities.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,8 @@ def ind(con, iid, level, entity, period):
     rows = con.execute(
         "select numerator, denominator, value from marts.fct_indicators "
         "where indicator_id = ? and level = ? and entity_code = ? and period = ?",
-        [iid, level, entity, period]).fetchall()
+        [iid, level, entity, period],
+    ).fetchall()
     assert len(rows) <= 1
     return rows[0] if rows else None
 
@@ -65,9 +67,12 @@ def test_build_has_no_failures_or_warnings(built):
     results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     assert results, "run_results.json is empty"
     # exposures (models/exposures.yml) are listed with status no-op: dbt has nothing to run for them
-    bad = [(r["unique_id"], r["status"], r.get("failures")) for r in results
-           if not (r["unique_id"].startswith("exposure.") and r["status"] == "no-op")
-           and (r["status"] not in ("success", "pass") or (r.get("failures") or 0) != 0)]
+    bad = [
+        (r["unique_id"], r["status"], r.get("failures"))
+        for r in results
+        if not (r["unique_id"].startswith("exposure.") and r["status"] == "no-op")
+        and (r["status"] not in ("success", "pass") or (r.get("failures") or 0) != 0)
+    ]
     assert any(r["unique_id"].startswith("exposure.") for r in results)  # the serving contract's consumers
     assert not bad, bad
     n_tests = sum(1 for r in results if r["unique_id"].startswith("test."))
@@ -77,9 +82,19 @@ def test_build_has_no_failures_or_warnings(built):
 
 def test_current_return_and_spine(con):
     # A 2020Q4: correction 1 wins over 0; rejected correction 2 ignored
-    cur = dict(con.execute("select unit_code || period, submission_id from intermediate.int_current_submissions").fetchall())
-    assert cur == {A + "2020Q1": "A1", A + "2020Q2": "A2", A + "2020Q3": "A3", A + "2020Q4": "A4c1",
-                   B + "2020Q1": "B1", B + "2020Q2": "B2", B + "2020Q3": "B3", B + "2020Q4": "B4"}
+    cur = dict(
+        con.execute("select unit_code || period, submission_id from intermediate.int_current_submissions").fetchall()
+    )
+    assert cur == {
+        A + "2020Q1": "A1",
+        A + "2020Q2": "A2",
+        A + "2020Q3": "A3",
+        A + "2020Q4": "A4c1",
+        B + "2020Q1": "B1",
+        B + "2020Q2": "B2",
+        B + "2020Q3": "B3",
+        B + "2020Q4": "B4",
+    }
     # the ingestion-time copy of the rule (warehouse.current_returns, on raw) picks the same files
     from liangxin import warehouse
 
@@ -141,7 +156,7 @@ def test_membership(con):
     # K7a: Q3 A 1, B 0; Q4 A 1, B 1; year = sum = 3
     check(con, "K7a", "district", DIST, "2020Q4", 2)
     check(con, "K7a", "district", DIST, "2020", 3)
-    check(con, "K7", "community", A, "2020Q4", 4)   # 1 + 1 + 1 + 1
+    check(con, "K7", "community", A, "2020Q4", 4)  # 1 + 1 + 1 + 1
     check(con, "K7", "community", A, "2020", 5)
     # K7q: ytd K7a / quota (A 2020: 2, B 2020: 3)
     check(con, "K7q", "community", A, "2020Q3", 1, 2)
@@ -164,7 +179,7 @@ def test_training(con):
     check(con, "K9", "community", A, "2020", 3, 5)
     check(con, "K9", "community", B, "2020", 1, 2)
     check(con, "K9", "street", S2, "2020", 1, 2)
-    check(con, "K9", "district", DIST, "2020", 3, 6)    # distinct persons: 6, not 7
+    check(con, "K9", "district", DIST, "2020", 3, 6)  # distinct persons: 6, not 7
     # K9b (revision 2): attended AS 书记 a 任职/集中培训 run at 区级/街道/社区党总支: S1, S5 (T-D1 in A's Q3),
     # S4 (T-D1 in B's Q4).  S3 attended a community 党务干部培训 (wrong type), S6 T-D2 as 党员 (wrong role).
     check(con, "K9b", "community", A, "2020", 3, 5)
@@ -180,7 +195,7 @@ def test_training(con):
     check(con, "K12", "community", A, "2020", 1)
     check(con, "K12", "community", B, "2020", 2)
     check(con, "K12", "district", DIST, "2020", 2)
-    assert ind(con, "K9", "district", DIST, "2020Q4") is None   # yearly only
+    assert ind(con, "K9", "district", DIST, "2020Q4") is None  # yearly only
 
 
 def test_org_life_funds_mobile_reporting(con):
@@ -214,28 +229,36 @@ def test_org_life_funds_mobile_reporting(con):
     check(con, "K20", "community", A, "2020Q4", 1, 1)
     check(con, "K20", "street", S1, "2020Q3", 1, 7)
     check(con, "K20", "district", DIST, "2020Q4", 2, 60)
-    check(con, "K20", "community", "330199001002", "2020Q4", 0, 1)   # no return at all
+    check(con, "K20", "community", "330199001002", "2020Q4", 0, 1)  # no return at all
 
 
 def test_yearly_only_for_complete_years(con):
     # 2020Q1-Q4 loaded: one yearly period; Q1/Q2 returns are on time -> K20 2/2 for A over the two quarters
-    assert con.execute("select count(distinct period) from marts.fct_indicators where period_type = 'year'"
-                       ).fetchone() == (1,)
+    assert con.execute(
+        "select count(distinct period) from marts.fct_indicators where period_type = 'year'"
+    ).fetchone() == (1,)
     check(con, "K20", "community", A, "2020Q1", 1, 1)
     check(con, "K20", "district", DIST, "2020Q2", 2, 60)
 
 
 def test_no_value_without_return(con):
     # D7: a community without a return has only K20
-    ids = {r[0] for r in con.execute(
-        "select distinct indicator_id from marts.fct_indicators where entity_code = '330199001002'").fetchall()}
+    ids = {
+        r[0]
+        for r in con.execute(
+            "select distinct indicator_id from marts.fct_indicators where entity_code = '330199001002'"
+        ).fetchall()
+    }
     assert ids == {"K20"}
 
 
 def test_bulletin_and_worklist(con):
-    rows = {r[0]: r[1:] for r in con.execute(
-        "select unit_code, k1, k1_change, k3b, k3b_change, k1_rank from marts.kpi_bulletin where period = '2020Q4'"
-    ).fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select unit_code, k1, k1_change, k3b, k3b_change, k1_rank from marts.kpi_bulletin where period = '2020Q4'"
+        ).fetchall()
+    }
     assert len(rows) == 60
     k1, ch, k3b, k3bch, rank = rows[B]
     # exact decimals rounded once at 10 places (D81): 1/2 - 2/3 = 0.5 - 0.6666666667
@@ -244,17 +267,23 @@ def test_bulletin_and_worklist(con):
     # 2/7 = 0.2857142857; 1/4 = 0.25
     assert k1 == Decimal("0.2857142857") and ch == Decimal("0.0357142857") and k3bch == 1 and rank == 2
     assert rows["330199001002"] == (None, None, None, None, None)
-    wl = sorted(con.execute(
-        "select unit_code, org_name, members_formal, split_category from marts.kpi_worklist_should_form "
-        "where period = '2020Q4'").fetchall())
-    assert wl == sorted([(A, "a2", 4, "联合中应单建"), (A, "a3", 3, "未建立"), (A, "a4", 4, "功能型"),
-                         (B, "b4", 3, "联合中应单建")])
+    wl = sorted(
+        con.execute(
+            "select unit_code, org_name, members_formal, split_category from marts.kpi_worklist_should_form "
+            "where period = '2020Q4'"
+        ).fetchall()
+    )
+    assert wl == sorted(
+        [(A, "a2", 4, "联合中应单建"), (A, "a3", 3, "未建立"), (A, "a4", 4, "功能型"), (B, "b4", 3, "联合中应单建")]
+    )
 
 
 def test_unit_status_split(con):
-    status = dict(con.execute(
-        "select org_name, status from intermediate.int_unit_status where period = '2020Q4' and unit_code = ?",
-        [A]).fetchall())
+    status = dict(
+        con.execute(
+            "select org_name, status from intermediate.int_unit_status where period = '2020Q4' and unit_code = ?", [A]
+        ).fetchall()
+    )
     assert status["a3"] == "NONE_SHOULD" and status["a5"] == "NONE_FEW" and status["a6"] == "NONE_ZERO"
     assert status["a1"] == "STANDALONE" and status["a9"] == "AFFILIATED" and status["a4"] == "FUNCTIONAL"
 
@@ -264,17 +293,29 @@ def test_annual_tables(con):
     # exited A 1; 上年底总数 = Q1 opening A 4 + B 11 = 15; 应有 = 15 + 18 - 1 = 32; 实有 = Q4 M = 32
     t1 = con.execute(
         "select increase_total, developed, transferred_in, decrease_total, year_end_should, year_end_actual, "
-        "actual_minus_should from annual.rpt_annual_t1 where year = 2020 and level = 'district'").fetchone()
+        "actual_minus_should from annual.rpt_annual_t1 where year = 2020 and level = 'district'"
+    ).fetchone()
     assert t1 == (18, 3, 15, 1, 32, 32, 0)
     # 社会组织 row: PO-B1 (its only unit b1 is a 民非) closes Q4 at 3
-    assert con.execute("select year_end_actual from annual.rpt_annual_t1 "
-                       "where year = 2020 and level = 'category' and entity_code = 'social'").fetchone() == (3,)
+    assert con.execute(
+        "select year_end_actual from annual.rpt_annual_t1 "
+        "where year = 2020 and level = 'category' and entity_code = 'social'"
+    ).fetchone() == (3,)
     # 表二 district (revision 2: population = enterprises of U, column 其中：列入党建基数的 = B).
     # 党建基数 column: enterprises of B = a1 a2 a3 a5 a9 a10 b2 b4
-    t2 = dict(con.execute("select line_code, in_base from annual.rpt_annual_t2 "
-                          "where year = 2020 and level = 'district'").fetchall())
-    assert (t2["units"], t2["instructor"], t2["formed_alone"], t2["alone_committee"], t2["alone_general"],
-            t2["alone_branch"]) == (8, 1, 3, 0, 1, 2)
+    t2 = dict(
+        con.execute(
+            "select line_code, in_base from annual.rpt_annual_t2 where year = 2020 and level = 'district'"
+        ).fetchall()
+    )
+    assert (
+        t2["units"],
+        t2["instructor"],
+        t2["formed_alone"],
+        t2["alone_committee"],
+        t2["alone_general"],
+        t2["alone_branch"],
+    ) == (8, 1, 3, 0, 1, 2)
     # 已建立联合党组织的（含挂靠）: a2 (联合建立) a9 b4 (挂靠); 联合党组织数 = joint-mode organizations covering an
     # enterprise: PO-AJ (联合组建) only (PO-A1, PO-B2 are 单独组建)
     assert (t2["formed_joint"], t2["joint_3plus"], t2["joint_orgs"]) == (3, 2, 1)
@@ -282,26 +323,46 @@ def test_annual_tables(con):
     assert (t2["employees"], t2["members"]) == (228, 30)
     # 总数 column (U): adds a6 (30 employees, no premises, 未建立, no member) and a11 (9 employees, 单独建立 in PO-A10
     # 党支部, 1 formal): units 10, 单独 4 (支部 3), 未建立 3 (没有党员 a6), employees 228 + 30 + 9, members 30 + 1
-    u = dict(con.execute("select line_code, total from annual.rpt_annual_t2 "
-                         "where year = 2020 and level = 'district'").fetchall())
-    assert (u["units"], u["formed_alone"], u["alone_branch"], u["not_formed"], u["none_zero"], u["employees"],
-            u["members"]) == (10, 4, 3, 3, 1, 267, 31)
+    u = dict(
+        con.execute(
+            "select line_code, total from annual.rpt_annual_t2 where year = 2020 and level = 'district'"
+        ).fetchall()
+    )
+    assert (
+        u["units"],
+        u["formed_alone"],
+        u["alone_branch"],
+        u["not_formed"],
+        u["none_zero"],
+        u["employees"],
+        u["members"],
+    ) == (10, 4, 3, 3, 1, 267, 31)
     # 表三 district: a4 (社会团体, functional only), b1 (民非, 单独), b3 (律所, none)
-    t3 = {r[0]: r[1:] for r in con.execute(
-        "select line_code, total, social_group, private_non_enterprise, law_firm from annual.rpt_annual_t3 "
-        "where year = 2020 and level = 'district'").fetchall()}
+    t3 = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select line_code, total, social_group, private_non_enterprise, law_firm from annual.rpt_annual_t3 "
+            "where year = 2020 and level = 'district'"
+        ).fetchall()
+    }
     assert t3["units"] == (3, 1, 1, 1)
     assert t3["not_formed"] == (2, 1, 0, 1) and t3["none_functional"] == (1, 1, 0, 0)
     assert t3["none_should"] == (1, 1, 0, 0) and t3["none_zero"] == (1, 0, 0, 1)
     # 表七 district (在流动 rows): inflow 3 (2 verified, 1 hosted, 2 certificate), outflow 1 (M3, certificate);
     # M4 (已返回) is 本年返回或转接关系的
-    assert con.execute("select inflow_total, inflow_verified, inflow_hosted, inflow_certificate, outflow_total, "
-                       "outflow_certificate, returned_or_transferred from annual.rpt_annual_t7 "
-                       "where year = 2020 and level = 'district'").fetchone() == (3, 2, 1, 2, 1, 1, 1)
+    assert con.execute(
+        "select inflow_total, inflow_verified, inflow_hosted, inflow_certificate, outflow_total, "
+        "outflow_certificate, returned_or_transferred from annual.rpt_annual_t7 "
+        "where year = 2020 and level = 'district'"
+    ).fetchone() == (3, 2, 1, 2, 1, 1, 1)
     # audit: every A-rule on the tables passes; A0 fails (2 of the 60 communities reported: 58 × 4 missing); the P4
     # warning on A's current Q4 return is counted, the rejected F4 is not
-    audit = {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
-        "select kind, rule_id, hit_count, passed from annual.rpt_audit where year = 2020").fetchall()}
+    audit = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in con.execute(
+            "select kind, rule_id, hit_count, passed from annual.rpt_audit where year = 2020"
+        ).fetchall()
+    }
     for rule in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"):
         assert audit[("annual_rule", rule)] == (0, True), rule
     assert audit[("annual_rule", "A0")] == (232, False)
@@ -324,20 +385,42 @@ def test_a_broken_rollup_fails_exactly_the_roll_up_rule(built):
         """update annual.rpt_annual_t1
            set developed = developed + 1, increase_total = increase_total + 1,
                year_end_should = year_end_should + 1, actual_minus_should = actual_minus_should - 1
-           where level = 'community' and entity_code = ? and year = 2020""", [A]).fetchone()
+           where level = 'community' and entity_code = ? and year = 2020""",
+        [A],
+    ).fetchone()
     c.close()
     assert changed is None or changed[0] == 1
     env = dict(os.environ, LIANGXIN_DUCKDB=str(tampered), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     proc = subprocess.run(
-        [fx.dbt_executable(), "run", "--select", "rpt_annual_rule_results", "--project-dir", str(fx.DBT_PROJECT),
-         "--profiles-dir", str(fx.DBT_PROJECT), "--target-path", str(work / "target-tampered"),
-         "--log-path", str(work / "logs-tampered")],
-        env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=600)
+        [
+            fx.dbt_executable(),
+            "run",
+            "--select",
+            "rpt_annual_rule_results",
+            "--project-dir",
+            str(fx.DBT_PROJECT),
+            "--profiles-dir",
+            str(fx.DBT_PROJECT),
+            "--target-path",
+            str(work / "target-tampered"),
+            "--log-path",
+            str(work / "logs-tampered"),
+        ],
+        env=env,
+        cwd=str(fx.DBT_PROJECT),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     c = duckdb.connect(str(tampered), read_only=True)
     try:
-        passed = dict(c.execute("select rule_id, passed from annual.rpt_annual_rule_results where year = 2020").fetchall())
-        verdict, reasons = c.execute("select verdict, reasons from annual.rpt_annual_verdict where year = 2020").fetchone()
+        passed = dict(
+            c.execute("select rule_id, passed from annual.rpt_annual_rule_results where year = 2020").fetchall()
+        )
+        verdict, reasons = c.execute(
+            "select verdict, reasons from annual.rpt_annual_verdict where year = 2020"
+        ).fetchone()
     finally:
         c.close()
     assert {r for r, ok in passed.items() if not ok} == {"A0", "A1", "A10"}, passed

@@ -65,8 +65,10 @@ def pipeline(tmp_path_factory, make_world):
 def _warehouse_indicators(serve_db):
     con = duckdb.connect(str(serve_db), read_only=True)
     try:
-        rows = con.execute("select indicator_id, level, entity_code, period, numerator, denominator, value, "
-                           "null_reason from marts.fct_indicators").fetchall()
+        rows = con.execute(
+            "select indicator_id, level, entity_code, period, numerator, denominator, value, "
+            "null_reason from marts.fct_indicators"
+        ).fetchall()
     finally:
         con.close()
     return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
@@ -78,17 +80,25 @@ def _receipts(build_db):
     accepted return itself."""
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
-                                          "where table_schema = 'raw' and table_name = 'submissions'").fetchall()}
+        cols = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = 'submissions'"
+            ).fetchall()
+        }
         backfill = "coalesce(backfill, false)" if "backfill" in cols else "false"
-        rows = con.execute(f"select unit_code, period, correction_no, received_at, outcome, submitted_on, {backfill} "
-                           "from raw.submissions").fetchall()
+        rows = con.execute(
+            f"select unit_code, period, correction_no, received_at, outcome, submitted_on, {backfill} "
+            "from raw.submissions"
+        ).fetchall()
     finally:
         con.close()
     out: dict = {}
     for unit, period, corr, received, outcome, submitted, bf in rows:
-        out.setdefault((unit, period), []).append(dict(correction_no=corr, received_at=received, outcome=outcome,
-                                                       submitted_on=submitted, backfill=bool(bf)))
+        out.setdefault((unit, period), []).append(
+            dict(correction_no=corr, received_at=received, outcome=outcome, submitted_on=submitted, backfill=bool(bf))
+        )
     return out
 
 
@@ -155,16 +165,32 @@ def test_no_raw_id_in_the_warehouse(pipeline):
 
 
 T1_COLUMNS = {  # rpt_annual_t1 column → the truth's (and the workbook's) Chinese column
-    "prev_year_end_total": "上年底总数", "increase_total": "本年增加合计", "developed": "发展党员",
-    "restored": "恢复党籍", "transferred_in": "转入组织关系", "in_whole_unit": "其中整建制转入",
-    "decrease_total": "本年减少合计", "exited": "出党", "suspended": "停止党籍", "deceased": "死亡",
-    "transferred_out": "转出组织关系", "out_whole_unit": "其中整建制转出", "year_end_should": "本年底应有数",
-    "year_end_actual": "本年底实有数", "actual_minus_should": "实有数与应有数之差",
+    "prev_year_end_total": "上年底总数",
+    "increase_total": "本年增加合计",
+    "developed": "发展党员",
+    "restored": "恢复党籍",
+    "transferred_in": "转入组织关系",
+    "in_whole_unit": "其中整建制转入",
+    "decrease_total": "本年减少合计",
+    "exited": "出党",
+    "suspended": "停止党籍",
+    "deceased": "死亡",
+    "transferred_out": "转出组织关系",
+    "out_whole_unit": "其中整建制转出",
+    "year_end_should": "本年底应有数",
+    "year_end_actual": "本年底实有数",
+    "actual_minus_should": "实有数与应有数之差",
 }
-T2_COLUMNS = {"total": "总数", "employees_50_plus": "从业人员50人以上", "employees_100_plus": "从业人员100人以上",
-              "legal_rep_member": "法定代表人是党员的", "legal_rep_secretary": "其中兼任企业党组织书记的",
-              "private_control": "私有经济控制", "hk_macao_taiwan_control": "港澳台商经济控制",
-              "foreign_control": "外商经济控制"}
+T2_COLUMNS = {
+    "total": "总数",
+    "employees_50_plus": "从业人员50人以上",
+    "employees_100_plus": "从业人员100人以上",
+    "legal_rep_member": "法定代表人是党员的",
+    "legal_rep_secretary": "其中兼任企业党组织书记的",
+    "private_control": "私有经济控制",
+    "hk_macao_taiwan_control": "港澳台商经济控制",
+    "foreign_control": "外商经济控制",
+}
 
 
 def _same(v, expected) -> bool:
@@ -192,7 +218,7 @@ def workbook_cells(path, sheet):
             if grid[top][j] not in (None, ""):
                 cols[j] = ("", grid[top][j])
     out = {}
-    for row in grid[top + (2 if two_rows else 1):]:
+    for row in grid[top + (2 if two_rows else 1) :]:
         if not row or row[0] in (None, "") or str(row[0]).startswith("填报人"):
             continue
         for j, (g, label) in cols.items():
@@ -206,16 +232,24 @@ def test_annual_workbook_tables_one_and_two_equal_marts_and_truth(pipeline):
     import annual_truth
 
     path = pipeline["built"]["annual"]["2020"]
-    truth = {"t1": annual_truth.table_one(pipeline["world"], 2020), "t2": annual_truth.table_two(pipeline["world"], 2020)}
+    truth = {
+        "t1": annual_truth.table_one(pipeline["world"], 2020),
+        "t2": annual_truth.table_two(pipeline["world"], 2020),
+    }
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
     try:
-        cells = con.execute("select table_no, row_label, coalesce(col_group, ''), col_label, value "
-                            "from annual.rpt_annual_cells where year = 2020 and table_no in (1, 2) "
-                            "and (table_no = 1 or level = 'district')").fetchall()  # 表二's streets/communities: D117
-        t1 = con.execute(f"select level, entity_code, {', '.join(T1_COLUMNS)} from annual.rpt_annual_t1 "
-                         "where year = 2020").fetchall()
-        t2 = con.execute(f"select level, entity_code, line_label, {', '.join(T2_COLUMNS)} "
-                         "from annual.rpt_annual_t2 where year = 2020").fetchall()
+        cells = con.execute(
+            "select table_no, row_label, coalesce(col_group, ''), col_label, value "
+            "from annual.rpt_annual_cells where year = 2020 and table_no in (1, 2) "
+            "and (table_no = 1 or level = 'district')"
+        ).fetchall()  # 表二's streets/communities: D117
+        t1 = con.execute(
+            f"select level, entity_code, {', '.join(T1_COLUMNS)} from annual.rpt_annual_t1 where year = 2020"
+        ).fetchall()
+        t2 = con.execute(
+            f"select level, entity_code, line_label, {', '.join(T2_COLUMNS)} "
+            "from annual.rpt_annual_t2 where year = 2020"
+        ).fetchall()
     finally:
         con.close()
     checked = 0
@@ -264,9 +298,14 @@ def _correct(world):
             u["has_union"] = False
             flipped += 1
     for u in ret["organizations"]:
-        if (u["org_category"] == ENTERPRISE and u["reg_status"] == "存续" and u["employees"] >= 10
-                and u["operating"] and u["fixed_premises"]
-                and (u["members_formal"] or 0) + (u["members_probationary"] or 0) == 0):
+        if (
+            u["org_category"] == ENTERPRISE
+            and u["reg_status"] == "存续"
+            and u["employees"] >= 10
+            and u["operating"]
+            and u["fixed_premises"]
+            and (u["members_formal"] or 0) + (u["members_probationary"] or 0) == 0
+        ):
             u["employees"] = 5  # leaves the base B
             break
     assert flipped == 3
@@ -283,8 +322,10 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     from liangxin.truth import compute_truth
 
     build = pipeline["tmp"] / "data" / "build.duckdb"  # receipts live in raw, which is not published
-    old_truth = {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
-                 for t in compute_truth(pipeline["world"], _receipts(build))}
+    old_truth = {
+        (t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
+        for t in compute_truth(pipeline["world"], _receipts(build))
+    }
     new_world, ret = _correct(pipeline["world"])
     path = pipeline["tmp"] / "corrections" / f"{CORRECTED[0]}_{CORRECTED[1]}_更正1.xlsx"
     write_return(ret, path, fmt="xlsx")
@@ -292,23 +333,34 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
     build_and_publish(settings=Settings.from_env(), instance=pipeline["instance"], force=True, years=[2020])
     new_records = compute_truth(new_world, _receipts(build))
     n = _compare(new_records, _warehouse_indicators(pipeline["tmp"] / "data" / "serve.duckdb"))
-    changed = [k for k in old_truth if k[3] == CORRECTED[1] and k[2] == CORRECTED[0]
-               and old_truth[k] != {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"]
-                                    for t in new_records}.get(k)]
+    changed = [
+        k
+        for k in old_truth
+        if k[3] == CORRECTED[1]
+        and k[2] == CORRECTED[0]
+        and old_truth[k]
+        != {(t["indicator_id"], t["level"], t["entity_code"], t["period"]): t["value"] for t in new_records}.get(k)
+    ]
     assert {k[0] for k in changed} >= {"K6_union", "K7c", "K7"}, changed
     print(f"\nafter the correction: {n} values compared, {len(changed)} community values changed")
     t1 = annual_truth.table_one(new_world, 2020)
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "serve.duckdb"), read_only=True)
     try:
-        mart = dict(((r, _truth_col(g, c)), v) for r, g, c, v in con.execute(
-            "select row_label, coalesce(col_group, ''), col_label, value from annual.rpt_annual_cells "
-            "where year = 2020 and table_no = 1").fetchall())
+        mart = dict(
+            ((r, _truth_col(g, c)), v)
+            for r, g, c, v in con.execute(
+                "select row_label, coalesce(col_group, ''), col_label, value from annual.rpt_annual_cells "
+                "where year = 2020 and table_no = 1"
+            ).fetchall()
+        )
     finally:
         con.close()
     con = duckdb.connect(str(pipeline["tmp"] / "data" / "build.duckdb"), read_only=True)  # not published
     try:
-        current = con.execute("select correction_no from intermediate.int_current_submissions "
-                              "where unit_code = ? and period = ?", list(CORRECTED)).fetchone()[0]
+        current = con.execute(
+            "select correction_no from intermediate.int_current_submissions where unit_code = ? and period = ?",
+            list(CORRECTED),
+        ).fetchone()[0]
     finally:
         con.close()
     assert current == 1
@@ -332,12 +384,28 @@ def test_dashboard_in_chromium_offline_shows_the_warehouse_headline_numbers(pipe
         pytest.skip("chromium not installed")
     page = Path(pipeline["built"]["dashboard"])
     tmp = pipeline["tmp"]
-    base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # no network at all
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000"]
-    res = subprocess.run([*base, f"--user-data-dir={tmp / 'chr1'}", "--dump-dom", page.as_uri() + "#period=2021Q4"],
-                         capture_output=True, text=True, timeout=240)
+    base = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",  # no network at all
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=15000",
+    ]
+    res = subprocess.run(
+        [*base, f"--user-data-dir={tmp / 'chr1'}", "--dump-dom", page.as_uri() + "#period=2021Q4"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     problems = [ln for ln in res.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln or "net::ERR" in ln]
     assert problems == []
@@ -345,18 +413,32 @@ def test_dashboard_in_chromium_offline_shows_the_warehouse_headline_numbers(pipe
     cards = dict(re.findall(r'data-indicator="([A-Za-z0-9_]+)" data-value="([-0-9.e]*)"', res.stdout))
     con = duckdb.connect(str(tmp / "data" / "serve.duckdb"), read_only=True)
     try:
-        want = dict(con.execute(
-            """select indicator_id, value from marts.fct_indicators where level = 'district'
+        want = dict(
+            con.execute(
+                """select indicator_id, value from marts.fct_indicators where level = 'district'
                and ((indicator_id in ('K1', 'K2', 'K3', 'K4', 'M') and period = '2021Q4')
-                    or (indicator_id = 'K9' and period = '2021'))""").fetchall())
+                    or (indicator_id = 'K9' and period = '2021'))"""
+            ).fetchall()
+        )
     finally:
         con.close()
     assert set(want) == {"K1", "K2", "K3", "K4", "K9", "M"}
     for k, v in want.items():
         assert math.isclose(float(cards[k]), float(v), rel_tol=1e-9), (k, cards[k], v)
     shot = tmp / "build" / "dashboard.png"
-    subprocess.run([*base, f"--user-data-dir={tmp / 'chr2'}", f"--screenshot={shot}", "--window-size=1400,2600",
-                    "--hide-scrollbars", page.as_uri()], capture_output=True, text=True, timeout=240)
+    subprocess.run(
+        [
+            *base,
+            f"--user-data-dir={tmp / 'chr2'}",
+            f"--screenshot={shot}",
+            "--window-size=1400,2600",
+            "--hide-scrollbars",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert shot.exists() and shot.stat().st_size > 50_000
     repo_build = Path(__file__).resolve().parents[1] / "build"
     repo_build.mkdir(exist_ok=True)
@@ -376,16 +458,31 @@ def test_readers_are_not_blocked_by_a_running_build(pipeline):
     tmp = pipeline["tmp"]
     env = dbt_env()
     build = subprocess.Popen(
-        [dbt_executable(), "build", *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
-         "--target-path", str(tmp / "dbt-target"), "--log-path", str(tmp / "dbt-logs")],
-        env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            dbt_executable(),
+            "build",
+            *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
+            "--target-path",
+            str(tmp / "dbt-target"),
+            "--log-path",
+            str(tmp / "dbt-logs"),
+        ],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4)  # dbt holds the build database by now
         assert build.poll() is None, "the build finished before the readers could run"
-        cli = [sys.executable, "-m", "liangxin.cli", "sql", "-c",
-               "select count(*) as n from marts.fct_indicators"]
-        res = subprocess.run(cli, capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "LIANGXIN_SERVE_DUCKDB": str(tmp / "data" / "serve.duckdb")})
+        cli = [sys.executable, "-m", "liangxin.cli", "sql", "-c", "select count(*) as n from marts.fct_indicators"]
+        res = subprocess.run(
+            cli,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "LIANGXIN_SERVE_DUCKDB": str(tmp / "data" / "serve.duckdb")},
+        )
         assert res.returncode == 0, res.stdout + res.stderr
         con = duckdb.connect(str(tmp / "data" / "serve.duckdb"), read_only=True)
         n = con.execute("select count(*) from marts.fct_indicators").fetchone()[0]
@@ -412,9 +509,22 @@ def test_dbt_docs_generate_and_every_mart_column_is_described(pipeline):
     tmp = pipeline["tmp"]
     target = tmp / "docs-target"
     res = subprocess.run(
-        [dbt_executable(), "docs", "generate", *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
-         "--target-path", str(target), "--log-path", str(tmp / "docs-logs")],
-        env=dbt_env(), cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
+        [
+            dbt_executable(),
+            "docs",
+            "generate",
+            *dbt_command_args(Settings.from_env(), tmp / "data" / "build.duckdb"),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp / "docs-logs"),
+        ],
+        env=dbt_env(),
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))

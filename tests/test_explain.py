@@ -48,17 +48,25 @@ def built(tmp_path_factory, make_world):
     c0 = world.communities[0]["unit_code"]
     con = duckdb.connect(str(db))
     try:
-        for (table,) in con.execute("select distinct table_name from information_schema.columns "
-                                    "where table_schema = 'raw' and column_name like '%\\_key' escape '\\'").fetchall():
-            for (col,) in con.execute("select column_name from information_schema.columns where table_schema = 'raw' "
-                                      "and table_name = ? and column_name like '%\\_key' escape '\\'",
-                                      [table]).fetchall():
+        for (table,) in con.execute(
+            "select distinct table_name from information_schema.columns "
+            "where table_schema = 'raw' and column_name like '%\\_key' escape '\\'"
+        ).fetchall():
+            for (col,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = ? and column_name like '%\\_key' escape '\\'",
+                [table],
+            ).fetchall():
                 con.execute(f"update raw.{table} set {col} = 'P' || substr(md5({col}), 1, 16) where {col} is not null")
         # hostile text in a submission: an ID-shaped number in a name, a formula in a unit's name
-        con.execute("update raw.party_orgs set party_org_name = party_org_name || ? "
-                    "where submission_id = ? and source_row = 2", [PLANTED_ID, f"{c0}-2020Q4"])
-        con.execute("update raw.organizations set org_name = '=1+1' || org_name "
-                    "where submission_id = ? and source_row = 2", [f"{c0}-2020Q3"])
+        con.execute(
+            "update raw.party_orgs set party_org_name = party_org_name || ? where submission_id = ? and source_row = 2",
+            [PLANTED_ID, f"{c0}-2020Q4"],
+        )
+        con.execute(
+            "update raw.organizations set org_name = '=1+1' || org_name where submission_id = ? and source_row = 2",
+            [f"{c0}-2020Q3"],
+        )
     finally:
         con.close()
     proc = fx.run_dbt_build(db, work)
@@ -87,8 +95,9 @@ def _row_of(ret: dict, form: str, key: str, value) -> int:
 def test_every_indicator_is_explained_and_its_members_add_up(built):
     con, c0 = built["con"], built["c0"]
     street = built["world"].communities[0]["street_code"]
-    oracle = {(r["indicator_id"], r["level"], r["entity_code"], r["period"]): r
-              for r in truth.compute_truth(built["world"])}
+    oracle = {
+        (r["indicator_id"], r["level"], r["entity_code"], r["period"]): r for r in truth.compute_truth(built["world"])
+    }
     published = {r[0] for r in con.execute("select distinct indicator_id from marts.fct_indicators").fetchall()}
     seeded = {r[0] for r in con.execute("select indicator_id from ref.indicators").fetchall()}
     assert seeded <= set(ex.SPECS), sorted(seeded - set(ex.SPECS))  # every family of indicators.csv
@@ -120,10 +129,16 @@ def test_units_k1(built):
     c0 = built["c0"]
     ret = built["world"].returns[(c0, "2020Q3")]
     social = {"社会团体", "民办非企业单位", "基金会", "律师事务所", "会计师事务所", "税务师事务所"}
-    den = {o["uscc"] for o in ret["organizations"]
-           if o.get("reg_status") == "存续" and not str(o["uscc"]).startswith("92")
-           and (o.get("org_category") in social
-                or (o.get("operating") and o.get("fixed_premises") and (o.get("employees") or 0) >= 10))}
+    den = {
+        o["uscc"]
+        for o in ret["organizations"]
+        if o.get("reg_status") == "存续"
+        and not str(o["uscc"]).startswith("92")
+        and (
+            o.get("org_category") in social
+            or (o.get("operating") and o.get("fixed_premises") and (o.get("employees") or 0) >= 10)
+        )
+    }
     num = {u for u in den if next(o for o in ret["organizations"] if o["uscc"] == u)["party_status"] == "单独建立"}
     n, d, _ = _explain(built, "K1", c0, "2020Q3")
     assert ({r.key for r in n}, {r.key for r in d}) == (num, den)
@@ -159,8 +174,14 @@ def test_member_flow_sums_k7a_year_and_k8_span(built):
         ret = world.returns[(c0, q)]
         for f in ret["member_flows"]:
             if f["party_org_code"] not in _functional(ret) and f["developed"]:
-                expected[(q, f["party_org_code"], f["developed"], _row_of(ret, "member_flows", "party_org_code",
-                                                                           f["party_org_code"]))] += 1
+                expected[
+                    (
+                        q,
+                        f["party_org_code"],
+                        f["developed"],
+                        _row_of(ret, "member_flows", "party_org_code", f["party_org_code"]),
+                    )
+                ] += 1
     n, _, pub = _explain(built, "K7a", c0, "2020")
     assert Counter((r.period, r.key, r.value, r.row) for r in n) == expected
     assert sum(k[2] * v for k, v in expected.items()) == pub.numerator
@@ -184,19 +205,27 @@ def test_ledger_rows_k18_by_person_key(built):
     assert Counter(r.key for r in n) == Counter(pk(m["person_id"]) for m in active if m["verified_on"])
     for r in n + d:
         assert r.kind == ex.LEDGER_ROW and r.name == "" and r.sheet == "表6 流动党员台账"
-        assert r.row == next(i for i, m in enumerate(ret["mobile_members"], start=2)
-                             if pk(m["person_id"]) == r.key and m["direction"] == "流入")
+        assert r.row == next(
+            i
+            for i, m in enumerate(ret["mobile_members"], start=2)
+            if pk(m["person_id"]) == r.key and m["direction"] == "流入"
+        )
 
 
 def test_secretaries_k9_persons(built):
     c0, world = built["c0"], built["world"]
-    secretaries = {pk(p["secretary_id"]) for q in QUARTERS for p in world.returns[(c0, q)]["party_orgs"]
-                   if p.get("secretary_id")}
+    secretaries = {
+        pk(p["secretary_id"]) for q in QUARTERS for p in world.returns[(c0, q)]["party_orgs"] if p.get("secretary_id")
+    }
     trained = set()
     for (_, period), ret in world.returns.items():
         types = {t["training_code"]: t["training_type"] for t in ret["trainings"]}
         for a in ret["attendance"]:
-            if period.startswith("2020") and a["role"] == "书记" and types.get(a["training_code"]) in ("任职培训", "集中培训"):
+            if (
+                period.startswith("2020")
+                and a["role"] == "书记"
+                and types.get(a["training_code"]) in ("任职培训", "集中培训")
+            ):
                 trained.add(pk(a["person_id"]))
     n, d, _ = _explain(built, "K9", c0, "2020")
     assert {r.key for r in d} == secretaries and {r.key for r in n} == secretaries & trained
@@ -204,9 +233,13 @@ def test_secretaries_k9_persons(built):
 
 
 def test_events_k12_distinct_codes_in_the_district(built):
-    expected = {t["training_code"] for (_, period), ret in built["world"].returns.items() if period.startswith("2020")
-                for t in ret["trainings"]
-                if t["organizer_level"] == "区级" and t["training_type"] in ("任职培训", "集中培训")}
+    expected = {
+        t["training_code"]
+        for (_, period), ret in built["world"].returns.items()
+        if period.startswith("2020")
+        for t in ret["trainings"]
+        if t["organizer_level"] == "区级" and t["training_type"] in ("任职培训", "集中培训")
+    }
     n, _, pub = _explain(built, "K12", "330199", "2020")
     assert {r.key for r in n} == expected and pub.numerator == len(expected)
     assert all(r.kind == ex.EVENT and r.sheet == "表4 培训情况" for r in n)
@@ -219,6 +252,7 @@ def test_communities_k20_first_receipt_against_the_deadline(built):
         register = {r["unit_code"] for r in csv.DictReader(fh) if r["street_code"] == street}
     with open(REPO / "seeds" / "deadlines.csv", encoding="utf-8") as fh:
         deadline = {r["period"]: dt.date.fromisoformat(r["deadline"]) for r in csv.DictReader(fh)}["2020Q2"]
+
     def submitted_on(c):
         cover = world.returns[(c, "2020Q2")]["cover"]
         return (cover[0] if isinstance(cover, list) else cover)["submitted_on"]
@@ -242,9 +276,14 @@ def test_k10_communities_that_organized_both_classes(built):
 # --------------------------------------------------------------------------------------------------
 def _cli(b, tmp_path, *args):
     out = tmp_path / "x.csv"
-    r = subprocess.run([LIANGXIN, "explain", *args, "--db", str(b["db"]), "--limit", "0", "-o", str(out)],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=300, env={
-                           **__import__("os").environ, "COLUMNS": "200"})
+    r = subprocess.run(
+        [LIANGXIN, "explain", *args, "--db", str(b["db"]), "--limit", "0", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "明细与发布值一致" in r.stdout
     with open(out, encoding="utf-8-sig") as fh:
@@ -252,19 +291,36 @@ def _cli(b, tmp_path, *args):
     return r.stdout, rows, out.read_text(encoding="utf-8-sig")
 
 
-@pytest.mark.parametrize("args", [("K9", "--unit", "330199", "--period", "2020"),
-                                  ("K18", "--unit", "330199", "--period", "2020Q4"),
-                                  ("K23", "--unit", "330199", "--period", "2020Q4"),
-                                  ("K7a", "--unit", "330199", "--period", "2020"),
-                                  ("K20", "--unit", "330199", "--period", "2020Q1"),
-                                  ("K1", "--unit", "330199", "--period", "2020Q3")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("K9", "--unit", "330199", "--period", "2020"),
+        ("K18", "--unit", "330199", "--period", "2020Q4"),
+        ("K23", "--unit", "330199", "--period", "2020Q4"),
+        ("K7a", "--unit", "330199", "--period", "2020"),
+        ("K20", "--unit", "330199", "--period", "2020Q1"),
+        ("K1", "--unit", "330199", "--period", "2020Q3"),
+    ],
+)
 def test_cli_output_has_no_raw_id_and_no_person_name(built, tmp_path, args):
     stdout, rows, text = _cli(built, tmp_path, *args)
     assert rows and not ID_PATTERN.search(stdout + text)
-    ids = {str(v) for ret in built["world"].returns.values() for form in ("party_orgs", "attendance", "mobile_members")
-           for x in ret[form] for k, v in x.items() if k.endswith("_id") and v}
-    names = {str(v) for ret in built["world"].returns.values() for form in ("party_orgs", "attendance", "mobile_members")
-             for x in ret[form] for k, v in x.items() if k.endswith("_name") and k != "party_org_name" and v}
+    ids = {
+        str(v)
+        for ret in built["world"].returns.values()
+        for form in ("party_orgs", "attendance", "mobile_members")
+        for x in ret[form]
+        for k, v in x.items()
+        if k.endswith("_id") and v
+    }
+    names = {
+        str(v)
+        for ret in built["world"].returns.values()
+        for form in ("party_orgs", "attendance", "mobile_members")
+        for x in ret[form]
+        for k, v in x.items()
+        if k.endswith("_name") and k != "party_org_name" and v
+    }
     assert not [i for i in ids if i in stdout or i in text]
     for r in rows:
         if r["成员类型"] in (ex.PERSON, ex.LEDGER_ROW):
@@ -279,8 +335,13 @@ def test_cli_neutralises_submitted_text(built, tmp_path):
 
 
 def test_unknown_indicator_lists_every_explainable_one(built, tmp_path):
-    r = subprocess.run([LIANGXIN, "explain", "K99", "--unit", "330199", "--period", "2020", "--db", str(built["db"])],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    r = subprocess.run(
+        [LIANGXIN, "explain", "K99", "--unit", "330199", "--period", "2020", "--db", str(built["db"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     err = " ".join(r.stderr.split()).replace(" ", "")
     for i in ("K7a", "K9", "K10", "K12", "K13", "K18", "K20", "K24"):

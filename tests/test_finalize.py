@@ -7,6 +7,7 @@ finalized 2019 (passes), 2021's A3 compares with the current 2020 (fails: 2020 n
 build → 2020's A3 now fails against v2.  Plus survival of the finalized store (rebuild, backup/restore) and the
 refusals of bad input.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,14 @@ import dbt_fixture as fx
 from liangxin import finalize
 
 C0, C1 = af.COMMUNITIES[0], af.COMMUNITIES[1]
-SIGN = dict(unit="示范区党工委", head="王主任", filled_by="李统计", reviewed_by="张审核", phone="0571-1234567",
-            report_date="2020-01-20")
+SIGN = dict(
+    unit="示范区党工委",
+    head="王主任",
+    filled_by="李统计",
+    reviewed_by="张审核",
+    phone="0571-1234567",
+    report_date="2020-01-20",
+)
 
 
 def _build(db, work):
@@ -39,13 +46,23 @@ def _q(db, sql, params=()):
 
 
 def _verdicts(db):
-    return {r[0]: r[1:] for r in _q(db, "select year, verdict, status, finalized_version, reasons, communities_complete, "
-                                        "communities_expected from annual.rpt_annual_verdict")}
+    return {
+        r[0]: r[1:]
+        for r in _q(
+            db,
+            "select year, verdict, status, finalized_version, reasons, communities_complete, "
+            "communities_expected from annual.rpt_annual_verdict",
+        )
+    }
 
 
 def _t1(db, year, level="district"):
-    return _q(db, "select prev_year_end_total, year_end_actual, opening_q1 from annual.rpt_annual_t1 "
-                  "where year = ? and level = ?", [year, level])[0]
+    return _q(
+        db,
+        "select prev_year_end_total, year_end_actual, opening_q1 from annual.rpt_annual_t1 "
+        "where year = ? and level = ?",
+        [year, level],
+    )[0]
 
 
 @pytest.fixture(scope="module")
@@ -69,26 +86,38 @@ def story(tmp_path_factory):
     af.write(db, s1 + s2, {**d1, **d2}, create=False)
     _build(db, work)
     steps["v_after_corr"] = _verdicts(db)
-    steps["corrections"] = _q(db, "select table_no, row_label, col_group, col_label, finalized_value, current_value, "
-                                  "causing_submission_id, causing_unit_code, causing_period, causing_correction_no "
-                                  "from annual.rpt_annual_corrections where year = 2019")
-    steps["rules_after_corr"] = {(r[0], r[1]): r[2:] for r in _q(
-        db, "select year, rule_id, passed, detail from annual.rpt_annual_rule_results")}
+    steps["corrections"] = _q(
+        db,
+        "select table_no, row_label, col_group, col_label, finalized_value, current_value, "
+        "causing_submission_id, causing_unit_code, causing_period, causing_correction_no "
+        "from annual.rpt_annual_corrections where year = 2019",
+    )
+    steps["rules_after_corr"] = {
+        (r[0], r[1]): r[2:] for r in _q(db, "select year, rule_id, passed, detail from annual.rpt_annual_rule_results")
+    }
     steps["t1_2020_after_corr"] = _t1(db, 2020)
     steps["lines_after_corr"] = finalize.record_verdicts(db, outbox, now=dt.datetime(2021, 3, 2))
-    steps["outbox_files"] = sorted(p.name for p in (outbox / "accepted").glob("*.txt")) if (outbox / "accepted").exists() else []
-    steps["addenda"] = {p.name: p.read_text(encoding="utf-8") for p in (outbox / "accepted").glob("*.txt")} \
-        if (outbox / "accepted").exists() else {}
+    steps["outbox_files"] = (
+        sorted(p.name for p in (outbox / "accepted").glob("*.txt")) if (outbox / "accepted").exists() else []
+    )
+    steps["addenda"] = (
+        {p.name: p.read_text(encoding="utf-8") for p in (outbox / "accepted").glob("*.txt")}
+        if (outbox / "accepted").exists()
+        else {}
+    )
 
     # --- finalize 2019 again: version 2
     steps["fin2"] = finalize.finalize_year(2019, "李统计", signoff=SIGN, db_path=db, now=dt.datetime(2021, 3, 5, 8))
     steps["v_after_fin2"] = _verdicts(db)
-    steps["corrections_after_fin2"] = _q(db, "select count(*) from annual.rpt_annual_corrections where year = 2019")[0][0]
+    steps["corrections_after_fin2"] = _q(db, "select count(*) from annual.rpt_annual_corrections where year = 2019")[0][
+        0
+    ]
     _build(db, work)
     steps["v_final"] = _verdicts(db)
     steps["t1_2020_final"] = _t1(db, 2020)
-    steps["a3_2020_final"] = _q(db, "select passed, detail from annual.rpt_annual_rule_results "
-                                    "where year = 2020 and rule_id = 'A3'")[0]
+    steps["a3_2020_final"] = _q(
+        db, "select passed, detail from annual.rpt_annual_rule_results where year = 2020 and rule_id = 'A3'"
+    )[0]
     return dict(db=db, work=work, outbox=outbox, **steps)
 
 
@@ -108,16 +137,24 @@ def test_finalize_stores_version_one_with_digest(story):
     fin = story["fin1"]
     assert (fin["version"], fin["verdict"], fin["finalized_by"]) == (1, "可以上报", "李统计")
     db = story["db"]
-    row = _q(db, "select verdict, finalized_by, finalized_at, cells_sha256, signoff_head, signoff_date "
-                 "from finalized.annual_versions where year = 2019 and version = 1")[0]
+    row = _q(
+        db,
+        "select verdict, finalized_by, finalized_at, cells_sha256, signoff_head, signoff_date "
+        "from finalized.annual_versions where year = 2019 and version = 1",
+    )[0]
     assert row[:3] == ("可以上报", "李统计", dt.datetime(2020, 2, 1, 8))
     assert row[4:] == ("王主任", dt.date(2020, 1, 20))
-    cells = _q(db, f"select {', '.join(finalize.CELL_COLUMNS)} from finalized.annual_cells where year = 2019 and version = 1")
+    cells = _q(
+        db, f"select {', '.join(finalize.CELL_COLUMNS)} from finalized.annual_cells where year = 2019 and version = 1"
+    )
     assert len(cells) == fin["cells"] > 1000
     assert finalize.cells_sha256(cells) == row[3] == fin["sha256"]
     # 表一 总计 本年底实有数 finalized = 60 × 3 = 180
-    assert _q(db, "select value from finalized.annual_cells where year = 2019 and version = 1 and table_no = 1 "
-                  "and level = 'district' and column_name = 'year_end_actual'") == [(180.0,)]
+    assert _q(
+        db,
+        "select value from finalized.annual_cells where year = 2019 and version = 1 and table_no = 1 "
+        "and level = 'district' and column_name = 'year_end_actual'",
+    ) == [(180.0,)]
     assert story["v_after_fin1"][2019][1:3] == ("定稿", 1)
 
 
@@ -205,7 +242,8 @@ def test_bad_input_is_refused(story, tmp_path):
     out = finalize.finalize_year(2020, "李统计", override="经区委同意先行上报", signoff=SIGN, db_path=db)
     assert out["version"] == 1
     assert _q(db, "select override_reason, verdict from finalized.annual_versions where year = 2020") == [
-        ("经区委同意先行上报", "不得上报")]
+        ("经区委同意先行上报", "不得上报")
+    ]
     # a year without any return
     with pytest.raises(finalize.FinalizeError, match="2018 年没有已接收的报表"):
         finalize.finalize_year(2018, "李统计", signoff=SIGN, db_path=db)
@@ -217,7 +255,11 @@ def test_bad_input_is_refused(story, tmp_path):
     with pytest.raises(finalize.FinalizeError, match="报出日期"):
         finalize.finalize_year(2019, "李统计", signoff=dict(SIGN, report_date=None), db_path=db)
     # nothing was stored by the refusals
-    assert _q(db, "select year, version from finalized.annual_versions order by 1, 2") == [(2019, 1), (2019, 2), (2020, 1)]
+    assert _q(db, "select year, version from finalized.annual_versions order by 1, 2") == [
+        (2019, 1),
+        (2019, 2),
+        (2020, 1),
+    ]
 
 
 def test_ddl_of_the_store_is_the_same_in_python_and_dbt():
@@ -242,7 +284,17 @@ def test_cli_finalize_refusals_and_status(story, tmp_path, monkeypatch):
     for var in ("HEAD", "FILLED_BY", "REVIEWED_BY", "DATE", "UNIT", "PHONE"):
         monkeypatch.delenv(f"LIANGXIN_SIGNOFF_{var}", raising=False)
     runner = CliRunner()
-    sign = ["--head", "王主任", "--filled-by", "李统计", "--reviewed-by", "张审核", "--date", "2021-01-20", "--no-rebuild"]
+    sign = [
+        "--head",
+        "王主任",
+        "--filled-by",
+        "李统计",
+        "--reviewed-by",
+        "张审核",
+        "--date",
+        "2021-01-20",
+        "--no-rebuild",
+    ]
     res = runner.invoke(app, ["annual-return", "finalize", "--year", "2020", "--by", "李统计", *sign])
     assert res.exit_code == 2, res.output
     assert "定稿被拒绝" in res.output and "不得上报" in res.output and "A3 不通过" in res.output

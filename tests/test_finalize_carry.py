@@ -21,8 +21,9 @@ def test_carry_finalized_copies_every_version_and_log(tmp_path):
     assert finalize.carry_finalized(old, new) == 2
 
     con = duckdb.connect(str(new), read_only=True)
-    assert con.execute("select year, version, verdict, cells_sha256 from finalized.annual_versions "
-                       "order by version").fetchall() == [(2020, 1, '可以上报', 'ab'), (2020, 2, '不得上报', 'cd')]
+    assert con.execute(
+        "select year, version, verdict, cells_sha256 from finalized.annual_versions order by version"
+    ).fetchall() == [(2020, 1, "可以上报", "ab"), (2020, 2, "不得上报", "cd")]
     assert con.execute("select submission_id from finalized.annual_seen_submissions").fetchall() == [("sha-1",)]
     con.close()
 

@@ -18,8 +18,15 @@ from conftest import spec_dir
 
 RETURNS_MD = spec_dir(module_level=True) / "returns.md"  # skips the module without ../shared/spec
 
-SPEC_TYPES = {"text": forms.TEXT, "int": forms.INT, "money": forms.MONEY, "date": forms.DATE,
-              "bool": forms.BOOL, "code": forms.CODE, "number": forms.NUMBER}
+SPEC_TYPES = {
+    "text": forms.TEXT,
+    "int": forms.INT,
+    "money": forms.MONEY,
+    "date": forms.DATE,
+    "bool": forms.BOOL,
+    "code": forms.CODE,
+    "number": forms.NUMBER,
+}
 
 
 @dataclass

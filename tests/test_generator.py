@@ -24,8 +24,15 @@ from liangxin.periods import is_q4, period_end, period_start, previous_period
 ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 UW = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 IW = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-PREFIX = {"非公有制企业": "91", "社会团体": "51", "民办非企业单位": "52", "基金会": "53", "律师事务所": "31",
-          "会计师事务所": "91", "税务师事务所": "91"}
+PREFIX = {
+    "非公有制企业": "91",
+    "社会团体": "51",
+    "民办非企业单位": "52",
+    "基金会": "53",
+    "律师事务所": "31",
+    "会计师事务所": "91",
+    "税务师事务所": "91",
+}
 
 
 def uscc_ok(code: str) -> bool:
@@ -57,8 +64,10 @@ def test_world_shape(world):
             for row in ret[form.key]:
                 assert list(row) == form.names
         assert world.deadlines[p] == seeds.deadlines()[p]
-    assert world.quotas[(world.communities[0]["unit_code"], 2020)] == \
-        seeds.development_quotas()[(world.communities[0]["unit_code"], 2020)]
+    assert (
+        world.quotas[(world.communities[0]["unit_code"], 2020)]
+        == seeds.development_quotas()[(world.communities[0]["unit_code"], 2020)]
+    )
 
 
 def test_check_characters(world):
@@ -69,8 +78,11 @@ def test_check_characters(world):
             assert r["uscc"][:2] == PREFIX[r["org_category"]]
             assert r["uscc"][2:8] == "330199"
             n_uscc += 1
-        ids = [o["secretary_id"] for o in ret["party_orgs"]] + [a["person_id"] for a in ret["attendance"]] + \
-            [m["person_id"] for m in ret["mobile_members"]]
+        ids = (
+            [o["secretary_id"] for o in ret["party_orgs"]]
+            + [a["person_id"] for a in ret["attendance"]]
+            + [m["person_id"] for m in ret["mobile_members"]]
+        )
         for i in ids:
             assert id_ok(i), i
         n_id += len(ids)
@@ -111,7 +123,9 @@ def test_within_and_across_sheet_rules(world):
         for code, o in orgs.items():
             n = o["members_formal"] + o["members_probationary"]
             assert code in flows  # X1
-            assert (o["org_type"] == "联合党支部") == (o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建"))  # R6 (rev. 2)
+            assert (o["org_type"] == "联合党支部") == (
+                o["formation_mode"] in ("联合组建", "行业组建", "区域组建", "挂靠组建", "网上组建")
+            )  # R6 (rev. 2)
             if o["org_type"] == "联合党支部":
                 assert 2 <= cover.get(code, 0) <= 5  # X3
             if o["formation_mode"] == "单独组建":
@@ -129,8 +143,16 @@ def test_within_and_across_sheet_rules(world):
             assert code in orgs  # X1
             assert f["in_mobile"] <= f["transferred_in"] and f["in_whole_unit"] <= f["transferred_in"]  # R10
             assert f["out_whole_unit"] <= f["transferred_out"]
-            should = (f["opening"] + f["developed"] + f["restored"] + f["transferred_in"] - f["exited"]
-                      - f["suspended"] - f["deceased"] - f["transferred_out"])
+            should = (
+                f["opening"]
+                + f["developed"]
+                + f["restored"]
+                + f["transferred_in"]
+                - f["exited"]
+                - f["suspended"]
+                - f["deceased"]
+                - f["transferred_out"]
+            )
             assert f["closing_should"] == should  # R11
             assert f["closing_actual"] == f["closing_should"]  # R12 / R13
             o = orgs[code]
@@ -173,7 +195,9 @@ def test_openings_equal_previous_closings(world):
             assert owner.setdefault(o["party_org_code"], unit) == unit  # I4
         if p == world.periods[0]:
             continue
-        prev = {f["party_org_code"]: f["closing_actual"] for f in world.returns[(unit, previous_period(p))]["member_flows"]}
+        prev = {
+            f["party_org_code"]: f["closing_actual"] for f in world.returns[(unit, previous_period(p))]["member_flows"]
+        }
         orgs = {o["party_org_code"]: o for o in ret["party_orgs"]}
         for f in ret["member_flows"]:
             if f["party_org_code"] in prev:
@@ -392,8 +416,16 @@ def test_broken_balance_breaks_only_r11(tmp_path, world):
     labels = {f.label: f.name for f in FORMS_BY_KEY["member_flows"].fields}
     head = [labels[c.value] for c in ws[1]]
     r = dict(zip(head, [c.value for c in ws[e["row"]]]))
-    should = (r["opening"] + r["developed"] + r["restored"] + r["transferred_in"] - r["exited"] - r["suspended"]
-              - r["deceased"] - r["transferred_out"])
+    should = (
+        r["opening"]
+        + r["developed"]
+        + r["restored"]
+        + r["transferred_in"]
+        - r["exited"]
+        - r["suspended"]
+        - r["deceased"]
+        - r["transferred_out"]
+    )
     assert should == r["closing_should"] + 1  # R11 violated
     assert r["closing_actual"] == r["closing_should"]  # R12/R13 not
 
@@ -403,10 +435,30 @@ def test_cli_generate(tmp_path):
 
     from liangxin.cli import app
 
-    res = CliRunner().invoke(app, ["generate", "--from", "2020Q4", "--to", "2021Q1", "--communities", "2",
-                                   "--out", str(tmp_path / "out"), "--seed", "3", "--format", "csvzip",
-                                   "--encoding", "utf-8-sig", "--defects", "broken_balance:1,gbk_csv:1",
-                                   "--truth", str(tmp_path / "truth.json")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "--from",
+            "2020Q4",
+            "--to",
+            "2021Q1",
+            "--communities",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+            "--seed",
+            "3",
+            "--format",
+            "csvzip",
+            "--encoding",
+            "utf-8-sig",
+            "--defects",
+            "broken_balance:1,gbk_csv:1",
+            "--truth",
+            str(tmp_path / "truth.json"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "out").glob("*/*"))
     assert len(files) == 4 and all(f.endswith(".zip") for f in files)
@@ -414,8 +466,11 @@ def test_cli_generate(tmp_path):
     assert [e["defect"] for e in manifest] == ["broken_balance", "gbk_csv"]
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
     assert truth["generated"]["seed"] == 3 and truth["values"]
-    clean = next(p for p in (tmp_path / "out").glob("*/*.zip") if str(p.relative_to(tmp_path / "out")) not in
-                 {e["file"] for e in manifest})
+    clean = next(
+        p
+        for p in (tmp_path / "out").glob("*/*.zip")
+        if str(p.relative_to(tmp_path / "out")) not in {e["file"] for e in manifest}
+    )
     with zipfile.ZipFile(clean) as zf:
         assert zf.read("封面.csv").startswith("\ufeff".encode("utf-8"))
     bad = CliRunner().invoke(app, ["generate", "--defects", "no_such_defect:1", "--out", str(tmp_path / "x")])

@@ -37,6 +37,7 @@ Units (表1, every quarter unless said; all enterprises 实体运营 with 固定
 Party organizations (表2): A: PA1 党支部 单独组建 (secretary SA1, 书记是管理层成员, has venue), JA 联合党支部 联合组建
   (secretary SA2, not in management, no venue); B: PB1 党总支 单独组建 (SB1, not in management, venue); A2: none.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,14 +78,40 @@ def new(period, value):
 
 
 def unit(u, period, **kw):
-    row = dict(uscc=u, org_name=f"单位{u[-4:]}", org_category="非公有制企业", control_type="私有经济控制",
-               industry_section="C", reg_status="存续", operating=True, fixed_premises=True, employees=10,
-               above_scale=False, legal_rep_member=False, legal_rep_secretary=False, members_formal=0,
-               members_probationary=0, members_relation_elsewhere=0, party_status="未建立", party_org_code=None,
-               instructor=False, first_secretary=False, has_union=False, has_youth_league=False, has_women_org=False,
-               party_mass_dept=False, fulltime_party_workers=0, payroll_prev_year=None, party_funds=None,
-               investor_trained=None, inspection_result=None, double_strong=None,
-               applicants=new(period, 0), activists=new(period, 0), developed_here=new(period, 0))
+    row = dict(
+        uscc=u,
+        org_name=f"单位{u[-4:]}",
+        org_category="非公有制企业",
+        control_type="私有经济控制",
+        industry_section="C",
+        reg_status="存续",
+        operating=True,
+        fixed_premises=True,
+        employees=10,
+        above_scale=False,
+        legal_rep_member=False,
+        legal_rep_secretary=False,
+        members_formal=0,
+        members_probationary=0,
+        members_relation_elsewhere=0,
+        party_status="未建立",
+        party_org_code=None,
+        instructor=False,
+        first_secretary=False,
+        has_union=False,
+        has_youth_league=False,
+        has_women_org=False,
+        party_mass_dept=False,
+        fulltime_party_workers=0,
+        payroll_prev_year=None,
+        party_funds=None,
+        investor_trained=None,
+        inspection_result=None,
+        double_strong=None,
+        applicants=new(period, 0),
+        activists=new(period, 0),
+        developed_here=new(period, 0),
+    )
     q4 = period.endswith("Q4")
     if q4:
         row.update(investor_trained=False, inspection_result="合格", double_strong=False)
@@ -96,28 +123,67 @@ def unit(u, period, **kw):
 
 
 def org(code, otype, mode, sec, formal, mgmt, venue):
-    return dict(party_org_code=code, party_org_name=f"{code}党组织", org_type=otype, formation_mode=mode,
-                established_on=D(2015, 1, 1), members_formal=formal, members_probationary=0, secretary_name="王*",
-                secretary_id=sec, secretary_mode="选任", secretary_in_mgmt=mgmt, deputies=0, party_workers=1,
-                has_venue=venue, general_meetings=1, committee_meetings=3, group_meetings=0, lectures=1,
-                study_sessions=1)
+    return dict(
+        party_org_code=code,
+        party_org_name=f"{code}党组织",
+        org_type=otype,
+        formation_mode=mode,
+        established_on=D(2015, 1, 1),
+        members_formal=formal,
+        members_probationary=0,
+        secretary_name="王*",
+        secretary_id=sec,
+        secretary_mode="选任",
+        secretary_in_mgmt=mgmt,
+        deputies=0,
+        party_workers=1,
+        has_venue=venue,
+        general_meetings=1,
+        committee_meetings=3,
+        group_meetings=0,
+        lectures=1,
+        study_sessions=1,
+    )
 
 
 def flow(code, n, **kw):
-    row = dict(party_org_code=code, opening=n, developed=0, restored=0, transferred_in=0, in_mobile=0,
-               in_whole_unit=0, exited=0, suspended=0, deceased=0, transferred_out=0, out_whole_unit=0, revealed=0,
-               absorbed=0, difference_note=None)
+    row = dict(
+        party_org_code=code,
+        opening=n,
+        developed=0,
+        restored=0,
+        transferred_in=0,
+        in_mobile=0,
+        in_whole_unit=0,
+        exited=0,
+        suspended=0,
+        deceased=0,
+        transferred_out=0,
+        out_whole_unit=0,
+        revealed=0,
+        absorbed=0,
+        difference_note=None,
+    )
     row.update(kw)
-    row["closing_should"] = row["closing_actual"] = (n + row["developed"] + row["restored"] + row["transferred_in"]
-                                                     - row["exited"] - row["transferred_out"])
+    row["closing_should"] = row["closing_actual"] = (
+        n + row["developed"] + row["restored"] + row["transferred_in"] - row["exited"] - row["transferred_out"]
+    )
     return row
 
 
 def event(code, level, ttype, period, organizer, organizer_code=None):
     start = {"Q1": D(2021, 2, 1), "Q2": D(2021, 5, 10), "Q3": D(2021, 8, 1), "Q4": D(2021, 11, 1)}[period[4:]]
-    return dict(training_code=code, training_name=code, organizer_level=level, organizer=organizer,
-                organizer_code=new(period, organizer_code), training_type=ttype, start_on=start, end_on=start,
-                hours=4.0)
+    return dict(
+        training_code=code,
+        training_name=code,
+        organizer_level=level,
+        organizer=organizer,
+        organizer_code=new(period, organizer_code),
+        training_type=ttype,
+        start_on=start,
+        end_on=start,
+        hours=4.0,
+    )
 
 
 def attend(code, person, role, org_code=None):
@@ -125,56 +191,122 @@ def attend(code, person, role, org_code=None):
 
 
 def mobile(n, direction, u, status, verified=True, host=None):
-    return dict(person_name="赵*", person_id=pid(100 + n), direction=direction, since=D(2020, 6, 1),
-                home_org="外地党支部", uscc=u if direction == "流入" else None, host_party_org_code=host,
-                registered_on=D(2020, 6, 2), verified_on=D(2020, 6, 3) if verified else None, certificate=True,
-                status=status)
+    return dict(
+        person_name="赵*",
+        person_id=pid(100 + n),
+        direction=direction,
+        since=D(2020, 6, 1),
+        home_org="外地党支部",
+        uscc=u if direction == "流入" else None,
+        host_party_org_code=host,
+        registered_on=D(2020, 6, 2),
+        verified_on=D(2020, 6, 3) if verified else None,
+        certificate=True,
+        status=status,
+    )
 
 
 def return_a(p):
     units = [
-        unit(U_A1, p, employees=30, members_formal=4, party_status="单独建立", party_org_code="PA1", has_union=True,
-             above_scale=True, party_mass_dept=True, fulltime_party_workers=2, applicants=5, activists=2,
-             members_relation_elsewhere=2, double_strong=True),
-        unit(U_A2, p, employees=20, members_formal=1, party_status="联合建立", party_org_code="JA", above_scale=True,
-             applicants=3, activists=1),
+        unit(
+            U_A1,
+            p,
+            employees=30,
+            members_formal=4,
+            party_status="单独建立",
+            party_org_code="PA1",
+            has_union=True,
+            above_scale=True,
+            party_mass_dept=True,
+            fulltime_party_workers=2,
+            applicants=5,
+            activists=2,
+            members_relation_elsewhere=2,
+            double_strong=True,
+        ),
+        unit(
+            U_A2,
+            p,
+            employees=20,
+            members_formal=1,
+            party_status="联合建立",
+            party_org_code="JA",
+            above_scale=True,
+            applicants=3,
+            activists=1,
+        ),
         unit(U_A3, p, employees=15, applicants=4, activists=3, developed_here=1 if p == "2021Q2" else 0),
         unit(U_DUP, p, employees=12),
         unit(U_DUP2, p, employees=12),
     ]
-    orgs = [org("PA1", "党支部", "单独组建", SA1, 4, True, True), org("JA", "联合党支部", "联合组建", SA2, 1, False, False)]
+    orgs = [
+        org("PA1", "党支部", "单独组建", SA1, 4, True, True),
+        org("JA", "联合党支部", "联合组建", SA2, 1, False, False),
+    ]
     # 2021Q1: one person in each batch (disjoint: returns.md 表3) -> K7a..K7d = 1 each, K7 = 4
-    flows = [flow("PA1", 4, developed=1, transferred_in=1, in_mobile=1, revealed=1, absorbed=1, exited=2)
-             if p == "2021Q1" else flow("PA1", 4), flow("JA", 1)]
+    flows = [
+        flow("PA1", 4, developed=1, transferred_in=1, in_mobile=1, revealed=1, absorbed=1, exited=2)
+        if p == "2021Q1"
+        else flow("PA1", 4),
+        flow("JA", 1),
+    ]
     trainings, attendance = [], []
     if p == "2021Q2":
-        trainings = [event("TDA", "区级", "党务干部培训", p, "区委组织部"), event("TOA", "本党组织", "任职培训", p, "PA1党组织")]
+        trainings = [
+            event("TDA", "区级", "党务干部培训", p, "区委组织部"),
+            event("TOA", "本党组织", "任职培训", p, "PA1党组织"),
+        ]
         attendance = [attend("TDA", SA1, "书记", "PA1"), attend("TOA", SA1, "书记", "PA1")]
     if p == "2021Q3":  # B's two classes, listed by A as attended (B's own returns do not list them)
-        trainings = [event("TCB1", "社区党总支", "党务干部培训", p, "兰亭社区党总支", B),
-                     event("TCB2", "社区党总支", "出资人培训", p, "兰亭社区党总支", B)]
+        trainings = [
+            event("TCB1", "社区党总支", "党务干部培训", p, "兰亭社区党总支", B),
+            event("TCB2", "社区党总支", "出资人培训", p, "兰亭社区党总支", B),
+        ]
         attendance = [attend("TCB1", SA2, "书记", "JA")]
-    ledger = [mobile(1, "流入", U_A1, "在流动", host="PA1"),
-              mobile(3, "流出", None, "失去联系")]
+    ledger = [mobile(1, "流入", U_A1, "在流动", host="PA1"), mobile(3, "流出", None, "失去联系")]
     if p == "2021Q1":
         ledger.append(mobile(2, "流入", U_A1, "已返回"))  # changed this quarter: listed once, never counted
-    return dict(organizations=units, party_orgs=orgs, member_flows=flows, trainings=trainings,
-                attendance=attendance, mobile_members=ledger)
+    return dict(
+        organizations=units,
+        party_orgs=orgs,
+        member_flows=flows,
+        trainings=trainings,
+        attendance=attendance,
+        mobile_members=ledger,
+    )
 
 
 def return_a2(p):
     alone = 2 if p == "2020Q4" else 3
     units = [unit(U_DUP2, p, employees=12)] + [
-        unit(u, p, party_status="单独建立" if i < alone else "未建立", party_org_code=f"PC{i}" if i < alone else None,
-             has_union=True)
-        for i, u in enumerate(U_C)]
+        unit(
+            u,
+            p,
+            party_status="单独建立" if i < alone else "未建立",
+            party_org_code=f"PC{i}" if i < alone else None,
+            has_union=True,
+        )
+        for i, u in enumerate(U_C)
+    ]
     return dict(organizations=units)
 
 
 def return_b(p):
     units = [
-        unit(U_B1, p, employees=50, members_formal=8, party_status="单独建立", party_org_code="PB1", has_union=True,
-             above_scale=True, fulltime_party_workers=1, applicants=10, activists=4, members_relation_elsewhere=3),
+        unit(
+            U_B1,
+            p,
+            employees=50,
+            members_formal=8,
+            party_status="单独建立",
+            party_org_code="PB1",
+            has_union=True,
+            above_scale=True,
+            fulltime_party_workers=1,
+            applicants=10,
+            activists=4,
+            members_relation_elsewhere=3,
+        ),
         unit(U_DUP, p, employees=8),
     ]
     trainings, attendance = [], []
@@ -182,8 +314,14 @@ def return_b(p):
         trainings = [event("TDB", "区级", "集中培训", p, "区委组织部")]
         attendance = [attend("TDB", SB1, "书记", "PB1"), attend("TDB", SA2, "党员", "JA")]
     ledger = [mobile(10 + i, "流入", U_B1, "在流动", verified=i < 2) for i in range(4)]
-    return dict(organizations=units, party_orgs=[org("PB1", "党总支", "单独组建", SB1, 8, False, True)],
-                member_flows=[flow("PB1", 8)], trainings=trainings, attendance=attendance, mobile_members=ledger)
+    return dict(
+        organizations=units,
+        party_orgs=[org("PB1", "党总支", "单独组建", SB1, 8, False, True)],
+        member_flows=[flow("PB1", 8)],
+        trainings=trainings,
+        attendance=attendance,
+        mobile_members=ledger,
+    )
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -204,13 +342,15 @@ def submissions():
                 sub_on, received = dl[p], _at(dl[p], 17)
             if p in ("2021Q1", "2021Q2") and u == A2:
                 received = dt.datetime(2026, 12, 1, 2)  # loaded years later …
-                backfill = p == "2021Q1"                # … Q1 flagged as a historical backfill, Q2 not
+                backfill = p == "2021Q1"  # … Q1 flagged as a historical backfill, Q2 not
             subs.append((f"{u}-{p}-0", u, p, 0, sub_on, received, backfill, build(p)))
     # A corrects 2021Q1 after the deadline (报出日期 04-20, received 04-20): the current return, but K20 stays on time.
     # The correction also changes PA1's closing 4 -> 3 (one more 出党), so A's 2021Q2 opening 4 is now 待更正 (P6).
     corrected = return_a("2021Q1")
-    corrected["member_flows"] = [flow("PA1", 4, developed=1, transferred_in=1, in_mobile=1, revealed=1, absorbed=1,
-                                      exited=3), flow("JA", 1)]
+    corrected["member_flows"] = [
+        flow("PA1", 4, developed=1, transferred_in=1, in_mobile=1, revealed=1, absorbed=1, exited=3),
+        flow("JA", 1),
+    ]
     subs.append((f"{A}-2021Q1-1", A, "2021Q1", 1, D(2021, 4, 20), _at(D(2021, 4, 20), 2), False, corrected))
     # B corrects 2021Q2 (PB1 closing 8 -> 9, one 恢复党籍) and then 2021Q3 (opening 9, one 出党, closing 8): the
     # correction of q+1 clears the 待更正 row, and 2021Q4's opening 8 agrees with the corrected 2021Q3.
@@ -227,24 +367,46 @@ def load(db_path, subs) -> None:
     con = duckdb.connect(str(db_path))
     try:
         con.execute("create schema if not exists raw")
-        tables = {"submissions": list(fx.SUBMISSION_COLUMNS),
-                  "rule_hits": fx.RULE_HIT_COLUMNS}
+        tables = {"submissions": list(fx.SUBMISSION_COLUMNS), "rule_hits": fx.RULE_HIT_COLUMNS}
         for f in forms.DATA_FORMS:
             tables[f.key] = [(c, t) for c, t, _ in forms.raw_columns(f)]
         for name, cols in tables.items():
             con.execute(f"create table raw.{name} ({', '.join(f'{c} {t}' for c, t in cols)})")
         for sid, u, p, corr, sub_on, received, backfill, content in subs:
-            cover = dict(submission_id=sid, original_name=f"{sid}.xlsx", received_at=received, size_bytes=1,
-                         outcome="accepted", error_count=0, warning_count=0, format="xlsx", unit_code=u,
-                         unit_name=None, period=p, template_version="LX-Q-2020.1" if p < "2021Q1" else "LX-Q-2021.1",
-                         correction_no=corr, correction_reason="更正" if corr else None, filled_by="张*",
-                         approved_by="李*", phone="138****8000", submitted_on=sub_on, backfill=backfill)
+            cover = dict(
+                submission_id=sid,
+                original_name=f"{sid}.xlsx",
+                received_at=received,
+                size_bytes=1,
+                outcome="accepted",
+                error_count=0,
+                warning_count=0,
+                format="xlsx",
+                unit_code=u,
+                unit_name=None,
+                period=p,
+                template_version="LX-Q-2020.1" if p < "2021Q1" else "LX-Q-2021.1",
+                correction_no=corr,
+                correction_reason="更正" if corr else None,
+                filled_by="张*",
+                approved_by="李*",
+                phone="138****8000",
+                submitted_on=sub_on,
+                backfill=backfill,
+            )
             fx._insert(con, "raw.submissions", tables["submissions"], [cover])
             for f in forms.DATA_FORMS:
                 rows = []
                 for i, r in enumerate(content.get(f.key, ())):
-                    r = dict(r, submission_id=sid, unit_code=u, period=p, correction_no=corr, source_sheet=f.sheet,
-                             source_row=i + 2)
+                    r = dict(
+                        r,
+                        submission_id=sid,
+                        unit_code=u,
+                        period=p,
+                        correction_no=corr,
+                        source_sheet=f.sheet,
+                        source_row=i + 2,
+                    )
                     for fld in f.fields:
                         if fld.pii == forms.PII_ID:
                             v = r.pop(fld.name, None)
@@ -265,14 +427,23 @@ class SpecWorld:
         self.quotas = dict(seeds.development_quotas())
         self.returns, self.receipts, best = {}, {}, {}
         for sid, u, p, corr, sub_on, received, backfill, content in subs:
-            self.receipts.setdefault((u, p), []).append(dict(
-                received_at=received, correction_no=corr, outcome="accepted", backfill=backfill,
-                submitted_on=sub_on))
+            self.receipts.setdefault((u, p), []).append(
+                dict(
+                    received_at=received, correction_no=corr, outcome="accepted", backfill=backfill, submitted_on=sub_on
+                )
+            )
             if corr >= best.get((u, p), -1):
                 best[(u, p)] = corr
                 ret = dict(content)
-                ret["cover"] = [dict(unit_code=u, period=p, correction_no=corr, submitted_on=sub_on,
-                                     template_version="LX-Q-2020.1" if p < "2021Q1" else "LX-Q-2021.1")]
+                ret["cover"] = [
+                    dict(
+                        unit_code=u,
+                        period=p,
+                        correction_no=corr,
+                        submitted_on=sub_on,
+                        template_version="LX-Q-2020.1" if p < "2021Q1" else "LX-Q-2021.1",
+                    )
+                ]
                 self.returns[(u, p)] = ret
 
 
@@ -285,11 +456,16 @@ def spec(tmp_path_factory):
     proc = fx.run_dbt_build(db, work)
     assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-4000:]
     con = duckdb.connect(str(db), read_only=True)
-    wh = {(r[0], r[1], r[2], r[3]): r[4:] for r in con.execute(
-        "select indicator_id, level, entity_code, period, numerator, denominator, value, null_reason "
-        "from marts.fct_indicators").fetchall()}
-    oracle = {(r["indicator_id"], r["level"], r["entity_code"], r["period"]): r
-              for r in truth.compute_truth(SpecWorld(subs))}
+    wh = {
+        (r[0], r[1], r[2], r[3]): r[4:]
+        for r in con.execute(
+            "select indicator_id, level, entity_code, period, numerator, denominator, value, null_reason "
+            "from marts.fct_indicators"
+        ).fetchall()
+    }
+    oracle = {
+        (r["indicator_id"], r["level"], r["entity_code"], r["period"]): r for r in truth.compute_truth(SpecWorld(subs))
+    }
     yield {"con": con, "wh": wh, "truth": oracle}
     con.close()
 
@@ -329,7 +505,7 @@ def test_k9b_is_secretaries_at_higher_secretary_training_so_never_above_k9(spec)
     # SA2: 区级 集中培训 as 党员 -> neither (K9b needs the role 书记; revision 1 counted "any role").
     # SB1: 区级 集中培训 as 书记 -> K9 yes, K9b yes.
     expect(spec, "K9", A, "2021", 1, 2)
-    expect(spec, "K9b", A, "2021", 0, 2)   # revision 1 gave 2/2 > K9
+    expect(spec, "K9b", A, "2021", 0, 2)  # revision 1 gave 2/2 > K9
     expect(spec, "K9", B, "2021", 1, 1)
     expect(spec, "K9b", B, "2021", 1, 1)
     expect(spec, "K9", DIST, "2021", 2, 3)
@@ -403,12 +579,15 @@ def test_no_float_noise(spec):
     expect(spec, "K1", A2, "2020Q4", 2, 10)
     expect(spec, "K1", A2, "2021Q1", 3, 10)
     con = spec["con"]
-    k1, change = con.execute("select k1, k1_change from marts.kpi_bulletin where unit_code = ? and period = '2021Q1'",
-                             [A2]).fetchone()
+    k1, change = con.execute(
+        "select k1, k1_change from marts.kpi_bulletin where unit_code = ? and period = '2021Q1'", [A2]
+    ).fetchone()
     assert (k1, change) == (Decimal("0.3"), Decimal("0.1"))
     assert str(change.normalize()) == "0.1"
-    assert con.execute("select value from marts.fct_indicators where indicator_id = 'K1' and entity_code = ? "
-                       "and period = '2021Q1'", [A2]).fetchone()[0] == Decimal("0.3")
+    assert con.execute(
+        "select value from marts.fct_indicators where indicator_id = 'K1' and entity_code = ? and period = '2021Q1'",
+        [A2],
+    ).fetchone()[0] == Decimal("0.3")
 
 
 def test_collected_fields_feed_indicators(spec):
@@ -455,24 +634,35 @@ def test_pending_corrections_worklist(spec):
     # P6: A's 2021Q1 correction closes PA1 at 3; A's 2021Q2 return (current, received before) opens it at 4:
     # one row, difference 4 − 3 = 1.  B's 2021Q2 correction (closing 9) was followed by a 2021Q3 correction
     # opening at 9: cleared; B's 2021Q4 opening 8 = the corrected 2021Q3 closing 8: nothing to correct.
-    rows = spec["con"].execute(
-        "select unit_code, period, previous_period, party_org_code, opening_reported, closing_corrected, difference, "
-        "correction_no, correction_submission_id, later_submission_id from marts.kpi_pending_corrections").fetchall()
+    rows = (
+        spec["con"]
+        .execute(
+            "select unit_code, period, previous_period, party_org_code, opening_reported, closing_corrected, difference, "
+            "correction_no, correction_submission_id, later_submission_id from marts.kpi_pending_corrections"
+        )
+        .fetchall()
+    )
     assert rows == [(A, "2021Q2", "2021Q1", "PA1", 4, 3, 1, 1, f"{A}-2021Q1-1", f"{A}-2021Q2-0")]
 
 
 def test_no_mass_organization_worklist(spec):
     # K6b by name: A's uA2 (联合建立, no 工会/共青团/妇联) in every quarter; uA1 and uB1 have a union, A2's
     # 单独建立 units too.
-    rows = spec["con"].execute("select unit_code, period, uscc, party_status from marts.kpi_worklist_no_mass_org "
-                               "order by period").fetchall()
+    rows = (
+        spec["con"]
+        .execute("select unit_code, period, uscc, party_status from marts.kpi_worklist_no_mass_org order by period")
+        .fetchall()
+    )
     assert rows == [(A, p, U_A2, "联合建立") for p in PERIODS]
 
 
 def test_warehouse_equals_oracle_everywhere(spec):
     wh, oracle = spec["wh"], spec["truth"]
     assert set(wh) == set(oracle), (sorted(set(wh) - set(oracle))[:10], sorted(set(oracle) - set(wh))[:10])
-    bad = [(k, wh[k], (t["numerator"], t["denominator"], t["value"], t["null_reason"])) for k, t in oracle.items()
-           if wh[k] != (t["numerator"], t["denominator"], t["value"], t["null_reason"])]
+    bad = [
+        (k, wh[k], (t["numerator"], t["denominator"], t["value"], t["null_reason"]))
+        for k, t in oracle.items()
+        if wh[k] != (t["numerator"], t["denominator"], t["value"], t["null_reason"])
+    ]
     assert not bad, bad[:10]
     assert len(oracle) > 1500  # 3 communities + 2 streets + district … and the K20 of all 60

@@ -56,8 +56,12 @@ def units(world, n):
 
 def dirs(tmp_path):
     """The locations of one test run, and its settings as an edge builds them (``Settings`` reads the env)."""
-    return dict(db_path=tmp_path / "db" / "build.duckdb", archive_dir=tmp_path / "archive",
-                outbox_dir=tmp_path / "outbox", settings=Settings.from_env())
+    return dict(
+        db_path=tmp_path / "db" / "build.duckdb",
+        archive_dir=tmp_path / "archive",
+        outbox_dir=tmp_path / "outbox",
+        settings=Settings.from_env(),
+    )
 
 
 def counts(db: Path, sha: str | None = None) -> dict[str, int]:
@@ -65,8 +69,10 @@ def counts(db: Path, sha: str | None = None) -> dict[str, int]:
     try:
         if sha is None:
             return warehouse.table_counts(con)
-        return {t: con.execute(f"select count(*) from raw.{t} where submission_id = ?", [sha]).fetchone()[0]
-                for t in warehouse.table_columns()}
+        return {
+            t: con.execute(f"select count(*) from raw.{t} where submission_id = ?", [sha]).fetchone()[0]
+            for t in warehouse.table_columns()
+        }
     finally:
         con.close()
 
@@ -96,11 +102,13 @@ def test_accepted_file_loads_every_row(tmp_path, world):
     assert stat.S_IMODE(d["archive_dir"].stat().st_mode) == 0o700
     assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
     receipts = [json.loads(x) for x in (d["archive_dir"] / "receipts.jsonl").read_text().splitlines()]
-    assert [(r["sha256"], r["original_name"], r["outcome"], r["warning_count"]) for r in receipts] == \
-        [(out.sha256, "金桥 一季度.xlsx", "accepted_with_warnings", 2)]  # P1 + P4
+    assert [(r["sha256"], r["original_name"], r["outcome"], r["warning_count"]) for r in receipts] == [
+        (out.sha256, "金桥 一季度.xlsx", "accepted_with_warnings", 2)
+    ]  # P1 + P4
     # the next quarter is checked against this one (P1 passes: openings = last closings)
-    out2 = ingest_file(write_return(tmp_path / "in" / "q2.xlsx", world.returns[(u, "2020Q2")]),
-                       received_at=RECEIVED, **d)
+    out2 = ingest_file(
+        write_return(tmp_path / "in" / "q2.xlsx", world.returns[(u, "2020Q2")]), received_at=RECEIVED, **d
+    )
     assert out2.outcome in ("accepted", "accepted_with_warnings")
     assert not any(k.startswith("P1/") for k in out2.rule_counts), out2.rule_counts
 
@@ -153,15 +161,23 @@ def test_correction_after_original_in_one_folder(tmp_path, world):
     assert [p.name for p in files] == ["b-原始.xlsx", "a-更正.xlsx"]
     outs = ingest_paths([folder], progress=False, **d)
     assert [(o.original_name, o.correction_no, o.outcome) for o in outs] == [
-        ("b-原始.xlsx", 0, "accepted_with_warnings"), ("a-更正.xlsx", 1, "accepted_with_warnings")]
+        ("b-原始.xlsx", 0, "accepted_with_warnings"),
+        ("a-更正.xlsx", 1, "accepted_with_warnings"),
+    ]
     con = warehouse.connect(d["db_path"], read_only=True)
     assert warehouse.WarehouseContext(con).accepted_corrections(u, "2020Q1") == [0, 1]
     # both stay queryable (append-only): twice the rows
     assert con.execute("select count(*) from raw.party_orgs").fetchone()[0] == 2 * len(ret["party_orgs"])
     con.close()
     # the same correction number again (new bytes) is rejected by F6
-    again = ingest_file(write_return(tmp_path / "c.xlsx", variant(ret, correction_no=1) | {
-        "cover": [dict(ret["cover"][0], correction_no=1, correction_reason="再次更正")]}), **d)
+    again = ingest_file(
+        write_return(
+            tmp_path / "c.xlsx",
+            variant(ret, correction_no=1)
+            | {"cover": [dict(ret["cover"][0], correction_no=1, correction_reason="再次更正")]},
+        ),
+        **d,
+    )
     assert again.outcome == "rejected" and "F6/E" in again.rule_counts
 
 
@@ -230,8 +246,16 @@ def snapshot(db: Path) -> dict[str, tuple[int, str]]:
 def test_two_cli_processes_on_the_same_files(tmp_path, ten_files):
     folder, _ = ten_files
     env = cli_env(tmp_path / "home")
-    procs = [subprocess.Popen([str(LIANGXIN), "ingest", str(folder), "--no-progress"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [str(LIANGXIN), "ingest", str(folder), "--no-progress"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (so, se) in zip(procs, outs):
         assert p.returncode == 0, se
@@ -239,10 +263,13 @@ def test_two_cli_processes_on_the_same_files(tmp_path, ten_files):
         assert "报表接收汇总" in so and "重复提交" in so
     db = tmp_path / "home" / "build.duckdb"
     con = warehouse.connect(db, read_only=True)
-    subs = con.execute("select count(*), count(distinct submission_id), count(distinct unit_code || period) "
-                       "from raw.submissions").fetchone()
-    dupe_rows = con.execute("select count(*) from (select submission_id, source_sheet, source_row, count(*) n "
-                            "from raw.party_orgs group by all having n > 1)").fetchone()[0]
+    subs = con.execute(
+        "select count(*), count(distinct submission_id), count(distinct unit_code || period) from raw.submissions"
+    ).fetchone()
+    dupe_rows = con.execute(
+        "select count(*) from (select submission_id, source_sheet, source_row, count(*) n "
+        "from raw.party_orgs group by all having n > 1)"
+    ).fetchone()[0]
     con.close()
     assert subs == (10, 10, 10)
     assert dupe_rows == 0
@@ -266,8 +293,9 @@ def test_sigkill_at_random_points_then_rerun_equals_clean_run(tmp_path, ten_file
     for attempt in ("cold", "clean"):  # time the second, warm run: the crash runs below are warm too
         clean_home = tmp_path / attempt
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, env={**cli_env(clean_home), **env}, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            cmd, env={**cli_env(clean_home), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         receipts = clean_home / "archive" / "receipts.jsonl"
         first = last = None  # first and last receipt (each written just before its group's transaction)
         while p.poll() is None:
@@ -305,8 +333,9 @@ def test_sigkill_at_random_points_then_rerun_equals_clean_run(tmp_path, ten_file
             crash_home = tmp_path / f"crash{homes}"
         # groups of 2 files per transaction, read in this process: the kills land before, inside and between
         # group transactions at a pace the clean run measured (its default groups would hold all 12 files)
-        p = subprocess.Popen(cmd, env={**cli_env(crash_home), **env}, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            cmd, env={**cli_env(crash_home), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         # the kill lands at a random point: now and then during start-up (before any receipt of this attempt),
         # mostly inside the work, timed from this attempt's first new receipt — start-up (Dagster, the instance's
         # state) varies with the machine's load, so it is not a clock to aim by
@@ -372,13 +401,17 @@ def test_whole_district_two_quarters_against_the_world(tmp_path, world):
     assert not {k for k in q2_rules if k.split("/")[0] in ("P1", "I3", "I4")}, q2_rules
     con = warehouse.connect(d["db_path"], read_only=True)
     for period in ("2020Q1", "2020Q2"):
-        got = con.execute("select sum(closing_actual), count(*) from raw.member_flows where period = ?",
-                          [period]).fetchone()
+        got = con.execute(
+            "select sum(closing_actual), count(*) from raw.member_flows where period = ?", [period]
+        ).fetchone()
         rets = [r for (u, p), r in returns.items() if p == period]
-        assert got == (sum(x["closing_actual"] for r in rets for x in r["member_flows"]),
-                       sum(len(r["member_flows"]) for r in rets))
-        assert con.execute("select count(*) from raw.attendance where period = ?", [period]).fetchone()[0] == \
-            sum(len(r["attendance"]) for r in rets)
+        assert got == (
+            sum(x["closing_actual"] for r in rets for x in r["member_flows"]),
+            sum(len(r["member_flows"]) for r in rets),
+        )
+        assert con.execute("select count(*) from raw.attendance where period = ?", [period]).fetchone()[0] == sum(
+            len(r["attendance"]) for r in rets
+        )
     con.close()
 
 
@@ -394,9 +427,13 @@ def test_production_without_secret_refuses_before_writing_anything(tmp_path, wor
     with pytest.raises(SecretConfigurationError):
         ingest_file(f, **d)
     assert not d["archive_dir"].exists() and not d["outbox_dir"].exists() and not d["db_path"].exists()
-    p = subprocess.run([str(LIANGXIN), "ingest", str(f), "--no-progress"], capture_output=True, text=True,
-                       env={**cli_env(tmp_path / "home"), "LIANGXIN_ENV": "production",
-                            "LIANGXIN_HMAC_SECRET": ""}, timeout=120)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(f), "--no-progress"],
+        capture_output=True,
+        text=True,
+        env={**cli_env(tmp_path / "home"), "LIANGXIN_ENV": "production", "LIANGXIN_HMAC_SECRET": ""},
+        timeout=120,
+    )
     assert p.returncode == 2 and "Traceback" not in p.stdout + p.stderr
     assert "生产环境" in p.stderr and not (tmp_path / "home" / "archive").exists()
 
@@ -418,12 +455,18 @@ def _alive(pid: int) -> bool:
 def test_worker_processes_exit_when_the_ingesting_process_is_killed(tmp_path, ten_files):
     folder, extra = ten_files
     cmd = [str(LIANGXIN), "ingest", str(folder), str(extra), "--no-progress"]
-    p = subprocess.Popen(cmd, env={**cli_env(tmp_path / "home"), "LIANGXIN_INGEST_WORKERS": "2"},
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        cmd,
+        env={**cli_env(tmp_path / "home"), "LIANGXIN_INGEST_WORKERS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and p.poll() is None and time.monotonic() < deadline:
-        workers |= {c for c in _children(p.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")}
+        workers |= {
+            c for c in _children(p.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")
+        }
         time.sleep(0.02)
     assert len(workers) >= 2, "the ingest finished before its worker processes were seen"
     p.send_signal(signal.SIGKILL)

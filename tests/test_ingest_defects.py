@@ -25,7 +25,7 @@ def _report_rows(path):
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     head = next(i for i, r in enumerate(rows) if r and "规则编号" in r)
     cols = rows[head]
-    return [dict(zip(cols, r)) for r in rows[head + 1:] if r and r[cols.index("规则编号")]]
+    return [dict(zip(cols, r)) for r in rows[head + 1 :] if r and r[cols.index("规则编号")]]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,9 @@ def ingested(tmp_path_factory):
     write_world(world, out, fmt="xlsx", progress=False)
     manifest = apply_defects(world, out, "all", seed=3)
     db, archive, outbox = tmp / "build.duckdb", tmp / "archive", tmp / "outbox"
-    outcomes = ingest_paths([out], settings=Settings.from_env(), db_path=db, archive_dir=archive, outbox_dir=outbox, progress=False)
+    outcomes = ingest_paths(
+        [out], settings=Settings.from_env(), db_path=db, archive_dir=archive, outbox_dir=outbox, progress=False
+    )
     return {"manifest": manifest, "outcomes": outcomes, "db": db, "out": out}
 
 
@@ -78,8 +80,12 @@ def test_each_defect_is_reported_with_its_rule_sheet_row_and_column(ingested):
                 # single-cell rules name the very cell; a cross-field rule (R11: a changed 恢复党籍 breaks the
                 # balance reported at 期末应有数) names the row it concerns
                 cell_rule = e["expected_rule"] in ("F3", "F4", "I1", "I2")
-                assert any(str(r["行"]) == str(e["row"]) and (not cell_rule or r["列"] == e["column"])
-                           for r in hits), (e["defect"], e["row"], e["column"], [(r["行"], r["列"]) for r in hits])
+                assert any(str(r["行"]) == str(e["row"]) and (not cell_rule or r["列"] == e["column"]) for r in hits), (
+                    e["defect"],
+                    e["row"],
+                    e["column"],
+                    [(r["行"], r["列"]) for r in hits],
+                )
     assert checked >= 28 and checked_cells >= 20
     print(f"\n{checked} defects found in their reports with rule and severity; {checked_cells} at their sheet/row")
 
@@ -95,8 +101,11 @@ def test_rejected_submissions_leave_nothing_and_the_others_are_loaded(ingested):
         recorded = dict(con.execute("select submission_id, outcome from raw.submissions").fetchall())
     finally:
         con.close()
-    error_files = {e["file"].split("/")[-1] for e in ingested["manifest"]
-                   if e["expected_rule"] and e["expected_severity"] == "E" and e["expected_rule"] != "P1"}
+    error_files = {
+        e["file"].split("/")[-1]
+        for e in ingested["manifest"]
+        if e["expected_rule"] and e["expected_severity"] == "E" and e["expected_rule"] != "P1"
+    }
     rejected = [o for o in outcomes if o.outcome == REJECTED]
     assert error_files <= {o.path.name for o in rejected}
     for o in rejected:

@@ -37,8 +37,17 @@ def _env(monkeypatch, tmp_path):
 
 
 def _ingest(tmp_path, path, received_at, **kw):
-    (out,) = ingest_paths([path], settings=Settings.from_env(), db_path=tmp_path / "b.duckdb", archive_dir=tmp_path / "archive",
-                          outbox_dir=tmp_path / "outbox", received_at=received_at, progress=False, workers=0, **kw)
+    (out,) = ingest_paths(
+        [path],
+        settings=Settings.from_env(),
+        db_path=tmp_path / "b.duckdb",
+        archive_dir=tmp_path / "archive",
+        outbox_dir=tmp_path / "outbox",
+        received_at=received_at,
+        progress=False,
+        workers=0,
+        **kw,
+    )
     return out
 
 
@@ -90,7 +99,11 @@ def _q3_q4(tmp_path):
 def test_p6_correction_breaking_the_next_quarter_is_accepted_with_old_and_new_values(tmp_path):
     _q3_q4(tmp_path)
     # correction of 2020Q3: JQ-001 developed 2 members (not 1): closes at 7 (表2 formal 6 + probationary 1)
-    c = ReturnBuilder("2020Q3").set("cover", 0, "correction_no", 1).set("cover", 0, "correction_reason", "更正发展党员数")
+    c = (
+        ReturnBuilder("2020Q3")
+        .set("cover", 0, "correction_no", 1)
+        .set("cover", 0, "correction_reason", "更正发展党员数")
+    )
     c.set("member_flows", 0, "developed", 2).set("member_flows", 0, "closing_should", 7)
     c.set("member_flows", 0, "closing_actual", 7).set("party_orgs", 0, "members_formal", 6)
     out = _ingest(tmp_path, c.to_xlsx(tmp_path / "q3c1.xlsx"), dt.datetime(2021, 2, 1, 2, tzinfo=UTC))
@@ -122,15 +135,22 @@ def test_rejected_return_changes_nothing_already_accepted(tmp_path):
 
 
 def test_2020_and_2021_returns_side_by_side(tmp_path):
-    out20 = _ingest(tmp_path, ReturnBuilder("2020Q3").to_xlsx(tmp_path / "a.xlsx"), dt.datetime(2020, 10, 12, tzinfo=UTC))
+    out20 = _ingest(
+        tmp_path, ReturnBuilder("2020Q3").to_xlsx(tmp_path / "a.xlsx"), dt.datetime(2020, 10, 12, tzinfo=UTC)
+    )
     b21 = ReturnBuilder("2021Q3")
     out21 = _ingest(tmp_path, b21.to_xlsx(tmp_path / "b.xlsx"), dt.datetime(2021, 10, 12, tzinfo=UTC))
     assert out20.rule_counts == out21.rule_counts == {"P1/W": 1}  # only: no previous quarter loaded
-    rows = _q(tmp_path, "select period, applicants, activists, developed_here from raw.organizations "
-                        "where uscc = ? order by period", [b21.get("organizations", 0, "uscc")])
+    rows = _q(
+        tmp_path,
+        "select period, applicants, activists, developed_here from raw.organizations where uscc = ? order by period",
+        [b21.get("organizations", 0, "uscc")],
+    )
     assert rows == [("2020Q3", None, None, None), ("2021Q3", 3, 2, 1)]  # 2020: 未采集 (NULL), never 0
-    codes = _q(tmp_path, "select period, organizer_code from raw.trainings where organizer_level = '社区党总支' "
-                         "order by period")
+    codes = _q(
+        tmp_path,
+        "select period, organizer_code from raw.trainings where organizer_level = '社区党总支' order by period",
+    )
     assert codes == [("2020Q3", None), ("2021Q3", UNIT)]
     versions = _q(tmp_path, "select period, template_version from raw.submissions order by period")
     assert versions == [("2020Q3", "LX-Q-2020.1"), ("2021Q3", "LX-Q-2021.1")]
@@ -141,8 +161,21 @@ def test_cli_backfill_option(tmp_path):
 
     b = ReturnBuilder("2020Q3").set("cover", 0, "submitted_on", dt.date(2020, 10, 20))
     p = b.to_xlsx(tmp_path / "q3.xlsx")
-    res = CliRunner().invoke(app, ["ingest", "--backfill", "--no-progress", "--db", str(tmp_path / "b.duckdb"),
-                                   "--archive", str(tmp_path / "ar"), "--outbox", str(tmp_path / "ob"), str(p)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            "--backfill",
+            "--no-progress",
+            "--db",
+            str(tmp_path / "b.duckdb"),
+            "--archive",
+            str(tmp_path / "ar"),
+            "--outbox",
+            str(tmp_path / "ob"),
+            str(p),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert _q(tmp_path, "select backfill, outcome from raw.submissions") == [(True, "accepted_with_warnings")]
     help_text = CliRunner().invoke(app, ["ingest", "--help"]).output

@@ -14,9 +14,23 @@ from liangxin import neutral
 
 VALID_ID = "11010519491231002X"  # GB 11643 example: check character X
 HOSTILE = [
-    "=HYPERLINK(\"http://evil\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
-    "=cmd|' /C calc'!A0", "[/]", "[bold]粗体[/bold]", "\x1b[2J\x1b[H清屏", "\x1b]0;标题\x07", "a\x9b31mb",
-    "\u202eRTL", "\x00\x01\x0b", "[link=file:///etc/passwd]x[/link]", "\\", "a\\[b]",
+    '=HYPERLINK("http://evil","点我")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "=cmd|' /C calc'!A0",
+    "[/]",
+    "[bold]粗体[/bold]",
+    "\x1b[2J\x1b[H清屏",
+    "\x1b]0;标题\x07",
+    "a\x9b31mb",
+    "\u202eRTL",
+    "\x00\x01\x0b",
+    "[link=file:///etc/passwd]x[/link]",
+    "\\",
+    "a\\[b]",
 ]
 
 

@@ -162,11 +162,16 @@ def test_duplicate_only_ingestion_run_starts_no_rebuild(tmp_path, world, monkeyp
     instance = dg.DagsterInstance.ephemeral()
     decisions = []
     for path in (f, copy):
-        res = job.execute_in_process(run_config={"ops": {"raw_returns": {"config": {"paths": [str(path)]}}}},
-                                     instance=instance)
+        res = job.execute_in_process(
+            run_config={"ops": {"raw_returns": {"config": {"paths": [str(path)]}}}}, instance=instance
+        )
         run_ = instance.get_run_by_id(res.run_id)
-        ctx = dg.build_run_status_sensor_context(sensor_name="rebuild_after_ingest", dagster_instance=instance,
-                                                 dagster_run=run_, dagster_event=res.get_run_success_event())
+        ctx = dg.build_run_status_sensor_context(
+            sensor_name="rebuild_after_ingest",
+            dagster_instance=instance,
+            dagster_run=run_,
+            dagster_event=res.get_run_success_event(),
+        )
         decisions.append((run_.tags.get(NEW_SUBMISSIONS_TAG), sensor(ctx)))
     (tag1, first), (tag2, second) = decisions
     assert tag1 == "1" and isinstance(first, dg.RunRequest)
@@ -283,11 +288,14 @@ def test_explain_function_for_the_dashboard(home, world):
     assert (n_num, n_den) == (pub.numerator, pub.denominator) and pub.denominator > 0
 
 
-@pytest.mark.parametrize("args, listed", [
-    (["K99", "--unit", "330199", "--period", "2020Q1"], "可溯源的指标：M党员总数；N_U两新组织单位数"),
-    (["K1", "--unit", "999", "--period", "2020Q1"], "可用的单位：330199"),
-    (["K1", "--unit", "330199", "--period", "2030Q1"], "可用的报告期：2020Q1"),
-])
+@pytest.mark.parametrize(
+    "args, listed",
+    [
+        (["K99", "--unit", "330199", "--period", "2020Q1"], "可溯源的指标：M党员总数；N_U两新组织单位数"),
+        (["K1", "--unit", "999", "--period", "2020Q1"], "可用的单位：330199"),
+        (["K1", "--unit", "330199", "--period", "2030Q1"], "可用的报告期：2020Q1"),
+    ],
+)
 def test_explain_bad_input_lists_the_valid_choices(home, tmp_path, args, listed):
     r = run(["explain", *args], home["env"], tmp_path)
     assert r.returncode == 2
@@ -307,12 +315,17 @@ def test_docs_from_any_directory(home, tmp_path):
 
 @pytest.mark.parametrize("command", ["ingest", "build", "demo", "explain", "ui", "docs", "paths", "template"])
 def test_help_is_chinese(command, tmp_path):
-    r = subprocess.run([LIANGXIN, command, "--help"], capture_output=True, text=True, cwd=tmp_path,
-                       env={**os.environ, "COLUMNS": "200"})
+    r = subprocess.run(
+        [LIANGXIN, command, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert r.returncode == 0
     lines = r.stdout.splitlines()
     usage = next(i for i, line in enumerate(lines) if "Usage:" in line)
-    description = next(line for line in lines[usage + 1:] if line.strip(" │"))  # the docstring's first line
+    description = next(line for line in lines[usage + 1 :] if line.strip(" │"))  # the docstring's first line
     assert re.search(r"[\u4e00-\u9fff]", description), r.stdout[:800]
 
 
@@ -324,16 +337,19 @@ def test_cli_build_run_is_in_the_home_dagster_instance(home):
 
     instance = dg.DagsterInstance.from_config(str(home["home"] / "dagster"))
     try:
-        runs = instance.get_runs(dg.RunsFilter(job_name="build_and_publish_job",
-                                               statuses=[dg.DagsterRunStatus.SUCCESS]))
+        runs = instance.get_runs(
+            dg.RunsFilter(job_name="build_and_publish_job", statuses=[dg.DagsterRunStatus.SUCCESS])
+        )
         assert runs, "no successful build run in the home's instance"
         run_id = runs[-1].run_id  # the fixture's `liangxin build` (the oldest successful one)
-        mats = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION,
-                                            limit=10_000).records
+        mats = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
+        ).records
         keys = {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in mats}
         assert {"fct_indicators", "serve_snapshot", "static_dashboard"} <= keys
-        checks = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-                                              limit=10_000).records
+        checks = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+        ).records
         evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in checks]
         assert len(evaluations) > 100 and all(e.passed for e in evaluations)  # the dbt tests, as asset checks
         assert any(e.asset_check_key.asset_key == dg.AssetKey("fct_indicators") for e in evaluations)
@@ -341,13 +357,17 @@ def test_cli_build_run_is_in_the_home_dagster_instance(home):
         # materialization and the two rule-hit checks are in the home's instance too
         ingest_runs = instance.get_runs(dg.RunsFilter(job_name="ingest_job", statuses=[dg.DagsterRunStatus.SUCCESS]))
         assert ingest_runs
-        ingest_mats = instance.get_records_for_run(ingest_runs[-1].run_id,
-                                                   of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        ingest_mats = instance.get_records_for_run(
+            ingest_runs[-1].run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ).records
         assert {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in ingest_mats} == {"raw_returns"}
-        ingest_checks = instance.get_records_for_run(ingest_runs[-1].run_id,
-                                                     of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        ingest_checks = instance.get_records_for_run(
+            ingest_runs[-1].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
         assert {r.event_log_entry.dagster_event.event_specific_data.asset_check_key.name for r in ingest_checks} == {
-            "no_rejected_submissions", "no_rule_warnings"}
+            "no_rejected_submissions",
+            "no_rule_warnings",
+        }
     finally:
         instance.dispose()
 
@@ -361,9 +381,10 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
     assert cli_executable() == str(CHILD)
     pid_file = tmp_path / "child.pid"
     sleeper = tmp_path / "sleeper.py"  # stands in for dbt: records its pid and process group, then sleeps
-    sleeper.write_text("import os, sys, time\n"
-                       "open(sys.argv[1], 'w').write(f'{os.getpid()} {os.getpgid(0)}')\n"
-                       "time.sleep(120)\n", encoding="utf-8")
+    sleeper.write_text(
+        "import os, sys, time\nopen(sys.argv[1], 'w').write(f'{os.getpid()} {os.getpgid(0)}')\ntime.sleep(120)\n",
+        encoding="utf-8",
+    )
     parent_src = (  # the "dbt" is a Python that sleeps: the real dbt is the child's first argument (cli_flags)
         "import subprocess, sys, time\n"
         f"subprocess.Popen([{str(CHILD)!r}, {sys.executable!r}, {str(sleeper)!r}, {str(pid_file)!r}])\n"
@@ -409,14 +430,34 @@ def test_spec_tests_skip_with_a_reason_in_a_clean_copy(tmp_path):
     env.pop("LIANGXIN_SPEC_DIR", None)
     env.pop("LIANGXIN_REQUIRE_SPEC", None)
     # with a test that needs no spec beside it, as in the whole suite (a run of skipped modules only exits 5)
-    r = subprocess.run([sys.executable, "-m", "pytest", "tests/test_forms_spec.py", "tests/test_periods_seeds.py",
-                        "-q", "-rs", "-p", "no:cacheprovider"], cwd=clone, env=env, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/test_forms_spec.py",
+            "tests/test_periods_seeds.py",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-3000:]
     assert "../shared/spec not present (clean clone without shared/)" in r.stdout and "1 skipped" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "pytest", "tests/test_forms_spec.py", "-q", "-p", "no:cacheprovider"],
-                       cwd=clone, env={**env, "LIANGXIN_REQUIRE_SPEC": "1"}, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_forms_spec.py", "-q", "-p", "no:cacheprovider"],
+        cwd=clone,
+        env={**env, "LIANGXIN_REQUIRE_SPEC": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode != 0  # CI (LIANGXIN_REQUIRE_SPEC=1) never skips them silently
 
 
@@ -428,9 +469,18 @@ def test_rejection_notice_names_its_correction_number(tmp_path):
     from liangxin.validate.result import RuleHit, ValidationResult
 
     hit = RuleHit("R11", "E", "表3 党员队伍变动情况", 2, "期末实有数合计", "9", "[R11] 期末实有数不平衡", "A2")
-    res = ValidationResult(path=Path("/inbox/x.xlsx"), sha256="ab" * 32, size=10, original_name="x.xlsx",
-                           format="xlsx", unit_code="330199001001", unit_name="金桥社区党总支", period="2020Q3",
-                           correction_no=2, hits=[hit])
+    res = ValidationResult(
+        path=Path("/inbox/x.xlsx"),
+        sha256="ab" * 32,
+        size=10,
+        original_name="x.xlsx",
+        format="xlsx",
+        unit_code="330199001001",
+        unit_name="金桥社区党总支",
+        period="2020Q3",
+        correction_no=2,
+        hits=[hit],
+    )
     xlsx, html = write_reports(res, tmp_path)
     assert "rejected" in str(xlsx)
     assert "（报告期 2020Q3，更正序号 2）存在 1 条错误，已退回" in html.read_text(encoding="utf-8")
@@ -471,8 +521,17 @@ def test_concurrent_ingests_give_the_outcomes_of_one_serial_order(tmp_path, worl
     ab, ba = serial("ab", a, b), serial("ba", b, a)
     assert ab != ba  # the order matters for these files: the test can tell interleaving from serial runs
     env = {**base, **home_env(tmp_path / "both")}
-    procs = [subprocess.Popen([LIANGXIN, "ingest", str(f), "--no-progress"], env=env, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for f in (a, b)]
+    procs = [
+        subprocess.Popen(
+            [LIANGXIN, "ingest", str(f), "--no-progress"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in (a, b)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err

@@ -45,12 +45,42 @@ def test_deadlines_templates_quotas_allow_list():
     q = seeds.development_quotas()
     assert all((c["unit_code"], 2020) in q for c in seeds.communities())
     from liangxin.checks import uscc_valid
+
     assert seeds.uscc_allow_list() and not any(uscc_valid(u) for u in seeds.uscc_allow_list())
 
 
 def test_indicator_seed_covers_every_kpi_of_the_spec():
     ids = {r["indicator_id"] for r in seeds.indicators()}
-    for base in ["K1", "K2", "K3", "K3b", "K4", "K5", "K7a", "K7b", "K7c", "K7d", "K7", "K7q", "K8", "K9", "K9b",
-                 "K10", "K11", "K12", "K13", "K14a", "K14b", "K15", "K15y", "K16", "K17", "K18", "K18b", "K19", "K20"]:
+    for base in [
+        "K1",
+        "K2",
+        "K3",
+        "K3b",
+        "K4",
+        "K5",
+        "K7a",
+        "K7b",
+        "K7c",
+        "K7d",
+        "K7",
+        "K7q",
+        "K8",
+        "K9",
+        "K9b",
+        "K10",
+        "K11",
+        "K12",
+        "K13",
+        "K14a",
+        "K14b",
+        "K15",
+        "K15y",
+        "K16",
+        "K17",
+        "K18",
+        "K18b",
+        "K19",
+        "K20",
+    ]:
         assert base in ids, base
     assert {"K6_union", "K6_youth", "K6_women", "K18c_in", "K18c_out"} <= ids

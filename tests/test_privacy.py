@@ -15,6 +15,7 @@ def secret_now() -> bytes:
     """The checked secret of the current environment, as an edge builds it (Settings reads the env)."""
     return Settings.from_env().secret()
 
+
 SECRET = "test-district-secret"
 ID = "11010519491231002X"  # GB 11643 example: born 1949-12-31, female
 
@@ -49,30 +50,61 @@ def test_birth_year_and_sex_from_id():
     assert privacy.birth_year("11010519801307003X") is None  # month 13
 
 
-@pytest.mark.parametrize("name, masked", [
-    ("张三丰", "张*"), ("李四", "李*"), (" 王五 ", "王*"), ("欧阳修", "欧阳*"), ("司马相如", "司马*"),
-    ("诸葛亮", "诸葛*"), ("上官婉儿", "上官*"), ("东方朔", "东方*"), ("皇甫谧", "皇甫*"), ("尉迟恭", "尉迟*"),
-    ("公孙胜", "公孙*"), ("慕容复", "慕容*"), ("长孙无忌", "长孙*"), ("宇文化及", "宇文*"), ("司徒雷", "司徒*"),
-    ("夏侯惇", "夏侯*"), ("轩辕明", "轩辕*"), ("令狐冲", "令狐*"), ("钟离春", "钟离*"), ("欧", "欧*"),
-    ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "name, masked",
+    [
+        ("张三丰", "张*"),
+        ("李四", "李*"),
+        (" 王五 ", "王*"),
+        ("欧阳修", "欧阳*"),
+        ("司马相如", "司马*"),
+        ("诸葛亮", "诸葛*"),
+        ("上官婉儿", "上官*"),
+        ("东方朔", "东方*"),
+        ("皇甫谧", "皇甫*"),
+        ("尉迟恭", "尉迟*"),
+        ("公孙胜", "公孙*"),
+        ("慕容复", "慕容*"),
+        ("长孙无忌", "长孙*"),
+        ("宇文化及", "宇文*"),
+        ("司徒雷", "司徒*"),
+        ("夏侯惇", "夏侯*"),
+        ("轩辕明", "轩辕*"),
+        ("令狐冲", "令狐*"),
+        ("钟离春", "钟离*"),
+        ("欧", "欧*"),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_mask_name(name, masked):
     assert privacy.mask_name(name) == masked
 
 
-@pytest.mark.parametrize("phone, masked", [
-    ("13812348000", "138****8000"), (" 138 1234 8000 ", "138****8000"), ("057188001234", "057*****1234"),
-    ("88001234", "880*1234"), ("8800123", "*******"), ("110", "***"), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        ("13812348000", "138****8000"),
+        (" 138 1234 8000 ", "138****8000"),
+        ("057188001234", "057*****1234"),
+        ("88001234", "880*1234"),
+        ("8800123", "*******"),
+        ("110", "***"),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_mask_phone(phone, masked):
     assert privacy.mask_phone(phone) == masked
 
 
 def test_default_secret_warns_loudly_once():
-    code = ("import os; os.environ.pop('LIANGXIN_HMAC_SECRET', None); os.environ.pop('LIANGXIN_ENV', None);"
-            "from liangxin import privacy; from liangxin.settings import Settings; "
-            "a = privacy.person_key('11010519491231002X', Settings().secret()); "
-            "b = privacy.person_key('11010519491231002X', Settings().secret()); assert a == b; print(a)")
+    code = (
+        "import os; os.environ.pop('LIANGXIN_HMAC_SECRET', None); os.environ.pop('LIANGXIN_ENV', None);"
+        "from liangxin import privacy; from liangxin.settings import Settings; "
+        "a = privacy.person_key('11010519491231002X', Settings().secret()); "
+        "b = privacy.person_key('11010519491231002X', Settings().secret()); assert a == b; print(a)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.count("LIANGXIN_HMAC_SECRET") >= 1
     assert out.stderr.count("警告") == 1  # once per process

@@ -22,8 +22,15 @@ from hostile.pipeline import BIN, DBT_PROJECT, home_env, locked_dbt_cmd
 from hostile.writers import expected_rows, write_world_files
 from liangxin.ingest import file_sha256
 
-LOCK_ERRORS = ("Could not set lock", "Conflicting lock", "database is locked", "IO Error", "Timeout",
-               "内部错误", "Traceback")
+LOCK_ERRORS = (
+    "Could not set lock",
+    "Conflicting lock",
+    "database is locked",
+    "IO Error",
+    "Timeout",
+    "内部错误",
+    "Traceback",
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,29 +58,40 @@ def test_sensor_cli_and_rebuild_at_once(district, monkeypatch):
     db = home / "build.duckdb"
     from liangxin.settings import Settings
 
-    res = LiangxinPaths(Settings.from_env(), db_path=str(db), inbox_dir=str(inbox), archive_dir=str(home / "archive"),
-                        outbox_dir=str(home / "outbox"))
+    res = LiangxinPaths(
+        Settings.from_env(),
+        db_path=str(db),
+        inbox_dir=str(inbox),
+        archive_dir=str(home / "archive"),
+        outbox_dir=str(home / "outbox"),
+    )
 
     # all three start at once
     # outputs go to files, not pipes: a full pipe would block a writer while it holds the lock
     cli_log, dbt_log = home / "cli.log", home / "dbt.out"
-    cli = subprocess.Popen([str(BIN / "liangxin"), "ingest", "--no-progress"], env=env, cwd=home,
-                           stdout=open(cli_log, "w"), stderr=subprocess.STDOUT)
+    cli = subprocess.Popen(
+        [str(BIN / "liangxin"), "ingest", "--no-progress"],
+        env=env,
+        cwd=home,
+        stdout=open(cli_log, "w"),
+        stderr=subprocess.STDOUT,
+    )
     time.sleep(0.5)  # the rebuild waits for the lock like any writer, between two files of the ingest
-    dbt = subprocess.Popen(locked_dbt_cmd(db, home / "dbt"), env=env, cwd=DBT_PROJECT, stdout=open(dbt_log, "w"),
-                           stderr=subprocess.STDOUT)
+    dbt = subprocess.Popen(
+        locked_dbt_cmd(db, home / "dbt"), env=env, cwd=DBT_PROJECT, stdout=open(dbt_log, "w"), stderr=subprocess.STDOUT
+    )
     result = inbox_sensor(dg.build_sensor_context(resources={"liangxin": res}))
     requests = list(result.run_requests)
     assert len(requests) == 200 and len({r.run_key for r in requests}) == 200
-    job = dg.Definitions(assets=[raw_returns], jobs=[ingest_job], resources={"liangxin": res}) \
-        .resolve_job_def("ingest_job")
+    job = dg.Definitions(assets=[raw_returns], jobs=[ingest_job], resources={"liangxin": res}).resolve_job_def(
+        "ingest_job"
+    )
     outcomes: Counter = Counter()
     taken = 0  # sensor runs whose file another ingest had already processed and moved out of the inbox
     failures = []
     instance = dg.DagsterInstance.ephemeral()  # one instance for the 200 runs, as a daemon would have
     for r in requests:
-        run = job.execute_in_process(run_config=r.run_config, tags=r.tags, raise_on_error=False,
-                                     instance=instance)
+        run = job.execute_in_process(run_config=r.run_config, tags=r.tags, raise_on_error=False, instance=instance)
         if not run.success:
             failures.append(r.run_key)
             continue
@@ -100,8 +118,10 @@ def test_sensor_cli_and_rebuild_at_once(district, monkeypatch):
     try:
         subs = con.execute("select submission_id, count(*) from raw.submissions group by 1").fetchall()
         counts = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in expected_rows(world)}
-        per_sub = con.execute("select count(*) from (select submission_id, source_sheet, source_row, count(*) n "
-                              "from raw.organizations group by all having n > 1)").fetchone()[0]
+        per_sub = con.execute(
+            "select count(*) from (select submission_id, source_sheet, source_row, count(*) n "
+            "from raw.organizations group by all having n > 1)"
+        ).fetchone()[0]
         outcomes_db = dict(con.execute("select outcome, count(*) from raw.submissions group by 1").fetchall())
     finally:
         con.close()
@@ -111,5 +131,7 @@ def test_sensor_cli_and_rebuild_at_once(district, monkeypatch):
     assert "rejected" not in outcomes_db
     archived = [p for p in (home / "archive").rglob("*") if p.suffix in (".xlsx", ".zip")]
     assert sorted(p.stem for p in archived) == sorted(shas)
-    print(f"concurrent: sensor runs {len(requests)}, dagster outcomes {dict(outcomes)}, taken by the CLI {taken}, "
-          f"db {outcomes_db}")
+    print(
+        f"concurrent: sensor runs {len(requests)}, dagster outcomes {dict(outcomes)}, taken by the CLI {taken}, "
+        f"db {outcomes_db}"
+    )

@@ -22,8 +22,15 @@ import duckdb
 import pytest
 
 from hostile.dump import digest, dump
-from hostile.pipeline import (DBT_PROJECT, all_tables as _all_tables, dbt_build_cmd, full_pipeline,
-                              home_env, nondeterministic as _nondeterministic, small_world)
+from hostile.pipeline import (
+    DBT_PROJECT,
+    all_tables as _all_tables,
+    dbt_build_cmd,
+    full_pipeline,
+    home_env,
+    nondeterministic as _nondeterministic,
+    small_world,
+)
 from hostile.writers import write_return, write_world_files
 
 HERE = Path(__file__).resolve().parent
@@ -34,9 +41,14 @@ KILLS: dict[str, int] = {}
 class Zygote:
     def __init__(self, env: dict, log: Path):
         self.log = log  # the workers' stderr: a file, never a pipe nobody reads
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "hostile" / "zygote.py")], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(log, "w"),
-                                     text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "hostile" / "zygote.py")],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(log, "w"),
+            text=True,
+        )
 
     def run(self, delay: float | None = None, **cmd) -> dict:
         self.proc.stdin.write(json.dumps(dict(cmd, delay=delay)) + "\n")
@@ -67,8 +79,11 @@ def state(home: Path) -> dict:
     shas = sorted({json.loads(x)["sha256"] for x in receipts.read_text().splitlines()}) if receipts.exists() else []
     # the duplicate receipts (outbox/duplicate/, D121) are left out: a re-run after a crash answers "duplicate" for
     # the files the killed run had already loaded, which a clean run never sees twice
-    reports = sorted(p.name for p in (home / "outbox").rglob("*") if p.is_file() and not p.name.startswith(".")
-                     and p.parent.name != "duplicate")
+    reports = sorted(
+        p.name
+        for p in (home / "outbox").rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.parent.name != "duplicate"
+    )
     return {"raw": d, "archive": archive, "receipts": shas, "outbox": reports}
 
 
@@ -92,8 +107,16 @@ def folder(tmp_path_factory):
 def _ingest(zygote, home: Path, folder: Path, delay=None, workers=None) -> dict:
     # groups of 3 files per transaction (default 25 would write these 13 files at once): kills land between
     # groups as well as inside one; workers=0 reads the files in the ingesting process (an even pace)
-    return zygote.run(delay, action="ingest", paths=[str(folder)], db=str(home / "build.duckdb"),
-                      archive=str(home / "archive"), outbox=str(home / "outbox"), batch_files=3, workers=workers)
+    return zygote.run(
+        delay,
+        action="ingest",
+        paths=[str(folder)],
+        db=str(home / "build.duckdb"),
+        archive=str(home / "archive"),
+        outbox=str(home / "outbox"),
+        batch_files=3,
+        workers=workers,
+    )
 
 
 def test_ingest_sigkill_then_rerun_equals_clean_run(zygote, folder, tmp_path):
@@ -148,8 +171,9 @@ def test_dbt_build_sigkill_then_rerun_equals_clean_build(tmp_path):
         env = home_env(db.parent, LIANGXIN_DUCKDB=str(db))
         work = tmp_path / f"dbt{cycle}"
         for _ in range(n_kills):
-            p = subprocess.Popen(dbt_build_cmd(work), env=env, cwd=DBT_PROJECT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+            p = subprocess.Popen(
+                dbt_build_cmd(work), env=env, cwd=DBT_PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             try:
                 p.wait(timeout=RNG.uniform(3.0, 11.0))  # parse ≈ 3 s, then seeds, models, tests
             except subprocess.TimeoutExpired:
@@ -157,8 +181,7 @@ def test_dbt_build_sigkill_then_rerun_equals_clean_build(tmp_path):
                 kills += 1
             p.wait()
             assert digest(dump(db)) == raw_clean  # a crashed build never damages the raw layer
-        p = subprocess.run(dbt_build_cmd(work), env=env, cwd=DBT_PROJECT, capture_output=True, text=True,
-                           timeout=600)
+        p = subprocess.run(dbt_build_cmd(work), env=env, cwd=DBT_PROJECT, capture_output=True, text=True, timeout=600)
         assert "Done." in p.stdout and p.returncode == 0, p.stdout[-3000:]
         got = _all_tables(db)
         differ = sorted(t for t in set(got) | set(clean) if got.get(t) != clean.get(t))
@@ -209,9 +232,14 @@ def test_publish_sigkill_snapshot_is_always_a_complete_version(zygote, tmp_path)
     kills, versions = 0, []
     for _ in range(10):
         before = _serve_version(serve)
-        r = zygote.run(RNG.uniform(0.0, 4 * per_round), action="publish_loop", db=str(build), serve=str(serve),
-                       manifest=manifest,
-                       rows=ROWS)
+        r = zygote.run(
+            RNG.uniform(0.0, 4 * per_round),
+            action="publish_loop",
+            db=str(build),
+            serve=str(serve),
+            manifest=manifest,
+            rows=ROWS,
+        )
         kills += r["killed"]
         v = _serve_version(serve)  # complete, whatever the moment of the kill
         assert v >= before
@@ -242,8 +270,15 @@ def test_publish_after_a_crash_leaves_no_temp_copies(zygote, tmp_path):
 
 def test_ingest_crash_while_writing_a_report_leaves_no_part_file(zygote, folder, tmp_path):
     home = tmp_path / "home"
-    r = zygote.run(None, action="ingest", paths=[str(folder)], db=str(home / "build.duckdb"),
-                   archive=str(home / "archive"), outbox=str(home / "outbox"), die_at="report_temp")
+    r = zygote.run(
+        None,
+        action="ingest",
+        paths=[str(folder)],
+        db=str(home / "build.duckdb"),
+        archive=str(home / "archive"),
+        outbox=str(home / "outbox"),
+        die_at="report_temp",
+    )
     assert os.WIFSIGNALED(r["status"])
     assert list((home / "outbox").rglob(".*.part")), "the crash left its temp report"
     assert _ingest(zygote, home, folder)["status"] == 0

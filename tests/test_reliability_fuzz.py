@@ -31,19 +31,46 @@ KEY = Settings.from_env().secret()  # the test module is its own edge
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
 
 # text openpyxl can store (XML 1.0 forbids most C0 controls); everything else of Unicode is fair game
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(
-    ["\u200b", "\u200f", "\u202e", "\ufeff", "\u3000", "１", "😀", "\t", " "]), max_size=40)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"))
+    | st.sampled_from(["\u200b", "\u200f", "\u202e", "\ufeff", "\u3000", "１", "😀", "\t", " "]),
+    max_size=40,
+)
 VALUES = st.one_of(
     st.none(),
     _text,
-    st.integers(min_value=-(10 ** 25), max_value=10 ** 25),
+    st.integers(min_value=-(10**25), max_value=10**25),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10 ** 12, max_value=10 ** 12),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-(10**12), max_value=10**12),
     st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
     st.booleans(),
-    st.sampled_from([Formula("=1/0"), Formula("=SUM(A1:A3)"), ErrorValue("#REF!"), ErrorValue("#N/A"),
-                     ErrorValue("#DIV/0!"), "是", "否", "Y", "n", "√", "×", "2020年9月31日", "1e400", "-0",
-                     "0x1F", "1,2,3", "３.０", "NaN", "=cmd|' /C calc'!A0", "@SUM(1)", "+1", "2020Q3", "2020Q5"]),
+    st.sampled_from(
+        [
+            Formula("=1/0"),
+            Formula("=SUM(A1:A3)"),
+            ErrorValue("#REF!"),
+            ErrorValue("#N/A"),
+            ErrorValue("#DIV/0!"),
+            "是",
+            "否",
+            "Y",
+            "n",
+            "√",
+            "×",
+            "2020年9月31日",
+            "1e400",
+            "-0",
+            "0x1F",
+            "1,2,3",
+            "３.０",
+            "NaN",
+            "=cmd|' /C calc'!A0",
+            "@SUM(1)",
+            "+1",
+            "2020Q3",
+            "2020Q5",
+        ]
+    ),
 )
 
 FIELD_CHOICES = [(f.key, fld.name) for f in forms.FORMS for fld in f.fields]
@@ -57,16 +84,18 @@ def _load(result) -> dict[str, int]:
     con = duckdb.connect(":memory:")
     try:
         warehouse.ensure_schema(con, KEY)
-        return warehouse.load_submission(con, result, dt.datetime(2020, 10, 12, 9, tzinfo=dt.timezone.utc), "r",
-                                         secret=KEY)
+        return warehouse.load_submission(
+            con, result, dt.datetime(2020, 10, 12, 9, tzinfo=dt.timezone.utc), "r", secret=KEY
+        )
     finally:
         con.close()
 
 
 @settings(max_examples=100, **SETTINGS)
-@given(changes=st.lists(st.tuples(st.sampled_from(FIELD_CHOICES), st.integers(0, 3), VALUES), min_size=1,
-                        max_size=4),
-       fmt=st.sampled_from(["xlsx", "utf-8", "gb18030"]))
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(FIELD_CHOICES), st.integers(0, 3), VALUES), min_size=1, max_size=4),
+    fmt=st.sampled_from(["xlsx", "utf-8", "gb18030"]),
+)
 def test_random_cells_never_crash(changes, fmt):
     b = ReturnBuilder("2020Q3")
     for (key, field), i, value in changes:
@@ -91,8 +120,10 @@ def test_random_cells_never_crash(changes, fmt):
 
 
 def _typed(r) -> dict:
-    return {k: [(p.sheet, p.source_row, sorted(p.values.items(), key=lambda kv: kv[0])) for p in rows]
-            for k, rows in r.rows.items()}
+    return {
+        k: [(p.sheet, p.source_row, sorted(p.values.items(), key=lambda kv: kv[0])) for p in rows]
+        for k, rows in r.rows.items()
+    }
 
 
 _CLEAN: dict[str, tuple] = {}

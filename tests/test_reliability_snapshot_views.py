@@ -13,8 +13,9 @@ from liangxin.serving import connect_readonly
 def _views(serve):
     con = duckdb.connect(str(serve), read_only=True)
     try:
-        return con.execute("select table_schema, table_name from information_schema.tables "
-                           "where table_type = 'VIEW'").fetchall()
+        return con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'VIEW'"
+        ).fetchall()
     finally:
         con.close()
 
@@ -23,8 +24,9 @@ def test_every_table_of_the_snapshot_is_readable():
     pipe = full_pipeline()
     con = connect_readonly(pipe.serve)
     try:
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_type = 'BASE TABLE'").fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
         assert len(tables) >= 20
         for s, t in tables:
             con.execute(f'select count(*) from "{s}"."{t}"').fetchone()

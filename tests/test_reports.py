@@ -32,16 +32,33 @@ def _rejected() -> ValidationResult:
         RuleHit("F3", "W", "封面", 2, "填报单位名称", "金桥社区", "[F3] 填报单位名称与名册不一致", "B2"),
         RuleHit("F2", "E", T2, None, "党组织名称", None, "[F2] 缺少必填列 党组织名称", None),
     ]
-    return ValidationResult(path=Path("/inbox/x.xlsx"), sha256=SHA, size=1234, original_name="=cmd|' /C calc'!A0.xlsx",
-                            format="xlsx", unit_code="330199001001", unit_name="-金桥社区", period="2020Q3",
-                            correction_no=0, hits=hits)
+    return ValidationResult(
+        path=Path("/inbox/x.xlsx"),
+        sha256=SHA,
+        size=1234,
+        original_name="=cmd|' /C calc'!A0.xlsx",
+        format="xlsx",
+        unit_code="330199001001",
+        unit_name="-金桥社区",
+        period="2020Q3",
+        correction_no=0,
+        hits=hits,
+    )
 
 
 def _warned() -> ValidationResult:
     hits = [RuleHit("I1", "W", T1, 5, "统一社会信用代码", "91330199MA2H00001Y", "[I1] 校验位不符", "A5")]
-    return ValidationResult(path=Path("/inbox/金桥.xlsx"), sha256="ff" * 32, size=10, original_name="金桥.xlsx",
-                            unit_code="330199001001", unit_name="金桥社区党总支", period="2020Q4", correction_no=1,
-                            hits=hits)
+    return ValidationResult(
+        path=Path("/inbox/金桥.xlsx"),
+        sha256="ff" * 32,
+        size=10,
+        original_name="金桥.xlsx",
+        unit_code="330199001001",
+        unit_name="金桥社区党总支",
+        period="2020Q4",
+        correction_no=1,
+        hits=hits,
+    )
 
 
 def _all_values(ws) -> list[object]:
@@ -86,8 +103,17 @@ def test_rejected_xlsx_content(rejected_reports):
     assert s["错误数"] == "5 条" and s["警告数"] == "3 条"
 
     header_row, rows = _hit_table(ws)
-    assert [c.value for c in ws[header_row][:9]] == ["序号", "规则编号", "严重程度", "工作表", "行", "列", "单元格",
-                                                     "填报值", "说明"]
+    assert [c.value for c in ws[header_row][:9]] == [
+        "序号",
+        "规则编号",
+        "严重程度",
+        "工作表",
+        "行",
+        "列",
+        "单元格",
+        "填报值",
+        "说明",
+    ]
     got = [(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
     assert got == [
         ("F7", "警告", "（整个文件）", None, None, None, "Sheet1"),
@@ -168,15 +194,24 @@ def test_clean_acceptance(tmp_path):
 
 
 def test_unknown_unit_and_hostile_names(tmp_path):
-    res = ValidationResult(path=Path("/inbox/bad.bin"), sha256="12345678" + "9" * 56, size=3,
-                           hits=[RuleHit("F1", "E", None, None, None, None, "[F1] 文件无法作为 xlsx 或 CSV 压缩包打开")])
+    res = ValidationResult(
+        path=Path("/inbox/bad.bin"),
+        sha256="12345678" + "9" * 56,
+        size=3,
+        hits=[RuleHit("F1", "E", None, None, None, None, "[F1] 文件无法作为 xlsx 或 CSV 压缩包打开")],
+    )
     xlsx, htm = write_reports(res, tmp_path)
     assert xlsx == tmp_path / "rejected" / "未知单位_未知报告期_12345678.xlsx"
     ws = openpyxl.load_workbook(xlsx).worksheets[0]
     assert _summary(ws)["文件名"] == "bad.bin"
-    res2 = ValidationResult(path=Path("/inbox/y.xlsx"), sha256="a" * 64, size=3, unit_code="../../etc/x",
-                            period="2020Q1\x00", hits=[RuleHit("F3", "E", "封面", 2, "填报单位编码", "../../etc/x\x01",
-                                                               "[F3] 单位编码不在名册中", "A2")])
+    res2 = ValidationResult(
+        path=Path("/inbox/y.xlsx"),
+        sha256="a" * 64,
+        size=3,
+        unit_code="../../etc/x",
+        period="2020Q1\x00",
+        hits=[RuleHit("F3", "E", "封面", 2, "填报单位编码", "../../etc/x\x01", "[F3] 单位编码不在名册中", "A2")],
+    )
     xlsx2, htm2 = write_reports(res2, tmp_path)
     assert xlsx2.parent == tmp_path / "rejected" and xlsx2.name == "etc_x_2020Q1_aaaaaaaa.xlsx"
     ws2 = openpyxl.load_workbook(xlsx2).worksheets[0]

@@ -32,8 +32,13 @@ def snapshot(tmp_path_factory):
 
 def _sql(serve: Path, statement: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")} | {"COLUMNS": "200"}
-    return subprocess.run([str(LIANGXIN), "sql", "--db", str(serve), "-c", statement], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(LIANGXIN), "sql", "--db", str(serve), "-c", statement],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_sql_cli_reads_the_snapshot(snapshot):
@@ -102,8 +107,13 @@ def test_production_without_a_real_secret_refuses_to_ingest(tmp_path, one_return
     env.pop("LIANGXIN_HMAC_SECRET")
     if secret is not None:
         env["LIANGXIN_HMAC_SECRET"] = secret
-    p = subprocess.run([str(LIANGXIN), "ingest", str(one_return), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(one_return), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = p.stdout + p.stderr
     assert p.returncode != 0
     assert "LIANGXIN_HMAC_SECRET" in out and "生产环境" in out
@@ -120,8 +130,13 @@ def test_production_refusal_happens_before_anything_is_written(tmp_path, one_ret
     home = tmp_path / "home"
     env = home_env(home, LIANGXIN_ENV="production")
     env.pop("LIANGXIN_HMAC_SECRET")
-    p = subprocess.run([str(LIANGXIN), "ingest", str(one_return), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(one_return), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = p.stdout + p.stderr
     assert p.returncode != 0 and "Traceback" not in out
     assert not list((home / "outbox").rglob("*.*")), "a receipt claiming 接收 was sent for an unloaded file"
@@ -131,7 +146,12 @@ def test_production_refusal_happens_before_anything_is_written(tmp_path, one_ret
 def test_production_with_a_secret_ingests(tmp_path, one_return):
     home = tmp_path / "home"
     env = home_env(home, LIANGXIN_ENV="production", LIANGXIN_HMAC_SECRET="a-real-district-secret-9f3c-Xq7Lm2Vb8Nw4Kp")
-    p = subprocess.run([str(LIANGXIN), "ingest", str(one_return), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(one_return), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "开发用默认密钥" not in p.stdout + p.stderr

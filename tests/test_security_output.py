@@ -27,8 +27,13 @@ SECRET = "security-output-test-secret"
 LIANGXIN = Path(sys.executable).parent / "liangxin"
 RECEIVED = dt.datetime(2020, 10, 8, 9, 0, tzinfo=dt.timezone.utc)
 # IDs a hostile (or careless) submitter types where no ID belongs; one has a wrong check character
-PLANTED = [citizen_id("11010519800101201"), citizen_id("44030619900315302"), citizen_id("32010219751120403"),
-           citizen_id("51010719880808504"), citizen_id("33010619950505605")]
+PLANTED = [
+    citizen_id("11010519800101201"),
+    citizen_id("44030619900315302"),
+    citizen_id("32010219751120403"),
+    citizen_id("51010719880808504"),
+    citizen_id("33010619950505605"),
+]
 BAD_CHECK = PLANTED[4][:-1] + ("0" if PLANTED[4][-1] != "0" else "1")
 FORMULAS = ["=1+2", "+SUM(1,2)", "-3+4", "@SUM(1,2)", "=cmd|' -C calc'!A0"]
 
@@ -43,8 +48,9 @@ def _env(monkeypatch, tmp_path):
 
 
 def dirs(tmp_path: Path) -> dict:
-    return dict(db_path=tmp_path / "db" / "build.duckdb", archive_dir=tmp_path / "archive",
-                outbox_dir=tmp_path / "outbox")
+    return dict(
+        db_path=tmp_path / "db" / "build.duckdb", archive_dir=tmp_path / "archive", outbox_dir=tmp_path / "outbox"
+    )
 
 
 def hostile_return(tmp_path: Path) -> Path:
@@ -61,8 +67,9 @@ def hostile_return(tmp_path: Path) -> Path:
 
 def _all_text(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     out = []
-    for schema, table in con.execute("select table_schema, table_name from information_schema.tables "
-                                     "where table_type = 'BASE TABLE'").fetchall():
+    for schema, table in con.execute(
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+    ).fetchall():
         for row in con.execute(f'select * from "{schema}"."{table}"').fetchall():
             out += [(f"{schema}.{table}", str(v)) for v in row if v is not None]
     return out
@@ -83,8 +90,7 @@ def test_ids_typed_anywhere_never_reach_the_warehouse_or_the_outbox(tmp_path):
         # the free text is kept, with the ID replaced (a valid ID by its person key, joinable)
         reason = con.execute("select correction_reason from raw.submissions").fetchone()[0]
         assert reason.startswith("误填身份证号person_key:") and reason.endswith("，已更正")
-        note = con.execute("select difference_note from raw.member_flows where difference_note is not null"
-                           ).fetchall()
+        note = con.execute("select difference_note from raw.member_flows where difference_note is not null").fetchall()
         if out.outcome != "rejected":
             assert note == [(f"差额系{neutral.ID_PLACEHOLDER}转出",)]
         names = con.execute("select original_name from raw.submissions").fetchone()[0]
@@ -149,7 +155,9 @@ def test_fingerprint_is_stored_and_a_mismatch_stops_ingestion_before_anything_is
         con.close()
     assert sorted(p.name for p in d["archive_dir"].rglob("*")) == archived_before
     with pytest.raises(privacy.SecretMismatchError):
-        warehouse.check_secret_for(d["db_path"], Settings.from_env().secret())  # what `liangxin build` checks first (pipeline.py)
+        warehouse.check_secret_for(
+            d["db_path"], Settings.from_env().secret()
+        )  # what `liangxin build` checks first (pipeline.py)
 
 
 def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
@@ -157,8 +165,9 @@ def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
     env.update(LIANGXIN_HOME=str(home), LIANGXIN_HMAC_SECRET=SECRET, COLUMNS="200")
     first = _clean(tmp_path)
-    p = subprocess.run([str(LIANGXIN), "ingest", str(first), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=180)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(first), "--no-progress"], env=env, capture_output=True, text=True, timeout=180
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     db = home / "build.duckdb"
     con = duckdb.connect(str(db), read_only=True)
@@ -167,8 +176,9 @@ def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
 
     env["LIANGXIN_HMAC_SECRET"] = SECRET + "-rotated"
     second = _clean(tmp_path, "r2.xlsx", "2020Q4")
-    p = subprocess.run([str(LIANGXIN), "ingest", str(second), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=180)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(second), "--no-progress"], env=env, capture_output=True, text=True, timeout=180
+    )
     out = p.stdout + p.stderr
     assert p.returncode == 2 and "Traceback" not in out, out
     assert "区级密钥与构建库不符" in out and "liangxin rekey" in out
@@ -186,15 +196,18 @@ def test_cli_mismatch_is_a_clear_chinese_refusal_then_rekey_rekeys(tmp_path):
         con.close()
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert not list(home.glob(".build.duckdb.rekey*"))
-    p = subprocess.run([str(LIANGXIN), "ingest", str(second), "--no-progress"], env=env, capture_output=True,
-                       text=True, timeout=180)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(second), "--no-progress"], env=env, capture_output=True, text=True, timeout=180
+    )
     assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_a_development_keyed_warehouse_cannot_be_used_in_production(tmp_path, monkeypatch):
     d = dirs(tmp_path)
     monkeypatch.delenv("LIANGXIN_HMAC_SECRET")
-    ingest_file(_clean(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d)  # development default (with its warning)
+    ingest_file(
+        _clean(tmp_path), received_at=RECEIVED, settings=Settings.from_env(), **d
+    )  # development default (with its warning)
     monkeypatch.setenv("LIANGXIN_ENV", "production")
     monkeypatch.setenv("LIANGXIN_HMAC_SECRET", "Zk3-production-district-secret-Qw9x7Lm")
     with pytest.raises(privacy.SecretMismatchError, match="开发默认密钥"):
@@ -213,8 +226,11 @@ def test_id_scrub_keeps_codes_intact():
 # Files: 0600 / 0700 under the home
 # --------------------------------------------------------------------------------------------------
 def _open_modes(root: Path) -> list[str]:
-    return [f"{p.relative_to(root)} {oct(stat.S_IMODE(p.lstat().st_mode))}"
-            for p in [root, *root.rglob("*")] if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077]
+    return [
+        f"{p.relative_to(root)} {oct(stat.S_IMODE(p.lstat().st_mode))}"
+        for p in [root, *root.rglob("*")]
+        if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077
+    ]
 
 
 def test_everything_ingest_writes_under_the_home_is_private(tmp_path):
@@ -222,8 +238,13 @@ def test_everything_ingest_writes_under_the_home_is_private(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
     env.update(LIANGXIN_HOME=str(home), LIANGXIN_HMAC_SECRET=SECRET, COLUMNS="200")
     hostile = hostile_return(tmp_path)
-    p = subprocess.run([str(LIANGXIN), "ingest", str(hostile), str(_clean(tmp_path)), "--no-progress"], env=env,
-                       capture_output=True, text=True, timeout=180)
+    p = subprocess.run(
+        [str(LIANGXIN), "ingest", str(hostile), str(_clean(tmp_path)), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert (home / "build.duckdb").exists() and list((home / "outbox").rglob("*.xlsx"))
     assert _open_modes(home) == []

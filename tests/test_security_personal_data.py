@@ -74,8 +74,9 @@ def scan_duckdb(path: Path, needles: set[str]) -> list[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         # base tables: views only re-read them (and dbt's views name the build catalog, absent in copies)
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_type = 'BASE TABLE'").fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
         for schema, table in tables:
             for row in con.execute(f'select * from "{schema}"."{table}"').fetchall():
                 for v in row:
@@ -103,7 +104,12 @@ def test_no_raw_id_or_phone_outside_the_archive(pipe):
         leaks += scan_duckdb(db, needles)
     scanned = 0
     for p in root.rglob("*"):
-        if not p.is_file() or p.suffix in (".duckdb", ".wal") or archive in p.parents or (pipe.root / "inbox") in p.parents:
+        if (
+            not p.is_file()
+            or p.suffix in (".duckdb", ".wal")
+            or archive in p.parents
+            or (pipe.root / "inbox") in p.parents
+        ):
             continue
         scanned += 1
         leaks += scan_bytes(p, needles)

@@ -99,21 +99,26 @@ def test_snapshot_holds_the_public_models_only(tmp_path):
         create schema ref; create table ref.communities as select '330199001001' as unit_code;
     """)
     con.close()
-    write_manifest(tmp_path / "manifest.json",
-                   {"marts.kpi_training": [("level", "VARCHAR"), ("k9_value", "DECIMAL(3,2)")],
-                    "annual.rpt_annual_t5": [("year", "INTEGER"), ("secretaries", "INTEGER")],
-                    "annual.rpt_annual_verdict": [("year", "INTEGER"), ("verdict", "VARCHAR")],
-                    "ref.communities": [("unit_code", "VARCHAR")]},
-                   protected={"marts.fct_training_attendance": [("person_key", "VARCHAR")]})
+    write_manifest(
+        tmp_path / "manifest.json",
+        {
+            "marts.kpi_training": [("level", "VARCHAR"), ("k9_value", "DECIMAL(3,2)")],
+            "annual.rpt_annual_t5": [("year", "INTEGER"), ("secretaries", "INTEGER")],
+            "annual.rpt_annual_verdict": [("year", "INTEGER"), ("verdict", "VARCHAR")],
+            "ref.communities": [("unit_code", "VARCHAR")],
+        },
+        protected={"marts.fct_training_attendance": [("person_key", "VARCHAR")]},
+    )
     assert {"person_key", "secretary_key", "secretary_name", "phone", "person_birth_year"} <= person_columns()
     serve = publish_snapshot(build, tmp_path / "serve.duckdb")
     con = connect_readonly(serve)
-    tables = {f"{s}.{t}": c for s, t, c in con.execute(
-        "select schema_name, table_name, comment from duckdb_tables()").fetchall()}
+    tables = {
+        f"{s}.{t}": c
+        for s, t, c in con.execute("select schema_name, table_name, comment from duckdb_tables()").fetchall()
+    }
     verdict = con.execute("select year, verdict from annual.rpt_annual_verdict").fetchall()
     con.close()
-    assert set(tables) == {"marts.kpi_training", "annual.rpt_annual_t5", "annual.rpt_annual_verdict",
-                           "ref.communities"}
+    assert set(tables) == {"marts.kpi_training", "annual.rpt_annual_t5", "annual.rpt_annual_verdict", "ref.communities"}
     assert tables["ref.communities"] == "测试表 ref.communities"  # the model's description, for liangxin sql
     assert verdict == [(2020, "可以上报")]  # a view of the build file becomes a table
     blob = serve.read_bytes()

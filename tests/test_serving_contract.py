@@ -32,8 +32,8 @@ def _serve_columns(serve) -> dict[str, list[tuple[str, str]]]:
     try:
         out: dict[str, list[tuple[str, str]]] = {}
         for s, t, c, d in con.execute(
-                "select table_schema, table_name, column_name, data_type from information_schema.columns "
-                "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
         ).fetchall():
             out.setdefault(f"{s}.{t}", []).append((c, d))
         return out
@@ -84,8 +84,10 @@ def test_serve_holds_exactly_the_public_models_with_their_declared_columns(pipe,
 def test_the_serving_tables_carry_the_model_descriptions(pipe, public):
     con = duckdb.connect(str(pipe.serve), read_only=True)
     try:
-        comments = {f"{s}.{t}": c for s, t, c in con.execute(
-            "select schema_name, table_name, comment from duckdb_tables()").fetchall()}
+        comments = {
+            f"{s}.{t}": c
+            for s, t, c in con.execute("select schema_name, table_name, comment from duckdb_tables()").fetchall()
+        }
     finally:
         con.close()
     assert comments == {n: m.description for n, m in public.items()}
@@ -118,9 +120,13 @@ def tiny_build(tmp_path):
 
 
 def test_a_public_model_declaring_a_person_level_column_fails_the_publish(tiny_build, tmp_path):
-    manifest = write_manifest(tmp_path / "manifest.json", {
-        "marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")],
-        "marts.fct_people": [("level", "VARCHAR"), ("person_key", "VARCHAR")]})
+    manifest = write_manifest(
+        tmp_path / "manifest.json",
+        {
+            "marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")],
+            "marts.fct_people": [("level", "VARCHAR"), ("person_key", "VARCHAR")],
+        },
+    )
     serve = tmp_path / "serve.duckdb"
     with pytest.raises(ContractError, match=r"公开模型含个人级字段.*marts\.fct_people（person_key）"):
         publish_snapshot(tiny_build, serve, manifest=manifest)
@@ -129,15 +135,20 @@ def test_a_public_model_declaring_a_person_level_column_fails_the_publish(tiny_b
 
 def test_a_built_person_level_column_the_contract_does_not_declare_fails_the_publish(tiny_build, tmp_path):
     # the manifest says fct_people has no person-level column, the build file has one (a contract not enforced)
-    manifest = write_manifest(tmp_path / "manifest.json", {
-        "marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")], "marts.fct_people": [("level", "VARCHAR")]})
+    manifest = write_manifest(
+        tmp_path / "manifest.json",
+        {"marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")], "marts.fct_people": [("level", "VARCHAR")]},
+    )
     serve = tmp_path / "serve.duckdb"
     with pytest.raises(ContractError, match=r"marts\.fct_people 含个人级字段 person_key"):
         publish_snapshot(tiny_build, serve, manifest=manifest)
     assert not serve.exists() and not list(tmp_path.glob(".serve-*"))
     # the same build with the person-level model protected publishes kpi_x alone
-    write_manifest(manifest, {"marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")]},
-                   protected={"marts.fct_people": [("level", "VARCHAR"), ("person_key", "VARCHAR")]})
+    write_manifest(
+        manifest,
+        {"marts.kpi_x": [("level", "VARCHAR"), ("n", "INTEGER")]},
+        protected={"marts.fct_people": [("level", "VARCHAR"), ("person_key", "VARCHAR")]},
+    )
     publish_snapshot(tiny_build, serve, manifest=manifest)
     assert set(_serve_columns(serve)) == {"marts.kpi_x"}
     assert b"KEY-PERSON-0001" not in serve.read_bytes()

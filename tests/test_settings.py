@@ -42,8 +42,13 @@ def test_defaults(clean_env, tmp_path):
     assert (s.duckdb, s.serve_duckdb) == (home / "build.duckdb", home / "serve.duckdb")
     assert s.build == tmp_path.resolve() / "build" and s.dagster_home == home / "dagster" and s.logs == home / "logs"
     assert s.hmac_secret is None and s.env == "" and not s.is_production
-    assert (s.read_memory_mb, s.read_sandbox, s.ingest_workers, s.ingest_batch, s.inbox_settle_seconds) == \
-        (1024, True, None, 25, 2.0)
+    assert (s.read_memory_mb, s.read_sandbox, s.ingest_workers, s.ingest_batch, s.inbox_settle_seconds) == (
+        1024,
+        True,
+        None,
+        25,
+        2.0,
+    )
     assert s.register_csv is None and s.development_quotas is None and s.register_files() == []
     assert s.disable_dbt_assets is False and s.annual_pdf is True
     assert s.superset_url is None and s.superset_port == 8088
@@ -54,12 +59,24 @@ def test_environment_overrides(clean_env, tmp_path):
     (tmp_path / "reg").mkdir()
     (tmp_path / "reg" / "register.csv").write_text("unit_code\n", encoding="utf-8")
     (tmp_path / "reg" / "development_quotas.csv").write_text("x\n", encoding="utf-8")
-    for k, v in {"LIANGXIN_HOME": "h", "LIANGXIN_DUCKDB": "elsewhere/b.duckdb", "LIANGXIN_OUTBOX": "",
-                 "DAGSTER_HOME": "/tmp/dh", "LIANGXIN_READ_MEMORY_MB": "512", "LIANGXIN_INGEST_WORKERS": "0",
-                 "LIANGXIN_INGEST_BATCH": "7", "LIANGXIN_INBOX_SETTLE_SECONDS": "0", "LIANGXIN_READ_SANDBOX": "0",
-                 "LIANGXIN_REGISTER": "reg/register.csv", "LIANGXIN_DISABLE_DBT_ASSETS": "1",
-                 "LIANGXIN_ANNUAL_PDF": "0", "LIANGXIN_SIGNOFF_HEAD": "王主任", "LIANGXIN_SUPERSET_PORT": "9000",
-                 "LIANGXIN_HMAC_SECRET": "s3cret", "LIANGXIN_ENV": " Production "}.items():
+    for k, v in {
+        "LIANGXIN_HOME": "h",
+        "LIANGXIN_DUCKDB": "elsewhere/b.duckdb",
+        "LIANGXIN_OUTBOX": "",
+        "DAGSTER_HOME": "/tmp/dh",
+        "LIANGXIN_READ_MEMORY_MB": "512",
+        "LIANGXIN_INGEST_WORKERS": "0",
+        "LIANGXIN_INGEST_BATCH": "7",
+        "LIANGXIN_INBOX_SETTLE_SECONDS": "0",
+        "LIANGXIN_READ_SANDBOX": "0",
+        "LIANGXIN_REGISTER": "reg/register.csv",
+        "LIANGXIN_DISABLE_DBT_ASSETS": "1",
+        "LIANGXIN_ANNUAL_PDF": "0",
+        "LIANGXIN_SIGNOFF_HEAD": "王主任",
+        "LIANGXIN_SUPERSET_PORT": "9000",
+        "LIANGXIN_HMAC_SECRET": "s3cret",
+        "LIANGXIN_ENV": " Production ",
+    }.items():
         clean_env.setenv(k, v)
     s = Settings.from_env()
     cwd = tmp_path.resolve()
@@ -67,15 +84,24 @@ def test_environment_overrides(clean_env, tmp_path):
     assert s.outbox == cwd / "h" / "outbox"  # an empty variable counts as unset
     assert s.duckdb == cwd / "elsewhere" / "b.duckdb" and s.serve_duckdb == cwd / "h" / "serve.duckdb"
     assert s.dagster_home == Path("/tmp/dh")
-    assert (s.read_memory_mb, s.ingest_workers, s.ingest_batch, s.inbox_settle_seconds, s.read_sandbox) == \
-        (512, 0, 7, 0.0, False)
+    assert (s.read_memory_mb, s.ingest_workers, s.ingest_batch, s.inbox_settle_seconds, s.read_sandbox) == (
+        512,
+        0,
+        7,
+        0.0,
+        False,
+    )
     assert s.register_csv == cwd / "reg" / "register.csv"  # absolute: dbt runs in the project folder
     assert s.register_files() == [cwd / "reg" / "register.csv", cwd / "reg" / "development_quotas.csv"]
     assert s.disable_dbt_assets and not s.annual_pdf and s.signoff_head == "王主任" and s.superset_port == 9000
     assert s.is_production and s.hmac_secret == "s3cret"
     assert "s3cret" not in repr(s)  # secrets are not shown
     # the old readers' leniency: a value they ignored falls back to the default
-    for k, v in {"LIANGXIN_READ_MEMORY_MB": "32", "LIANGXIN_INGEST_WORKERS": "many", "LIANGXIN_INGEST_BATCH": "0"}.items():
+    for k, v in {
+        "LIANGXIN_READ_MEMORY_MB": "32",
+        "LIANGXIN_INGEST_WORKERS": "many",
+        "LIANGXIN_INGEST_BATCH": "0",
+    }.items():
         clean_env.setenv(k, v)
     s = Settings.from_env()
     assert (s.read_memory_mb, s.ingest_workers, s.ingest_batch) == (1024, None, 25)
@@ -94,9 +120,17 @@ def test_values_do_not_read_the_environment_and_the_environment_is_read_when_bui
     assert Settings.from_env(hmac_secret="explicit").hmac_secret == "explicit"  # explicit beats the environment
 
 
-@pytest.mark.parametrize("secret, refused", [
-    (None, "LIANGXIN_HMAC_SECRET"), (privacy.DEV_DEFAULT_SECRET, "LIANGXIN_HMAC_SECRET"), ("x", "强度不足"),
-    ("ab" * 40, "强度不足"), ("0123456789" * 4, "强度不足"), (STRONG, None)])
+@pytest.mark.parametrize(
+    "secret, refused",
+    [
+        (None, "LIANGXIN_HMAC_SECRET"),
+        (privacy.DEV_DEFAULT_SECRET, "LIANGXIN_HMAC_SECRET"),
+        ("x", "强度不足"),
+        ("ab" * 40, "强度不足"),
+        ("0123456789" * 4, "强度不足"),
+        (STRONG, None),
+    ],
+)
 def test_production_refuses_a_missing_default_or_weak_secret(clean_env, secret, refused):
     clean_env.setenv("LIANGXIN_ENV", "production")
     if secret is not None:
@@ -114,8 +148,12 @@ def test_production_refuses_a_missing_default_or_weak_secret(clean_env, secret, 
 def test_only_the_settings_module_reads_the_environment():
     """The acceptance grep of issue 16: ``os.environ`` / ``getenv`` only in settings.py, and in the text of the
     generated Superset configuration (read by Superset's own process, not by liangxin)."""
-    out = subprocess.run(["grep", "-rn", r"os.environ\|getenv", "pipelines/", "dashboards/", "--include=*.py"],
-                         cwd=REPO, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["grep", "-rn", r"os.environ\|getenv", "pipelines/", "dashboards/", "--include=*.py"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout
     hits = [ln for ln in out.splitlines() if not ln.startswith("pipelines/liangxin/settings.py:")]
     allowed = "pipelines/liangxin/superset/server.py"  # CONFIG_TEMPLATE: the superset_config.py it writes
     assert all(ln.startswith(allowed) and _in_config_template(ln) for ln in hits), "\n".join(hits)
@@ -139,8 +177,9 @@ WORLD = {"communities": 3}
 
 
 def _home_settings(root: Path) -> Settings:
-    return Settings.from_values({"home": root / "data", "build": root / "build", "hmac_secret": "two-homes-secret",
-                                 "annual_pdf": False})
+    return Settings.from_values(
+        {"home": root / "data", "build": root / "build", "hmac_secret": "two-homes-secret", "annual_pdf": False}
+    )
 
 
 def _count(db: Path, sql: str):
@@ -198,9 +237,11 @@ def test_two_builds_in_one_process_do_not_interfere_and_leave_os_environ_unchang
 
 def test_the_dagster_code_location_reads_its_settings_once_at_import(tmp_path):
     """``liangxin.definitions`` is the Dagster edge: the environment of its process, read when it loads."""
-    code = ("import os; from liangxin import definitions as d; "
-            "print(d.settings.home); os.environ['LIANGXIN_HOME'] = '/elsewhere'; "
-            "print(d.defs.resolve_job_def('ingest_job') is not None, d.settings.home)")
+    code = (
+        "import os; from liangxin import definitions as d; "
+        "print(d.settings.home); os.environ['LIANGXIN_HOME'] = '/elsewhere'; "
+        "print(d.defs.resolve_job_def('ingest_job') is not None, d.settings.home)"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
     env.update(LIANGXIN_HOME=str(tmp_path / "h"), LIANGXIN_DISABLE_DBT_ASSETS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)

@@ -5,6 +5,7 @@ DuckDB builds from raw.* in the build file (the loader's tables); the spark targ
 layer exported from that file (liangxin.raw_files), so the test also proves that the layer carries everything the
 models read.  Spark's tables are plain Parquet directories in its warehouse and are read back with DuckDB.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,8 +35,11 @@ def _spark_missing() -> str | None:
 
 # the compared relations: the indicators and every table of the annual return (rpt_annual_t1..t9, the cells
 # written to the .xlsx, the verdict)
-COMPARED = [("marts", "fct_indicators")] + [("annual", f"rpt_annual_t{i}") for i in range(1, 10)] + [
-    ("annual", "rpt_annual_cells"), ("annual", "rpt_annual_verdict")]
+COMPARED = (
+    [("marts", "fct_indicators")]
+    + [("annual", f"rpt_annual_t{i}") for i in range(1, 10)]
+    + [("annual", "rpt_annual_cells"), ("annual", "rpt_annual_verdict")]
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +58,13 @@ def built(tmp_path_factory):
     counts = export_raw_parquet(db, work / "raw_parquet")
     target = SparkTarget(home=work / "spark")
     target.home.mkdir()
-    cmd = dbt_spark_command(fx.dbt_executable(), fx.DBT_PROJECT, target, work / "raw_parquet",
-                            extra=["--resource-type", "seed", "--resource-type", "model"])
+    cmd = dbt_spark_command(
+        fx.dbt_executable(),
+        fx.DBT_PROJECT,
+        target,
+        work / "raw_parquet",
+        extra=["--resource-type", "seed", "--resource-type", "model"],
+    )
     spark = subprocess.run(cmd, cwd=target.home, capture_output=True, text=True, timeout=3600)
     assert spark.returncode == 0, spark.stdout[-8000:] + spark.stderr[-4000:]
     # read back through Spark itself (rpt_annual_verdict is a view: it has no files of its own)
@@ -72,8 +81,10 @@ def _norm(v):
 
 
 def _rows(con, sql):
-    return sorted((tuple(_norm(v) for v in r) for r in con.execute(sql).fetchall()),
-                  key=lambda r: tuple((x is None, str(type(x)), x if x is not None else 0) for x in r))
+    return sorted(
+        (tuple(_norm(v) for v in r) for r in con.execute(sql).fetchall()),
+        key=lambda r: tuple((x is None, str(type(x)), x if x is not None else 0) for x in r),
+    )
 
 
 @pytest.mark.spark
@@ -87,12 +98,15 @@ def test_raw_layer_is_partitioned_and_complete(built):
         layer = Path(str(db)).parent / "raw_parquet"
         periods = sorted(p.name for p in (layer / "organizations").iterdir())
         assert periods == [f"period={y}Q{q}" for y in (2019, 2020) for q in range(1, 5)]
-        n = con.execute(f"select count(*) from read_parquet('{layer}/organizations/*/*.parquet', "
-                        "hive_partitioning = true)").fetchone()[0]
+        n = con.execute(
+            f"select count(*) from read_parquet('{layer}/organizations/*/*.parquet', hive_partitioning = true)"
+        ).fetchone()[0]
         assert n == counts["organizations"] > 0
         # no ID number in the layer: only the *_key pseudonyms exist
-        cols = {r[0] for r in con.execute(
-            f"describe select * from read_parquet('{layer}/attendance/*/*.parquet')").fetchall()}
+        cols = {
+            r[0]
+            for r in con.execute(f"describe select * from read_parquet('{layer}/attendance/*/*.parquet')").fetchall()
+        }
         assert "person_key" in cols and "person_id" not in cols
     finally:
         con.close()
@@ -107,12 +121,18 @@ def test_same_results_on_duckdb_and_spark(built):
     mismatches = []
     try:
         for schema, table in COMPARED:
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position", [schema, table]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             path = exported[f"{schema}.{table}"]
-            spark_cols = [r[0] for r in con.execute(f"describe select * from read_parquet('{path}/*.parquet')")
-                          .fetchall()]
+            spark_cols = [
+                r[0] for r in con.execute(f"describe select * from read_parquet('{path}/*.parquet')").fetchall()
+            ]
             assert spark_cols == cols, (table, spark_cols, cols)
             select = ", ".join(f'"{c}"' for c in cols)
             left = _rows(con, f"select {select} from {schema}.{table}")
@@ -138,8 +158,10 @@ def test_indicator_values_are_exact_decimals_on_spark(built):
     _, exported, _ = built
     con = duckdb.connect()
     path = exported["marts.fct_indicators"]
-    rows = con.execute(f"select numerator, denominator, value from read_parquet('{path}/*.parquet') "
-                       "where denominator > 0 and value is not null").fetchall()
+    rows = con.execute(
+        f"select numerator, denominator, value from read_parquet('{path}/*.parquet') "
+        "where denominator > 0 and value is not null"
+    ).fetchall()
     assert rows
     for num, den, value in rows:
         assert isinstance(value, Decimal)
@@ -164,15 +186,21 @@ def test_raw_parquet_asset_exports_the_layer_in_the_writer_pool(tmp_path):
     db = tmp_path / "build.duckdb"
     fx.load_world(db, world)
     layer = tmp_path / "layer"
-    res = dg.materialize([raw_parquet, spark_warehouse_build], resources={
-        "liangxin": LiangxinPaths(db_path=str(db)), "spark_warehouse": SparkWarehouse(raw_parquet_dir=str(layer))})
+    res = dg.materialize(
+        [raw_parquet, spark_warehouse_build],
+        resources={
+            "liangxin": LiangxinPaths(db_path=str(db)),
+            "spark_warehouse": SparkWarehouse(raw_parquet_dir=str(layer)),
+        },
+    )
     assert res.success
     assert sorted(p.name for p in (layer / "party_orgs").iterdir()) == ["period=2020Q3", "period=2020Q4"]
     meta = res.asset_materializations_for_node("raw_parquet")[0].metadata
     con = duckdb.connect(str(db), read_only=True)
     try:
-        assert meta["rows"].value == {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                                      for t in raw_tables()}
+        assert meta["rows"].value == {
+            t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in raw_tables()
+        }
     finally:
         con.close()
     assert meta["rows"].value["organizations"] > 0

@@ -32,9 +32,19 @@ def hostile_snapshot(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("create schema marts")
     con.execute("create table marts.t (name varchar, n integer)")
-    con.executemany("insert into marts.t values (?, ?)", [
-        ("=HYPERLINK(\"http://evil.invalid\",\"点我\")", 1), ("[/]", 2), ("[bold]粗体", 3),
-        ("\x1b[2J\x1b]0;title\x07清屏", 4), ("+1+1", 5), ("@SUM(A1)", 6), ("a|b", 7), ("-5", -5)])
+    con.executemany(
+        "insert into marts.t values (?, ?)",
+        [
+            ('=HYPERLINK("http://evil.invalid","点我")', 1),
+            ("[/]", 2),
+            ("[bold]粗体", 3),
+            ("\x1b[2J\x1b]0;title\x07清屏", 4),
+            ("+1+1", 5),
+            ("@SUM(A1)", 6),
+            ("a|b", 7),
+            ("-5", -5),
+        ],
+    )
     con.close()
     return db
 
@@ -104,21 +114,41 @@ def test_person_level_tables_are_not_in_the_snapshot(pipe):
 
 
 def test_timeout_interrupts(hostile_snapshot):
-    res = invoke("--db", str(hostile_snapshot), "--timeout", "0.5", "-c",
-                 "select count(*) from range(100000000000) a")
+    res = invoke("--db", str(hostile_snapshot), "--timeout", "0.5", "-c", "select count(*) from range(100000000000) a")
     assert res.exit_code == 1 and "查询超时" in res.output
 
 
 def test_memory_limit_and_locked_configuration(hostile_snapshot):
-    res = invoke("--db", str(hostile_snapshot), "--memory-limit", "64MB", "--timeout", "60", "-c",
-                 "select string_agg(repeat('x', 100), ',') from range(10000000)")
+    res = invoke(
+        "--db",
+        str(hostile_snapshot),
+        "--memory-limit",
+        "64MB",
+        "--timeout",
+        "60",
+        "-c",
+        "select string_agg(repeat('x', 100), ',') from range(10000000)",
+    )
     assert res.exit_code == 1 and "超出内存上限 64MB" in res.output
-    for stmt in ("set memory_limit='100GB'", "set threads=64", "set enable_external_access=true",
-                 "set temp_directory='/tmp'", "set lock_configuration=false"):
+    for stmt in (
+        "set memory_limit='100GB'",
+        "set threads=64",
+        "set enable_external_access=true",
+        "set temp_directory='/tmp'",
+        "set lock_configuration=false",
+    ):
         res = invoke("--db", str(hostile_snapshot), "-c", stmt)
         assert res.exit_code == 1, stmt
-    res = invoke("--db", str(hostile_snapshot), "--memory-limit", "300MB", "--threads", "1", "-c",
-                 "select current_setting('memory_limit'), current_setting('threads')")
+    res = invoke(
+        "--db",
+        str(hostile_snapshot),
+        "--memory-limit",
+        "300MB",
+        "--threads",
+        "1",
+        "-c",
+        "select current_setting('memory_limit'), current_setting('threads')",
+    )
     assert res.exit_code == 0 and "1" in res.output and "MiB" in res.output
 
 
@@ -126,8 +156,18 @@ def test_temp_directory_is_removed_even_after_a_spilling_query(hostile_snapshot,
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    res = invoke("--db", str(hostile_snapshot), "--memory-limit", "40MB", "--threads", "1", "--timeout", "120",
-                 "-c", "select count(*) from (select range % 1000003 as k, count(*) from range(6000000) group by 1)")
+    res = invoke(
+        "--db",
+        str(hostile_snapshot),
+        "--memory-limit",
+        "40MB",
+        "--threads",
+        "1",
+        "--timeout",
+        "120",
+        "-c",
+        "select count(*) from (select range % 1000003 as k, count(*) from range(6000000) group by 1)",
+    )
     assert res.exit_code == 0, res.output
     assert "1000003" in res.output
     assert list(scratch.iterdir()) == []

@@ -80,13 +80,19 @@ def build_snapshot(path: Path) -> Path:
     ind_csv = PROJECT / "seeds" / "indicators.csv"
     con.execute(f"create table ref.indicators as select * from read_csv('{ind_csv}', all_varchar=true)")
     con.execute("alter table ref.indicators alter sort_order type integer")
-    con.execute("create table ref.communities (unit_code varchar, unit_name varchar, street_code varchar, "
-                "street_name varchar, district_code varchar, district_name varchar, sort_order integer)")
+    con.execute(
+        "create table ref.communities (unit_code varchar, unit_name varchar, street_code varchar, "
+        "street_name varchar, district_code varchar, district_name varchar, sort_order integer)"
+    )
     con.executemany("insert into ref.communities values (?, ?, ?, ?, '330199', '示范区', ?)", COMMUNITIES)
-    con.execute("create table ref.streets (street_code varchar, street_name varchar, district_code varchar, "
-                "district_name varchar, sort_order integer)")
-    con.executemany("insert into ref.streets values (?, ?, '330199', '示范区', ?)",
-                    [(c, n, i) for i, (c, n) in enumerate(STREETS.items(), 1)])
+    con.execute(
+        "create table ref.streets (street_code varchar, street_name varchar, district_code varchar, "
+        "district_name varchar, sort_order integer)"
+    )
+    con.executemany(
+        "insert into ref.streets values (?, ?, '330199', '示范区', ?)",
+        [(c, n, i) for i, (c, n) in enumerate(STREETS.items(), 1)],
+    )
     kinds = dict(con.execute("select indicator_id, kind from ref.indicators").fetchall())
     names = dict(con.execute("select indicator_id, name_zh from ref.indicators").fetchall())
     rows = []
@@ -101,8 +107,24 @@ def build_snapshot(path: Path) -> Path:
             num = sum(per[m][0] for m in members)
             den = None if per[members[0]][1] is None else sum(per[m][1] for m in members)
             value = float(num) if kinds[ind] == "count" else _ratio(num, den)
-            rows.append((ind, names[ind], level, code, name, period, ptype, num, den, value,
-                         None if den is None else "denominator", ends[period], kinds[ind], 0))
+            rows.append(
+                (
+                    ind,
+                    names[ind],
+                    level,
+                    code,
+                    name,
+                    period,
+                    ptype,
+                    num,
+                    den,
+                    value,
+                    None if den is None else "denominator",
+                    ends[period],
+                    kinds[ind],
+                    0,
+                )
+            )
     con.execute("""create table marts.fct_indicators (indicator_id varchar, indicator_name varchar,
         level varchar, entity_code varchar, entity_name varchar, period varchar, period_type varchar,
         numerator bigint, denominator bigint, value double, denominator_name varchar, snapshot_date date,
@@ -130,18 +152,40 @@ def build_snapshot(path: Path) -> Path:
         org_category varchar, members_formal integer, members_probationary integer, party_status varchar,
         status varchar, split_indicator_id varchar, split_category varchar)""")
     comm = {c[0]: c for c in COMMUNITIES}
-    split = {"联合建立": ("K3b_joint", "联合中应单建"), "挂靠": ("K3b_joint", "联合中应单建"),
-             "功能型": ("K3b_functional", "功能型"), "未建立": ("K3b_none", "未建立")}
-    con.executemany("insert into marts.kpi_worklist_should_form values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(u, comm[u][1], comm[u][2], comm[u][3], p, uscc, name, cat, f, pr, st,
-                      "NONE_SHOULD" if st == "未建立" else st, *split[st])
-                     for u, p, uscc, name, cat, f, pr, st in WORKLIST])
+    split = {
+        "联合建立": ("K3b_joint", "联合中应单建"),
+        "挂靠": ("K3b_joint", "联合中应单建"),
+        "功能型": ("K3b_functional", "功能型"),
+        "未建立": ("K3b_none", "未建立"),
+    }
+    con.executemany(
+        "insert into marts.kpi_worklist_should_form values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                u,
+                comm[u][1],
+                comm[u][2],
+                comm[u][3],
+                p,
+                uscc,
+                name,
+                cat,
+                f,
+                pr,
+                st,
+                "NONE_SHOULD" if st == "未建立" else st,
+                *split[st],
+            )
+            for u, p, uscc, name, cat, f, pr, st in WORKLIST
+        ],
+    )
     con.execute("checkpoint")
     con.close()
     return path
 
 
 # ------------------------------------------------------------------------------------------ fixtures
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -157,9 +201,14 @@ def superset():
     # not under pytest's basetemp: concurrent pytest sessions prune each other's numbered folders
     home = Path(tempfile.mkdtemp(prefix="liangxin-superset-test-"))
     serve = build_snapshot(home / "serve.duckdb")
-    env = {"LIANGXIN_HOME": str(home), "LIANGXIN_SERVE_DUCKDB": str(serve),
-           "LIANGXIN_SUPERSET_PORT": str(_free_port()), "LIANGXIN_SUPERSET_ADMIN": "admin",
-           "LIANGXIN_SUPERSET_PASSWORD": "test-admin-密码", "LIANGXIN_SUPERSET_SECRET_KEY": "test-" + "x" * 40}
+    env = {
+        "LIANGXIN_HOME": str(home),
+        "LIANGXIN_SERVE_DUCKDB": str(serve),
+        "LIANGXIN_SUPERSET_PORT": str(_free_port()),
+        "LIANGXIN_SUPERSET_ADMIN": "admin",
+        "LIANGXIN_SUPERSET_PASSWORD": "test-admin-密码",
+        "LIANGXIN_SUPERSET_SECRET_KEY": "test-" + "x" * 40,
+    }
     if os.environ.get("LIANGXIN_TEST_SUPERSET_VENV"):
         env["LIANGXIN_SUPERSET_VENV"] = os.environ["LIANGXIN_TEST_SUPERSET_VENV"]
     saved = {k: os.environ.get(k) for k in list(env) + ["LIANGXIN_SUPERSET_VENV", "LIANGXIN_SUPERSET_URL"]}
@@ -172,10 +221,22 @@ def superset():
         assert second["started"] is False and second["pid"] == info["pid"]
         results = [publish(serve, app=Settings.from_env()), publish(serve, app=Settings.from_env())]
         (PROJECT / "build").mkdir(exist_ok=True)
-        (PROJECT / "build" / "superset-standup.json").write_text(json.dumps(
-            {"standup_seconds": round(info["seconds"], 1), "publish_seconds": [round(r["seconds"], 1) for r in results]}))
-        yield {"url": info["url"], "serve": serve, "home": home, "admin": ("admin", env["LIANGXIN_SUPERSET_PASSWORD"]),
-               "results": results, "standup": info}
+        (PROJECT / "build" / "superset-standup.json").write_text(
+            json.dumps(
+                {
+                    "standup_seconds": round(info["seconds"], 1),
+                    "publish_seconds": [round(r["seconds"], 1) for r in results],
+                }
+            )
+        )
+        yield {
+            "url": info["url"],
+            "serve": serve,
+            "home": home,
+            "admin": ("admin", env["LIANGXIN_SUPERSET_PASSWORD"]),
+            "results": results,
+            "standup": info,
+        }
     finally:
         server.down(app=Settings.from_env())
         if info:
@@ -215,6 +276,7 @@ def _charts_by_uuid(api) -> dict[str, dict]:
 
 # ------------------------------------------------------------------------------------------- tests
 
+
 def test_standup_is_idempotent_and_healthy(superset):
     from liangxin.superset import server
 
@@ -239,8 +301,9 @@ def test_dashboards_charts_datasets_exist_exactly_once(superset, admin_api):
     assert set(uuids) == set(bundle.charts)
     datasets = admin_api.list_all("/dataset/", ",columns:!(id,uuid,table_name)")
     names = sorted(d["table_name"] for d in datasets)
-    assert names == sorted(["lx_indicator_values", "kpi_bulletin", "kpi_worklist_should_form", "communities",
-                            "indicators"])
+    assert names == sorted(
+        ["lx_indicator_values", "kpi_bulletin", "kpi_worklist_should_form", "communities", "indicators"]
+    )
     databases = admin_api.list_all("/database/", ",columns:!(id,database_name)")
     assert [d["database_name"] for d in databases] == ["两新党建服务快照"]
     # every dashboard lists its charts once
@@ -267,8 +330,12 @@ def test_headline_charts_return_the_snapshot_numbers(superset, admin_api):
     assert sorted(f["indicator"] for f in headline) == sorted(["K1", "K2", "K3", "K4", "K9", "M"])
     for f in headline:
         period = "2025" if f["indicator"] == "K9" else "2025Q4"
-        want = _snapshot(superset["serve"], "select value, numerator, denominator from marts.fct_indicators "
-                         "where level = 'district' and indicator_id = ? and period = ?", (f["indicator"], period))[0]
+        want = _snapshot(
+            superset["serve"],
+            "select value, numerator, denominator from marts.fct_indicators "
+            "where level = 'district' and indicator_id = ? and period = ?",
+            (f["indicator"], period),
+        )[0]
         row = _chart_data(admin_api.client.session, superset["url"], by_uuid[f["uuid"]]["id"])[0]
         assert row["headline_value"] == pytest.approx(want[0]), f
         assert row["headline_numerator"] == want[1] and row["headline_denominator"] == want[2]
@@ -280,8 +347,11 @@ def test_headline_charts_return_the_snapshot_numbers(superset, admin_api):
     bull = next(f for f in bundle.charts.values() if f["dashboard"] == "单建率通报")
     rows = _chart_data(admin_api.client.session, superset["url"], by_uuid[bull["uuid"]]["id"])
     # K1 2025Q4: 兰苑 9/16 > 银杏 6/12 > 金桥 8/20
-    assert [(r["unit_name"], r["k1_rank"]) for r in rows] == [("兰苑社区党总支", 1), ("银杏社区党总支", 2),
-                                                              ("金桥社区党总支", 3)]
+    assert [(r["unit_name"], r["k1_rank"]) for r in rows] == [
+        ("兰苑社区党总支", 1),
+        ("银杏社区党总支", 2),
+        ("金桥社区党总支", 3),
+    ]
     assert rows[0]["k1_change"] == pytest.approx(9 / 16 - 9 / 15)
     assert rows[1]["k1_change"] == pytest.approx(6 / 12 - 3 / 12)
     # every chart answers the chart-data API
@@ -291,15 +361,27 @@ def test_headline_charts_return_the_snapshot_numbers(superset, admin_api):
 
 def _make_user(api, username: str, password: str, role_name: str) -> None:
     roles = {r["name"]: r["id"] for r in api.get("/security/roles/search/?q=(page_size:100)")["result"]}
-    api.request("POST", "/security/users/", json={
-        "first_name": username, "last_name": "测试", "username": username, "email": f"{username}@liangxin.invalid",
-        "password": password, "active": True, "roles": [roles[role_name]]})
+    api.request(
+        "POST",
+        "/security/users/",
+        json={
+            "first_name": username,
+            "last_name": "测试",
+            "username": username,
+            "email": f"{username}@liangxin.invalid",
+            "password": password,
+            "active": True,
+            "roles": [roles[role_name]],
+        },
+    )
 
 
 def _login(url: str, username: str, password: str) -> requests.Session:
     s = requests.Session()
-    r = s.post(f"{url}/api/v1/security/login", json={"username": username, "password": password,
-                                                     "provider": "db", "refresh": True})
+    r = s.post(
+        f"{url}/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db", "refresh": True},
+    )
     assert r.status_code == 200, r.text
     s.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
     return s
@@ -337,24 +419,29 @@ def test_row_level_security_per_community(superset, admin_api):
 
 def test_sql_lab_cannot_write(superset, admin_api):
     db_id = admin_api.list_all("/database/", ",columns:!(id,database_name)")[0]["id"]
-    for sql in ("INSERT INTO marts.kpi_bulletin (unit_code) VALUES ('x')",
-                "CREATE TABLE marts.evil AS SELECT 1 AS x",
-                "SELECT * FROM read_csv('/etc/passwd')"):
-        r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
-                                          json={"database_id": db_id, "sql": sql, "runAsync": False,
-                                                "schema": "marts"})
+    for sql in (
+        "INSERT INTO marts.kpi_bulletin (unit_code) VALUES ('x')",
+        "CREATE TABLE marts.evil AS SELECT 1 AS x",
+        "SELECT * FROM read_csv('/etc/passwd')",
+    ):
+        r = admin_api.client.session.post(
+            f"{superset['url']}/api/v1/sqllab/execute/",
+            json={"database_id": db_id, "sql": sql, "runAsync": False, "schema": "marts"},
+        )
         assert r.status_code >= 400 or r.json().get("status") == "failed", (sql, r.status_code, r.text[:300])
     assert _snapshot(superset["serve"], "select count(*) from marts.kpi_bulletin")[0][0] == 6
     assert not _snapshot(superset["serve"], "select * from information_schema.tables where table_name = 'evil'")
     # reading works
-    r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
-                                      json={"database_id": db_id, "sql": "SELECT count(*) AS n FROM marts.kpi_bulletin",
-                                            "runAsync": False})
+    r = admin_api.client.session.post(
+        f"{superset['url']}/api/v1/sqllab/execute/",
+        json={"database_id": db_id, "sql": "SELECT count(*) AS n FROM marts.kpi_bulletin", "runAsync": False},
+    )
     assert r.status_code == 200 and r.json()["data"][0]["n"] == 6
     # no other database can be connected: only the serving snapshot is allowed
     for uri in ("duckdb:////tmp/liangxin-other.duckdb", "duckdb:///:memory:", "sqlite:////tmp/liangxin-x.db"):
-        r = admin_api.client.session.post(f"{superset['url']}/api/v1/database/",
-                                          json={"database_name": f"其他{uri[-6:]}", "sqlalchemy_uri": uri})
+        r = admin_api.client.session.post(
+            f"{superset['url']}/api/v1/database/", json={"database_name": f"其他{uri[-6:]}", "sqlalchemy_uri": uri}
+        )
         assert r.status_code in (400, 422), (uri, r.status_code, r.text[:300])
     assert len(admin_api.list_all("/database/", ",columns:!(id,database_name)")) == 1
 
@@ -366,8 +453,9 @@ def test_sql_lab_limits_are_locked_and_a_long_query_is_interrupted(superset, adm
     db_id = admin_api.list_all("/database/", ",columns:!(id,database_name)")[0]["id"]
 
     def run(sql):
-        r = admin_api.client.session.post(f"{superset['url']}/api/v1/sqllab/execute/",
-                                          json={"database_id": db_id, "sql": sql, "runAsync": False})
+        r = admin_api.client.session.post(
+            f"{superset['url']}/api/v1/sqllab/execute/", json={"database_id": db_id, "sql": sql, "runAsync": False}
+        )
         return r.status_code, r.json()
 
     code, body = run("SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t")
@@ -383,12 +471,16 @@ def test_sql_lab_limits_are_locked_and_a_long_query_is_interrupted(superset, adm
     home = superset["home"] / "superset"
     password = superset["admin"][1]
     assert password not in (home / "superset.log").read_text(errors="replace")
-    open_files = [str(p) for p in [home, *home.rglob("*")] if "venv" not in p.relative_to(home).parts
-                  and not p.is_symlink() and _stat.S_IMODE(p.stat().st_mode) & 0o077]
+    open_files = [
+        str(p)
+        for p in [home, *home.rglob("*")]
+        if "venv" not in p.relative_to(home).parts and not p.is_symlink() and _stat.S_IMODE(p.stat().st_mode) & 0o077
+    ]
     assert open_files == []
 
 
 # ------------------------------------------------------------------------------------------- screenshot
+
 
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -407,12 +499,27 @@ def _screenshot(url: str, cookies: list[dict], out: Path, wait: float = 12.0) ->
         os.dup2(to_chrome_r, 3)
         os.dup2(from_chrome_w, 4)
 
-    proc = subprocess.Popen([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                             "--no-first-run", f"--user-data-dir={profile}", "--remote-debugging-pipe",
-                             "--window-size=1600,2200", "--lang=zh-CN", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_child_fds,
-                            close_fds=False)  # close_fds would close 3 and 4 after preexec_fn
+    proc = subprocess.Popen(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "--window-size=1600,2200",
+            "--lang=zh-CN",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_child_fds,
+        close_fds=False,
+    )  # close_fds would close 3 and 4 after preexec_fn
     os.close(to_chrome_r)
     os.close(from_chrome_w)
     writer = os.fdopen(to_chrome_w, "wb")
@@ -447,8 +554,7 @@ def _screenshot(url: str, cookies: list[dict], out: Path, wait: float = 12.0) ->
         call("Network.enable", session)
         for c in cookies:
             call("Network.setCookie", session, **c)
-        call("Emulation.setDeviceMetricsOverride", session, width=1600, height=2200, deviceScaleFactor=1,
-             mobile=False)
+        call("Emulation.setDeviceMetricsOverride", session, width=1600, height=2200, deviceScaleFactor=1, mobile=False)
         call("Page.enable", session)
         call("Page.navigate", session, url=url)
         time.sleep(wait)
@@ -475,12 +581,16 @@ def test_screenshot_of_the_leadership_dashboard(superset, tmp_path):
     login_page = s.get(f"{url}/login/")
     import re
 
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page.text) or \
-        re.search(r'id="csrf_token"[^>]*value="([^"]+)"', login_page.text)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page.text) or re.search(
+        r'id="csrf_token"[^>]*value="([^"]+)"', login_page.text
+    )
     assert csrf, login_page.text[:500]
     user, password = superset["admin"]
-    r = s.post(f"{url}/login/", data={"csrf_token": csrf.group(1), "username": user, "password": password},
-               allow_redirects=False)
+    r = s.post(
+        f"{url}/login/",
+        data={"csrf_token": csrf.group(1), "username": user, "password": password},
+        allow_redirects=False,
+    )
     assert r.status_code in (302, 303) and "session" in s.cookies, r.status_code
     cookies = [{"name": c.name, "value": c.value, "url": url + "/"} for c in s.cookies]
     # written under the test's tmp folder: the suite never rewrites a tracked file (docs/superset-leadership.png

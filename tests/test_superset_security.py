@@ -28,20 +28,27 @@ def env(monkeypatch, tmp_path):
     return monkeypatch
 
 
-@pytest.mark.parametrize("secret,admin,password,what", [
-    (None, "district-admin", STRONG_PW, "SECRET_KEY"),
-    (server.DEV_SECRET_KEY, "district-admin", STRONG_PW, "SECRET_KEY"),
-    ("short-key", "district-admin", STRONG_PW, "强度不足"),
-    (STRONG_KEY, None, None, "admin/admin"),
-    (STRONG_KEY, "admin", "admin", "密码强度不足"),
-    (STRONG_KEY, "district-admin", "short", "密码强度不足"),
-    (STRONG_KEY, "district-admin", "district-admin-2025", "密码强度不足"),
-])
-def test_production_refuses_development_or_weak_credentials_before_anything(env, tmp_path, secret, admin,
-                                                                           password, what):
+@pytest.mark.parametrize(
+    "secret,admin,password,what",
+    [
+        (None, "district-admin", STRONG_PW, "SECRET_KEY"),
+        (server.DEV_SECRET_KEY, "district-admin", STRONG_PW, "SECRET_KEY"),
+        ("short-key", "district-admin", STRONG_PW, "强度不足"),
+        (STRONG_KEY, None, None, "admin/admin"),
+        (STRONG_KEY, "admin", "admin", "密码强度不足"),
+        (STRONG_KEY, "district-admin", "short", "密码强度不足"),
+        (STRONG_KEY, "district-admin", "district-admin-2025", "密码强度不足"),
+    ],
+)
+def test_production_refuses_development_or_weak_credentials_before_anything(
+    env, tmp_path, secret, admin, password, what
+):
     env.setenv("LIANGXIN_ENV", "production")
-    for k, v in (("LIANGXIN_SUPERSET_SECRET_KEY", secret), ("LIANGXIN_SUPERSET_ADMIN", admin),
-                 ("LIANGXIN_SUPERSET_PASSWORD", password)):
+    for k, v in (
+        ("LIANGXIN_SUPERSET_SECRET_KEY", secret),
+        ("LIANGXIN_SUPERSET_ADMIN", admin),
+        ("LIANGXIN_SUPERSET_PASSWORD", password),
+    ):
         if v is not None:
             env.setenv(k, v)
     with pytest.raises(server.SupersetConfigError, match=what):
@@ -80,6 +87,7 @@ def test_admin_is_created_without_password_in_argv_or_log(env, tmp_path, monkeyp
 
         class R:
             returncode = 0
+
         return R()
 
     monkeypatch.setattr(server.subprocess, "run", fake_run)
@@ -112,6 +120,5 @@ def test_config_is_private_and_carries_the_limits(env, tmp_path):
     spec = yaml.safe_load((paths.PROJECT_ROOT / "dashboards" / "superset" / "database.yaml").read_text())
     config = spec["extra"]["engine_params"]["connect_args"]["config"]
     assert spec["extra"]["engine_params"]["connect_args"]["read_only"] is True
-    assert config == {"enable_external_access": False, "memory_limit": "1GB", "threads": 2,
-                      "lock_configuration": True}
+    assert config == {"enable_external_access": False, "memory_limit": "1GB", "threads": 2, "lock_configuration": True}
     assert spec["allow_dml"] is False and spec["allow_file_upload"] is False

@@ -100,8 +100,10 @@ def test_validations_for_every_typed_column(wb):
         for i, field in enumerate(forms.fields_for(form, V2020), start=1):
             letter = get_column_letter(i)
             where = f"{form.sheet}!{letter} {field.label}"
-            if field.type in (forms.CODE, forms.BOOL, forms.INT, forms.MONEY, forms.NUMBER, forms.DATE) or \
-                    field.max_len == 18:
+            if (
+                field.type in (forms.CODE, forms.BOOL, forms.INT, forms.MONEY, forms.NUMBER, forms.DATE)
+                or field.max_len == 18
+            ):
                 assert letter in dvs, f"no validation on {where}"
             if letter not in dvs:
                 continue
@@ -130,8 +132,15 @@ def test_validations_for_every_typed_column(wb):
 def test_known_validations_spot_check(wb):
     # independent of forms.py: values written out from returns.md
     dvs = _validations(wb["表1 两新组织情况"])
-    assert _list_values(dvs["C"][0]) == ("非公有制企业", "社会团体", "民办非企业单位", "基金会", "律师事务所",
-                                         "会计师事务所", "税务师事务所")
+    assert _list_values(dvs["C"][0]) == (
+        "非公有制企业",
+        "社会团体",
+        "民办非企业单位",
+        "基金会",
+        "律师事务所",
+        "会计师事务所",
+        "税务师事务所",
+    )
     assert dvs["A"][0].type == "textLength" and dvs["A"][0].formula1 == "18"  # 统一社会信用代码
     dvs6 = _validations(wb["表6 流动党员台账"])
     assert _list_values(dvs6["C"][0]) == ("流入", "流出")
@@ -163,8 +172,13 @@ def test_formats_and_widths(wb):
         ws = wb[form.sheet]
         for i, field in enumerate(forms.fields_for(form, V2020), start=1):
             dim = ws.column_dimensions[get_column_letter(i)]
-            if field.name in ("unit_code", "phone", "uscc", "party_org_code", "host_party_org_code") or \
-                    field.name.endswith("_id"):
+            if field.name in (
+                "unit_code",
+                "phone",
+                "uscc",
+                "party_org_code",
+                "host_party_org_code",
+            ) or field.name.endswith("_id"):
                 assert dim.number_format == "@", f"{form.sheet} {field.label}"
             if field.type == forms.DATE:
                 assert dim.number_format == "yyyy-mm-dd", f"{form.sheet} {field.label}"
@@ -185,9 +199,16 @@ def test_filled_template_keeps_headers_and_validations(template_path, tmp_path):
     wb = openpyxl.load_workbook(template_path)
     ws = wb["表2 党组织情况"]
     values = {
-        "party_org_code": "007", "party_org_name": "某公司党支部", "org_type": "党支部", "formation_mode": "单独组建",
-        "established_on": dt.date(2018, 7, 1), "members_formal": 5, "members_probationary": 1,
-        "secretary_name": "张三", "secretary_id": "11010519491231002X", "secretary_mode": "选任",
+        "party_org_code": "007",
+        "party_org_name": "某公司党支部",
+        "org_type": "党支部",
+        "formation_mode": "单独组建",
+        "established_on": dt.date(2018, 7, 1),
+        "members_formal": 5,
+        "members_probationary": 1,
+        "secretary_name": "张三",
+        "secretary_id": "11010519491231002X",
+        "secretary_mode": "选任",
     }
     for i, field in enumerate(forms.fields_for(forms.FORMS_BY_KEY["party_orgs"], V2020), start=1):
         if field.name in values:
@@ -199,8 +220,10 @@ def test_filled_template_keeps_headers_and_validations(template_path, tmp_path):
     wb["封面"]["G2"] = "李四"
     out = tmp_path / "filled.xlsx"
     wb.save(out)
-    before = {ws.title: [(dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation]
-              for ws in wb.worksheets}
+    before = {
+        ws.title: [(dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation]
+        for ws in wb.worksheets
+    }
 
     back = openpyxl.load_workbook(out)
     assert back.sheetnames == [f.sheet for f in forms.FORMS]
@@ -214,12 +237,15 @@ def test_filled_template_keeps_headers_and_validations(template_path, tmp_path):
     assert back["封面"]["A2"].value == UNIT and back["封面"]["G2"].value == "李四"
 
 
-@pytest.mark.parametrize("unit, period, needle", [
-    ("999999999999", "2020Q3", "999999999999"),
-    (UNIT, "2020-3", "2020-3"),
-    (UNIT, "2020Q5", "2020Q5"),
-    (UNIT, "2018Q1", "2018Q1"),  # well-formed, but no template version covers it
-])
+@pytest.mark.parametrize(
+    "unit, period, needle",
+    [
+        ("999999999999", "2020Q3", "999999999999"),
+        (UNIT, "2020-3", "2020-3"),
+        (UNIT, "2020Q5", "2020Q5"),
+        (UNIT, "2018Q1", "2018Q1"),  # well-formed, but no template version covers it
+    ],
+)
 def test_bad_requests(tmp_path, unit, period, needle):
     with pytest.raises(TemplateError) as ei:
         write_template(unit, period, tmp_path / "x.xlsx")
@@ -239,10 +265,13 @@ def test_cli_writes_template(tmp_path):
     assert ws["C2"].value == "2021Q4"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--unit", "12345", "--period", "2020Q3"], "12345"),
-    (["--unit", UNIT, "--period", "20Q3"], "20Q3"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--unit", "12345", "--period", "2020Q3"], "12345"),
+        (["--unit", UNIT, "--period", "20Q3"], "20Q3"),
+    ],
+)
 def test_cli_rejects_bad_parameters(tmp_path, args, needle):
     out = tmp_path / "x.xlsx"
     result = CliRunner().invoke(app, ["template", *args, "-o", str(out)])
@@ -267,9 +296,19 @@ def test_libreoffice_converts_template(template_path, tmp_path):
         pytest.skip("LibreOffice (soffice) not installed")
     profile = tmp_path / "lo-profile"  # private profile: concurrent soffice runs do not collide
     proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "out"), str(template_path)],
-        capture_output=True, text=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(template_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     pdf = tmp_path / "out" / (template_path.stem + ".pdf")
     assert proc.returncode == 0, proc.stderr
@@ -299,16 +338,40 @@ def test_filled_template_passes_the_validator_structure_checks(tmp_path):
     uscc = "91330199MA2H0000A" + uscc_check_char("91330199MA2H0000A")
     pid = "11010519800101001" + id_check_char("11010519800101001")
     rows = {
-        "organizations": {"uscc": uscc, "org_name": "某科技有限公司", "org_category": "非公有制企业",
-                          "control_type": "私有经济控制", "industry_section": "I", "reg_status": "存续",
-                          "employees": 30, "members_formal": 3, "members_probationary": 0,
-                          "members_relation_elsewhere": 0, "party_status": "单独建立", "party_org_code": "007",
-                          "fulltime_party_workers": 1},
-        "party_orgs": {"party_org_code": "007", "party_org_name": "某科技有限公司党支部", "org_type": "党支部",
-                       "formation_mode": "单独组建", "established_on": dt.date(2018, 7, 1), "members_formal": 3,
-                       "members_probationary": 0, "secretary_name": "王五", "secretary_id": pid,
-                       "secretary_mode": "选任", "deputies": 0, "party_workers": 1, "general_meetings": 1,
-                       "committee_meetings": 3, "group_meetings": 1, "lectures": 1, "study_sessions": 2},
+        "organizations": {
+            "uscc": uscc,
+            "org_name": "某科技有限公司",
+            "org_category": "非公有制企业",
+            "control_type": "私有经济控制",
+            "industry_section": "I",
+            "reg_status": "存续",
+            "employees": 30,
+            "members_formal": 3,
+            "members_probationary": 0,
+            "members_relation_elsewhere": 0,
+            "party_status": "单独建立",
+            "party_org_code": "007",
+            "fulltime_party_workers": 1,
+        },
+        "party_orgs": {
+            "party_org_code": "007",
+            "party_org_name": "某科技有限公司党支部",
+            "org_type": "党支部",
+            "formation_mode": "单独组建",
+            "established_on": dt.date(2018, 7, 1),
+            "members_formal": 3,
+            "members_probationary": 0,
+            "secretary_name": "王五",
+            "secretary_id": pid,
+            "secretary_mode": "选任",
+            "deputies": 0,
+            "party_workers": 1,
+            "general_meetings": 1,
+            "committee_meetings": 3,
+            "group_meetings": 1,
+            "lectures": 1,
+            "study_sessions": 2,
+        },
     }
     for key, values in rows.items():
         form = forms.FORMS_BY_KEY[key]
@@ -332,12 +395,37 @@ def test_filled_template_passes_the_validator_structure_checks(tmp_path):
 # 本季度在本单位发展党员数 (after 其中未转入组织关系党员数) and 表4 主办单位编码 (after 主办单位).
 # The expected headers below are written out from returns.md, not derived from forms.py.
 # --------------------------------------------------------------------------------------------------
-T1_2020 = ["统一社会信用代码", "单位名称", "组织类别", "控制类型", "行业门类", "登记状态", "是否实体运营",
-           "是否有固定经营场所", "从业人员数", "是否规模以上", "法定代表人是否党员", "法定代表人是否兼任党组织书记",
-           "从业正式党员数", "从业预备党员数", "其中未转入组织关系党员数", "党组织建立情况", "所在党组织编码",
-           "是否选派党建工作指导员", "是否选派第一书记", "是否建立工会", "是否建立共青团组织", "是否建立妇联组织",
-           "是否设立党群工作部", "专职党务工作者人数", "上年职工工资总额（元）", "本年提取党建工作经费（元）",
-           "出资人本年是否参加培训", "年检结果", "是否双强六好"]
+T1_2020 = [
+    "统一社会信用代码",
+    "单位名称",
+    "组织类别",
+    "控制类型",
+    "行业门类",
+    "登记状态",
+    "是否实体运营",
+    "是否有固定经营场所",
+    "从业人员数",
+    "是否规模以上",
+    "法定代表人是否党员",
+    "法定代表人是否兼任党组织书记",
+    "从业正式党员数",
+    "从业预备党员数",
+    "其中未转入组织关系党员数",
+    "党组织建立情况",
+    "所在党组织编码",
+    "是否选派党建工作指导员",
+    "是否选派第一书记",
+    "是否建立工会",
+    "是否建立共青团组织",
+    "是否建立妇联组织",
+    "是否设立党群工作部",
+    "专职党务工作者人数",
+    "上年职工工资总额（元）",
+    "本年提取党建工作经费（元）",
+    "出资人本年是否参加培训",
+    "年检结果",
+    "是否双强六好",
+]
 T1_2021 = T1_2020[:15] + ["入党申请人数", "入党积极分子数", "本季度在本单位发展党员数"] + T1_2020[15:]
 T4_2020 = ["培训编号", "培训名称", "主办层级", "主办单位", "培训类型", "开始日期", "结束日期", "学时"]
 T4_2021 = T4_2020[:4] + ["主办单位编码"] + T4_2020[4:]
@@ -347,12 +435,15 @@ def _headers(path, sheet):
     return [c.value for c in openpyxl.load_workbook(path)[sheet][1]]
 
 
-@pytest.mark.parametrize("period, version, t1, t4", [
-    ("2019Q4", "LX-Q-2019.1", T1_2020, T4_2020),
-    ("2020Q4", "LX-Q-2020.1", T1_2020, T4_2020),
-    ("2021Q1", "LX-Q-2021.1", T1_2021, T4_2021),
-    ("2021Q4", "LX-Q-2021.1", T1_2021, T4_2021),
-])
+@pytest.mark.parametrize(
+    "period, version, t1, t4",
+    [
+        ("2019Q4", "LX-Q-2019.1", T1_2020, T4_2020),
+        ("2020Q4", "LX-Q-2020.1", T1_2020, T4_2020),
+        ("2021Q1", "LX-Q-2021.1", T1_2021, T4_2021),
+        ("2021Q4", "LX-Q-2021.1", T1_2021, T4_2021),
+    ],
+)
 def test_template_has_the_columns_of_its_version(tmp_path, period, version, t1, t4):
     p = write_template(UNIT, period, tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(p)
@@ -385,8 +476,11 @@ def test_template_versions_seed():
     # returns.md §1: 2019.1 (2019), 2020.1 (2020), 2021.1 (from 2021Q1); read independently of liangxin.seeds
     with open(SEEDS_DIR / "template_versions.csv", encoding="utf-8") as fh:
         rows = {r["template_version"]: (r["valid_from_period"], r["valid_to_period"]) for r in csv.DictReader(fh)}
-    assert rows == {"LX-Q-2019.1": ("2019Q1", "2019Q4"), "LX-Q-2020.1": ("2020Q1", "2020Q4"),
-                    "LX-Q-2021.1": ("2021Q1", "")}
+    assert rows == {
+        "LX-Q-2019.1": ("2019Q1", "2019Q4"),
+        "LX-Q-2020.1": ("2020Q1", "2020Q4"),
+        "LX-Q-2021.1": ("2021Q1", ""),
+    }
 
 
 def test_version_helpers():
@@ -414,19 +508,54 @@ def test_filled_2021_template_passes_the_validator(tmp_path):
     uscc = "91330199MA2H0000A" + uscc_check_char("91330199MA2H0000A")
     pid = "11010519800101001" + id_check_char("11010519800101001")
     rows = {
-        "organizations": {"uscc": uscc, "org_name": "某科技有限公司", "org_category": "非公有制企业",
-                          "control_type": "私有经济控制", "industry_section": "I", "reg_status": "存续",
-                          "employees": 30, "members_formal": 3, "members_probationary": 1,
-                          "members_relation_elsewhere": 0, "applicants": 4, "activists": 2, "developed_here": 1,
-                          "party_status": "单独建立", "party_org_code": "007", "fulltime_party_workers": 1},
-        "party_orgs": {"party_org_code": "007", "party_org_name": "某科技有限公司党支部", "org_type": "党支部",
-                       "formation_mode": "单独组建", "established_on": dt.date(2018, 7, 1), "members_formal": 3,
-                       "members_probationary": 1, "secretary_name": "王五", "secretary_id": pid,
-                       "secretary_mode": "选任", "deputies": 0, "party_workers": 1, "general_meetings": 1,
-                       "committee_meetings": 3, "group_meetings": 1, "lectures": 1, "study_sessions": 2},
-        "trainings": {"training_code": "SQ-2021-01", "training_name": "党务干部培训班", "organizer_level": "社区党总支",
-                      "organizer": "金桥社区党总支", "organizer_code": UNIT, "training_type": "党务干部培训",
-                      "start_on": dt.date(2021, 8, 2), "end_on": dt.date(2021, 8, 2), "hours": 4},
+        "organizations": {
+            "uscc": uscc,
+            "org_name": "某科技有限公司",
+            "org_category": "非公有制企业",
+            "control_type": "私有经济控制",
+            "industry_section": "I",
+            "reg_status": "存续",
+            "employees": 30,
+            "members_formal": 3,
+            "members_probationary": 1,
+            "members_relation_elsewhere": 0,
+            "applicants": 4,
+            "activists": 2,
+            "developed_here": 1,
+            "party_status": "单独建立",
+            "party_org_code": "007",
+            "fulltime_party_workers": 1,
+        },
+        "party_orgs": {
+            "party_org_code": "007",
+            "party_org_name": "某科技有限公司党支部",
+            "org_type": "党支部",
+            "formation_mode": "单独组建",
+            "established_on": dt.date(2018, 7, 1),
+            "members_formal": 3,
+            "members_probationary": 1,
+            "secretary_name": "王五",
+            "secretary_id": pid,
+            "secretary_mode": "选任",
+            "deputies": 0,
+            "party_workers": 1,
+            "general_meetings": 1,
+            "committee_meetings": 3,
+            "group_meetings": 1,
+            "lectures": 1,
+            "study_sessions": 2,
+        },
+        "trainings": {
+            "training_code": "SQ-2021-01",
+            "training_name": "党务干部培训班",
+            "organizer_level": "社区党总支",
+            "organizer": "金桥社区党总支",
+            "organizer_code": UNIT,
+            "training_type": "党务干部培训",
+            "start_on": dt.date(2021, 8, 2),
+            "end_on": dt.date(2021, 8, 2),
+            "hours": 4,
+        },
     }
     for key, values in rows.items():
         form = forms.FORMS_BY_KEY[key]

@@ -65,8 +65,14 @@ D, S1, S2 = "330199", "330199001", "330199002"
 C1, C2, C3 = "330199001001", "330199001002", "330199002001"
 ENT = "非公有制企业"
 PERIODS = ["2020Q3", "2020Q4", "2021Q1", "2021Q2", "2021Q3", "2021Q4"]
-DEADLINES = {"2020Q3": dt.date(2020, 10, 15), "2020Q4": dt.date(2021, 1, 15), "2021Q1": dt.date(2021, 4, 15),
-             "2021Q2": dt.date(2021, 7, 15), "2021Q3": dt.date(2021, 10, 15), "2021Q4": dt.date(2022, 1, 15)}
+DEADLINES = {
+    "2020Q3": dt.date(2020, 10, 15),
+    "2020Q4": dt.date(2021, 1, 15),
+    "2021Q1": dt.date(2021, 4, 15),
+    "2021Q2": dt.date(2021, 7, 15),
+    "2021Q3": dt.date(2021, 10, 15),
+    "2021Q4": dt.date(2022, 1, 15),
+}
 
 
 def uscc(prefix: str, n: int) -> str:
@@ -92,25 +98,70 @@ INVESTOR = cid(99)
 
 
 def unit(prefix, n, category, **kw):
-    row = dict(uscc=uscc(prefix, n), org_name=f"单位{n}", org_category=category,
-               control_type="私有经济控制" if category == ENT else None, industry_section="C", reg_status="存续",
-               operating=True, fixed_premises=True, employees=10, above_scale=False, legal_rep_member=False,
-               legal_rep_secretary=False, members_formal=0, members_probationary=0, members_relation_elsewhere=0,
-               party_status="未建立", party_org_code=None, instructor=False, first_secretary=False, has_union=False,
-               has_youth_league=False, has_women_org=False, party_mass_dept=False, fulltime_party_workers=0,
-               payroll_prev_year=None, party_funds=None, investor_trained=False, inspection_result="合格",
-               double_strong=False)
+    row = dict(
+        uscc=uscc(prefix, n),
+        org_name=f"单位{n}",
+        org_category=category,
+        control_type="私有经济控制" if category == ENT else None,
+        industry_section="C",
+        reg_status="存续",
+        operating=True,
+        fixed_premises=True,
+        employees=10,
+        above_scale=False,
+        legal_rep_member=False,
+        legal_rep_secretary=False,
+        members_formal=0,
+        members_probationary=0,
+        members_relation_elsewhere=0,
+        party_status="未建立",
+        party_org_code=None,
+        instructor=False,
+        first_secretary=False,
+        has_union=False,
+        has_youth_league=False,
+        has_women_org=False,
+        party_mass_dept=False,
+        fulltime_party_workers=0,
+        payroll_prev_year=None,
+        party_funds=None,
+        investor_trained=False,
+        inspection_result="合格",
+        double_strong=False,
+    )
     row.update(kw)
     return row
 
 
 def org(code, org_type, mode, est, formal, sec, prob=0, six=0, life=None, appraisal=None, **kw):
-    row = dict(party_org_code=code, party_org_name=f"{code}党组织", org_type=org_type, formation_mode=mode,
-               established_on=est, members_formal=formal, members_probationary=prob, secretary_name="王*",
-               secretary_id=sec, secretary_mode="选任", secretary_in_mgmt=True, deputies=0, party_workers=1,
-               has_venue=True, general_meetings=1, committee_meetings=0, group_meetings=0, lectures=0,
-               study_sessions=1, org_life_meeting=life, appraisal_held=appraisal, appraisal_participants=0,
-               appraisal_unqualified=0, dues_refund=None, fiscal_support=None, award_subsidy=None)
+    row = dict(
+        party_org_code=code,
+        party_org_name=f"{code}党组织",
+        org_type=org_type,
+        formation_mode=mode,
+        established_on=est,
+        members_formal=formal,
+        members_probationary=prob,
+        secretary_name="王*",
+        secretary_id=sec,
+        secretary_mode="选任",
+        secretary_in_mgmt=True,
+        deputies=0,
+        party_workers=1,
+        has_venue=True,
+        general_meetings=1,
+        committee_meetings=0,
+        group_meetings=0,
+        lectures=0,
+        study_sessions=1,
+        org_life_meeting=life,
+        appraisal_held=appraisal,
+        appraisal_participants=0,
+        appraisal_unqualified=0,
+        dues_refund=None,
+        fiscal_support=None,
+        award_subsidy=None,
+    )
     names = ("six_premises", "six_facilities", "six_signage", "six_flag", "six_books", "six_rules")
     for i, name in enumerate(names):
         row[name] = True if i < six else None
@@ -119,90 +170,260 @@ def org(code, org_type, mode, est, formal, sec, prob=0, six=0, life=None, apprai
 
 
 def flow(code, opening, actual=None, **kw):
-    row = dict(party_org_code=code, opening=opening, developed=0, restored=0, transferred_in=0, in_mobile=0,
-               in_whole_unit=0, exited=0, suspended=0, deceased=0, transferred_out=0, out_whole_unit=0,
-               revealed=0, absorbed=0, difference_note=None)
+    row = dict(
+        party_org_code=code,
+        opening=opening,
+        developed=0,
+        restored=0,
+        transferred_in=0,
+        in_mobile=0,
+        in_whole_unit=0,
+        exited=0,
+        suspended=0,
+        deceased=0,
+        transferred_out=0,
+        out_whole_unit=0,
+        revealed=0,
+        absorbed=0,
+        difference_note=None,
+    )
     row.update(kw)
-    should = (opening + row["developed"] + row["restored"] + row["transferred_in"] - row["exited"]
-              - row["suspended"] - row["deceased"] - row["transferred_out"])
+    should = (
+        opening
+        + row["developed"]
+        + row["restored"]
+        + row["transferred_in"]
+        - row["exited"]
+        - row["suspended"]
+        - row["deceased"]
+        - row["transferred_out"]
+    )
     row["closing_should"] = should
     row["closing_actual"] = should if actual is None else actual
     return row
 
 
 def event(code, level, ttype, period):
-    start = {"Q1": dt.date(2021, 2, 1), "Q2": dt.date(2021, 5, 10), "Q3": dt.date(2021, 8, 1),
-             "Q4": dt.date(2021, 11, 1)}[period[4:]]
+    start = {
+        "Q1": dt.date(2021, 2, 1),
+        "Q2": dt.date(2021, 5, 10),
+        "Q3": dt.date(2021, 8, 1),
+        "Q4": dt.date(2021, 11, 1),
+    }[period[4:]]
     if period.startswith("2020"):
         start = start.replace(year=2020)
-    return dict(training_code=code, training_name=code, organizer_level=level, organizer="某单位",
-                training_type=ttype, start_on=start, end_on=start, hours=4.0)
+    return dict(
+        training_code=code,
+        training_name=code,
+        organizer_level=level,
+        organizer="某单位",
+        training_type=ttype,
+        start_on=start,
+        end_on=start,
+        hours=4.0,
+    )
 
 
 def attend(code, pid, role, party_org_code=None, uscc_=None):
-    return dict(training_code=code, person_name="李*", person_id=pid, role=role, party_org_code=party_org_code,
-                uscc=uscc_)
+    return dict(
+        training_code=code, person_name="李*", person_id=pid, role=role, party_org_code=party_org_code, uscc=uscc_
+    )
 
 
 def mobile(pid, direction, verified=None, host=None, certificate=False, status="在流动"):
-    return dict(person_name="张*", person_id=pid, direction=direction, since=dt.date(2020, 1, 1), home_org="外地党支部",
-                uscc=uscc("91", 1) if direction == "流入" else None, host_party_org_code=host,
-                registered_on=dt.date(2020, 7, 1), verified_on=verified, certificate=certificate, status=status)
+    return dict(
+        person_name="张*",
+        person_id=pid,
+        direction=direction,
+        since=dt.date(2020, 1, 1),
+        home_org="外地党支部",
+        uscc=uscc("91", 1) if direction == "流入" else None,
+        host_party_org_code=host,
+        registered_on=dt.date(2020, 7, 1),
+        verified_on=verified,
+        certificate=certificate,
+        status=status,
+    )
 
 
 def cover(unit_code, period, submitted):
-    return dict(unit_code=unit_code, unit_name="社区", period=period, template_version="LX-Q-2020.1", correction_no=0,
-                correction_reason=None, filled_by="王*", approved_by="李*", phone="138****8000",
-                submitted_on=submitted)
+    return dict(
+        unit_code=unit_code,
+        unit_name="社区",
+        period=period,
+        template_version="LX-Q-2020.1",
+        correction_no=0,
+        correction_reason=None,
+        filled_by="王*",
+        approved_by="李*",
+        phone="138****8000",
+        submitted_on=submitted,
+    )
 
 
 def c1_return(p):
     q4_21 = p == "2021Q4"
-    a5 = dict(party_status="单独建立", party_org_code="P2", payroll_prev_year=Decimal("0.00"),
-              party_funds=Decimal("0.00")) if q4_21 else {}
+    a5 = (
+        dict(
+            party_status="单独建立", party_org_code="P2", payroll_prev_year=Decimal("0.00"), party_funds=Decimal("0.00")
+        )
+        if q4_21
+        else {}
+    )
     units = [
-        unit("91", 1, ENT, employees=120, members_formal=5, members_probationary=1, party_status="单独建立",
-             party_org_code="P1", has_union=True, has_youth_league=True, legal_rep_member=True,
-             legal_rep_secretary=True, payroll_prev_year=Decimal("1000000.00"), party_funds=Decimal("20000.00"),
-             investor_trained=True),
-        unit("91", 2, ENT, employees=60, members_formal=4, party_status="联合建立", party_org_code="J1",
-             instructor=True, has_women_org=True, control_type="港澳台商经济控制",
-             payroll_prev_year=Decimal("500000.00"), party_funds=Decimal("5000.00"), inspection_result="基本合格"),
-        unit("91", 3, ENT, employees=12, members_formal=1, members_probationary=1, party_status="联合建立",
-             party_org_code="J1", investor_trained=True, inspection_result="未检"),
-        unit("91", 4, ENT, employees=15, party_status="挂靠", party_org_code="P1", first_secretary=True,
-             control_type="外商经济控制", inspection_result="不合格"),
+        unit(
+            "91",
+            1,
+            ENT,
+            employees=120,
+            members_formal=5,
+            members_probationary=1,
+            party_status="单独建立",
+            party_org_code="P1",
+            has_union=True,
+            has_youth_league=True,
+            legal_rep_member=True,
+            legal_rep_secretary=True,
+            payroll_prev_year=Decimal("1000000.00"),
+            party_funds=Decimal("20000.00"),
+            investor_trained=True,
+        ),
+        unit(
+            "91",
+            2,
+            ENT,
+            employees=60,
+            members_formal=4,
+            party_status="联合建立",
+            party_org_code="J1",
+            instructor=True,
+            has_women_org=True,
+            control_type="港澳台商经济控制",
+            payroll_prev_year=Decimal("500000.00"),
+            party_funds=Decimal("5000.00"),
+            inspection_result="基本合格",
+        ),
+        unit(
+            "91",
+            3,
+            ENT,
+            employees=12,
+            members_formal=1,
+            members_probationary=1,
+            party_status="联合建立",
+            party_org_code="J1",
+            investor_trained=True,
+            inspection_result="未检",
+        ),
+        unit(
+            "91",
+            4,
+            ENT,
+            employees=15,
+            party_status="挂靠",
+            party_org_code="P1",
+            first_secretary=True,
+            control_type="外商经济控制",
+            inspection_result="不合格",
+        ),
         unit("91", 5, ENT, employees=30, members_formal=3, legal_rep_member=True, investor_trained=True, **a5),
         unit("91", 6, ENT, employees=8, has_union=True),
         unit("92", 7, ENT, employees=50, members_formal=3),
         unit("91", 8, ENT, employees=50, members_formal=4, reg_status="注销"),
-        unit("51", 9, "社会团体", employees=5, members_formal=3, party_status="功能型", party_org_code="F1",
-             operating=False, control_type=None),
-        unit("52", 10, "民办非企业单位", employees=20, members_formal=1, members_probationary=1, has_union=True,
-             control_type=None),
+        unit(
+            "51",
+            9,
+            "社会团体",
+            employees=5,
+            members_formal=3,
+            party_status="功能型",
+            party_org_code="F1",
+            operating=False,
+            control_type=None,
+        ),
+        unit(
+            "52",
+            10,
+            "民办非企业单位",
+            employees=20,
+            members_formal=1,
+            members_probationary=1,
+            has_union=True,
+            control_type=None,
+        ),
     ]
     orgs = [
-        org("P1", "党总支", "单独组建", dt.date(2015, 5, 1), 7, SEC["A"], six=6, life=True, appraisal=True,
-            committee_meetings=2 if p == "2021Q2" else 3, lectures=1),
-        org("J1", "联合党支部", "联合组建", dt.date(2020, 8, 15), 3, SEC["B"], six=4, life=True, appraisal=False,
-            lectures=1 if p == "2021Q3" else 0),
-        org("F1", "党支部", "功能型", dt.date(2018, 1, 1), 2, SEC["C"], six=0, life=False, appraisal=False,
-            lectures=1, general_meetings=0 if p == "2021Q1" else 1, study_sessions=0 if p == "2021Q1" else 1),
+        org(
+            "P1",
+            "党总支",
+            "单独组建",
+            dt.date(2015, 5, 1),
+            7,
+            SEC["A"],
+            six=6,
+            life=True,
+            appraisal=True,
+            committee_meetings=2 if p == "2021Q2" else 3,
+            lectures=1,
+        ),
+        org(
+            "J1",
+            "联合党支部",
+            "联合组建",
+            dt.date(2020, 8, 15),
+            3,
+            SEC["B"],
+            six=4,
+            life=True,
+            appraisal=False,
+            lectures=1 if p == "2021Q3" else 0,
+        ),
+        org(
+            "F1",
+            "党支部",
+            "功能型",
+            dt.date(2018, 1, 1),
+            2,
+            SEC["C"],
+            six=0,
+            life=False,
+            appraisal=False,
+            lectures=1,
+            general_meetings=0 if p == "2021Q1" else 1,
+            study_sessions=0 if p == "2021Q1" else 1,
+        ),
     ]
     if q4_21:
-        orgs.append(org("P2", "党支部", "单独组建", dt.date(2021, 11, 1), 3, SEC["D"], six=6, life=True,
-                        appraisal=False, study_sessions=0))
+        orgs.append(
+            org(
+                "P2",
+                "党支部",
+                "单独组建",
+                dt.date(2021, 11, 1),
+                3,
+                SEC["D"],
+                six=6,
+                life=True,
+                appraisal=False,
+                study_sessions=0,
+            )
+        )
     flows = {
         "2020Q3": [flow("P1", 7), flow("J1", 0, transferred_in=3, in_mobile=1), flow("F1", 2)],
-        "2020Q4": [flow("P1", 7, developed=1), flow("J1", 3), flow("F1", 2, developed=5, actual=2,
-                                                                      difference_note="x")],
+        "2020Q4": [
+            flow("P1", 7, developed=1),
+            flow("J1", 3),
+            flow("F1", 2, developed=5, actual=2, difference_note="x"),
+        ],
         "2021Q1": [flow("P1", 8, revealed=1), flow("J1", 3, transferred_out=1), flow("F1", 2)],
         "2021Q2": [flow("P1", 8, developed=2, absorbed=1), flow("J1", 2), flow("F1", 2)],
         "2021Q3": [flow("P1", 10, deceased=1), flow("J1", 2, restored=1), flow("F1", 2)],
-        "2021Q4": [flow("P1", 9, transferred_in=2, in_mobile=2, exited=1),
-                   flow("J1", 3, actual=3, transferred_out=1, out_whole_unit=1, difference_note="待核"),
-                   flow("F1", 2, developed=1, actual=2, difference_note="x"),
-                   flow("P2", 0, transferred_in=3, in_whole_unit=3)],
+        "2021Q4": [
+            flow("P1", 9, transferred_in=2, in_mobile=2, exited=1),
+            flow("J1", 3, actual=3, transferred_out=1, out_whole_unit=1, difference_note="待核"),
+            flow("F1", 2, developed=1, actual=2, difference_note="x"),
+            flow("P2", 0, transferred_in=3, in_whole_unit=3),
+        ],
     }[p]
     trainings, attendance = [], []
     if p == "2020Q4":
@@ -217,39 +438,93 @@ def c1_return(p):
     elif q4_21:
         trainings = [event("TC2", "社区党总支", "出资人培训", p)]
         attendance = [attend("TC2", INVESTOR, "出资人", uscc_=uscc("91", 1))]
-    mob = [mobile(cid(201), "流入", verified=dt.date(2020, 7, 10), host="P1", certificate=True),
-           mobile(cid(202), "流入"),
-           mobile(cid(203), "流出", certificate=True, status="失去联系")]
+    mob = [
+        mobile(cid(201), "流入", verified=dt.date(2020, 7, 10), host="P1", certificate=True),
+        mobile(cid(202), "流入"),
+        mobile(cid(203), "流出", certificate=True, status="失去联系"),
+    ]
     for t in trainings:
         if t["organizer_level"] == "社区党总支":
             t["organizer"] = f"{C1}社区党总支"  # C1's own classes (K10 credits the organizer)
     submitted = DEADLINES[p] if q4_21 else DEADLINES[p] - dt.timedelta(days=5)
-    return dict(cover=cover(C1, p, submitted), organizations=units, party_orgs=orgs, member_flows=flows,
-                trainings=trainings, attendance=attendance, mobile_members=mob)
+    return dict(
+        cover=cover(C1, p, submitted),
+        organizations=units,
+        party_orgs=orgs,
+        member_flows=flows,
+        trainings=trainings,
+        attendance=attendance,
+        mobile_members=mob,
+    )
 
 
 def c2_return(p):
     y2021 = p.startswith("2021")
     b3 = dict(party_status="单独建立", party_org_code="P3") if y2021 else {}
     units = [
-        unit("91", 11, ENT, employees=10, members_formal=2, party_status="联合建立", party_org_code="J2",
-             instructor=True),
-        unit("53", 12, "基金会", employees=3, party_status="联合建立", party_org_code="J2", operating=False,
-             fixed_premises=False, control_type=None),
-        unit("31", 13, "律师事务所", employees=25, members_formal=4, inspection_result="不合格", control_type=None,
-             **b3),
-        unit("91", 14, ENT, employees=200, has_union=True, control_type="港澳台商经济控制", investor_trained=True,
-             inspection_result="未检"),
+        unit(
+            "91", 11, ENT, employees=10, members_formal=2, party_status="联合建立", party_org_code="J2", instructor=True
+        ),
+        unit(
+            "53",
+            12,
+            "基金会",
+            employees=3,
+            party_status="联合建立",
+            party_org_code="J2",
+            operating=False,
+            fixed_premises=False,
+            control_type=None,
+        ),
+        unit(
+            "31", 13, "律师事务所", employees=25, members_formal=4, inspection_result="不合格", control_type=None, **b3
+        ),
+        unit(
+            "91",
+            14,
+            ENT,
+            employees=200,
+            has_union=True,
+            control_type="港澳台商经济控制",
+            investor_trained=True,
+            inspection_result="未检",
+        ),
     ]
     sec_b = " " + SEC["B"].lower() + " "  # same person as J1's secretary
-    orgs = [org("J2", "联合党支部", "联合组建", dt.date(2019, 3, 1), 2, sec_b, six=6, life=True, appraisal=True,
-                study_sessions=0 if p == "2021Q2" else 1)]
+    orgs = [
+        org(
+            "J2",
+            "联合党支部",
+            "联合组建",
+            dt.date(2019, 3, 1),
+            2,
+            sec_b,
+            six=6,
+            life=True,
+            appraisal=True,
+            study_sessions=0 if p == "2021Q2" else 1,
+        )
+    ]
     flows = [flow("J2", 2)]
     if y2021:
-        orgs.append(org("P3", "党支部", "单独组建", dt.date(2021, 2, 10), 4 if p == "2021Q1" else 5, SEC["G"],
-                        six=5, life=True, appraisal=True, committee_meetings=1, lectures=1))
-        flows.append({"2021Q1": flow("P3", 0, transferred_in=4), "2021Q2": flow("P3", 4, developed=1)}.get(
-            p, flow("P3", 5)))
+        orgs.append(
+            org(
+                "P3",
+                "党支部",
+                "单独组建",
+                dt.date(2021, 2, 10),
+                4 if p == "2021Q1" else 5,
+                SEC["G"],
+                six=5,
+                life=True,
+                appraisal=True,
+                committee_meetings=1,
+                lectures=1,
+            )
+        )
+        flows.append(
+            {"2021Q1": flow("P3", 0, transferred_in=4), "2021Q2": flow("P3", 4, developed=1)}.get(p, flow("P3", 5))
+        )
     trainings, attendance = [], []
     if p == "2021Q1":
         trainings = [event("TC3", "社区党总支", "党务干部培训", p)]
@@ -260,28 +535,83 @@ def c2_return(p):
     for t in trainings:
         if t["organizer_level"] == "社区党总支":
             t["organizer"] = f"{C2}社区党总支"  # C2's own class (K10 credits the organizer)
-    return dict(cover=cover(C2, p, submitted), organizations=units, party_orgs=orgs, member_flows=flows,
-                trainings=trainings, attendance=attendance, mobile_members=[])
+    return dict(
+        cover=cover(C2, p, submitted),
+        organizations=units,
+        party_orgs=orgs,
+        member_flows=flows,
+        trainings=trainings,
+        attendance=attendance,
+        mobile_members=[],
+    )
 
 
 def c3_return(p):
     units = [
-        unit("91", 21, ENT, employees=50, members_formal=7, members_probationary=2, party_status="单独建立",
-             party_org_code="P4", instructor=True, has_union=True, has_youth_league=True, has_women_org=True,
-             legal_rep_member=True, control_type="外商经济控制", payroll_prev_year=Decimal("200000.00"),
-             party_funds=Decimal("1000.00")),
+        unit(
+            "91",
+            21,
+            ENT,
+            employees=50,
+            members_formal=7,
+            members_probationary=2,
+            party_status="单独建立",
+            party_org_code="P4",
+            instructor=True,
+            has_union=True,
+            has_youth_league=True,
+            has_women_org=True,
+            legal_rep_member=True,
+            control_type="外商经济控制",
+            payroll_prev_year=Decimal("200000.00"),
+            party_funds=Decimal("1000.00"),
+        ),
         unit("91", 22, ENT, employees=40, operating=False),
         unit("51", 23, "社会团体", members_formal=3, reg_status="吊销", control_type=None),
-        unit("91", 24, ENT, employees=100, members_formal=3, party_status="单独建立", party_org_code="P5",
-             legal_rep_member=True, legal_rep_secretary=True, payroll_prev_year=Decimal("300000.00"),
-             party_funds=Decimal("9000.00"), investor_trained=True, inspection_result="未检"),
+        unit(
+            "91",
+            24,
+            ENT,
+            employees=100,
+            members_formal=3,
+            party_status="单独建立",
+            party_org_code="P5",
+            legal_rep_member=True,
+            legal_rep_secretary=True,
+            payroll_prev_year=Decimal("300000.00"),
+            party_funds=Decimal("9000.00"),
+            investor_trained=True,
+            inspection_result="未检",
+        ),
         unit("91", 25, ENT, employees=20, members_probationary=1, has_women_org=True),
     ]
     orgs = [
-        org("P4", "党委", "单独组建", dt.date(2010, 1, 1), 7, SEC["E"], prob=2, six=6, life=True, appraisal=True,
-            committee_meetings=3, lectures=2 if p == "2021Q4" else 0),
-        org("P5", "党支部", "单独组建", dt.date(2019, 6, 1), 3, SEC["H"], six=3, life=True, appraisal=False,
-            lectures=1 if p == "2021Q1" else 0),
+        org(
+            "P4",
+            "党委",
+            "单独组建",
+            dt.date(2010, 1, 1),
+            7,
+            SEC["E"],
+            prob=2,
+            six=6,
+            life=True,
+            appraisal=True,
+            committee_meetings=3,
+            lectures=2 if p == "2021Q4" else 0,
+        ),
+        org(
+            "P5",
+            "党支部",
+            "单独组建",
+            dt.date(2019, 6, 1),
+            3,
+            SEC["H"],
+            six=3,
+            life=True,
+            appraisal=False,
+            lectures=1 if p == "2021Q1" else 0,
+        ),
     ]
     flows = [flow("P4", 9, developed=1, transferred_out=1) if p == "2021Q2" else flow("P4", 9), flow("P5", 3)]
     trainings, attendance = [], []
@@ -290,16 +620,29 @@ def c3_return(p):
         attendance = [attend("TD1", SEC["E"], "书记", "P4"), attend("TD1", SEC["G"], "书记", "P3")]
     elif p == "2021Q3":
         trainings = [event("TD2", "区级", "党务干部培训", p)]
-    return dict(cover=cover(C3, p, DEADLINES[p] - dt.timedelta(days=1)), organizations=units, party_orgs=orgs,
-                member_flows=flows, trainings=trainings, attendance=attendance,
-                mobile_members=[mobile(cid(204), "流出")])
+    return dict(
+        cover=cover(C3, p, DEADLINES[p] - dt.timedelta(days=1)),
+        organizations=units,
+        party_orgs=orgs,
+        member_flows=flows,
+        trainings=trainings,
+        attendance=attendance,
+        mobile_members=[mobile(cid(204), "流出")],
+    )
 
 
 class TinyWorld:
     def __init__(self):
         def reg(code, street, street_name):
-            return dict(unit_code=code, unit_name=f"{code}社区党总支", street_code=street, street_name=street_name,
-                        district_code=D, district_name="示范区")
+            return dict(
+                unit_code=code,
+                unit_name=f"{code}社区党总支",
+                street_code=street,
+                street_name=street_name,
+                district_code=D,
+                district_name="示范区",
+            )
+
         self.communities = [reg(C1, S1, "东湖街道"), reg(C2, S1, "东湖街道"), reg(C3, S2, "西溪街道")]
         self.periods = list(PERIODS)
         self.returns = {}
@@ -347,8 +690,15 @@ def count(idx, ind, entity, period, n):
 def test_coverage_2020q3(truth):
     # C1: B=7, E=4; K1 a1; K2 a1 a2 a3 a4; K3b joint a2, functional s1, none a5;
     # K4 covered 4 + s1 (功能型) + s2 (union) = 6; K5 covered {a1..a4} with instructor/first secretary: a2, a4
-    for ind, n in (("N_U", 8), ("N_B", 7), ("N_E", 4), ("K3b", 3), ("K3b_joint", 1), ("K3b_functional", 1),
-                   ("K3b_none", 1)):
+    for ind, n in (
+        ("N_U", 8),
+        ("N_B", 7),
+        ("N_E", 4),
+        ("K3b", 3),
+        ("K3b_joint", 1),
+        ("K3b_functional", 1),
+        ("K3b_none", 1),
+    ):
         count(truth, ind, C1, "2020Q3", n)
     ratio(truth, "K1", C1, "2020Q3", 1, 7)
     ratio(truth, "K2", C1, "2020Q3", 4, 7)
@@ -607,30 +957,95 @@ def test_record_shape(truth):
 # ---------------------------------------------------------------- annual return
 def test_table_one():
     t1 = compute_annual_truth(TinyWorld(), 2021)["t1"]
-    c1 = {"上年底总数": 11, "本年增加合计": 8, "发展党员": 2, "恢复党籍": 1, "转入组织关系": 5, "其中整建制转入": 3,
-          "本年减少合计": 4, "出党": 1, "停止党籍": 0, "死亡": 1, "转出组织关系": 2, "其中整建制转出": 1,
-          "本年底应有数": 15, "本年底实有数": 16, "实有数与应有数之差": 1}
+    c1 = {
+        "上年底总数": 11,
+        "本年增加合计": 8,
+        "发展党员": 2,
+        "恢复党籍": 1,
+        "转入组织关系": 5,
+        "其中整建制转入": 3,
+        "本年减少合计": 4,
+        "出党": 1,
+        "停止党籍": 0,
+        "死亡": 1,
+        "转出组织关系": 2,
+        "其中整建制转出": 1,
+        "本年底应有数": 15,
+        "本年底实有数": 16,
+        "实有数与应有数之差": 1,
+    }
     assert t1[C1] == c1
-    total = {"上年底总数": 25, "本年增加合计": 14, "发展党员": 4, "恢复党籍": 1, "转入组织关系": 9, "其中整建制转入": 3,
-             "本年减少合计": 5, "出党": 1, "停止党籍": 0, "死亡": 1, "转出组织关系": 3, "其中整建制转出": 1,
-             "本年底应有数": 34, "本年底实有数": 35, "实有数与应有数之差": 1}
+    total = {
+        "上年底总数": 25,
+        "本年增加合计": 14,
+        "发展党员": 4,
+        "恢复党籍": 1,
+        "转入组织关系": 9,
+        "其中整建制转入": 3,
+        "本年减少合计": 5,
+        "出党": 1,
+        "停止党籍": 0,
+        "死亡": 1,
+        "转出组织关系": 3,
+        "其中整建制转出": 1,
+        "本年底应有数": 34,
+        "本年底实有数": 35,
+        "实有数与应有数之差": 1,
+    }
     assert t1["总计"] == total
     # C1 and C3 organizations are enterprise ones; C2's J2 covers b1 (enterprise) and b2 (foundation): not all
     # social -> enterprise (J2: opening 2, no flows, closing 2); only P3 (law firm) is social
-    assert t1["非公有制企业"] == {"上年底总数": 25, "本年增加合计": 9, "发展党员": 3, "恢复党籍": 1, "转入组织关系": 5,
-                                  "其中整建制转入": 3, "本年减少合计": 5, "出党": 1, "停止党籍": 0, "死亡": 1,
-                                  "转出组织关系": 3, "其中整建制转出": 1, "本年底应有数": 29, "本年底实有数": 30,
-                                  "实有数与应有数之差": 1}
-    assert t1["社会组织"] == {"上年底总数": 0, "本年增加合计": 5, "发展党员": 1, "恢复党籍": 0, "转入组织关系": 4,
-                              "其中整建制转入": 0, "本年减少合计": 0, "出党": 0, "停止党籍": 0, "死亡": 0,
-                              "转出组织关系": 0, "其中整建制转出": 0, "本年底应有数": 5, "本年底实有数": 5,
-                              "实有数与应有数之差": 0}
+    assert t1["非公有制企业"] == {
+        "上年底总数": 25,
+        "本年增加合计": 9,
+        "发展党员": 3,
+        "恢复党籍": 1,
+        "转入组织关系": 5,
+        "其中整建制转入": 3,
+        "本年减少合计": 5,
+        "出党": 1,
+        "停止党籍": 0,
+        "死亡": 1,
+        "转出组织关系": 3,
+        "其中整建制转出": 1,
+        "本年底应有数": 29,
+        "本年底实有数": 30,
+        "实有数与应有数之差": 1,
+    }
+    assert t1["社会组织"] == {
+        "上年底总数": 0,
+        "本年增加合计": 5,
+        "发展党员": 1,
+        "恢复党籍": 0,
+        "转入组织关系": 4,
+        "其中整建制转入": 0,
+        "本年减少合计": 0,
+        "出党": 0,
+        "停止党籍": 0,
+        "死亡": 0,
+        "转出组织关系": 0,
+        "其中整建制转出": 0,
+        "本年底应有数": 5,
+        "本年底实有数": 5,
+        "实有数与应有数之差": 0,
+    }
     assert t1[S1]["上年底总数"] == 13 and t1[S1]["本年底实有数"] == 23
 
 
 def zero_row():
-    return {c: 0 for c in ("总数", "从业人员50人以上", "从业人员100人以上", "法定代表人是党员的", "其中兼任企业党组织书记的",
-                           "私有经济控制", "港澳台商经济控制", "外商经济控制")}
+    return {
+        c: 0
+        for c in (
+            "总数",
+            "从业人员50人以上",
+            "从业人员100人以上",
+            "法定代表人是党员的",
+            "其中兼任企业党组织书记的",
+            "私有经济控制",
+            "港澳台商经济控制",
+            "外商经济控制",
+        )
+    }
 
 
 def test_table_two_community():
@@ -638,11 +1053,33 @@ def test_table_two_community():
     # B enterprises: a1 (120, lrm+sec, 私有, 党总支), a2 (60, 港澳台, joint J1, 4 formal, instructor),
     # a3 (12, 私有, joint J1, 1+1), a4 (15, 外商, 挂靠 to P1), a5 (30, lrm, 私有, 党支部 P2, 3 formal)
     tot = {r: t2[r]["总数"] for r in t2}
-    assert tot == {"单位数": 5, "党建工作指导员联系的": 1, "已单独建立党组织": 2, "建立党委的": 0, "建立总支部的": 1,
-                   "建立支部的": 1, "已建立联合党支部的": 3, "其中具有3名以上党员的": 1, "联合党支部数": 1, "未建立党组织": 0,
-                   "应建尚未建立党组织的": 0, "仅有个别党员的": 0, "没有党员的": 0, "从业人员": 237, "其中党员": 15}
-    assert t2["单位数"] == {"总数": 5, "从业人员50人以上": 2, "从业人员100人以上": 1, "法定代表人是党员的": 2,
-                          "其中兼任企业党组织书记的": 1, "私有经济控制": 3, "港澳台商经济控制": 1, "外商经济控制": 1}
+    assert tot == {
+        "单位数": 5,
+        "党建工作指导员联系的": 1,
+        "已单独建立党组织": 2,
+        "建立党委的": 0,
+        "建立总支部的": 1,
+        "建立支部的": 1,
+        "已建立联合党支部的": 3,
+        "其中具有3名以上党员的": 1,
+        "联合党支部数": 1,
+        "未建立党组织": 0,
+        "应建尚未建立党组织的": 0,
+        "仅有个别党员的": 0,
+        "没有党员的": 0,
+        "从业人员": 237,
+        "其中党员": 15,
+    }
+    assert t2["单位数"] == {
+        "总数": 5,
+        "从业人员50人以上": 2,
+        "从业人员100人以上": 1,
+        "法定代表人是党员的": 2,
+        "其中兼任企业党组织书记的": 1,
+        "私有经济控制": 3,
+        "港澳台商经济控制": 1,
+        "外商经济控制": 1,
+    }
     # J1 covers a2 (港澳台, USCC …002W) and a3 (私有, …0030): D46 puts it under the smallest USCC's control type
     assert t2["联合党支部数"] == {**zero_row(), "总数": 1, "从业人员50人以上": 1, "港澳台商经济控制": 1}
     assert t2["已建立联合党支部的"]["外商经济控制"] == 1  # a4 (挂靠) counted here, but P1 is no joint branch
@@ -655,17 +1092,52 @@ def test_table_two_district():
     # + C2: b1 (10, 私有, joint J2, instructor, 2 formal), b4 (200, 港澳台, 未建立, no members)
     # + C3: c1 (50, 外商, 党委, lrm, instructor, 9 members), c4 (100, 私有, 党支部, lrm+sec, 3), c5 (20, 私有, 未建立, 0+1)
     tot = {r: t2[r]["总数"] for r in t2}
-    assert tot == {"单位数": 10, "党建工作指导员联系的": 3, "已单独建立党组织": 4, "建立党委的": 1, "建立总支部的": 1,
-                   "建立支部的": 2, "已建立联合党支部的": 4, "其中具有3名以上党员的": 1, "联合党支部数": 2, "未建立党组织": 2,
-                   "应建尚未建立党组织的": 0, "仅有个别党员的": 1, "没有党员的": 1, "从业人员": 617, "其中党员": 30}
-    assert t2["单位数"] == {"总数": 10, "从业人员50人以上": 5, "从业人员100人以上": 3, "法定代表人是党员的": 4,
-                          "其中兼任企业党组织书记的": 2, "私有经济控制": 6, "港澳台商经济控制": 2, "外商经济控制": 2}
+    assert tot == {
+        "单位数": 10,
+        "党建工作指导员联系的": 3,
+        "已单独建立党组织": 4,
+        "建立党委的": 1,
+        "建立总支部的": 1,
+        "建立支部的": 2,
+        "已建立联合党支部的": 4,
+        "其中具有3名以上党员的": 1,
+        "联合党支部数": 2,
+        "未建立党组织": 2,
+        "应建尚未建立党组织的": 0,
+        "仅有个别党员的": 1,
+        "没有党员的": 1,
+        "从业人员": 617,
+        "其中党员": 30,
+    }
+    assert t2["单位数"] == {
+        "总数": 10,
+        "从业人员50人以上": 5,
+        "从业人员100人以上": 3,
+        "法定代表人是党员的": 4,
+        "其中兼任企业党组织书记的": 2,
+        "私有经济控制": 6,
+        "港澳台商经济控制": 2,
+        "外商经济控制": 2,
+    }
     assert t2["联合党支部数"]["私有经济控制"] == 1  # J2 via b1 (J1 belongs to a2's 港澳台, D46)
-    assert t2["联合党支部数"]["总数"] == sum(t2["联合党支部数"][c] for c in ("私有经济控制", "港澳台商经济控制", "外商经济控制"))
+    assert t2["联合党支部数"]["总数"] == sum(
+        t2["联合党支部数"][c] for c in ("私有经济控制", "港澳台商经济控制", "外商经济控制")
+    )
     assert t2["从业人员"]["私有经济控制"] == 292 and t2["其中党员"]["私有经济控制"] == 17
-    assert t2["建立党委的"] == {**zero_row(), "总数": 1, "从业人员50人以上": 1, "法定代表人是党员的": 1, "外商经济控制": 1}
-    assert t2["没有党员的"] == {**zero_row(), "总数": 1, "从业人员50人以上": 1, "从业人员100人以上": 1,
-                             "港澳台商经济控制": 1}
+    assert t2["建立党委的"] == {
+        **zero_row(),
+        "总数": 1,
+        "从业人员50人以上": 1,
+        "法定代表人是党员的": 1,
+        "外商经济控制": 1,
+    }
+    assert t2["没有党员的"] == {
+        **zero_row(),
+        "总数": 1,
+        "从业人员50人以上": 1,
+        "从业人员100人以上": 1,
+        "港澳台商经济控制": 1,
+    }
 
 
 def test_missing_returns_in_a_complete_year():

@@ -50,12 +50,16 @@ def ratio_bomb() -> bytes:
 
 
 def billion_laughs(xlsx: bytes) -> bytes:
-    lol = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-           b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-           b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+    lol = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    )
     with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
         wb = z.read("xl/workbook.xml")
-    return rezip(xlsx, replace={"xl/workbook.xml": lol + wb.split(b"?>", 1)[-1] if wb.startswith(b"<?xml") else lol + wb})
+    return rezip(
+        xlsx, replace={"xl/workbook.xml": lol + wb.split(b"?>", 1)[-1] if wb.startswith(b"<?xml") else lol + wb}
+    )
 
 
 def macro_xlsm(xlsx: bytes) -> bytes:
@@ -65,15 +69,23 @@ def macro_xlsm(xlsx: bytes) -> bytes:
 def macro_content_type(xlsx: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
         ct = z.read("[Content_Types].xml")
-    ct = ct.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    ct = ct.replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     assert b"macroEnabled" in ct
     return rezip(xlsx, replace={"[Content_Types].xml": ct})
 
 
 def encrypted_ole() -> bytes:
-    return OLE2 + b"\0" * 500 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64 + \
-        "EncryptedPackage".encode("utf-16-le") + b"\0" * 512
+    return (
+        OLE2
+        + b"\0" * 500
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\0" * 64
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\0" * 512
+    )
 
 
 CASES = {

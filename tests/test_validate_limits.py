@@ -45,19 +45,22 @@ def test_seed_rows_name_real_numeric_fields_and_fit_their_columns():
                 continue
             lim = limit_for(form.key, f)
             assert lim is not None and lim.max is not None, (form.key, f.name)
-            column_max = {forms.INT: 2 ** 63 - 1, forms.MONEY: 10 ** 16 - 1, forms.NUMBER: 10 ** 15}[f.type]
+            column_max = {forms.INT: 2**63 - 1, forms.MONEY: 10**16 - 1, forms.NUMBER: 10**15}[f.type]
             assert lim.max <= column_max, (form.key, f.name)
-    assert limits[("cover", "correction_no")].max <= 2 ** 31 - 1  # raw.submissions.correction_no is INTEGER
+    assert limits[("cover", "correction_no")].max <= 2**31 - 1  # raw.submissions.correction_no is INTEGER
     assert limits[("cover", "correction_no")].max == 99
 
 
-@pytest.mark.parametrize("key,field,ok,bad,shown", [
-    ("cover", "correction_no", 99, 3_000_000_000, "应在 0 至 99 之间"),
-    ("organizations", "employees", 10_000_000, 10_000_001, "应在 0 至 10,000,000 之间"),
-    ("party_orgs", "general_meetings", 10_000, 10_001, "应在 0 至 10,000 之间"),
-    ("party_orgs", "fiscal_support", "1000000000000.00", "1000000000000.01", "应在 0 至 1,000,000,000,000 之间"),
-    ("trainings", "hours", 2000, 2000.5, "不得大于 2,000"),
-])
+@pytest.mark.parametrize(
+    "key,field,ok,bad,shown",
+    [
+        ("cover", "correction_no", 99, 3_000_000_000, "应在 0 至 99 之间"),
+        ("organizations", "employees", 10_000_000, 10_000_001, "应在 0 至 10,000,000 之间"),
+        ("party_orgs", "general_meetings", 10_000, 10_001, "应在 0 至 10,000 之间"),
+        ("party_orgs", "fiscal_support", "1000000000000.00", "1000000000000.01", "应在 0 至 1,000,000,000,000 之间"),
+        ("trainings", "hours", 2000, 2000.5, "不得大于 2,000"),
+    ],
+)
 def test_range_is_f4_at_the_bound_plus_one(tmp_path, key, field, ok, bad, shown):
     label = forms.FORMS_BY_KEY[key].field(field).label
     b = ReturnBuilder()
@@ -76,8 +79,12 @@ def test_correction_no_3e9_is_rejected_and_later_runs_still_load(tmp_path, worke
     """Through the real ingest: the receipt says rejected (F4, the range), nothing is loaded, the next file
     of the same run is accepted, and a later run over the same home works (it used to fail on every run)."""
     home = tmp_path / "home"
-    d = dict(db_path=home / "build.duckdb", archive_dir=home / "archive", outbox_dir=home / "outbox",
-             settings=Settings.from_env())
+    d = dict(
+        db_path=home / "build.duckdb",
+        archive_dir=home / "archive",
+        outbox_dir=home / "outbox",
+        settings=Settings.from_env(),
+    )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     b = ReturnBuilder("2020Q3")
@@ -85,8 +92,9 @@ def test_correction_no_3e9_is_rejected_and_later_runs_still_load(tmp_path, worke
     b.set("cover", 0, "correction_reason", "更正")
     b.to_xlsx(inbox / "a_huge_correction.xlsx")
     ReturnBuilder("2020Q3").to_xlsx(inbox / "b_good.xlsx")
-    outs = {o.original_name: o for o in ingest_paths([inbox], received_at=RECEIVED, progress=False,
-                                                       workers=workers, **d)}
+    outs = {
+        o.original_name: o for o in ingest_paths([inbox], received_at=RECEIVED, progress=False, workers=workers, **d)
+    }
     bad, good = outs["a_huge_correction.xlsx"], outs["b_good.xlsx"]
     assert bad.outcome == "rejected" and bad.internal_error is None, bad
     assert any(m.startswith("[F4]") and "更正序号" in m and "应在 0 至 99 之间" in m for m in bad.first_errors), bad
@@ -94,8 +102,13 @@ def test_correction_no_3e9_is_rejected_and_later_runs_still_load(tmp_path, worke
     con = duckdb.connect(str(home / "build.duckdb"), read_only=True)
     try:
         assert con.execute("select max(correction_no) from raw.submissions").fetchone()[0] == 0
-        assert con.execute("select count(*) from raw.organizations where submission_id in (select submission_id "
-                           "from raw.submissions where outcome = 'rejected')").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from raw.organizations where submission_id in (select submission_id "
+                "from raw.submissions where outcome = 'rejected')"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         con.close()
     later = ReturnBuilder("2020Q3")

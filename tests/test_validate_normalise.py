@@ -12,11 +12,26 @@ from liangxin.validate import normalise as nz
 
 FULL = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 SPACES = st.sampled_from(["", " ", "\u3000", "\u00a0", "\u200b", "\t", " \u3000 "])
-ANY_CELL = st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=True),
-                     st.booleans(), st.dates(), st.datetimes(), st.decimals(allow_nan=False))
-PARSERS = [nz.parse_int, nz.parse_money, nz.parse_number, nz.parse_date, nz.parse_bool,
-           lambda v: nz.parse_code(v, ("是", "C", "非公有制企业")),
-           lambda v: (nz.clean_text(v), None), lambda v: (nz.clean_key(v), None)]
+ANY_CELL = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.decimals(allow_nan=False),
+)
+PARSERS = [
+    nz.parse_int,
+    nz.parse_money,
+    nz.parse_number,
+    nz.parse_date,
+    nz.parse_bool,
+    lambda v: nz.parse_code(v, ("是", "C", "非公有制企业")),
+    lambda v: (nz.clean_text(v), None),
+    lambda v: (nz.clean_key(v), None),
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -54,8 +69,13 @@ def test_int_rejects_fractions_and_negatives(n, frac):
 @given(st.integers(min_value=0, max_value=10**11), st.integers(min_value=0, max_value=99), SPACES)
 def test_money_round_trip(yuan, fen, pad):
     want = Decimal(f"{yuan}.{fen:02d}")
-    for raw in (f"{yuan}.{fen:02d}", f"{yuan:,}.{fen:02d}", f"{pad}{yuan:,}.{fen:02d}{pad}",
-                f"{yuan}.{fen:02d}".translate(FULL), float(want)):
+    for raw in (
+        f"{yuan}.{fen:02d}",
+        f"{yuan:,}.{fen:02d}",
+        f"{pad}{yuan:,}.{fen:02d}{pad}",
+        f"{yuan}.{fen:02d}".translate(FULL),
+        float(want),
+    ):
         assert nz.parse_money(raw) == (want, None), raw
     assert nz.parse_money(f"{yuan}.{fen:02d}1")[0] is None
 
@@ -64,10 +84,20 @@ def test_money_round_trip(yuan, fen, pad):
 @given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)), SPACES)
 def test_date_spellings_round_trip(d, pad):
     y, m, dd = d.year, d.month, d.day
-    spellings = [f"{y}-{m:02d}-{dd:02d}", f"{y}-{m}-{dd}", f"{y}/{m}/{dd}", f"{y}/{m:02d}/{dd:02d}",
-                 f"{y}年{m}月{dd}日", f"{y}年{m:02d}月{dd:02d}日", f"{y}.{m:02d}.{dd:02d}", f"{y}.{m}.{dd}",
-                 f"{y}-{m:02d}-{dd:02d}".translate(FULL), d, dt.datetime(y, m, dd),
-                 float((d - dt.date(1899, 12, 30)).days)]
+    spellings = [
+        f"{y}-{m:02d}-{dd:02d}",
+        f"{y}-{m}-{dd}",
+        f"{y}/{m}/{dd}",
+        f"{y}/{m:02d}/{dd:02d}",
+        f"{y}年{m}月{dd}日",
+        f"{y}年{m:02d}月{dd:02d}日",
+        f"{y}.{m:02d}.{dd:02d}",
+        f"{y}.{m}.{dd}",
+        f"{y}-{m:02d}-{dd:02d}".translate(FULL),
+        d,
+        dt.datetime(y, m, dd),
+        float((d - dt.date(1899, 12, 30)).days),
+    ]
     for raw in spellings:
         raw = f"{pad}{raw}{pad}" if isinstance(raw, str) else raw
         assert nz.parse_date(raw) == (d, None), raw

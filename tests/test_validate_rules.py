@@ -10,8 +10,18 @@ import pytest
 
 from liangxin import forms
 from liangxin.validate import PreviousReturn, validate_file
-from returnbuilder import (USCC_1, USCC_4, ErrorValue, Formula, ReturnBuilder, context, describe, hits_of,
-                           matching_previous, uscc)
+from returnbuilder import (
+    USCC_1,
+    USCC_4,
+    ErrorValue,
+    Formula,
+    ReturnBuilder,
+    context,
+    describe,
+    hits_of,
+    matching_previous,
+    uscc,
+)
 
 S = {f.key: f.sheet for f in forms.FORMS}
 
@@ -25,22 +35,41 @@ def run(b: ReturnBuilder, tmp_path, fmt="xlsx", **ctx_kw):
     return validate_file(path, context(b.period, **ctx_kw))
 
 
-def expect(result, rule, sev, key, row, field, b: ReturnBuilder | None = None, i: int | None = None,
-           cell: str | None = "auto", allowed=()):
+def expect(
+    result,
+    rule,
+    sev,
+    key,
+    row,
+    field,
+    b: ReturnBuilder | None = None,
+    i: int | None = None,
+    cell: str | None = "auto",
+    allowed=(),
+):
     """Assert one hit with exactly these coordinates, and that only `rule` and `allowed` rules fired."""
     if cell == "auto":
         cell = b.cell(key, i, field) if (b is not None and i is not None) else None
     column = label(key, field) if field else None
-    match = [h for h in result.hits if h.rule_id == rule and h.severity == sev and h.sheet == S[key]
-             and h.row == row and h.column == column and h.cell == cell]
+    match = [
+        h
+        for h in result.hits
+        if h.rule_id == rule
+        and h.severity == sev
+        and h.sheet == S[key]
+        and h.row == row
+        and h.column == column
+        and h.cell == cell
+    ]
     assert match, f"no {rule}/{sev} at {S[key]} r{row} {column} {cell}; got:\n{describe(result)}"
     h = match[0]
     assert h.message.startswith(f"[{rule}] ")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in h.message), h.message
     fired = {h.rule_id for h in result.hits}
     assert fired <= {rule, *allowed}, describe(result)
-    assert result.outcome == ("rejected" if sev == "E" or any(x.severity == "E" for x in result.hits)
-                              else "accepted_with_warnings")
+    assert result.outcome == (
+        "rejected" if sev == "E" or any(x.severity == "E" for x in result.hits) else "accepted_with_warnings"
+    )
     return h
 
 
@@ -93,14 +122,17 @@ def test_f7_extra_column_and_sheet(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # F3 cover, F6 corrections, P4
 # ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("field,raw,sev,ctx_kw", [
-    ("unit_code", "330199999999", "E", {}),
-    ("unit_name", "金桥社区", "W", {}),
-    ("period", "2020-3", "E", {}),
-    ("template_version", "LX-Q-2099.9", "E", {}),
-    ("submitted_on", dt.date(2020, 10, 14), "E", {"received_on": dt.date(2020, 10, 13)}),
-    ("filled_by", None, "E", {}),
-])
+@pytest.mark.parametrize(
+    "field,raw,sev,ctx_kw",
+    [
+        ("unit_code", "330199999999", "E", {}),
+        ("unit_name", "金桥社区", "W", {}),
+        ("period", "2020-3", "E", {}),
+        ("template_version", "LX-Q-2099.9", "E", {}),
+        ("submitted_on", dt.date(2020, 10, 14), "E", {"received_on": dt.date(2020, 10, 13)}),
+        ("filled_by", None, "E", {}),
+    ],
+)
 def test_f3_cover(tmp_path, field, raw, sev, ctx_kw):
     b = ReturnBuilder().set("cover", 0, field, raw)
     r = run(b, tmp_path, **ctx_kw)
@@ -173,8 +205,7 @@ def test_p4_neighbour_received_before_midnight_in_shanghai_is_on_time(tmp_path):
 def test_p4_ignores_the_date_typed_on_the_cover(tmp_path):
     # 报出日期 after the deadline, received on time: not late (K20 / P4 on the receipt time)
     b = ReturnBuilder().set("cover", 0, "submitted_on", dt.date(2020, 10, 20))
-    r = run(b, tmp_path, received_on=dt.date(2020, 10, 25),
-            received_at=dt.datetime(2020, 10, 14, 2, 0, tzinfo=UTC))
+    r = run(b, tmp_path, received_on=dt.date(2020, 10, 25), received_at=dt.datetime(2020, 10, 14, 2, 0, tzinfo=UTC))
     assert hits_of(r, "P4") == [], describe(r)
 
 
@@ -207,24 +238,27 @@ def test_p4_backfill_is_judged_by_the_cover_date_and_marked(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # F4 cell types, F5 keys
 # ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("key,i,field,raw", [
-    ("organizations", 0, "employees", "3.5"),
-    ("organizations", 0, "employees", "-2"),
-    ("organizations", 0, "employees", "三十"),
-    ("organizations", 1, "org_category", "私营企业"),
-    ("organizations", 1, "operating", "可能"),
-    ("party_orgs", 1, "established_on", "2018-02-30"),
-    ("party_orgs", 1, "established_on", "15/03/2018"),
-    ("party_orgs", 0, "party_org_code", "JQ_001 党支部"),
-    ("trainings", 0, "hours", "两天"),
-    ("member_flows", 1, "revealed", ErrorValue("#REF!")),
-    ("member_flows", 1, "absorbed", Formula("=1+1")),
-    ("organizations", 2, "org_name", None),
-    ("organizations", 2, "org_name", "\u3000\u00a0\u200b "),  # only spaces: blank
-    ("party_orgs", 0, "study_sessions", None),
-    ("attendance", 0, "party_org_code", None),  # 书记 without organization
-    ("attendance", 1, "uscc", None),  # 出资人 without unit
-])
+@pytest.mark.parametrize(
+    "key,i,field,raw",
+    [
+        ("organizations", 0, "employees", "3.5"),
+        ("organizations", 0, "employees", "-2"),
+        ("organizations", 0, "employees", "三十"),
+        ("organizations", 1, "org_category", "私营企业"),
+        ("organizations", 1, "operating", "可能"),
+        ("party_orgs", 1, "established_on", "2018-02-30"),
+        ("party_orgs", 1, "established_on", "15/03/2018"),
+        ("party_orgs", 0, "party_org_code", "JQ_001 党支部"),
+        ("trainings", 0, "hours", "两天"),
+        ("member_flows", 1, "revealed", ErrorValue("#REF!")),
+        ("member_flows", 1, "absorbed", Formula("=1+1")),
+        ("organizations", 2, "org_name", None),
+        ("organizations", 2, "org_name", "\u3000\u00a0\u200b "),  # only spaces: blank
+        ("party_orgs", 0, "study_sessions", None),
+        ("attendance", 0, "party_org_code", None),  # 书记 without organization
+        ("attendance", 1, "uscc", None),  # 出资人 without unit
+    ],
+)
 def test_f4_cells(tmp_path, key, i, field, raw):
     b = ReturnBuilder().set(key, i, field, raw)
     r = run(b, tmp_path)
@@ -251,15 +285,28 @@ def test_f4_d20_payroll_required_only_for_separately_established_enterprises(tmp
     assert r2.hits == [] and r2.rows["organizations"][1].values["payroll_prev_year"] == Decimal("1200000.00")
 
 
-@pytest.mark.parametrize("key,i", [("organizations", 0), ("party_orgs", 1), ("member_flows", 0),
-                                   ("trainings", 1), ("attendance", 2), ("mobile_members", 0)])
+@pytest.mark.parametrize(
+    "key,i",
+    [
+        ("organizations", 0),
+        ("party_orgs", 1),
+        ("member_flows", 0),
+        ("trainings", 1),
+        ("attendance", 2),
+        ("mobile_members", 0),
+    ],
+)
 def test_f5_duplicate_keys(tmp_path, key, i):
     b = ReturnBuilder()
     j = b.copy_row(key, i)
     r = run(b, tmp_path)
     pk = forms.FORMS_BY_KEY[key].primary_key
-    allowed = {"organizations": {"X4", "R2"}, "party_orgs": {"X1", "X2", "X3", "P3"},
-               "member_flows": {"X2", "P3"}, "mobile_members": set()}.get(key, ())
+    allowed = {
+        "organizations": {"X4", "R2"},
+        "party_orgs": {"X1", "X2", "X3", "P3"},
+        "member_flows": {"X2", "P3"},
+        "mobile_members": set(),
+    }.get(key, ())
     h = expect(r, "F5", "E", key, j + 2, pk[-1], b, j, allowed=allowed)
     assert f"第 {i + 2} 行" in h.message
 
@@ -284,13 +331,17 @@ def test_i1_individual_business_is_an_error(tmp_path):
     expect(run(b, tmp_path), "I1", "E", "organizations", 5, "uscc", b, 3)
 
 
-@pytest.mark.parametrize("key,i,field,raw", [
-    ("party_orgs", 0, "secretary_id", "330102198001011231"),
-    ("attendance", 2, "person_id", "330102199002301234"),  # 02-30 is not a date
-    ("mobile_members", 1, "person_id", "33010219950505"),
-])
+@pytest.mark.parametrize(
+    "key,i,field,raw",
+    [
+        ("party_orgs", 0, "secretary_id", "330102198001011231"),
+        ("attendance", 2, "person_id", "330102199002301234"),  # 02-30 is not a date
+        ("mobile_members", 1, "person_id", "33010219950505"),
+    ],
+)
 def test_i2_citizen_id(tmp_path, key, i, field, raw):
     from liangxin import checks
+
     assert not checks.id_valid(raw)
     b = ReturnBuilder().set(key, i, field, raw)
     expect(run(b, tmp_path), "I2", "E", key, i + 2, field, b, i)
@@ -316,14 +367,20 @@ def _m(*changes):
     def apply(b):
         for key, i, field, value in changes:
             b.set(key, i, field, value)
+
     return apply
 
 
 CASES = [
     # rule, sev, mutation, (key, i, field) of the hit, other rules allowed to fire as well
     ("R1", "E", _m(("organizations", 1, "legal_rep_secretary", True)), ("organizations", 1, "legal_rep_secretary"), ()),
-    ("R2", "E", _m(("organizations", 0, "members_relation_elsewhere", 6)),
-     ("organizations", 0, "members_relation_elsewhere"), ()),
+    (
+        "R2",
+        "E",
+        _m(("organizations", 0, "members_relation_elsewhere", 6)),
+        ("organizations", 0, "members_relation_elsewhere"),
+        (),
+    ),
     ("R2", "E", _m(("organizations", 0, "employees", 3)), ("organizations", 0, "employees"), ()),
     ("R3", "E", _m(("organizations", 3, "party_org_code", "JQ-002")), ("organizations", 3, "party_org_code"), ()),
     ("R3", "E", _m(("organizations", 1, "party_org_code", None)), ("organizations", 1, "party_org_code"), ("X3",)),
@@ -334,23 +391,52 @@ CASES = [
     # R6 (revision 2): 挂靠组建 is a joint mode, so a 党支部 formed 挂靠组建 should be a 联合党支部 (its own unit,
     # declared 单独建立, then contradicts the organization: X7)
     ("R6", "W", _m(("party_orgs", 0, "formation_mode", "挂靠组建")), ("party_orgs", 0, "formation_mode"), ("X7",)),
-    ("R7", "W", _m(("party_orgs", 0, "members_formal", 7), ("party_orgs", 0, "members_probationary", 0),
-                   ("party_orgs", 0, "committee_meetings", 0), ("member_flows", 0, "developed", 2),
-                   ("member_flows", 0, "closing_should", 7), ("member_flows", 0, "closing_actual", 7)),
-     ("party_orgs", 0, "committee_meetings"), ()),
+    (
+        "R7",
+        "W",
+        _m(
+            ("party_orgs", 0, "members_formal", 7),
+            ("party_orgs", 0, "members_probationary", 0),
+            ("party_orgs", 0, "committee_meetings", 0),
+            ("member_flows", 0, "developed", 2),
+            ("member_flows", 0, "closing_should", 7),
+            ("member_flows", 0, "closing_actual", 7),
+        ),
+        ("party_orgs", 0, "committee_meetings"),
+        (),
+    ),
     ("R8", "W", _m(("party_orgs", 0, "org_type", "党总支")), ("party_orgs", 0, "org_type"), ()),
     ("R10", "E", _m(("member_flows", 1, "in_mobile", 2)), ("member_flows", 1, "in_mobile"), ()),
     ("R10", "E", _m(("member_flows", 1, "out_whole_unit", 3)), ("member_flows", 1, "out_whole_unit"), ()),
     ("R11", "E", _m(("member_flows", 0, "closing_should", 7)), ("member_flows", 0, "closing_should"), ("R12", "R13")),
-    ("R12", "E", _m(("member_flows", 0, "closing_actual", 5), ("party_orgs", 0, "members_probationary", 0)),
-     ("member_flows", 0, "difference_note"), ("R13",)),
-    ("R13", "W", _m(("member_flows", 0, "closing_actual", 5), ("party_orgs", 0, "members_probationary", 0),
-                    ("member_flows", 0, "difference_note", "1名党员组织关系转出手续未办结")),
-     ("member_flows", 0, "closing_actual"), ()),
+    (
+        "R12",
+        "E",
+        _m(("member_flows", 0, "closing_actual", 5), ("party_orgs", 0, "members_probationary", 0)),
+        ("member_flows", 0, "difference_note"),
+        ("R13",),
+    ),
+    (
+        "R13",
+        "W",
+        _m(
+            ("member_flows", 0, "closing_actual", 5),
+            ("party_orgs", 0, "members_probationary", 0),
+            ("member_flows", 0, "difference_note", "1名党员组织关系转出手续未办结"),
+        ),
+        ("member_flows", 0, "closing_actual"),
+        (),
+    ),
     ("R14", "E", _m(("trainings", 1, "end_on", dt.date(2020, 9, 1))), ("trainings", 1, "end_on"), ()),
     ("R14", "E", _m(("trainings", 0, "start_on", dt.date(2020, 6, 30))), ("trainings", 0, "start_on"), ()),
     ("R14", "E", _m(("trainings", 0, "hours", 0)), ("trainings", 0, "hours"), ()),
-    ("R15", "E", _m(("mobile_members", 0, "verified_on", dt.date(2020, 7, 1))), ("mobile_members", 0, "verified_on"), ()),
+    (
+        "R15",
+        "E",
+        _m(("mobile_members", 0, "verified_on", dt.date(2020, 7, 1))),
+        ("mobile_members", 0, "verified_on"),
+        (),
+    ),
     ("R15", "E", _m(("mobile_members", 0, "uscc", None)), ("mobile_members", 0, "uscc"), ()),
     ("R15", "E", _m(("mobile_members", 1, "uscc", USCC_1)), ("mobile_members", 1, "uscc"), ()),
     # across sheets
@@ -358,22 +444,36 @@ CASES = [
     ("X1", "E", _m(("attendance", 0, "party_org_code", "JQ-404")), ("attendance", 0, "party_org_code"), ()),
     ("X1", "E", _m(("member_flows", 1, "party_org_code", "JQ-009")), ("member_flows", 1, "party_org_code"), ("P1",)),
     ("X2", "E", _m(("party_orgs", 1, "members_probationary", 1)), ("member_flows", 1, "closing_actual"), ()),
-    ("X3", "W", _m(("organizations", 2, "party_status", "未建立"), ("organizations", 2, "party_org_code", None)),
-     ("party_orgs", 1, "org_type"), ()),
+    (
+        "X3",
+        "W",
+        _m(("organizations", 2, "party_status", "未建立"), ("organizations", 2, "party_org_code", None)),
+        ("party_orgs", 1, "org_type"),
+        (),
+    ),
     # X4 (revised): a second unit declared 单独建立 under the 单独组建 JQ-001 (R4: it has no formal member)
-    ("X4", "E", _m(("organizations", 3, "party_status", "单独建立"), ("organizations", 3, "party_org_code", "JQ-001")),
-     ("party_orgs", 0, "formation_mode"), ("R4",)),
+    (
+        "X4",
+        "E",
+        _m(("organizations", 3, "party_status", "单独建立"), ("organizations", 3, "party_org_code", "JQ-001")),
+        ("party_orgs", 0, "formation_mode"),
+        ("R4",),
+    ),
     # X4: the own unit of JQ-001 declared 挂靠: no unit is 单独建立 under it
     ("X4", "E", _m(("organizations", 0, "party_status", "挂靠")), ("party_orgs", 0, "formation_mode"), ()),
     ("X5", "E", _m(("attendance", 1, "training_code", "PX-NONE")), ("attendance", 1, "training_code"), ()),
-    ("X6", "E", _m(("mobile_members", 0, "host_party_org_code", "JQ-404")),
-     ("mobile_members", 0, "host_party_org_code"), ()),
+    (
+        "X6",
+        "E",
+        _m(("mobile_members", 0, "host_party_org_code", "JQ-404")),
+        ("mobile_members", 0, "host_party_org_code"),
+        (),
+    ),
     ("X6", "E", _m(("mobile_members", 0, "uscc", uscc("91330199MA2H0X9X9"))), ("mobile_members", 0, "uscc"), ()),
 ]
 
 
-@pytest.mark.parametrize("rule,sev,mutate,where,allowed", CASES,
-                         ids=[f"{c[0]}-{c[3][0]}-{c[3][2]}" for c in CASES])
+@pytest.mark.parametrize("rule,sev,mutate,where,allowed", CASES, ids=[f"{c[0]}-{c[3][0]}-{c[3][2]}" for c in CASES])
 def test_within_and_across_sheets(tmp_path, rule, sev, mutate, where, allowed):
     b = ReturnBuilder()
     mutate(b)
@@ -422,21 +522,24 @@ def test_p1_previous_quarter_asked_for_q1_is_last_years_q4(tmp_path):
     def prev(unit, period):
         asked.append((unit, period))
         return matching_previous()
+
     r = run(b, tmp_path, previous_return=prev)
     assert asked == [("330199001001", "2021Q1")] and r.hits == [], describe(r)
 
 
 def test_p1_without_previous_return_is_one_warning(tmp_path):
     r = run(ReturnBuilder(), tmp_path, previous=None)
-    assert [(h.rule_id, h.severity, h.sheet, h.row, h.column) for h in r.hits] == \
-        [("P1", "W", S["member_flows"], None, "期初党员数")]
+    assert [(h.rule_id, h.severity, h.sheet, h.row, h.column) for h in r.hits] == [
+        ("P1", "W", S["member_flows"], None, "期初党员数")
+    ]
 
 
 def test_p2_organization_disappeared(tmp_path):
     prev = PreviousReturn(party_orgs={"JQ-001": 5, "JQ-002": 4, "JQ-003": 3}, units=4, party_org_count=3, members=12)
     r = run(ReturnBuilder(), tmp_path, previous=prev)
-    assert [(h.rule_id, h.severity, h.sheet, h.column, h.value) for h in r.hits] == \
-        [("P2", "W", S["party_orgs"], "党组织编码", "JQ-003")], describe(r)
+    assert [(h.rule_id, h.severity, h.sheet, h.column, h.value) for h in r.hits] == [
+        ("P2", "W", S["party_orgs"], "党组织编码", "JQ-003")
+    ], describe(r)
 
 
 def test_p3_community_totals_jump(tmp_path):
@@ -465,6 +568,7 @@ def test_rule_ids_match_the_spec_table():
         emitted |= set(re.findall(r'"([FIRXP]\d+)"', Path(mod.__file__).read_text(encoding="utf-8")))
     assert emitted == spec_ids
     import liangxin.validate as v
+
     assert not hasattr(v, "check_p5") and not hasattr(rules, "check_p5")
 
 
@@ -501,8 +605,15 @@ def test_clean_2021_return_passes_and_loads_the_new_fields(tmp_path):
     assert [t.values["organizer_code"] for t in r.rows["trainings"]] == [None, "330199001001"]
 
 
-@pytest.mark.parametrize("key, field", [("organizations", "applicants"), ("organizations", "activists"),
-                                        ("organizations", "developed_here"), ("trainings", "organizer_code")])
+@pytest.mark.parametrize(
+    "key, field",
+    [
+        ("organizations", "applicants"),
+        ("organizations", "activists"),
+        ("organizations", "developed_here"),
+        ("trainings", "organizer_code"),
+    ],
+)
 def test_f2_2021_workbook_missing_a_new_column(tmp_path, key, field):
     b = ReturnBuilder("2021Q3").drop_column(key, field)
     r = run(b, tmp_path)
@@ -516,8 +627,9 @@ def test_f2_2020_workbook_without_the_new_columns_is_clean(tmp_path):
     r = run(b, tmp_path)
     assert r.hits == [], describe(r)
     # not collected: NULL, never 0
-    assert all(row.values["applicants"] is None and row.values["developed_here"] is None
-               for row in r.rows["organizations"])
+    assert all(
+        row.values["applicants"] is None and row.values["developed_here"] is None for row in r.rows["organizations"]
+    )
     assert all(row.values["organizer_code"] is None for row in r.rows["trainings"])
 
 
@@ -531,8 +643,10 @@ def test_f7_2021_column_in_a_2020_workbook_is_ignored_and_not_loaded(tmp_path):
     assert all(row.values["applicants"] is None for row in r.rows["organizations"])
 
 
-@pytest.mark.parametrize("period, version", [("2021Q1", "LX-Q-2020.1"), ("2021Q3", "LX-Q-2019.1"),
-                                             ("2020Q3", "LX-Q-2021.1"), ("2020Q3", "LX-Q-2019.1")])
+@pytest.mark.parametrize(
+    "period, version",
+    [("2021Q1", "LX-Q-2020.1"), ("2021Q3", "LX-Q-2019.1"), ("2020Q3", "LX-Q-2021.1"), ("2020Q3", "LX-Q-2019.1")],
+)
 def test_f3_version_not_valid_for_the_period(tmp_path, period, version):
     b = ReturnBuilder(period).set("cover", 0, "template_version", version)
     r = run(b, tmp_path)
@@ -560,15 +674,47 @@ SOC5 = uscc("51330199MJ0F5G5H5")  # a fifth unit: a social group
 def _with_functional_org(b: ReturnBuilder, unit_uscc: str, category: str, status: str = "功能型") -> int:
     """Add 功能型 organization JQ-003 (3 members, new this quarter: opening 0, transferred in 3) and a fifth
     unit pointing to it; returns the unit's row index."""
-    b.append("party_orgs", **dict(b.data["party_orgs"][0], party_org_code="JQ-003",
-                                  party_org_name="中共金桥功能型党支部", org_type="党支部", formation_mode="功能型",
-                                  members_formal=3, members_probationary=0))
-    b.append("member_flows", **dict(b.data["member_flows"][0], party_org_code="JQ-003", opening=0, developed=0,
-                                    transferred_in=3, closing_should=3, closing_actual=3, absorbed=0))
-    return b.append("organizations", **dict(
-        b.data["organizations"][2], uscc=unit_uscc, org_name="金桥第五单位", org_category=category,
-        control_type="私有经济控制" if category == "非公有制企业" else None, employees=10, members_formal=3,
-        members_probationary=0, members_relation_elsewhere=3, party_status=status, party_org_code="JQ-003"))
+    b.append(
+        "party_orgs",
+        **dict(
+            b.data["party_orgs"][0],
+            party_org_code="JQ-003",
+            party_org_name="中共金桥功能型党支部",
+            org_type="党支部",
+            formation_mode="功能型",
+            members_formal=3,
+            members_probationary=0,
+        ),
+    )
+    b.append(
+        "member_flows",
+        **dict(
+            b.data["member_flows"][0],
+            party_org_code="JQ-003",
+            opening=0,
+            developed=0,
+            transferred_in=3,
+            closing_should=3,
+            closing_actual=3,
+            absorbed=0,
+        ),
+    )
+    return b.append(
+        "organizations",
+        **dict(
+            b.data["organizations"][2],
+            uscc=unit_uscc,
+            org_name="金桥第五单位",
+            org_category=category,
+            control_type="私有经济控制" if category == "非公有制企业" else None,
+            employees=10,
+            members_formal=3,
+            members_probationary=0,
+            members_relation_elsewhere=3,
+            party_status=status,
+            party_org_code="JQ-003",
+        ),
+    )
 
 
 # I5 ------------------------------------------------------------------------------------------------
@@ -581,7 +727,11 @@ def test_i5_category_disagrees_with_the_uscc_prefix(tmp_path):
 
 def test_i5_neighbour_accounting_firm_with_prefix_91_passes(tmp_path):
     # 91 -> 非公有制企业, 会计师事务所 or 税务师事务所: an accounting firm (no control type) is consistent
-    b = ReturnBuilder().set("organizations", 0, "org_category", "会计师事务所").set("organizations", 0, "control_type", None)
+    b = (
+        ReturnBuilder()
+        .set("organizations", 0, "org_category", "会计师事务所")
+        .set("organizations", 0, "control_type", None)
+    )
     r = run(b, tmp_path)
     assert r.hits == [], describe(r)
 
@@ -617,10 +767,13 @@ def test_r17_neighbour_equal_passes(tmp_path):
 
 
 # R18 -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("field, bad, good, why", [
-    ("activists", 4, 3, "入党申请人数 3"),  # applicants 3: activists 4 > 3; 3 <= 3 passes
-    ("developed_here", 2, 1, "从业预备党员数 1"),  # members_probationary 1: 2 > 1; 1 <= 1 passes
-])
+@pytest.mark.parametrize(
+    "field, bad, good, why",
+    [
+        ("activists", 4, 3, "入党申请人数 3"),  # applicants 3: activists 4 > 3; 3 <= 3 passes
+        ("developed_here", 2, 1, "从业预备党员数 1"),  # members_probationary 1: 2 > 1; 1 <= 1 passes
+    ],
+)
 def test_r18_2021_applicants_activists_developed_here(tmp_path, field, bad, good, why):
     b = ReturnBuilder("2021Q3").set("organizations", 0, field, bad)
     h = expect(run(b, tmp_path), "R18", "E", "organizations", 2, field, b, 0)
@@ -633,7 +786,11 @@ def test_r18_2021_applicants_activists_developed_here(tmp_path, field, bad, good
 # X4 / X7 ---------------------------------------------------------------------------------------------
 def test_x4_neighbour_a_unit_attached_to_a_standalone_organization_passes(tmp_path):
     # revised X4: other units pointing to a 单独组建 organization are 挂靠 (audit-rules.md rev. 2)
-    b = ReturnBuilder().set("organizations", 3, "party_status", "挂靠").set("organizations", 3, "party_org_code", "JQ-001")
+    b = (
+        ReturnBuilder()
+        .set("organizations", 3, "party_status", "挂靠")
+        .set("organizations", 3, "party_org_code", "JQ-001")
+    )
     r = run(b, tmp_path)
     assert r.hits == [], describe(r)
 
@@ -654,7 +811,11 @@ def test_x7_neighbour_attached_to_the_joint_organization_passes(tmp_path):
 
 
 def test_x7_joint_unit_pointing_to_a_standalone_organization(tmp_path):
-    b = ReturnBuilder().set("organizations", 3, "party_status", "联合建立").set("organizations", 3, "party_org_code", "JQ-001")
+    b = (
+        ReturnBuilder()
+        .set("organizations", 3, "party_status", "联合建立")
+        .set("organizations", 3, "party_org_code", "JQ-001")
+    )
     h = expect(run(b, tmp_path), "X7", "E", "organizations", 5, "party_status", b, 3)
     assert "单独组建" in h.message
 
@@ -703,8 +864,12 @@ def test_p6_next_quarter_opens_differently_from_the_corrected_closings(tmp_path)
     # JQ-001 at 5 and lists JQ-009 (opening 2), which this return does not have (closing 0)
     b = ReturnBuilder().set("cover", 0, "correction_no", 1).set("cover", 0, "correction_reason", "更正表3")
     nxt = NextReturn(period="2020Q4", correction_no=0, openings={"JQ-001": 5, "JQ-002": 4, "JQ-009": 2})
-    r = run(b, tmp_path, accepted_corrections=lambda u, p: [0],
-            next_return=lambda u, p: nxt if (u, p) == ("330199001001", "2020Q3") else None)
+    r = run(
+        b,
+        tmp_path,
+        accepted_corrections=lambda u, p: [0],
+        next_return=lambda u, p: nxt if (u, p) == ("330199001001", "2020Q3") else None,
+    )
     h = expect(r, "P6", "W", "member_flows", 2, "closing_actual", b, 0)
     assert h.value == "5 → 6" and "2020Q4" in h.message and "待更正" in h.message
     gone = [x for x in hits_of(r, "P6") if x.row is None]

@@ -28,15 +28,102 @@ class Text(str):
     """A str subclass: must take the generic (non-fast) paths and give the same results."""
 
 
-ODD = [None, "", " ", "\u3000", "\u200b", "\u200b\u200e", "\u00a0是\u00a0", " 是 ", "否", "y", "Ｎ", "√", "×", "TRUE",
-       "true", "真", "１２", "12", " 12 ", "1,234", "1,234.50", "1,23", "-3", "+4", "3.0", "3.5", "0.001", "1.005",
-       "100000000000000000000", "1e3", "2020-03-31", "2020/3/31", "2020年3月31日", "２０２０-０３-３１", "2020 - 03 - 31",
-       "2020-02-30", "存续", " 存续 ", "存续\u200b", "ｃ", "c", " c ", "存 续", "单独建立", "书记", "ab-12", "AB_12",
-       "ａｂ－１２", "ﬁ", "e\u0301", "\u202eabc", "😀", "abc\u00ad", "x" * 30, "91330100ma27xxxxxx", " 330199001001 ",
-       "２０２０Ｑ３", "2020q3", "\t", "a\nb", "\u00a8", Text(" 7 "), Text("\u200b"), Text("是"),
-       0, 1, 2, -1, 10**15, 0.0, -0.0, 1.0, 3.0, 3.5, -3.0, 1e15, 1e20, 1e-7, 0.1 + 0.2, 12.345, 1.005, 43921.0,
-       60.0, float("nan"), float("inf"), -float("inf"), True, False, dt.datetime(2020, 3, 31),
-       dt.datetime(2020, 3, 31, 12, 30), dt.date(2021, 1, 2), dt.time(8, 30), dt.timedelta(days=2), Decimal("1.50")]
+ODD = [
+    None,
+    "",
+    " ",
+    "\u3000",
+    "\u200b",
+    "\u200b\u200e",
+    "\u00a0是\u00a0",
+    " 是 ",
+    "否",
+    "y",
+    "Ｎ",
+    "√",
+    "×",
+    "TRUE",
+    "true",
+    "真",
+    "１２",
+    "12",
+    " 12 ",
+    "1,234",
+    "1,234.50",
+    "1,23",
+    "-3",
+    "+4",
+    "3.0",
+    "3.5",
+    "0.001",
+    "1.005",
+    "100000000000000000000",
+    "1e3",
+    "2020-03-31",
+    "2020/3/31",
+    "2020年3月31日",
+    "２０２０-０３-３１",
+    "2020 - 03 - 31",
+    "2020-02-30",
+    "存续",
+    " 存续 ",
+    "存续\u200b",
+    "ｃ",
+    "c",
+    " c ",
+    "存 续",
+    "单独建立",
+    "书记",
+    "ab-12",
+    "AB_12",
+    "ａｂ－１２",
+    "ﬁ",
+    "e\u0301",
+    "\u202eabc",
+    "😀",
+    "abc\u00ad",
+    "x" * 30,
+    "91330100ma27xxxxxx",
+    " 330199001001 ",
+    "２０２０Ｑ３",
+    "2020q3",
+    "\t",
+    "a\nb",
+    "\u00a8",
+    Text(" 7 "),
+    Text("\u200b"),
+    Text("是"),
+    0,
+    1,
+    2,
+    -1,
+    10**15,
+    0.0,
+    -0.0,
+    1.0,
+    3.0,
+    3.5,
+    -3.0,
+    1e15,
+    1e20,
+    1e-7,
+    0.1 + 0.2,
+    12.345,
+    1.005,
+    43921.0,
+    60.0,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    True,
+    False,
+    dt.datetime(2020, 3, 31),
+    dt.datetime(2020, 3, 31, 12, 30),
+    dt.date(2021, 1, 2),
+    dt.time(8, 30),
+    dt.timedelta(days=2),
+    Decimal("1.50"),
+]
 
 
 def reference_parse_cell(f: forms.Field, raw: object) -> tuple[object, str | None]:
@@ -51,8 +138,13 @@ def reference_parse_cell(f: forms.Field, raw: object) -> tuple[object, str | Non
         return nz.clean_text(raw), None
     if t == CODE:
         return nz.parse_code(raw, forms.code_values(f.code_list))
-    return {INT: nz.parse_int, MONEY: nz.parse_money, NUMBER: nz.parse_number, DATE: nz.parse_date,
-            BOOL: nz.parse_bool}[t](raw)
+    return {
+        INT: nz.parse_int,
+        MONEY: nz.parse_money,
+        NUMBER: nz.parse_number,
+        DATE: nz.parse_date,
+        BOOL: nz.parse_bool,
+    }[t](raw)
 
 
 def reference_found(raw: object) -> object:
@@ -71,8 +163,9 @@ def reference_parse_sheet(form: forms.Form, col_of: dict[str, int], raw: RawShee
     hits, rows = [], []
     for r in range(1, len(raw.rows)):
         cells = raw.rows[r]
-        if reference_blank(cells) and not any((r, c) in raw.errors or (r, c) in raw.formula_no_value
-                                              for c in range(len(cells))):
+        if reference_blank(cells) and not any(
+            (r, c) in raw.errors or (r, c) in raw.formula_no_value for c in range(len(cells))
+        ):
             continue
         rownum = r + 1
         values, found = {}, {}
@@ -94,8 +187,12 @@ def reference_parse_sheet(form: forms.Form, col_of: dict[str, int], raw: RawShee
                 values[f.name] = None
                 continue
             value, problem = reference_parse_cell(f, cell)
-            if problem is None and value is not None and f.name in core.PARTY_ORG_CODE_FIELDS \
-                    and not core.PARTY_ORG_CODE_RE.match(str(value)):
+            if (
+                problem is None
+                and value is not None
+                and f.name in core.PARTY_ORG_CODE_FIELDS
+                and not core.PARTY_ORG_CODE_RE.match(str(value))
+            ):
                 problem, value = "bad org code", None
             limit = limit_for(form.key, f) if f.type in (INT, MONEY, NUMBER) else None
             if problem is None and value is not None and limit is not None and limit.problem(value):
@@ -115,8 +212,10 @@ def canon(v: object) -> tuple[str, str]:
 
 
 def canon_rows(rows):
-    return [(n, [(k, canon(v)) for k, v in values.items()], [(k, canon(v)) for k, v in found.items()])
-            for n, values, found in rows]
+    return [
+        (n, [(k, canon(v)) for k, v in values.items()], [(k, canon(v)) for k, v in found.items()])
+        for n, values, found in rows
+    ]
 
 
 def random_sheet(form: forms.Form, rnd: random.Random) -> tuple[dict[str, int], RawSheet]:
@@ -151,9 +250,10 @@ def test_parse_sheet_matches_reference(seed):
             ck.sheets[form.key] = sd
             core.parse_sheet(ck, sd)
             got_hits = [(h.rule_id, h.row, h.column, h.value, h.cell) for h in ck.hits.hits]
-            assert got_hits == [(rule, row, col, None if v is None else (v if isinstance(v, str) else
-                                                                          nz.clean_text(v)), cell)
-                                for rule, row, col, v, cell in want_hits]
+            assert got_hits == [
+                (rule, row, col, None if v is None else (v if isinstance(v, str) else nz.clean_text(v)), cell)
+                for rule, row, col, v, cell in want_hits
+            ]
             if form.single_row:
                 got_rows = [] if ck.cover is None else [(ck.cover_row, ck.cover, ck.cover_found)]
             else:
@@ -204,7 +304,7 @@ def _extent_by_hand(xml: bytes) -> tuple[int, int]:
             continue
         if r:
             letters = re.match(rb"[A-Za-z]+", r.group(1)).group(0)
-            pos = (int(r.group(1)[len(letters):]) - 1, reader._column_number(letters) - 1)
+            pos = (int(r.group(1)[len(letters) :]) - 1, reader._column_number(letters) - 1)
             col = pos[1]
         else:
             pos = (row, col)
@@ -217,9 +317,26 @@ def test_sheet_extent_chunks_agree_and_match_the_reader_rules():
     from liangxin.validate import reader
 
     rnd = random.Random(5)
-    pieces = [b'<row r="12">', b'<row r="7"/>', b'<c r="AB12">', b'<c r="ZZZ99">', b'<x:c r="B3">', b'<c>',
-              b'<c r="C9" t="s">', b'<c t="s" r="D4">', b"<c r='E5'>", b'<c/>', b'<row>', b'\n',
-              b'<v>1</v></c>', b'</c>', b'</row>', b'<col>', b'<c\tr="A10"/>', b'<c r="a7">']
+    pieces = [
+        b'<row r="12">',
+        b'<row r="7"/>',
+        b'<c r="AB12">',
+        b'<c r="ZZZ99">',
+        b'<x:c r="B3">',
+        b"<c>",
+        b'<c r="C9" t="s">',
+        b'<c t="s" r="D4">',
+        b"<c r='E5'>",
+        b"<c/>",
+        b"<row>",
+        b"\n",
+        b"<v>1</v></c>",
+        b"</c>",
+        b"</row>",
+        b"<col>",
+        b'<c\tr="A10"/>',
+        b'<c r="a7">',
+    ]
     old_chunk = reader._EXTENT_CHUNK
     try:
         for _ in range(400):
@@ -238,25 +355,31 @@ def test_sheet_extent_chunks_agree_and_match_the_reader_rules():
         reader._EXTENT_CHUNK = old_chunk
 
 
-@pytest.mark.parametrize("xml,extent", [
-    (b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', (1048576, 16384)),
-    (b"<row r='5'><c r='XFD5'><v>1</v></c></row>", (5, 16384)),  # single quotes: the exact path
-    (b'<row r="5"><c s="1" r="XFD5"><v>1</v></c></row>', (5, 16384)),  # r not first
-    (b'<row r="150000">' + b"<c><v>1</v></c>" * 3 + b"</row>", (150000, 3)),  # no r: next column
-    (b'<row r="9"><c r="C9"/><c/><c/></row><row><c/></row>', (10, 5)),
-    (b'<x:row r="2"><x:c r="B2"><x:v>1</x:v></x:c></x:row>', (2, 2)),
-])
+@pytest.mark.parametrize(
+    "xml,extent",
+    [
+        (b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', (1048576, 16384)),
+        (b"<row r='5'><c r='XFD5'><v>1</v></c></row>", (5, 16384)),  # single quotes: the exact path
+        (b'<row r="5"><c s="1" r="XFD5"><v>1</v></c></row>', (5, 16384)),  # r not first
+        (b'<row r="150000">' + b"<c><v>1</v></c>" * 3 + b"</row>", (150000, 3)),  # no r: next column
+        (b'<row r="9"><c r="C9"/><c/><c/></row><row><c/></row>', (10, 5)),
+        (b'<x:row r="2"><x:c r="B2"><x:v>1</x:v></x:c></x:row>', (2, 2)),
+    ],
+)
 def test_sheet_extent_follows_the_reader(xml, extent):
     from liangxin.validate import reader
 
     assert reader.sheet_extent(xml) == extent
 
 
-@pytest.mark.parametrize("xml", [
-    b'<row r="1"><c><v>1</v><row r="1048576"/></c></row>',  # a row inside a cell
-    b'<row r="1048576"/><!-- <row r="1"/> --><c><v>1</v></c>',  # a comment could hide a row end
-    b'<row r="2"><c r="A-2"><v>1</v></c></row>',  # not a reference
-])
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b'<row r="1"><c><v>1</v><row r="1048576"/></c></row>',  # a row inside a cell
+        b'<row r="1048576"/><!-- <row r="1"/> --><c><v>1</v></c>',  # a comment could hide a row end
+        b'<row r="2"><c r="A-2"><v>1</v></c></row>',  # not a reference
+    ],
+)
 def test_sheet_extent_refuses_what_it_cannot_bound(xml):
     from liangxin.validate import reader
 

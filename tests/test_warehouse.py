@@ -35,9 +35,18 @@ def result_from_return(ret: dict, sha: str, correction_no: int = 0, hits=None) -
         for form in forms.DATA_FORMS
     }
     return ValidationResult(
-        path=Path(f"{sha}.xlsx"), sha256=sha, size=1234, original_name=f"{cover['unit_code']}.xlsx",
-        format="xlsx", unit_code=cover["unit_code"], unit_name=cover["unit_name"], period=cover["period"],
-        correction_no=correction_no, cover=cover, rows=rows, hits=list(hits or []),
+        path=Path(f"{sha}.xlsx"),
+        sha256=sha,
+        size=1234,
+        original_name=f"{cover['unit_code']}.xlsx",
+        format="xlsx",
+        unit_code=cover["unit_code"],
+        unit_name=cover["unit_name"],
+        period=cover["period"],
+        correction_no=correction_no,
+        cover=cover,
+        rows=rows,
+        hits=list(hits or []),
     )
 
 
@@ -51,8 +60,10 @@ def all_ids(ret: dict) -> set[str]:
 
 
 def biggest_return(world, period="2020Q1"):
-    key = max((k for k in world.returns if k[1] == period),
-              key=lambda k: sum(len(world.returns[k].get(f.key, [])) for f in forms.DATA_FORMS))
+    key = max(
+        (k for k in world.returns if k[1] == period),
+        key=lambda k: sum(len(world.returns[k].get(f.key, [])) for f in forms.DATA_FORMS),
+    )
     return world.returns[key]
 
 
@@ -64,53 +75,97 @@ def test_schema_is_idempotent(tmp_path):
     con = warehouse.connect(tmp_path / "sub" / "b.duckdb")
     warehouse.ensure_schema(con, KEY)
     warehouse.ensure_schema(con, KEY)
-    tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    }
     assert tables == {"submissions", "rule_hits", *(f.key for f in forms.DATA_FORMS)}
     for form in forms.DATA_FORMS:
-        cols = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema='raw' and table_name=? "
-            "order by ordinal_position", [form.key]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema='raw' and table_name=? "
+                "order by ordinal_position",
+                [form.key],
+            ).fetchall()
+        ]
         assert cols == [c for c, _, _ in forms.raw_columns(form)]
-    sub_cols = [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema='raw' and table_name='submissions' "
-        "order by ordinal_position").fetchall()]
-    assert sub_cols[:8] == ["submission_id", "original_name", "received_at", "size_bytes", "outcome",
-                            "error_count", "warning_count", "format"]
+    sub_cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema='raw' and table_name='submissions' "
+            "order by ordinal_position"
+        ).fetchall()
+    ]
+    assert sub_cols[:8] == [
+        "submission_id",
+        "original_name",
+        "received_at",
+        "size_bytes",
+        "outcome",
+        "error_count",
+        "warning_count",
+        "format",
+    ]
     assert sub_cols[8:] == [c for c, _, _ in forms.raw_columns(forms.COVER)] + ["backfill"]
     assert warehouse.table_counts(con) == {t: 0 for t in warehouse.table_columns()}
 
 
 def test_load_writes_typed_transformed_rows(tmp_path, world):
     ret = biggest_return(world)
-    res = result_from_return(ret, sha_of(1), hits=[
-        RuleHit("P1", "W", "表3 党员队伍变动情况", None, None, None, "[P1] 未找到上期报表")])
+    res = result_from_return(
+        ret, sha_of(1), hits=[RuleHit("P1", "W", "表3 党员队伍变动情况", None, None, None, "[P1] 未找到上期报表")]
+    )
     con = warehouse.connect(tmp_path / "b.duckdb")
     warehouse.ensure_schema(con, KEY)
     counts = warehouse.load_submission(con, res, RECEIVED, "original.xlsx", secret=KEY)
     for form in forms.DATA_FORMS:
         assert counts[form.key] == len(ret[form.key])
-    assert warehouse.table_counts(con) == {"submissions": 1, "rule_hits": 1,
-                                           **{f.key: len(ret[f.key]) for f in forms.DATA_FORMS}}
-    sub = con.execute("select outcome, error_count, warning_count, received_at, filled_by, phone, unit_code, "
-                      "submitted_on, original_name from raw.submissions").fetchone()
+    assert warehouse.table_counts(con) == {
+        "submissions": 1,
+        "rule_hits": 1,
+        **{f.key: len(ret[f.key]) for f in forms.DATA_FORMS},
+    }
+    sub = con.execute(
+        "select outcome, error_count, warning_count, received_at, filled_by, phone, unit_code, "
+        "submitted_on, original_name from raw.submissions"
+    ).fetchone()
     cover = ret["cover"][0]
-    assert sub == ("accepted_with_warnings", 0, 1, dt.datetime(2021, 1, 5, 9, 30),
-                   privacy.mask_name(cover["filled_by"]), privacy.mask_phone(cover["phone"]), cover["unit_code"],
-                   cover["submitted_on"], "original.xlsx")
+    assert sub == (
+        "accepted_with_warnings",
+        0,
+        1,
+        dt.datetime(2021, 1, 5, 9, 30),
+        privacy.mask_name(cover["filled_by"]),
+        privacy.mask_phone(cover["phone"]),
+        cover["unit_code"],
+        cover["submitted_on"],
+        "original.xlsx",
+    )
     # totals survive the round trip with their types
-    assert con.execute("select sum(closing_actual) from raw.member_flows").fetchone()[0] == \
-        sum(r["closing_actual"] for r in ret["member_flows"])
-    assert con.execute("select sum(employees) from raw.organizations").fetchone()[0] == \
-        sum(r["employees"] for r in ret["organizations"])
+    assert con.execute("select sum(closing_actual) from raw.member_flows").fetchone()[0] == sum(
+        r["closing_actual"] for r in ret["member_flows"]
+    )
+    assert con.execute("select sum(employees) from raw.organizations").fetchone()[0] == sum(
+        r["employees"] for r in ret["organizations"]
+    )
     # secretary: key, birth year, sex and masked name
     po = ret["party_orgs"][0]
-    row = con.execute("select secretary_key, secretary_birth_year, secretary_sex, secretary_name, established_on, "
-                      "source_sheet, source_row, correction_no from raw.party_orgs where party_org_code = ?",
-                      [po["party_org_code"]]).fetchone()
-    assert row == (privacy.person_key(po["secretary_id"], KEY), int(po["secretary_id"][6:10]),
-                   privacy.sex(po["secretary_id"]), privacy.mask_name(po["secretary_name"]), po["established_on"],
-                   "表2 党组织情况", 2, 0)
+    row = con.execute(
+        "select secretary_key, secretary_birth_year, secretary_sex, secretary_name, established_on, "
+        "source_sheet, source_row, correction_no from raw.party_orgs where party_org_code = ?",
+        [po["party_org_code"]],
+    ).fetchone()
+    assert row == (
+        privacy.person_key(po["secretary_id"], KEY),
+        int(po["secretary_id"][6:10]),
+        privacy.sex(po["secretary_id"]),
+        privacy.mask_name(po["secretary_name"]),
+        po["established_on"],
+        "表2 党组织情况",
+        2,
+        0,
+    )
 
 
 def test_repeated_loads_of_a_large_return_each_append_all_rows(tmp_path, world):
@@ -129,8 +184,10 @@ def test_repeated_loads_of_a_large_return_each_append_all_rows(tmp_path, world):
 
 def test_rejected_loads_only_submission_and_hits(tmp_path, world):
     ret = biggest_return(world)
-    hits = [RuleHit("R11", "E", "表3 党员队伍变动情况", 3, "期末应有数", "12", "[R11] 期末应有数应为 13", "M3"),
-            RuleHit("R13", "W", "表3 党员队伍变动情况", 3, "期末实有数", "12", "[R13] 期末实有数≠期末应有数", "N3")]
+    hits = [
+        RuleHit("R11", "E", "表3 党员队伍变动情况", 3, "期末应有数", "12", "[R11] 期末应有数应为 13", "M3"),
+        RuleHit("R13", "W", "表3 党员队伍变动情况", 3, "期末实有数", "12", "[R13] 期末实有数≠期末应有数", "N3"),
+    ]
     res = result_from_return(ret, sha_of(2), hits=hits)
     assert res.outcome == "rejected"
     con = warehouse.connect(tmp_path / "b.duckdb")
@@ -138,11 +195,14 @@ def test_rejected_loads_only_submission_and_hits(tmp_path, world):
     warehouse.load_submission(con, res, RECEIVED, "bad.xlsx", secret=KEY)
     counts = warehouse.table_counts(con)
     assert counts == {"submissions": 1, "rule_hits": 2, **{f.key: 0 for f in forms.DATA_FORMS}}
-    assert con.execute("select outcome, error_count, warning_count from raw.submissions").fetchone() == \
-        ("rejected", 1, 1)
-    assert con.execute("select rule_id, severity, row, column_header, cell, hit_no from raw.rule_hits "
-                       "order by hit_no").fetchall() == [("R11", "E", 3, "期末应有数", "M3", 0),
-                                                         ("R13", "W", 3, "期末实有数", "N3", 1)]
+    assert con.execute("select outcome, error_count, warning_count from raw.submissions").fetchone() == (
+        "rejected",
+        1,
+        1,
+    )
+    assert con.execute(
+        "select rule_id, severity, row, column_header, cell, hit_no from raw.rule_hits order by hit_no"
+    ).fetchall() == [("R11", "E", 3, "期末应有数", "M3", 0), ("R13", "W", 3, "期末实有数", "N3", 1)]
 
 
 def test_load_is_all_or_nothing(tmp_path, world):
@@ -185,8 +245,10 @@ def test_no_raw_id_reaches_the_database_file(tmp_path, world):
     con = warehouse.connect(db)
     con.execute("SET force_compression='uncompressed'")  # so that a stored string would be visible in the bytes
     warehouse.ensure_schema(con, KEY)
-    hits = [RuleHit("I2", "E", "表5 参训人员", 3, "身份证号", some_id, f"[I2] 身份证号 {some_id} 校验位错误", "C3"),
-            RuleHit("F5", "E", "表5 参训人员", 4, None, None, f"[F5] 键 (T1, {some_id}) 重复", None)]
+    hits = [
+        RuleHit("I2", "E", "表5 参训人员", 3, "身份证号", some_id, f"[I2] 身份证号 {some_id} 校验位错误", "C3"),
+        RuleHit("F5", "E", "表5 参训人员", 4, None, None, f"[F5] 键 (T1, {some_id}) 重复", None),
+    ]
     warehouse.load_submission(con, result_from_return(ret, sha_of(5), hits=hits), RECEIVED, secret=KEY)  # rejected
     warehouse.load_submission(con, result_from_return(ret, sha_of(6)), RECEIVED, secret=KEY)  # accepted
     # no varchar column of any raw table holds an ID number or a full name
@@ -209,7 +271,7 @@ def test_no_raw_id_reaches_the_database_file(tmp_path, world):
 
 
 def test_warehouse_context_answers_from_current_returns(tmp_path, world):
-    (unit, _), = [k for k in world.returns if k[1] == "2020Q1"][:1]
+    ((unit, _),) = [k for k in world.returns if k[1] == "2020Q1"][:1]
     other = next(k[0] for k in world.returns if k[0] != unit)
     con = warehouse.connect(tmp_path / "b.duckdb")
     warehouse.ensure_schema(con, KEY)
@@ -220,9 +282,17 @@ def test_warehouse_context_answers_from_current_returns(tmp_path, world):
     q1c["member_flows"][0]["closing_actual"] += 1
     warehouse.load_submission(con, result_from_return(q1c, sha_of(2), correction_no=1), RECEIVED, secret=KEY)
     # a rejected correction 2 never counts
-    warehouse.load_submission(con, result_from_return(q1, sha_of(3), correction_no=2, hits=[
-        RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]), RECEIVED, secret=KEY)
-    warehouse.load_submission(con, result_from_return(world.returns[(other, "2020Q1")], sha_of(4)), RECEIVED, secret=KEY)
+    warehouse.load_submission(
+        con,
+        result_from_return(
+            q1, sha_of(3), correction_no=2, hits=[RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]
+        ),
+        RECEIVED,
+        secret=KEY,
+    )
+    warehouse.load_submission(
+        con, result_from_return(world.returns[(other, "2020Q1")], sha_of(4)), RECEIVED, secret=KEY
+    )
 
     ctx = warehouse.WarehouseContext(con)
     assert ctx.accepted_corrections(unit, "2020Q1") == [0, 1]
@@ -286,7 +356,9 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     con = warehouse.connect(tmp_path / "b.duckdb")
     warehouse.ensure_schema(con, KEY)
     for i, u in enumerate(units):  # already in the database: Q1 of every unit
-        warehouse.load_submission(con, result_from_return(world.returns[(u, "2020Q1")], sha_of(100 + i)), RECEIVED, secret=KEY)
+        warehouse.load_submission(
+            con, result_from_return(world.returns[(u, "2020Q1")], sha_of(100 + i)), RECEIVED, secret=KEY
+        )
     idx = warehouse.SessionIndex(con)
     idx.uscc_owners("X", "2020Q1")  # warehouse-wide maps read before the new files arrive
     idx.party_org_owner("X")
@@ -302,8 +374,14 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     q1["member_flows"][0]["closing_actual"] += 2
     q1["organizations"] = q1["organizations"][1:]
     news.append(result_from_return(q1, sha_of(400), correction_no=1))
-    news.append(result_from_return(q1, sha_of(401), correction_no=2, hits=[
-        RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")]))
+    news.append(
+        result_from_return(
+            q1,
+            sha_of(401),
+            correction_no=2,
+            hits=[RuleHit("R11", "E", "表3 党员队伍变动情况", 2, None, None, "[R11] x")],
+        )
+    )
     for r in news:
         idx.note(r, later)
     usccs = sorted({r["uscc"] for u in units for p in periods for r in world.returns[(u, p)]["organizations"]})
@@ -320,7 +398,8 @@ def test_session_index_answers_like_the_database_for_files_not_yet_written(tmp_p
     assert sum(v is not None for v in from_db["next"].values()) == len(units) + len(units) // 2
     n = from_db["next"][(units[1], "2020Q2")]
     assert n.period == "2020Q3" and n.openings == {
-        r["party_org_code"]: r["opening"] for r in world.returns[(units[1], "2020Q3")]["member_flows"]}
+        r["party_org_code"]: r["opening"] for r in world.returns[(units[1], "2020Q3")]["member_flows"]
+    }
     assert any(from_db["uscc"].values()) and any(from_db["org"].values())
     # a fresh session over the written files answers the same from the database alone
     assert _answers(warehouse.SessionIndex(con), units, periods + ["2020Q4"], usccs, codes + ["NO-SUCH"]) == from_db
@@ -338,8 +417,13 @@ def test_raw_columns_have_one_definition_and_an_older_database_gains_new_ones(tm
         con.execute("CREATE TABLE raw.submissions (" + ", ".join(f'"{c}" {t}' for c, t in cols) + ")")
         con.execute("INSERT INTO raw.submissions (submission_id, outcome) VALUES ('x', 'accepted')")
         warehouse.ensure_schema(con)
-        got = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                         "'raw' AND table_name = 'submissions' ORDER BY ordinal_position").fetchall()]
+        got = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'raw' AND table_name = 'submissions' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
         assert got == [c for c, _, _ in forms.submission_columns()]
         assert con.execute("SELECT submission_id, backfill FROM raw.submissions").fetchall() == [("x", None)]
         assert set(warehouse.table_counts(con)) == set(forms.raw_tables())

@@ -5,6 +5,7 @@ cross-checks, a year with 2 of 60 communities, a partial year, and no threshold 
 World: 2019 — only C0 (金桥, SPECIAL) and C1 (银杏) report, all four quarters (3 members each all year);
 2020 — all 60 communities, 3 members each, plus SPECIAL's extras (annual_fixture.EXTRA_DOC); 2021 — Q1 only.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,18 +42,26 @@ def con(built):
 
 
 def _cells(con, year, table_no):
-    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
-        "select row_label, col_group, col_label, value, missing from annual.rpt_annual_cells "
-        "where year = ? and table_no = ?", [year, table_no]).fetchall()}
+    return {
+        (r[0], r[1], r[2]): (r[3], r[4])
+        for r in con.execute(
+            "select row_label, col_group, col_label, value, missing from annual.rpt_annual_cells "
+            "where year = ? and table_no = ?",
+            [year, table_no],
+        ).fetchall()
+    }
 
 
 def test_two_of_sixty_communities_is_not_complete(con):
-    verdict, reasons, ok, n = con.execute("select verdict, reasons, communities_complete, communities_expected "
-                                          "from annual.rpt_annual_verdict where year = 2019").fetchone()
+    verdict, reasons, ok, n = con.execute(
+        "select verdict, reasons, communities_complete, communities_expected "
+        "from annual.rpt_annual_verdict where year = 2019"
+    ).fetchone()
     # 58 communities × 4 quarters missing; coverage 2 of 60
     assert (verdict, ok, n) == ("不得上报", 2, 60)
-    assert reasons.startswith("58 个社区缺少 2019Q1 报表；58 个社区缺少 2019Q2 报表；58 个社区缺少 2019Q3 报表；"
-                              "58 个社区缺少 2019Q4 报表")
+    assert reasons.startswith(
+        "58 个社区缺少 2019Q1 报表；58 个社区缺少 2019Q2 报表；58 个社区缺少 2019Q3 报表；58 个社区缺少 2019Q4 报表"
+    )
     assert con.execute("select count(*) from annual.rpt_annual_missing where year = 2019").fetchone()[0] == 232
     # the tables are produced: 总计 = 2 × 3 = 6; a community that did not report has empty (缺报) cells, never 0
     t1 = _cells(con, 2019, 1)
@@ -65,8 +74,10 @@ def test_two_of_sixty_communities_is_not_complete(con):
 
 
 def test_2020_is_complete_and_every_rule_passes(con):
-    verdict, reasons, ok, n = con.execute("select verdict, reasons, communities_complete, communities_expected "
-                                          "from annual.rpt_annual_verdict where year = 2020").fetchone()
+    verdict, reasons, ok, n = con.execute(
+        "select verdict, reasons, communities_complete, communities_expected "
+        "from annual.rpt_annual_verdict where year = 2020"
+    ).fetchone()
     assert (verdict, reasons, ok, n) == ("可以上报", None, 60, 60)
     rules = dict(con.execute("select rule_id, passed from annual.rpt_annual_rule_results where year = 2020").fetchall())
     assert rules == {f"A{i}": True for i in range(11)}
@@ -76,14 +87,32 @@ def test_table_one_category_is_fixed_for_the_year(con):
     t1 = _cells(con, 2020, 1)
     # PO-MIX covers M1 (enterprise) in Q1–Q3 and M1, S1, S2 (2 social) in Q4 → 社会组织 all year:
     # 上年底总数 0 (Q1 opening), 转入 3 (Q1), 发展 1 (Q2), 本年增加 4, 本年底实有数 4
-    assert [t1[("社会组织", g, c)][0] for g, c in [("", "上年底总数"), ("本年增加", "转入组织关系"),
-            ("本年增加", "发展党员"), ("本年增加", "合计"), ("", "本年底实有数")]] == [0, 3, 1, 4, 4]
+    assert [
+        t1[("社会组织", g, c)][0]
+        for g, c in [
+            ("", "上年底总数"),
+            ("本年增加", "转入组织关系"),
+            ("本年增加", "发展党员"),
+            ("本年增加", "合计"),
+            ("", "本年底实有数"),
+        ]
+    ] == [0, 3, 1, 4, 4]
     # 非公有制企业: 60 branches 180 → 180, PO-JNT (tie J1/J2 → enterprise) 0 + 2, PO-NEW 0 + 3: 180, 转入 5, 实有 185
-    assert [t1[("非公有制企业", g, c)][0] for g, c in [("", "上年底总数"), ("本年增加", "转入组织关系"),
-            ("", "本年底实有数")]] == [180, 5, 185]
+    assert [
+        t1[("非公有制企业", g, c)][0]
+        for g, c in [("", "上年底总数"), ("本年增加", "转入组织关系"), ("", "本年底实有数")]
+    ] == [180, 5, 185]
     # 总计 = both rows: 180 + 0, 转入 8, 发展 1, 应有 = 180 + 9 = 189 = 实有 4 + 185; 差 0
-    assert [t1[("总计", g, c)][0] for g, c in [("", "上年底总数"), ("本年增加", "合计"), ("", "本年底应有数"),
-            ("", "本年底实有数"), ("", "实有数与应有数之差")]] == [180, 9, 189, 189, 0]
+    assert [
+        t1[("总计", g, c)][0]
+        for g, c in [
+            ("", "上年底总数"),
+            ("本年增加", "合计"),
+            ("", "本年底应有数"),
+            ("", "本年底实有数"),
+            ("", "实有数与应有数之差"),
+        ]
+    ] == [180, 9, 189, 189, 0]
 
 
 def test_joint_branch_in_tables_two_three_and_nine(con):
@@ -93,15 +122,20 @@ def test_joint_branch_in_tables_two_three_and_nine(con):
     assert (t2[("联合党组织数", "", "总数")][0], t2[("联合党组织数", "", "其中：列入党建基数的")][0]) == (1, 0)
     assert (t3[("联合党组织数", "", "总数")][0], t3[("联合党组织数", "", "社会团体")][0]) == (1, 1)
     # 表九 counts it once: 联合党组织 1, covering both kinds 1; A8: 1 + 1 − 1 = 1
-    assert [t9[("联合党组织", "", c)][0] for c in ("总数", "覆盖非公有制企业的", "覆盖社会组织的", "其中同时覆盖两类的")] \
-        == [1, 1, 1, 1]
+    assert [
+        t9[("联合党组织", "", c)][0] for c in ("总数", "覆盖非公有制企业的", "覆盖社会组织的", "其中同时覆盖两类的")
+    ] == [1, 1, 1, 1]
     # 表九 总计: 60 + PO-MIX + PO-JNT + PO-NEW = 63 organizations; 党支部 62 (60 + MIX + NEW); 正式党员
     # 180 + 4 + 2 + 3 = 189; 本年新成立的 PO-JNT (2020-01-01) and PO-NEW (2020-11-01) = 2
     assert [t9[("总计", "", c)][0] for c in ("总数", "正式党员", "本年新成立的")] == [63, 189, 2]
     assert t9[("党支部", "", "总数")][0] == 62
     # 表二 总数 column (U): 60 E + M1 + J1 + N1 = 63 units, 党建基数 62 (J1 has 8 employees); 已单独建立 62;
     # 已建立联合党组织的（含挂靠） 1 (J1); 表三: S1, S2 (挂靠 PO-MIX) and J2 (联合建立) = 3, all 已建立联合党组织的（含挂靠）
-    assert [t2[(r, "", "总数")][0] for r in ("单位数", "已单独建立党组织", "已建立联合党组织的（含挂靠）")] == [63, 62, 1]
+    assert [t2[(r, "", "总数")][0] for r in ("单位数", "已单独建立党组织", "已建立联合党组织的（含挂靠）")] == [
+        63,
+        62,
+        1,
+    ]
     assert t2[("单位数", "", "其中：列入党建基数的")][0] == 62
     assert [t3[(r, "", "总数")][0] for r in ("单位数", "已建立联合党组织的（含挂靠）")] == [3, 3]
 
@@ -126,14 +160,22 @@ def test_partial_year_is_produced_with_missing_stock_cells(con):
 
 def test_thresholds_come_from_the_seeds_not_literals(con):
     # the labels are built from the seeds (annual_parameters: 50, 100; kpi_parameters eligible_min_formal_members: 3)
-    labels = {r[0] for r in con.execute("select distinct col_label from annual.rpt_annual_cells where table_no = 2").fetchall()}
+    labels = {
+        r[0]
+        for r in con.execute("select distinct col_label from annual.rpt_annual_cells where table_no = 2").fetchall()
+    }
     assert {"从业人员50人以上", "从业人员100人以上"} <= labels
     rows = {r[0] for r in con.execute("select distinct line_label from annual.rpt_annual_t2").fetchall()}
     assert "其中具有3名以上正式党员的" in rows
     # and the SQL of 表二/表三 holds no threshold literal
     root = fx.DBT_PROJECT
-    for f in ("models/annual/rpt_annual_t2.sql", "models/annual/rpt_annual_t3.sql", "macros/formation_table.sql",
-              "models/annual/ann_units.sql", "models/annual/rpt_annual_t8.sql"):
+    for f in (
+        "models/annual/rpt_annual_t2.sql",
+        "models/annual/rpt_annual_t3.sql",
+        "macros/formation_table.sql",
+        "models/annual/ann_units.sql",
+        "models/annual/rpt_annual_t8.sql",
+    ):
         sql = (root / f).read_text(encoding="utf-8")
         code = "\n".join(line.split("--")[0] for line in sql.splitlines())
         assert not re.search(r"(>=|>|<=|<)\s*(3|10|50|100|0\.005|0\.01|0\.02)\b", code), f
@@ -146,24 +188,50 @@ def test_cross_checks_a6_to_a9_catch_a_table_that_disagrees_with_its_independent
     tampered = work / "tampered.duckdb"
     shutil.copyfile(db, tampered)
     c = duckdb.connect(str(tampered))
-    c.execute("update annual.rpt_annual_t1 set year_end_actual = year_end_actual + 1 "
-              "where year = 2020 and level = 'district'")
-    c.execute("update annual.rpt_annual_t2 set in_base = in_base + 1 "
-              "where year = 2020 and level = 'district' and line_code = 'formed_alone'")
-    c.execute("update annual.rpt_annual_t9 set total = total + 1 "
-              "where year = 2020 and level = 'district' and line_code = 'joint'")
+    c.execute(
+        "update annual.rpt_annual_t1 set year_end_actual = year_end_actual + 1 where year = 2020 and level = 'district'"
+    )
+    c.execute(
+        "update annual.rpt_annual_t2 set in_base = in_base + 1 "
+        "where year = 2020 and level = 'district' and line_code = 'formed_alone'"
+    )
+    c.execute(
+        "update annual.rpt_annual_t9 set total = total + 1 "
+        "where year = 2020 and level = 'district' and line_code = 'joint'"
+    )
     c.execute("update annual.rpt_annual_t8 set compliant = compliant + 1 where year = 2020 and level = 'district'")
     c.close()
     env = dict(os.environ, LIANGXIN_DUCKDB=str(tampered), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     proc = subprocess.run(
-        [fx.dbt_executable(), "run", "--select", "rpt_annual_rule_results", "--project-dir", str(fx.DBT_PROJECT),
-         "--profiles-dir", str(fx.DBT_PROJECT), "--target-path", str(work / "target-t"), "--log-path",
-         str(work / "logs-t")], env=env, cwd=str(fx.DBT_PROJECT), capture_output=True, text=True, timeout=600)
+        [
+            fx.dbt_executable(),
+            "run",
+            "--select",
+            "rpt_annual_rule_results",
+            "--project-dir",
+            str(fx.DBT_PROJECT),
+            "--profiles-dir",
+            str(fx.DBT_PROJECT),
+            "--target-path",
+            str(work / "target-t"),
+            "--log-path",
+            str(work / "logs-t"),
+        ],
+        env=env,
+        cwd=str(fx.DBT_PROJECT),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     c = duckdb.connect(str(tampered), read_only=True)
     try:
-        rr = {r[0]: (r[1], r[2]) for r in c.execute(
-            "select rule_id, passed, detail from annual.rpt_annual_rule_results where year = 2020").fetchall()}
+        rr = {
+            r[0]: (r[1], r[2])
+            for r in c.execute(
+                "select rule_id, passed, detail from annual.rpt_annual_rule_results where year = 2020"
+            ).fetchall()
+        }
         verdict = c.execute("select verdict from annual.rpt_annual_verdict where year = 2020").fetchone()[0]
     finally:
         c.close()

@@ -2,6 +2,7 @@
 
 Run: python dbt_project/scripts/gen_sources.py   (needs `liangxin` importable)
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def table(name: str, desc: str, cols) -> list[str]:
     for col, typ, d in cols:
         # data_type: the engine-neutral type; the spark target declares its raw tables over the Parquet layer
         # with it (macros/raw_layer.sql, docs/scale-out.md); DuckDB ignores it (no contract on sources)
-        out += [f"          - name: {col}", f"            description: {q(d + '（' + typ + '）')}",
-                f"            data_type: {q(typ)}"]
+        out += [
+            f"          - name: {col}",
+            f"            description: {q(d + '（' + typ + '）')}",
+            f"            data_type: {q(typ)}",
+        ]
     return out
 
 
@@ -46,7 +50,7 @@ def main() -> None:
         "sources:",
         "  - name: raw",
         "    schema: raw",
-        "    description: \"原始库：加载器（liangxin.warehouse）按 docs/internals.md 写入；只追加，不修改\"",
+        '    description: "原始库：加载器（liangxin.warehouse）按 docs/internals.md 写入；只追加，不修改"',
         "    tables:",
     ]
     lines += table("submissions", "报送记录：每个收到的文件一行（含拒收），后接封面字段", forms.submission_columns())

@@ -73,9 +73,11 @@ target = _Target()
 
 
 def _exact_ratio(num, den):
-    return (f"case when {den} is null or {den} = 0 or {num} is null then null else cast(sign({num}) * "
-            f"((abs(cast({num} as hugeint)) * 20000000000 + abs({den})) // (2 * abs({den}))) * sign({den}) "
-            "as decimal(38, 0)) * cast(0.0000000001 as decimal(11, 10)) end")
+    return (
+        f"case when {den} is null or {den} = 0 or {num} is null then null else cast(sign({num}) * "
+        f"((abs(cast({num} as hugeint)) * 20000000000 + abs({den})) // (2 * abs({den}))) * sign({den}) "
+        "as decimal(38, 0)) * cast(0.0000000001 as decimal(11, 10)) end"
+    )
 
 
 # adapter.dispatch (issue 18, docs/scale-out.md): the DuckDB (default__) rendering of the project's dispatched

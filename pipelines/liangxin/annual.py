@@ -52,8 +52,17 @@ TABLE_TITLES = {
     8: "表八 经费保障情况",
     9: "表九 两新组织党组织情况",
 }
-TABLE_UNITS = {1: "单位：名", 2: "单位：个、名", 3: "单位：个、名", 4: "单位：名、%", 5: "单位：名、次、学时、%",
-               6: "单位：个、名", 7: "单位：名、%", 8: "单位：个、元、%", 9: "单位：个、名"}
+TABLE_UNITS = {
+    1: "单位：名",
+    2: "单位：个、名",
+    3: "单位：个、名",
+    4: "单位：名、%",
+    5: "单位：名、次、学时、%",
+    6: "单位：个、名",
+    7: "单位：名、%",
+    8: "单位：个、元、%",
+    9: "单位：个、名",
+}
 # 表八's money columns print with two decimals (yuan, returns.md `money`); every other count as #,##0.
 MONEY_LABELS = {"上年工资总额", "提取经费", "党费返还", "财政支持", "以奖代补"}
 # Percentages: one decimal (0.0%), except 表八's 提取比例 whose targets are 0.5%–2% (two decimals), D115.
@@ -96,20 +105,34 @@ class SignOff:
     phone: str | None = None  # 联系电话
     report_date: dt.date | None = None  # 报出日期
 
-    LABELS = (("unit", "填报单位（盖章）"), ("head", "单位负责人"), ("filled_by", "填表人"),
-              ("reviewer", "审核人"), ("phone", "联系电话"), ("report_date", "报出日期"))
+    LABELS = (
+        ("unit", "填报单位（盖章）"),
+        ("head", "单位负责人"),
+        ("filled_by", "填表人"),
+        ("reviewer", "审核人"),
+        ("phone", "联系电话"),
+        ("report_date", "报出日期"),
+    )
 
     @classmethod
     def from_settings(cls, settings) -> "SignOff":
         """Names from configuration (``Settings.signoff_*``, i.e. ``LIANGXIN_SIGNOFF_*``); the date never (it is
         the finalizing command's)."""
-        return cls(unit=settings.signoff_unit or None, head=settings.signoff_head or None,
-                   filled_by=settings.signoff_filled_by or None, reviewer=settings.signoff_reviewed_by or None,
-                   phone=settings.signoff_phone or None)
+        return cls(
+            unit=settings.signoff_unit or None,
+            head=settings.signoff_head or None,
+            filled_by=settings.signoff_filled_by or None,
+            reviewer=settings.signoff_reviewed_by or None,
+            phone=settings.signoff_phone or None,
+        )
 
     def merged(self, fallback: "SignOff") -> "SignOff":
-        return SignOff(**{f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(fallback, f)
-                          for f, _ in self.LABELS})
+        return SignOff(
+            **{
+                f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(fallback, f)
+                for f, _ in self.LABELS
+            }
+        )
 
     def text(self, field: str) -> str:
         v = getattr(self, field)
@@ -196,8 +219,12 @@ def annual_years(serve_db: Path | None = None, con=None) -> list[int]:
     own = con is None
     con = con or connect_readonly(serve_db)
     try:
-        return [int(r[0]) for r in con.execute(
-            f"select distinct year from {_table(con, lx.RPT_ANNUAL_VERDICT)} order by 1").fetchall()]
+        return [
+            int(r[0])
+            for r in con.execute(
+                f"select distinct year from {_table(con, lx.RPT_ANNUAL_VERDICT)} order by 1"
+            ).fetchall()
+        ]
     finally:
         if own:
             con.close()
@@ -207,33 +234,64 @@ def load_annual(con, year: int) -> AnnualData:
     verdicts = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_VERDICT)} where year = ?", [year])
     if not verdicts:
         raise LookupError(f"{year} 年没有年报数据（该年没有任何已接收的报表）/ no annual return for {year}")
-    rules = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_RULE_RESULTS)} "
-                        "where year = ? order by rule_id", [year])
-    rules.sort(key=lambda r: (str(r["rule_id"])[0], int(str(r["rule_id"])[1:]) if str(r["rule_id"])[1:].isdigit() else 99))
-    missing = _dicts(con, f"select unit_code, unit_name, street_name, quarter from {_table(con, lx.RPT_ANNUAL_MISSING)} "
-                          "where year = ? order by street_name, unit_code, quarter", [year])
-    corrections = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_CORRECTIONS)} where year = ? "
-                              "order by table_no, row_label, col_label", [year])
-    cells = _dicts(con, f"select * from {_table(con, lx.RPT_ANNUAL_CELLS)} where year = ? "
-                        "order by table_no, row_order, col_order", [year])
-    warning_counts = _dicts(con, f"select rule_id, hit_count from {_table(con, lx.RPT_AUDIT)} "
-                                 "where year = ? and kind = 'warning_hits' order by rule_id", [year])
-    open_warnings = _dicts(con, f"select * from {_table(con, lx.RPT_AUDIT_OPEN_WARNINGS)} where year = ? "
-                                "order by unit_code, period, rule_id, sheet, row_no", [year])
-    notes = _dicts(con, f"""select f.unit_code, c.unit_name, f.period, f.party_org_code, f.difference_note
+    rules = _dicts(
+        con, f"select * from {_table(con, lx.RPT_ANNUAL_RULE_RESULTS)} where year = ? order by rule_id", [year]
+    )
+    rules.sort(
+        key=lambda r: (str(r["rule_id"])[0], int(str(r["rule_id"])[1:]) if str(r["rule_id"])[1:].isdigit() else 99)
+    )
+    missing = _dicts(
+        con,
+        f"select unit_code, unit_name, street_name, quarter from {_table(con, lx.RPT_ANNUAL_MISSING)} "
+        "where year = ? order by street_name, unit_code, quarter",
+        [year],
+    )
+    corrections = _dicts(
+        con,
+        f"select * from {_table(con, lx.RPT_ANNUAL_CORRECTIONS)} where year = ? "
+        "order by table_no, row_label, col_label",
+        [year],
+    )
+    cells = _dicts(
+        con,
+        f"select * from {_table(con, lx.RPT_ANNUAL_CELLS)} where year = ? order by table_no, row_order, col_order",
+        [year],
+    )
+    warning_counts = _dicts(
+        con,
+        f"select rule_id, hit_count from {_table(con, lx.RPT_AUDIT)} "
+        "where year = ? and kind = 'warning_hits' order by rule_id",
+        [year],
+    )
+    open_warnings = _dicts(
+        con,
+        f"select * from {_table(con, lx.RPT_AUDIT_OPEN_WARNINGS)} where year = ? "
+        "order by unit_code, period, rule_id, sheet, row_no",
+        [year],
+    )
+    notes = _dicts(
+        con,
+        f"""select f.unit_code, c.unit_name, f.period, f.party_org_code, f.difference_note
                             from {_table(con, lx.FCT_MEMBER_FLOW)} as f
                             left join {_table(con, lx.DIM_COMMUNITY)} as c on f.unit_code = c.unit_code
                             where f.year = ? and nullif(trim(f.difference_note), '') is not null
-                            order by f.unit_code, f.period, f.party_org_code""", [year])
+                            order by f.unit_code, f.period, f.party_org_code""",
+        [year],
+    )
     return AnnualData(year, verdicts[0], rules, missing, corrections, cells, warning_counts, open_warnings, notes)
 
 
 def finalized_signoff(verdict: dict) -> SignOff:
     """The sign-off stored with the latest finalized version (``liangxin annual-return finalize``), as
     ``rpt_annual_verdict`` carries it."""
-    return SignOff(unit=verdict.get("signoff_unit"), head=verdict.get("signoff_head"),
-                   filled_by=verdict.get("signoff_filled_by"), reviewer=verdict.get("signoff_reviewed_by"),
-                   phone=verdict.get("signoff_phone"), report_date=verdict.get("signoff_date"))
+    return SignOff(
+        unit=verdict.get("signoff_unit"),
+        head=verdict.get("signoff_head"),
+        filled_by=verdict.get("signoff_filled_by"),
+        reviewer=verdict.get("signoff_reviewed_by"),
+        phone=verdict.get("signoff_phone"),
+        report_date=verdict.get("signoff_date"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- layout helpers
@@ -244,8 +302,16 @@ def display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
-def _text(ws, row: int, col: int, value, font: Font | None = None, align: Alignment | None = None,
-          border: Border | None = None, fill: PatternFill | None = None):
+def _text(
+    ws,
+    row: int,
+    col: int,
+    value,
+    font: Font | None = None,
+    align: Alignment | None = None,
+    border: Border | None = None,
+    fill: PatternFill | None = None,
+):
     """Write text through ``cell_text`` (untrusted text never becomes a formula)."""
     cell = ws.cell(row, col)
     cell.value = cell_text(value) if isinstance(value, str) else value
@@ -316,8 +382,15 @@ def _cell_value(value, is_ratio: bool):
     return int(f) if f.is_integer() else round(f, 2)
 
 
-def _grid(ws, top: int, head_label: str, columns: list[tuple[str, str]], rows: list[dict],
-          label_width: float, formats: list[str]) -> int:
+def _grid(
+    ws,
+    top: int,
+    head_label: str,
+    columns: list[tuple[str, str]],
+    rows: list[dict],
+    label_width: float,
+    formats: list[str],
+) -> int:
     """A bordered grid with one or two header rows; returns the row after the last data row.
 
     ``columns`` = [(group, label)]; ``rows`` = [{"label", "values", "missing"}] (values None + missing =
@@ -397,8 +470,9 @@ def _grid(ws, top: int, head_label: str, columns: list[tuple[str, str]], rows: l
 
 
 def _column_width(column: tuple[str, str], rows: list[dict], i: int) -> float:
-    longest_number = max((len(f"{v:,.2f}") for row in rows for v in [row["values"][i]]
-                          if isinstance(v, (int, float))), default=1)
+    longest_number = max(
+        (len(f"{v:,.2f}") for row in rows for v in [row["values"][i]] if isinstance(v, (int, float))), default=1
+    )
     label = column[1]
     # wrap a header to at most ~4 lines; numbers never cut (a cut number prints as ###)
     return float(max(7, min(13, longest_number + 2), math.ceil(display_width(label) / 4) + 2))
@@ -440,8 +514,10 @@ def _table_rows(cells: list[dict]) -> tuple[list[tuple[str, str]], list[int], li
 
 def _formats(columns, col_orders, cells, rows) -> list[str]:
     ratio = {int(c["col_order"]): bool(c["is_ratio"]) for c in cells}
-    return [_number_format(columns[i][1], ratio.get(co, False), [r["values"][i] for r in rows])
-            for i, co in enumerate(col_orders)]
+    return [
+        _number_format(columns[i][1], ratio.get(co, False), [r["values"][i] for r in rows])
+        for i, co in enumerate(col_orders)
+    ]
 
 
 def _missing_note(rows: list[dict]) -> list[str]:
@@ -455,8 +531,15 @@ def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict
     ws = wb.create_sheet(title.split(" ")[0])
     columns, rows, formats = district_view(table_no, cells)  # 表二/表三/表九: the district here, D117
     width = len(columns) + 1
-    top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　{title}", data.year, unit_name,
-                       TABLE_UNITS.get(table_no, ""), width, data.status_text())
+    top = _title_block(
+        ws,
+        f"{data.year}年两新组织党建工作统计年报　{title}",
+        data.year,
+        unit_name,
+        TABLE_UNITS.get(table_no, ""),
+        width,
+        data.status_text(),
+    )
     label_width = float(max(14, min(30, max((display_width(r["label"]) for r in rows), default=8) + 2)))
     end = _grid(ws, top, "项目", columns, rows, label_width, formats)
     notes = _missing_note(rows)
@@ -471,10 +554,23 @@ def _write_table(wb: Workbook, data: AnnualData, table_no: int, cells: list[dict
 ENTITY_TABLES = (2, 3, 9)
 # Columns besides 总数 that the compact sheet shows for a line: {table: [(line label prefix, column label)]}.
 COMPACT_EXTRA = {
-    2: [("单位数", "其中：列入党建基数的"), ("已单独建立", "其中：列入党建基数的"), ("已建立联合", "其中：列入党建基数的")],
-    3: [("单位数", "其中：列入党建基数的"), ("已单独建立", "其中：列入党建基数的"), ("已建立联合", "其中：列入党建基数的")],
-    9: [("总计", "覆盖非公有制企业的"), ("总计", "覆盖社会组织的"), ("总计", "其中同时覆盖两类的"), ("总计", "正式党员"),
-        ("总计", "预备党员")],
+    2: [
+        ("单位数", "其中：列入党建基数的"),
+        ("已单独建立", "其中：列入党建基数的"),
+        ("已建立联合", "其中：列入党建基数的"),
+    ],
+    3: [
+        ("单位数", "其中：列入党建基数的"),
+        ("已单独建立", "其中：列入党建基数的"),
+        ("已建立联合", "其中：列入党建基数的"),
+    ],
+    9: [
+        ("总计", "覆盖非公有制企业的"),
+        ("总计", "覆盖社会组织的"),
+        ("总计", "其中同时覆盖两类的"),
+        ("总计", "正式党员"),
+        ("总计", "预备党员"),
+    ],
 }
 
 
@@ -490,8 +586,11 @@ def entity_view(table_no: int, cells: list[dict]) -> tuple[list[tuple[str, str]]
     spec = []  # (line_no, column index, group, label)
     for n in sorted(district):
         line = district[n]["label"]
-        extras = [(col_index[c], c) for prefix, c in COMPACT_EXTRA.get(table_no, [])
-                  if line.startswith(prefix) and c in col_index]
+        extras = [
+            (col_index[c], c)
+            for prefix, c in COMPACT_EXTRA.get(table_no, [])
+            if line.startswith(prefix) and c in col_index
+        ]
         if extras:
             spec.append((n, 0, line, columns[0][1]))
             spec.extend((n, ci, line, c) for ci, c in extras)
@@ -500,22 +599,31 @@ def entity_view(table_no: int, cells: list[dict]) -> tuple[list[tuple[str, str]]
     by_entity: dict[int, dict[int, dict]] = {}
     for r in entity_rows:
         by_entity.setdefault(r["row_order"] // 100, {})[r["row_order"] % 100] = r
-    out_rows = [{"label": "全区合计", "values": [district[n]["values"][ci] for n, ci, _, _ in spec],
-                 "missing": [district[n]["missing"][ci] for n, ci, _, _ in spec], "row_order": -1,
-                 "level": "district"}]
+    out_rows = [
+        {
+            "label": "全区合计",
+            "values": [district[n]["values"][ci] for n, ci, _, _ in spec],
+            "missing": [district[n]["missing"][ci] for n, ci, _, _ in spec],
+            "row_order": -1,
+            "level": "district",
+        }
+    ]
     for ent in sorted(by_entity):
         lines = by_entity[ent]
         n0 = min(lines)
         label = lines[n0]["label"]
         line_label = district[n0]["label"] if n0 in district else ""
-        name = label[: -len(line_label) - 1] if line_label and label.endswith("：" + line_label) else label.split("：", 1)[0]
+        name = (
+            label[: -len(line_label) - 1]
+            if line_label and label.endswith("：" + line_label)
+            else label.split("：", 1)[0]
+        )
         vals, miss = [], []
         for n, ci, _, _ in spec:
             r = lines.get(n)
             vals.append(None if r is None else r["values"][ci])
             miss.append(bool(r["missing"][ci]) if r is not None else False)
-        out_rows.append({"label": name, "values": vals, "missing": miss, "row_order": ent,
-                         "level": lines[n0]["level"]})
+        out_rows.append({"label": name, "values": vals, "missing": miss, "row_order": ent, "level": lines[n0]["level"]})
     return [(g, lab) for _, _, g, lab in spec], out_rows
 
 
@@ -535,13 +643,24 @@ def _write_entity_sheet(wb: Workbook, data: AnnualData, table_no: int, cells: li
     sheet_columns, out_rows = view
     title = TABLE_TITLES[table_no]
     ws = wb.create_sheet(f"{title.split(' ')[0]}（街道社区）")
-    formats = [_number_format(lab, False, [r["values"][i] for r in out_rows]) for i, (_, lab) in enumerate(sheet_columns)]
+    formats = [
+        _number_format(lab, False, [r["values"][i] for r in out_rows]) for i, (_, lab) in enumerate(sheet_columns)
+    ]
     width = len(sheet_columns) + 1
-    top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　{title}（分街道、社区）", data.year, unit_name,
-                       TABLE_UNITS.get(table_no, ""), width, data.status_text())
+    top = _title_block(
+        ws,
+        f"{data.year}年两新组织党建工作统计年报　{title}（分街道、社区）",
+        data.year,
+        unit_name,
+        TABLE_UNITS.get(table_no, ""),
+        width,
+        data.status_text(),
+    )
     label_width = float(max(14, min(24, max(display_width(r["label"]) for r in out_rows) + 2)))
     end = _grid(ws, top, "街道、社区", sheet_columns, out_rows, label_width, formats)
-    notes = _missing_note(out_rows) + ["注：未注明的列为该行项目的“总数”；街道、全区按统一社会信用代码（党组织按编码）去重计数。"]
+    notes = _missing_note(out_rows) + [
+        "注：未注明的列为该行项目的“总数”；街道、全区按统一社会信用代码（党组织按编码）去重计数。"
+    ]
     _footnotes(ws, end + 1, notes, width)
     _print_setup(ws, ws.print_title_rows, data_rows=len(out_rows))
 
@@ -586,9 +705,12 @@ def _write_cover(wb: Workbook, data: AnnualData, unit_name: str, signoff: SignOf
     if data.verdict.get("override_reason"):
         line("强制定稿理由", str(data.verdict["override_reason"]), _font(11, False, "9C0006"))
     if data.status == CORRECTED:
-        line("更正情况", f"定稿后又接收了更正，{len(data.corrections)} 个单元格与第{int(version or 0)}版定稿数不同，"
-                      "见“更正对照表”；需重新定稿（第{}版）后上报。".format(int(version or 0) + 1),
-             _font(11, False, "9C0006"))
+        line(
+            "更正情况",
+            f"定稿后又接收了更正，{len(data.corrections)} 个单元格与第{int(version or 0)}版定稿数不同，"
+            "见“更正对照表”；需重新定稿（第{}版）后上报。".format(int(version or 0) + 1),
+            _font(11, False, "9C0006"),
+        )
     line("所含表格", "、".join(s.title for s in wb.worksheets[1:]) or "—")
     r += 1
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
@@ -597,7 +719,7 @@ def _write_cover(wb: Workbook, data: AnnualData, unit_name: str, signoff: SignOf
     r += 1
     fields = SignOff.LABELS
     for i in range(0, len(fields), 3):
-        for j, (f, label) in enumerate(fields[i:i + 3]):
+        for j, (f, label) in enumerate(fields[i : i + 3]):
             _text(ws, r, 2 * j + 1, label + "：", _font(11, True), RIGHT, GRID)
             _text(ws, r, 2 * j + 2, "" if draft else signoff.text(f), _font(11), LEFT, GRID)
         ws.row_dimensions[r].height = 30
@@ -610,8 +732,15 @@ def _write_corrections(wb: Workbook, data: AnnualData, unit_name: str) -> None:
         return
     ws = wb.create_sheet("更正对照表")
     head = ["表", "行", "列", "定稿值", "当前值", "差", "引起更正的报送"]
-    top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　更正对照表", data.year, unit_name, "",
-                       len(head), data.status_text())
+    top = _title_block(
+        ws,
+        f"{data.year}年两新组织党建工作统计年报　更正对照表",
+        data.year,
+        unit_name,
+        "",
+        len(head),
+        data.status_text(),
+    )
     version = data.corrections[0].get("finalized_version")
     ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=len(head))
     _text(ws, top, 1, f"与第{int(version or 0)}版定稿相比，以下单元格因定稿后接收的更正而改变：", _font(10), LEFT)
@@ -623,15 +752,29 @@ def _write_corrections(wb: Workbook, data: AnnualData, unit_name: str) -> None:
         fv, cv = c.get("finalized_value"), c.get("current_value")
         diff = (float(cv) - float(fv)) if fv is not None and cv is not None else None
         col = "／".join(x for x in (c.get("col_group"), c.get("col_label")) if x)
-        cause = "，".join(x for x in (
-            c.get("causing_unit_code"), c.get("causing_period"),
-            f"更正号 {c['causing_correction_no']}" if c.get("causing_correction_no") is not None else None,
-            f"报送编号 {c['causing_submission_id']}" if c.get("causing_submission_id") else None) if x)
-        values = [TABLE_TITLES.get(int(c["table_no"]), str(c["table_no"])).split(" ")[0], c.get("row_label"), col,
-                  _cell_value(fv, False), _cell_value(cv, False), _cell_value(diff, False), cause]
+        cause = "，".join(
+            x
+            for x in (
+                c.get("causing_unit_code"),
+                c.get("causing_period"),
+                f"更正号 {c['causing_correction_no']}" if c.get("causing_correction_no") is not None else None,
+                f"报送编号 {c['causing_submission_id']}" if c.get("causing_submission_id") else None,
+            )
+            if x
+        )
+        values = [
+            TABLE_TITLES.get(int(c["table_no"]), str(c["table_no"])).split(" ")[0],
+            c.get("row_label"),
+            col,
+            _cell_value(fv, False),
+            _cell_value(cv, False),
+            _cell_value(diff, False),
+            cause,
+        ]
         for j, v in enumerate(values, 1):
-            cell = _text(ws, r, j, "缺报" if v is None and j in (4, 5) else v, _font(9),
-                         RIGHT if j in (4, 5, 6) else LEFT, GRID)
+            cell = _text(
+                ws, r, j, "缺报" if v is None and j in (4, 5) else v, _font(9), RIGHT if j in (4, 5, 6) else LEFT, GRID
+            )
             if isinstance(v, (int, float)):
                 cell.number_format = "#,##0.##"
         r += 1
@@ -650,14 +793,22 @@ def _section(ws, r: int, title: str, width: int) -> int:
 def _rows_block(ws, r: int, head: list[tuple[str, int, int]], rows: list[list], empty: str = "无") -> int:
     """A small bordered list: ``head`` = [(label, first column, last column)], each field merged over its
     columns; returns the row after a blank line."""
+
     def put(row_no, values, bold):
         lines = 1
         for (label, c0, c1), v in zip(head, values):
             if c1 > c0:
                 ws.merge_cells(start_row=row_no, start_column=c0, end_row=row_no, end_column=c1)
-            cell = _text(ws, row_no, c0, v, _font(9, bold),
-                         CENTER if bold else (LEFT_TOP if isinstance(v, str) or v is None else RIGHT), GRID,
-                         HEAD_FILL if bold else None)
+            cell = _text(
+                ws,
+                row_no,
+                c0,
+                v,
+                _font(9, bold),
+                CENTER if bold else (LEFT_TOP if isinstance(v, str) or v is None else RIGHT),
+                GRID,
+                HEAD_FILL if bold else None,
+            )
             if isinstance(v, int) and not bold:
                 cell.number_format = COUNT_FORMAT
             for c in range(c0 + 1, c1 + 1):
@@ -666,6 +817,7 @@ def _rows_block(ws, r: int, head: list[tuple[str, int, int]], rows: list[list], 
                 w = sum(ws.column_dimensions[get_column_letter(c)].width or 10 for c in range(c0, c1 + 1))
                 lines = max(lines, math.ceil(display_width(v) / max(1.0, w - 1.5)))
         ws.row_dimensions[row_no].height = DATA_ROW_HEIGHT * lines + 3
+
     put(r, [h[0] for h in head], True)
     r += 1
     if not rows:
@@ -698,8 +850,9 @@ def _write_audit(wb: Workbook, data: AnnualData, unit_name: str) -> None:
     width = 7
     for col, w in zip("ABCDEFG", (14, 18, 12, 16, 10, 10, 56)):
         ws.column_dimensions[col].width = w
-    top = _title_block(ws, f"{data.year}年两新组织党建工作统计年报　审核结果", data.year, unit_name, "", width,
-                       data.status_text())
+    top = _title_block(
+        ws, f"{data.year}年两新组织党建工作统计年报　审核结果", data.year, unit_name, "", width, data.status_text()
+    )
     verdict = data.verdict.get("verdict") or FAIL
     ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=width)
     _text(ws, top, 1, f"审核结论：{verdict}", _font(12, True, "006100" if verdict == PASS else "9C0006"), LEFT)
@@ -717,30 +870,73 @@ def _write_audit(wb: Workbook, data: AnnualData, unit_name: str) -> None:
         name = rule.get("rule_name") or RULE_NAMES.get(str(rule["rule_id"]), "")
         detail = rule.get("detail") or ""
         detail = "" if detail == "通过" else detail
-        rule_rows.append([rule["rule_id"], "错误" if rule.get("severity") == "E" else "警告", result,
-                          int(rule["hit_count"] or 0), "；".join(x for x in (name, detail) if x)])
-    r = _rows_block(ws, r, [("规则编号", 1, 1), ("严重程度", 2, 2), ("结果", 3, 3), ("违规数", 4, 4),
-                            ("规则与说明", 5, 7)], rule_rows)
+        rule_rows.append(
+            [
+                rule["rule_id"],
+                "错误" if rule.get("severity") == "E" else "警告",
+                result,
+                int(rule["hit_count"] or 0),
+                "；".join(x for x in (name, detail) if x),
+            ]
+        )
+    r = _rows_block(
+        ws,
+        r,
+        [("规则编号", 1, 1), ("严重程度", 2, 2), ("结果", 3, 3), ("违规数", 4, 4), ("规则与说明", 5, 7)],
+        rule_rows,
+    )
     r = _section(ws, r, f"二、报表覆盖情况：{data.coverage_text()}", width)
     by_unit: dict[tuple, list[str]] = {}
     for m in data.missing:
-        by_unit.setdefault((m.get("street_name") or "", m["unit_code"], m.get("unit_name") or ""), []).append(str(m["quarter"]))
+        by_unit.setdefault((m.get("street_name") or "", m["unit_code"], m.get("unit_name") or ""), []).append(
+            str(m["quarter"])
+        )
     missing_rows = [[street, code, name, "、".join(qs)] for (street, code, name), qs in sorted(by_unit.items())]
-    r = _rows_block(ws, r, [("街道", 1, 1), ("社区编码", 2, 2), ("社区", 3, 4), ("缺报的季度", 5, 7)],
-                    missing_rows, "无缺报")
+    r = _rows_block(
+        ws, r, [("街道", 1, 1), ("社区编码", 2, 2), ("社区", 3, 4), ("缺报的季度", 5, 7)], missing_rows, "无缺报"
+    )
     r = _section(ws, r, "三、本年警告类审核命中数（当前报送）", width)
-    r = _rows_block(ws, r, [("规则编号", 1, 1), ("命中数", 2, 2)],
-                    [[w["rule_id"], int(w["hit_count"] or 0)] for w in data.warning_counts])
+    r = _rows_block(
+        ws,
+        r,
+        [("规则编号", 1, 1), ("命中数", 2, 2)],
+        [[w["rule_id"], int(w["hit_count"] or 0)] for w in data.warning_counts],
+    )
     r = _section(ws, r, "四、需要说明的问题（年末仍未说明的警告）", width)
-    hits = [[w.get("unit_code"), w.get("community_name"), w.get("period"), w.get("sheet"),
-             w.get("row_no"), w.get("rule_id"), w.get("message")] for w in data.open_warnings]
-    r = _rows_block(ws, r, [("社区编码", 1, 1), ("社区", 2, 2), ("报告期", 3, 3), ("工作表", 4, 4), ("行", 5, 5),
-                            ("规则编号", 6, 6), ("说明", 7, 7)], hits)
+    hits = [
+        [
+            w.get("unit_code"),
+            w.get("community_name"),
+            w.get("period"),
+            w.get("sheet"),
+            w.get("row_no"),
+            w.get("rule_id"),
+            w.get("message"),
+        ]
+        for w in data.open_warnings
+    ]
+    r = _rows_block(
+        ws,
+        r,
+        [
+            ("社区编码", 1, 1),
+            ("社区", 2, 2),
+            ("报告期", 3, 3),
+            ("工作表", 4, 4),
+            ("行", 5, 5),
+            ("规则编号", 6, 6),
+            ("说明", 7, 7),
+        ],
+        hits,
+    )
     r = _section(ws, r, "五、差额说明（表3 实有数与应有数之差的说明）", width)
-    notes = [[n.get("unit_code"), n.get("unit_name"), n.get("period"), n.get("party_org_code"),
-              n.get("difference_note")] for n in data.difference_notes]
-    _rows_block(ws, r, [("社区编码", 1, 1), ("社区", 2, 2), ("报告期", 3, 3), ("党组织编码", 4, 4), ("差额说明", 5, 7)],
-                notes)
+    notes = [
+        [n.get("unit_code"), n.get("unit_name"), n.get("period"), n.get("party_org_code"), n.get("difference_note")]
+        for n in data.difference_notes
+    ]
+    _rows_block(
+        ws, r, [("社区编码", 1, 1), ("社区", 2, 2), ("报告期", 3, 3), ("党组织编码", 4, 4), ("差额说明", 5, 7)], notes
+    )
     _print_setup(ws, None)
 
 
@@ -756,8 +952,9 @@ def assert_no_formulas(wb: Workbook) -> None:
 # ---------------------------------------------------------------------------------------------- entry points
 
 
-def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: SignOff | None = None,
-                   configured: SignOff | None = None) -> Workbook:
+def build_workbook(
+    data: AnnualData, unit_name: str | None = None, signoff: SignOff | None = None, configured: SignOff | None = None
+) -> Workbook:
     """``configured``: the sign-off names of the configuration (``SignOff.from_settings``), used where
     ``signoff`` has none."""
     unit_name = unit_name or reporting_unit(configured)
@@ -778,8 +975,14 @@ def build_workbook(data: AnnualData, unit_name: str | None = None, signoff: Sign
     return wb
 
 
-def write_annual_return(year: int, output: Path, serve_db: Path | None = None, unit_name: str | None = None,
-                        signoff: SignOff | None = None, configured: SignOff | None = None) -> Path:
+def write_annual_return(
+    year: int,
+    output: Path,
+    serve_db: Path | None = None,
+    unit_name: str | None = None,
+    signoff: SignOff | None = None,
+    configured: SignOff | None = None,
+) -> Path:
     """Write the annual return workbook for ``year`` from the serving snapshot; returns the path.
 
     ``signoff`` (the finalizing command's names and date) is printed only when the year is 定稿; without it
@@ -852,9 +1055,21 @@ def convert_to_pdf(source: Path, timeout: int = 300) -> Path | None:
         out_dir.mkdir()
         try:
             proc = subprocess.run(
-                [soffice, f"-env:UserInstallation=file://{work_dir / 'profile'}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", str(out_dir), str(source.resolve())],
-                capture_output=True, text=True, timeout=timeout)
+                [
+                    soffice,
+                    f"-env:UserInstallation=file://{work_dir / 'profile'}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out_dir),
+                    str(source.resolve()),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             raise PdfError(f"PDF 转换超时（{timeout} 秒）：{source}") from exc
         produced = out_dir / target.name
@@ -866,7 +1081,8 @@ def convert_to_pdf(source: Path, timeout: int = 300) -> Path | None:
                 raise PdfError(f"LibreOffice 生成的不是 PDF：{produced}")
         size = produced.stat().st_size
         os.replace(produced, target) if produced.stat().st_dev == target.parent.stat().st_dev else shutil.move(
-            str(produced), str(target))
+            str(produced), str(target)
+        )
     if not target.exists() or target.stat().st_size != size or target.stat().st_mtime < started - 1:
         raise PdfError(f"PDF 没有被改写：{target}")
     return target

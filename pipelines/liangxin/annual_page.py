@@ -17,10 +17,22 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from liangxin.annual import (ENTITY_TABLES, FAIL, FINAL, PASS, RULE_NAMES, TABLE_TITLES, TABLE_UNITS, AnnualData,
-                             district_view, entity_view, load_annual)
+from liangxin.annual import (
+    ENTITY_TABLES,
+    FAIL,
+    FINAL,
+    PASS,
+    RULE_NAMES,
+    TABLE_TITLES,
+    TABLE_UNITS,
+    AnnualData,
+    district_view,
+    entity_view,
+    load_annual,
+)
 from liangxin import templating
 from liangxin.serving import connect_readonly
+
 
 def _fmt(value, fmt: str) -> str:
     if value is None:
@@ -46,14 +58,23 @@ def _grid(head_label: str, columns: list[tuple[str, str]], rows: list[dict], for
         k = j
         while g and k + 1 < len(columns) and columns[k + 1][0] == g:
             k += 1
-        heads.append({"attr": "colspan", "n": k - j + 1, "text": g} if g else {"attr": "rowspan", "n": span, "text": label})
+        heads.append(
+            {"attr": "colspan", "n": k - j + 1, "text": g} if g else {"attr": "rowspan", "n": span, "text": label}
+        )
         j = k + 1
     return {
-        "head_label": head_label, "span": span, "heads": heads,
+        "head_label": head_label,
+        "span": span,
+        "heads": heads,
         "sub": [label for g, label in columns if g] if has_groups else [],
-        "rows": [{"lvl": row.get("level") in ("district", "street", "category"), "label": row["label"],
-                  "cells": [None if row["missing"][i] else _fmt(v, formats[i]) for i, v in enumerate(row["values"])]}
-                 for row in rows],
+        "rows": [
+            {
+                "lvl": row.get("level") in ("district", "street", "category"),
+                "label": row["label"],
+                "cells": [None if row["missing"][i] else _fmt(v, formats[i]) for i, v in enumerate(row["values"])],
+            }
+            for row in rows
+        ],
     }
 
 
@@ -78,8 +99,13 @@ def _chart(data: AnnualData) -> str:
     fig = go.Figure()
     for key, vals in series.items():
         fig.add_bar(name=key, x=[names[o] for o in order], y=[vals.get(o) for o in order])
-    fig.update_layout(barmode="group", height=360, margin=dict(l=40, r=10, t=30, b=40),
-                      title=dict(text="各街道党员数量变化（表一）", font=dict(size=14)), legend=dict(orientation="h"))
+    fig.update_layout(
+        barmode="group",
+        height=360,
+        margin=dict(l=40, r=10, t=30, b=40),
+        title=dict(text="各街道党员数量变化（表一）", font=dict(size=14)),
+        legend=dict(orientation="h"),
+    )
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
@@ -89,20 +115,43 @@ def render_annual_page(data: AnnualData) -> str:
     corrections = []
     for c in data.corrections:
         col = "／".join(x for x in (c.get("col_group"), c.get("col_label")) if x)
-        cause = "，".join(str(x) for x in (c.get("causing_unit_code"), c.get("causing_period"),
-                                           f"更正号 {c.get('causing_correction_no')}",
-                                           c.get("causing_submission_id")) if x not in (None, ""))
+        cause = "，".join(
+            str(x)
+            for x in (
+                c.get("causing_unit_code"),
+                c.get("causing_period"),
+                f"更正号 {c.get('causing_correction_no')}",
+                c.get("causing_submission_id"),
+            )
+            if x not in (None, "")
+        )
         fv, cv = c.get("finalized_value"), c.get("current_value")
-        corrections.append([TABLE_TITLES.get(int(c["table_no"]), "").split(" ")[0], c.get("row_label"), col,
-                            "缺报" if fv is None else _fmt(fv, "#,##0.##"), "缺报" if cv is None else _fmt(cv, "#,##0.##"),
-                            cause])
-    rules = [[r["rule_id"], "错误" if r.get("severity") == "E" else "警告",
-              "通过" if r.get("passed") else ("未通过" if r.get("severity") == "E" else "警告"),
-              int(r.get("hit_count") or 0), r.get("rule_name") or RULE_NAMES.get(str(r["rule_id"]), ""),
-              "" if r.get("detail") == "通过" else (r.get("detail") or "")] for r in data.rules]
+        corrections.append(
+            [
+                TABLE_TITLES.get(int(c["table_no"]), "").split(" ")[0],
+                c.get("row_label"),
+                col,
+                "缺报" if fv is None else _fmt(fv, "#,##0.##"),
+                "缺报" if cv is None else _fmt(cv, "#,##0.##"),
+                cause,
+            ]
+        )
+    rules = [
+        [
+            r["rule_id"],
+            "错误" if r.get("severity") == "E" else "警告",
+            "通过" if r.get("passed") else ("未通过" if r.get("severity") == "E" else "警告"),
+            int(r.get("hit_count") or 0),
+            r.get("rule_name") or RULE_NAMES.get(str(r["rule_id"]), ""),
+            "" if r.get("detail") == "通过" else (r.get("detail") or ""),
+        ]
+        for r in data.rules
+    ]
     missing: dict[tuple, list[str]] = {}
     for m in data.missing:
-        missing.setdefault((m.get("street_name") or "", m["unit_code"], m.get("unit_name") or ""), []).append(str(m["quarter"]))
+        missing.setdefault((m.get("street_name") or "", m["unit_code"], m.get("unit_name") or ""), []).append(
+            str(m["quarter"])
+        )
     by_table: dict[int, list[dict]] = {}
     for c in data.cells:
         by_table.setdefault(int(c["table_no"]), []).append(c)
@@ -116,21 +165,36 @@ def render_annual_page(data: AnnualData) -> str:
             if view:
                 ecols, erows = view
                 entity = _grid("街道、社区", ecols, erows, ["#,##0"] * len(ecols))
-        tables.append({"no": table_no, "title": TABLE_TITLES.get(table_no, f"表{table_no}"),
-                       "units": TABLE_UNITS.get(table_no, ""), "district": _grid("项目", columns, rows, formats),
-                       "entity": entity})
+        tables.append(
+            {
+                "no": table_no,
+                "title": TABLE_TITLES.get(table_no, f"表{table_no}"),
+                "units": TABLE_UNITS.get(table_no, ""),
+                "district": _grid("项目", columns, rows, formats),
+                "entity": entity,
+            }
+        )
     version = data.verdict.get("finalized_version")
     return templating.render(
         "annual_page.html.j2",
-        year=data.year, status=data.status_text(), status_class="final" if data.status == FINAL else "draft",
-        verdict=verdict, verdict_class="pass" if verdict == PASS else "fail", reasons=data.reasons,
-        coverage=data.coverage_text(), finalized_version=int(version) if version else None,
-        finalized_at=data.verdict.get("finalized_at"), finalized_by=data.verdict.get("finalized_by"),
-        override_reason=data.verdict.get("override_reason"), corrections=_listing(corrections),
+        year=data.year,
+        status=data.status_text(),
+        status_class="final" if data.status == FINAL else "draft",
+        verdict=verdict,
+        verdict_class="pass" if verdict == PASS else "fail",
+        reasons=data.reasons,
+        coverage=data.coverage_text(),
+        finalized_version=int(version) if version else None,
+        finalized_at=data.verdict.get("finalized_at"),
+        finalized_by=data.verdict.get("finalized_by"),
+        override_reason=data.verdict.get("override_reason"),
+        corrections=_listing(corrections),
         corrections_version=int(data.corrections[0].get("finalized_version") or 0) if data.corrections else 0,
         rules=_listing(rules),
         missing=_listing([[s, c, n, "、".join(q)] for (s, c, n), q in sorted(missing.items())]),
-        chart=_chart(data), tables=tables, plotlyjs=get_plotlyjs(),
+        chart=_chart(data),
+        tables=tables,
+        plotlyjs=get_plotlyjs(),
     )
 
 

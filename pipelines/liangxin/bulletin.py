@@ -36,12 +36,26 @@ from liangxin.serving import connect_readonly
 FELL_MOST = 5  # how many of the communities whose K1 fell most the text names
 
 PLACEHOLDERS = {
-    "年": "报告期的年份", "季": "季度（一、二、三、四）", "报告期": "如 2021Q4", "截止日期": "如 2021年12月31日",
-    "K1": "全区单独组建率", "K1变化": "较上季度变化（上升/下降 x.x 个百分点）", "K1分子": "单独建立党组织的基数单位数",
-    "K1分母": "党建基数单位数", "K2": "全区党组织覆盖率", "K2变化": "", "K3": "全区应建必建率", "K3变化": "",
-    "K3分母": "应建单位数（正式党员3名以上）", "K3b": "应建未建单位数", "K3b变化": "较上季度增减（个）",
-    "下降最多": "K1 下降最多的社区及降幅", "应建未建社区": "K3b > 0 的社区及单位数", "社区数": "名册社区数",
-    "发文单位": "落款单位", "发文日期": "落款日期（--date；未给出时留空）",
+    "年": "报告期的年份",
+    "季": "季度（一、二、三、四）",
+    "报告期": "如 2021Q4",
+    "截止日期": "如 2021年12月31日",
+    "K1": "全区单独组建率",
+    "K1变化": "较上季度变化（上升/下降 x.x 个百分点）",
+    "K1分子": "单独建立党组织的基数单位数",
+    "K1分母": "党建基数单位数",
+    "K2": "全区党组织覆盖率",
+    "K2变化": "",
+    "K3": "全区应建必建率",
+    "K3变化": "",
+    "K3分母": "应建单位数（正式党员3名以上）",
+    "K3b": "应建未建单位数",
+    "K3b变化": "较上季度增减（个）",
+    "下降最多": "K1 下降最多的社区及降幅",
+    "应建未建社区": "K3b > 0 的社区及单位数",
+    "社区数": "名册社区数",
+    "发文单位": "落款单位",
+    "发文日期": "落款日期（--date；未给出时留空）",
 }
 TABLE_PLACEHOLDERS = ("街道表", "社区排名表", "应建未建清单")
 CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -79,7 +93,9 @@ def load_bulletin(con, period: str) -> BulletinData:
     rows = con.execute(
         f"""select level, entity_code, entity_name, period, indicator_id, value, numerator, denominator
             from {ind} where level in ('district', 'street') and period in (?, ?)
-              and indicator_id in ('K1', 'K2', 'K3', 'K3b')""", [period, prev]).fetchall()
+              and indicator_id in ('K1', 'K2', 'K3', 'K3b')""",
+        [period, prev],
+    ).fetchall()
     district: dict = {}
     district_name = ""
     streets: dict[str, dict] = {}
@@ -97,14 +113,18 @@ def load_bulletin(con, period: str) -> BulletinData:
         f"""select unit_code, unit_name, street_name, k1, k1_numerator, k1_denominator, k1_change, k1_rank, k3b,
                    k3b_change, sort_order
             from {_table(con, lx.KPI_BULLETIN)} where period = ?
-            order by k1_rank nulls last, sort_order, unit_code""", [period])
+            order by k1_rank nulls last, sort_order, unit_code""",
+        [period],
+    )
     names = [d[0] for d in cur.description]
     communities = [dict(zip(names, r)) for r in cur.fetchall()]
     cur = con.execute(
         f"""select street_name, unit_name, org_name, uscc, org_category, members_formal, members_probationary,
                    party_status, split_category
             from {_table(con, lx.KPI_WORKLIST_SHOULD_FORM)} where period = ?
-            order by street_code, unit_code, split_category, org_name, uscc""", [period])
+            order by street_code, unit_code, split_category, org_name, uscc""",
+        [period],
+    )
     names = [d[0] for d in cur.description]
     worklist = [dict(zip(names, r)) for r in cur.fetchall()]
     street_list = sorted(streets.values(), key=lambda s: s["code"])
@@ -151,25 +171,49 @@ def text_values(data: BulletinData, issuer: str, date: dt.date | None) -> dict[s
         return d.get(key, (None, None, None))
 
     k3b, k3b_prev = v("K3b")[0], v("prev:K3b")[0]
-    k3b_change = "上季度无可比数据" if k3b is None or k3b_prev is None else (
-        f"增加{int(k3b - k3b_prev)}个" if k3b > k3b_prev else f"减少{int(k3b_prev - k3b)}个" if k3b < k3b_prev else "持平")
-    fell = sorted((c for c in data.communities if c["k1_change"] is not None and c["k1_change"] < 0),
-                  key=lambda c: (c["k1_change"], c["unit_code"]))[:FELL_MOST]
-    fell_text = "、".join(f"{c['unit_name']}（下降{-round(float(c['k1_change']) * 100, 1):.1f}个百分点）" for c in fell) or "无"
+    k3b_change = (
+        "上季度无可比数据"
+        if k3b is None or k3b_prev is None
+        else (
+            f"增加{int(k3b - k3b_prev)}个"
+            if k3b > k3b_prev
+            else f"减少{int(k3b_prev - k3b)}个"
+            if k3b < k3b_prev
+            else "持平"
+        )
+    )
+    fell = sorted(
+        (c for c in data.communities if c["k1_change"] is not None and c["k1_change"] < 0),
+        key=lambda c: (c["k1_change"], c["unit_code"]),
+    )[:FELL_MOST]
+    fell_text = (
+        "、".join(f"{c['unit_name']}（下降{-round(float(c['k1_change']) * 100, 1):.1f}个百分点）" for c in fell) or "无"
+    )
     open_k3b = [c for c in data.communities if c["k3b"] is not None and c["k3b"] > 0]
     open_k3b.sort(key=lambda c: (-c["k3b"], c["unit_code"]))
     k3b_text = "、".join(f"{c['unit_name']}（{int(c['k3b'])}个）" for c in open_k3b) or "无"
     end = period_end(data.period)
     return {
-        "年": str(year), "季": CN_QUARTER[quarter], "报告期": data.period,
+        "年": str(year),
+        "季": CN_QUARTER[quarter],
+        "报告期": data.period,
         "截止日期": f"{end.year}年{end.month}月{end.day}日",
-        "K1": pct(v("K1")[0]), "K1变化": change_pp(v("K1")[0], v("prev:K1")[0]),
-        "K1分子": _int(v("K1")[1]), "K1分母": _int(v("K1")[2]),
-        "K2": pct(v("K2")[0]), "K2变化": change_pp(v("K2")[0], v("prev:K2")[0]),
-        "K3": pct(v("K3")[0]), "K3变化": change_pp(v("K3")[0], v("prev:K3")[0]), "K3分母": _int(v("K3")[2]),
-        "K3b": _int(k3b), "K3b变化": k3b_change,
-        "下降最多": fell_text, "应建未建社区": k3b_text, "社区数": str(len(data.communities)),
-        "发文单位": issuer, "发文日期": f"{date.year}年{date.month}月{date.day}日" if date else "　　年　　月　　日",
+        "K1": pct(v("K1")[0]),
+        "K1变化": change_pp(v("K1")[0], v("prev:K1")[0]),
+        "K1分子": _int(v("K1")[1]),
+        "K1分母": _int(v("K1")[2]),
+        "K2": pct(v("K2")[0]),
+        "K2变化": change_pp(v("K2")[0], v("prev:K2")[0]),
+        "K3": pct(v("K3")[0]),
+        "K3变化": change_pp(v("K3")[0], v("prev:K3")[0]),
+        "K3分母": _int(v("K3")[2]),
+        "K3b": _int(k3b),
+        "K3b变化": k3b_change,
+        "下降最多": fell_text,
+        "应建未建社区": k3b_text,
+        "社区数": str(len(data.communities)),
+        "发文单位": issuer,
+        "发文日期": f"{date.year}年{date.month}月{date.day}日" if date else "　　年　　月　　日",
     }
 
 
@@ -210,7 +254,8 @@ def default_template() -> Document:
     p = doc.add_paragraph(
         "截至{截止日期}，全区纳入党建基数的两新组织{K1分母}个，其中单独建立党组织的{K1分子}个，单独组建率为{K1}，"
         "较上季度{K1变化}；党组织覆盖率为{K2}，较上季度{K2变化}；正式党员3名以上的应建单位{K3分母}个，应建必建率为{K3}，"
-        "较上季度{K3变化}；应建未建单位{K3b}个，较上季度{K3b变化}。现将各街道、社区情况通报如下。")
+        "较上季度{K3变化}；应建未建单位{K3b}个，较上季度{K3b变化}。现将各街道、社区情况通报如下。"
+    )
     p.paragraph_format.first_line_indent = Pt(28)
     doc.add_paragraph("一、各街道情况", style="Heading 1")
     doc.add_paragraph("{街道表}")
@@ -219,8 +264,10 @@ def default_template() -> Document:
     doc.add_paragraph("三、需要关注的社区", style="Heading 1")
     p = doc.add_paragraph("单独组建率较上季度下降最多的社区：{下降最多}。")
     p.paragraph_format.first_line_indent = Pt(28)
-    p = doc.add_paragraph("仍有应建未建单位的社区：{应建未建社区}。请上述社区对照附件清单，逐个单位明确责任人和时限，"
-                          "推动符合条件的单位单独组建党组织。")
+    p = doc.add_paragraph(
+        "仍有应建未建单位的社区：{应建未建社区}。请上述社区对照附件清单，逐个单位明确责任人和时限，"
+        "推动符合条件的单位单独组建党组织。"
+    )
     p.paragraph_format.first_line_indent = Pt(28)
     doc.add_paragraph("")
     p = doc.add_paragraph("附件：{年}年第{季}季度应建未建党组织单位清单")
@@ -266,8 +313,13 @@ def _fill_text(doc, values: dict[str, str]) -> None:
             for r in p.runs[1:]:
                 r.text = ""
     if unknown:
-        raise BulletinError("通报模板中有无法识别的占位符：" + "、".join("{" + n + "}" for n in sorted(unknown))
-                            + "（可用：" + "、".join("{" + n + "}" for n in [*PLACEHOLDERS, *TABLE_PLACEHOLDERS]) + "）")
+        raise BulletinError(
+            "通报模板中有无法识别的占位符："
+            + "、".join("{" + n + "}" for n in sorted(unknown))
+            + "（可用："
+            + "、".join("{" + n + "}" for n in [*PLACEHOLDERS, *TABLE_PLACEHOLDERS])
+            + "）"
+        )
 
 
 def _insert_table(doc, marker, head: list[str], rows: list[list], widths_cm: list[float], numeric: set[int]):
@@ -307,35 +359,96 @@ def _fill_tables(doc, data: BulletinData) -> None:
     for p in list(doc.paragraphs):
         name = p.text.strip()[1:-1] if p.text.strip().startswith("{") and p.text.strip().endswith("}") else None
         if name == "街道表":
-            rows = [[s["name"], pct(s.get("K1")), signed_pp(_diff(s.get("K1"), s.get("prev:K1"))), pct(s.get("K2")),
-                     signed_pp(_diff(s.get("K2"), s.get("prev:K2"))), pct(s.get("K3")),
-                     signed_pp(_diff(s.get("K3"), s.get("prev:K3"))), _int(s.get("K3b"))] for s in data.streets]
+            rows = [
+                [
+                    s["name"],
+                    pct(s.get("K1")),
+                    signed_pp(_diff(s.get("K1"), s.get("prev:K1"))),
+                    pct(s.get("K2")),
+                    signed_pp(_diff(s.get("K2"), s.get("prev:K2"))),
+                    pct(s.get("K3")),
+                    signed_pp(_diff(s.get("K3"), s.get("prev:K3"))),
+                    _int(s.get("K3b")),
+                ]
+                for s in data.streets
+            ]
             d = data.district
-            rows.append(["全区", pct(d.get("K1", (None,))[0]),
-                         signed_pp(_diff(d.get("K1", (None,))[0], d.get("prev:K1", (None,))[0])),
-                         pct(d.get("K2", (None,))[0]),
-                         signed_pp(_diff(d.get("K2", (None,))[0], d.get("prev:K2", (None,))[0])),
-                         pct(d.get("K3", (None,))[0]),
-                         signed_pp(_diff(d.get("K3", (None,))[0], d.get("prev:K3", (None,))[0])),
-                         _int(d.get("K3b", (None,))[0])])
-            _insert_table(doc, p, ["街道", "单建率", "变化(百分点)", "覆盖率", "变化(百分点)", "应建必建率",
-                                   "变化(百分点)", "应建未建(个)"], rows,
-                          [2.6, 1.8, 2.0, 1.8, 2.0, 2.0, 2.0, 1.8], set(range(1, 8)))
+            rows.append(
+                [
+                    "全区",
+                    pct(d.get("K1", (None,))[0]),
+                    signed_pp(_diff(d.get("K1", (None,))[0], d.get("prev:K1", (None,))[0])),
+                    pct(d.get("K2", (None,))[0]),
+                    signed_pp(_diff(d.get("K2", (None,))[0], d.get("prev:K2", (None,))[0])),
+                    pct(d.get("K3", (None,))[0]),
+                    signed_pp(_diff(d.get("K3", (None,))[0], d.get("prev:K3", (None,))[0])),
+                    _int(d.get("K3b", (None,))[0]),
+                ]
+            )
+            _insert_table(
+                doc,
+                p,
+                [
+                    "街道",
+                    "单建率",
+                    "变化(百分点)",
+                    "覆盖率",
+                    "变化(百分点)",
+                    "应建必建率",
+                    "变化(百分点)",
+                    "应建未建(个)",
+                ],
+                rows,
+                [2.6, 1.8, 2.0, 1.8, 2.0, 2.0, 2.0, 1.8],
+                set(range(1, 8)),
+            )
             found.add(name)
         elif name == "社区排名表":
-            rows = [[c["k1_rank"] if c["k1_rank"] is not None else "—", c["street_name"], c["unit_name"],
-                     pct(c["k1"]), f"{_int(c['k1_numerator'])}/{_int(c['k1_denominator'])}",
-                     signed_pp(c["k1_change"]), _int(c["k3b"])] for c in data.communities]
-            _insert_table(doc, p, ["排名", "街道", "社区", "单建率", "单建/基数", "变化(百分点)", "应建未建(个)"], rows,
-                          [1.3, 2.4, 3.6, 1.8, 2.2, 2.2, 2.2], {0, 3, 4, 5, 6})
+            rows = [
+                [
+                    c["k1_rank"] if c["k1_rank"] is not None else "—",
+                    c["street_name"],
+                    c["unit_name"],
+                    pct(c["k1"]),
+                    f"{_int(c['k1_numerator'])}/{_int(c['k1_denominator'])}",
+                    signed_pp(c["k1_change"]),
+                    _int(c["k3b"]),
+                ]
+                for c in data.communities
+            ]
+            _insert_table(
+                doc,
+                p,
+                ["排名", "街道", "社区", "单建率", "单建/基数", "变化(百分点)", "应建未建(个)"],
+                rows,
+                [1.3, 2.4, 3.6, 1.8, 2.2, 2.2, 2.2],
+                {0, 3, 4, 5, 6},
+            )
             found.add(name)
         elif name == "应建未建清单":
-            rows = [[i, w["street_name"], w["unit_name"], w["org_name"], w["uscc"], w["org_category"],
-                     _int(w["members_formal"]), w["split_category"]] for i, w in enumerate(data.worklist, 1)]
+            rows = [
+                [
+                    i,
+                    w["street_name"],
+                    w["unit_name"],
+                    w["org_name"],
+                    w["uscc"],
+                    w["org_category"],
+                    _int(w["members_formal"]),
+                    w["split_category"],
+                ]
+                for i, w in enumerate(data.worklist, 1)
+            ]
             if not rows:
                 rows = [["", "", "", "无", "", "", "", ""]]
-            _insert_table(doc, p, ["序号", "街道", "社区", "单位名称", "统一社会信用代码", "类别", "正式党员", "情形"], rows,
-                          [1.0, 1.8, 2.2, 3.6, 3.4, 1.8, 1.3, 1.8], {0, 6})
+            _insert_table(
+                doc,
+                p,
+                ["序号", "街道", "社区", "单位名称", "统一社会信用代码", "类别", "正式党员", "情形"],
+                rows,
+                [1.0, 1.8, 2.2, 3.6, 3.4, 1.8, 1.3, 1.8],
+                {0, 6},
+            )
             found.add(name)
 
 
@@ -343,16 +456,23 @@ def _diff(a, b):
     return None if a is None or b is None else float(a) - float(b)
 
 
-def render_bulletin(data: BulletinData, template: Path | None = None, issuer: str | None = None,
-                    date: dt.date | None = None):
+def render_bulletin(
+    data: BulletinData, template: Path | None = None, issuer: str | None = None, date: dt.date | None = None
+):
     doc = Document(str(template)) if template else default_template()
     _fill_text(doc, text_values(data, issuer or "中共示范区两新组织党工委", date))
     _fill_tables(doc, data)
     return doc
 
 
-def write_bulletin(period: str, out_dir: Path, serve_db: Path,
-                   template: Path | None = None, issuer: str | None = None, date: dt.date | None = None) -> Path:
+def write_bulletin(
+    period: str,
+    out_dir: Path,
+    serve_db: Path,
+    template: Path | None = None,
+    issuer: str | None = None,
+    date: dt.date | None = None,
+) -> Path:
     """Write ``bulletin-<period>.docx`` from the serving snapshot; returns its path."""
     try:
         parse_period(period)

@@ -46,11 +46,28 @@ REF_DEVELOPMENT_QUOTAS = f"{REF}.development_quotas"
 REF_DASHBOARD_PARAMETERS = f"{REF}.dashboard_parameters"
 
 #: every fixed name a consumer of the serving file reads (each must be a public model: a test checks)
-CONSUMED = (FCT_INDICATORS, FCT_REPORTING_COVERAGE, FCT_MEMBER_FLOW, DIM_COMMUNITY, KPI_BULLETIN,
-            KPI_WORKLIST_SHOULD_FORM, KPI_PENDING_CORRECTIONS, KPI_WORKLIST_NO_MASS_ORG, RPT_ANNUAL_VERDICT,
-            RPT_ANNUAL_RULE_RESULTS, RPT_ANNUAL_MISSING, RPT_ANNUAL_CORRECTIONS, RPT_ANNUAL_CELLS, RPT_AUDIT,
-            RPT_AUDIT_OPEN_WARNINGS, REF_INDICATORS, REF_COMMUNITIES, REF_STREETS, REF_DEVELOPMENT_QUOTAS,
-            REF_DASHBOARD_PARAMETERS)
+CONSUMED = (
+    FCT_INDICATORS,
+    FCT_REPORTING_COVERAGE,
+    FCT_MEMBER_FLOW,
+    DIM_COMMUNITY,
+    KPI_BULLETIN,
+    KPI_WORKLIST_SHOULD_FORM,
+    KPI_PENDING_CORRECTIONS,
+    KPI_WORKLIST_NO_MASS_ORG,
+    RPT_ANNUAL_VERDICT,
+    RPT_ANNUAL_RULE_RESULTS,
+    RPT_ANNUAL_MISSING,
+    RPT_ANNUAL_CORRECTIONS,
+    RPT_ANNUAL_CELLS,
+    RPT_AUDIT,
+    RPT_AUDIT_OPEN_WARNINGS,
+    REF_INDICATORS,
+    REF_COMMUNITIES,
+    REF_STREETS,
+    REF_DEVELOPMENT_QUOTAS,
+    REF_DASHBOARD_PARAMETERS,
+)
 
 
 def quoted(name: str) -> str:
@@ -61,10 +78,13 @@ def quoted(name: str) -> str:
 def present(con, name: str) -> bool:
     """Whether the open database (a DuckDB connection) has the fixed name ``schema.table`` (table or view)."""
     schema, table = name.split(".", 1)
-    return bool(con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ? and table_name = ?", [schema, table],
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
 
 
 def table_of(name: str) -> str:
@@ -74,6 +94,7 @@ def table_of(name: str) -> str:
 
 # ------------------------------------------------------------------------------------ the manifest
 
+
 class ContractError(RuntimeError):
     """The contract cannot be read or is violated (message in Chinese)."""
 
@@ -82,12 +103,12 @@ class ContractError(RuntimeError):
 class PublicModel:
     """One public dbt model as materialised: ``schema.table`` with its declared columns."""
 
-    model: str                              # the dbt model name (e.g. ref_communities)
+    model: str  # the dbt model name (e.g. ref_communities)
     schema: str
-    table: str                              # the relation name (the model's alias)
+    table: str  # the relation name (the model's alias)
     group: str | None
     description: str
-    columns: tuple[tuple[str, str], ...]    # (name, declared data_type), in the declared order
+    columns: tuple[tuple[str, str], ...]  # (name, declared data_type), in the declared order
     column_descriptions: tuple[str, ...] = ()
 
     @property
@@ -120,9 +141,15 @@ def load_public_models(manifest: Path | None = None) -> list[PublicModel]:
         if not (node.get("config") or {}).get("enabled", True):
             continue
         cols = list((node.get("columns") or {}).values())
-        out.append(PublicModel(
-            model=node["name"], schema=node["schema"], table=node.get("alias") or node["name"],
-            group=node.get("group"), description=" ".join(str(node.get("description") or "").split()),
-            columns=tuple((c["name"], str(c.get("data_type") or "")) for c in cols),
-            column_descriptions=tuple(" ".join(str(c.get("description") or "").split()) for c in cols)))
+        out.append(
+            PublicModel(
+                model=node["name"],
+                schema=node["schema"],
+                table=node.get("alias") or node["name"],
+                group=node.get("group"),
+                description=" ".join(str(node.get("description") or "").split()),
+                columns=tuple((c["name"], str(c.get("data_type") or "")) for c in cols),
+                column_descriptions=tuple(" ".join(str(c.get("description") or "").split()) for c in cols),
+            )
+        )
     return sorted(out, key=lambda m: m.name)

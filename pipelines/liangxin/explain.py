@@ -47,16 +47,31 @@ NUMERATOR, DENOMINATOR = "分子", "分母"
 
 # member kinds, with the label of their key column
 UNIT, PARTY_ORG, FLOW_ROW, LEDGER_ROW, PERSON, COMMUNITY, EVENT = (
-    "单位", "党组织", "表3行", "台账行", "人员", "社区", "培训")
-KEY_LABEL = {UNIT: "统一社会信用代码", PARTY_ORG: "党组织编码", FLOW_ROW: "党组织编码", LEDGER_ROW: "人员键",
-             PERSON: "人员键", COMMUNITY: "社区代码", EVENT: "培训编号"}
+    "单位",
+    "党组织",
+    "表3行",
+    "台账行",
+    "人员",
+    "社区",
+    "培训",
+)
+KEY_LABEL = {
+    UNIT: "统一社会信用代码",
+    PARTY_ORG: "党组织编码",
+    FLOW_ROW: "党组织编码",
+    LEDGER_ROW: "人员键",
+    PERSON: "人员键",
+    COMMUNITY: "社区代码",
+    EVENT: "培训编号",
+}
 
 # --------------------------------------------------------------------------------------------------
 # member queries.  Placeholders: $level, $entity (the entity explained), $year, $q1, $q2 (quarters of the year
 # the value covers).  Each returns: community_code, key, name, detail, value, period, submission_id, source_row.
 # --------------------------------------------------------------------------------------------------
-_SCOPE = ("{col} in (select unit_code from intermediate.int_entity_membership "
-          "where level = $level and entity_code = $entity)")
+_SCOPE = (
+    "{col} in (select unit_code from intermediate.int_entity_membership where level = $level and entity_code = $entity)"
+)
 
 
 def _param(name: str) -> str:
@@ -74,27 +89,37 @@ def _unit(pred: str, value: str = "1", detail: str = "coalesce(u.party_status, '
 
 
 _FUNDS_DEN = "is_enterprise and party_status = '单独建立' and payroll_prev_year > 0"
-_FUNDS_DETAIL = ("'经费 ' || coalesce(cast(u.party_funds as varchar), '0') || ' / 上年工资总额 ' "
-                 "|| cast(u.payroll_prev_year as varchar)")
+_FUNDS_DETAIL = (
+    "'经费 ' || coalesce(cast(u.party_funds as varchar), '0') || ' / 上年工资总额 ' "
+    "|| cast(u.payroll_prev_year as varchar)"
+)
 
 
 def _flow(value: str, label: str, extra: str = "true", scope_quarter: str | None = None) -> str:
     """表3 rows (功能型党组织 excluded, D4) with a non-zero contribution ``value``."""
-    only = ("" if scope_quarter is None else
-            f" and f.unit_code in (select unit_code from intermediate.int_current_submissions "
-            f"where period_year = $year and period_quarter = {scope_quarter})")
+    only = (
+        ""
+        if scope_quarter is None
+        else f" and f.unit_code in (select unit_code from intermediate.int_current_submissions "
+        f"where period_year = $year and period_quarter = {scope_quarter})"
+    )
     return f"""
         select f.unit_code, f.party_org_code, po.party_org_name, '{label} ' || cast({value} as varchar), {value},
                f.period, f.submission_id, f.source_row
         from intermediate.int_member_flow as f
         left join intermediate.int_party_org_quarter as po
                on po.submission_id = f.submission_id and po.party_org_code = f.party_org_code
-        where not f.is_functional and {_SCOPE.format(col='f.unit_code')}
+        where not f.is_functional and {_SCOPE.format(col="f.unit_code")}
           and f.year = $year and f.quarter between $q1 and $q2 and ({extra}) and coalesce({value}, 0) <> 0{only}"""
 
 
-def _po(pred: str, value: str = "1", detail: str = "coalesce(p.formation_mode, '')", quarter: str | None = None,
-        join: str = "") -> str:
+def _po(
+    pred: str,
+    value: str = "1",
+    detail: str = "coalesce(p.formation_mode, '')",
+    quarter: str | None = None,
+    join: str = "",
+) -> str:
     """表2 Party organizations of int_party_org_quarter."""
     q = "p.quarter between $q1 and $q2" if quarter is None else f"p.quarter = {quarter}"
     return f"""
@@ -110,7 +135,7 @@ def _po(pred: str, value: str = "1", detail: str = "coalesce(p.formation_mode, '
             from intermediate.int_party_org_quarter as po
         ) as p
         {join}
-        where {_SCOPE.format(col='p.unit_code')} and p.year = $year and {q} and ({pred})"""
+        where {_SCOPE.format(col="p.unit_code")} and p.year = $year and {q} and ({pred})"""
 
 
 # K15y: Q4 organizations established before 1 October; passes when every whole quarter passed K15 and the year
@@ -128,10 +153,13 @@ _K15Y = """
 
 
 def _k15y(num: bool) -> str:
-    return _po(("k.passes = 1" if num else "true"),
-               detail="'全年党课 ' || cast(k.lectures as varchar) || ' 次'", quarter="4",
-               join=f"inner join {_K15Y} as k on k.unit_code = p.unit_code and k.year = p.year "
-                    "and k.party_org_code = p.party_org_code")
+    return _po(
+        ("k.passes = 1" if num else "true"),
+        detail="'全年党课 ' || cast(k.lectures as varchar) || ' 次'",
+        quarter="4",
+        join=f"inner join {_K15Y} as k on k.unit_code = p.unit_code and k.year = p.year "
+        "and k.party_org_code = p.party_org_code",
+    )
 
 
 def _mobile(pred: str) -> str:
@@ -144,7 +172,7 @@ def _mobile(pred: str) -> str:
                || case when m.certificate then ' · 持证' else '' end,
                1, m.period, m.submission_id, m.source_row
         from intermediate.int_current_mobile_members as m
-        where {_SCOPE.format(col='m.unit_code')} and m.period_year = $year and m.period_quarter between $q1 and $q2
+        where {_SCOPE.format(col="m.unit_code")} and m.period_year = $year and m.period_quarter between $q1 and $q2
           and ({pred})"""
 
 
@@ -170,7 +198,7 @@ def _secretaries(pred: str) -> str:
             where role = '书记' and training_type in ('任职培训', '集中培训')
             group by year, person_key
         ) as t on t.year = s.year and t.person_key = s.person_key
-        where {_SCOPE.format(col='s.unit_code')} and s.year = $year and ({pred})"""
+        where {_SCOPE.format(col="s.unit_code")} and s.year = $year and ({pred})"""
 
 
 _K10_JOIN = "left join intermediate.int_k10_organizers as o on o.unit_code = c.unit_code and o.year = $year"
@@ -202,8 +230,8 @@ def _k10(num: bool) -> str:
                                            order by t.period, t.submission_id, t.source_row) = 1
             ) group by owner
         ) as t on t.owner = c.unit_code
-        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')}
-          and ({'coalesce(o.passes, false)' if num else 'true'})"""
+        where c.level = 'community' and {_SCOPE.format(col="c.unit_code")}
+          and ({"coalesce(o.passes, false)" if num else "true"})"""
 
 
 def _k12() -> str:
@@ -213,7 +241,7 @@ def _k12() -> str:
         from intermediate.int_current_trainings as t
         inner join intermediate.int_k12_events as e
                 on e.unit_code = t.unit_code and e.year = t.period_year and e.training_code = t.training_code
-        where {_SCOPE.format(col='t.unit_code')} and t.period_year = $year
+        where {_SCOPE.format(col="t.unit_code")} and t.period_year = $year
         qualify row_number() over (partition by t.unit_code, t.training_code order by t.period, t.source_row) = 1"""
 
 
@@ -231,8 +259,8 @@ def _k20(num: bool) -> str:
         from intermediate.int_entity_membership as c
         left join intermediate.int_first_receipts as r on r.unit_code = c.unit_code and r.period = $period
         left join ref.deadlines as d on d.period = $period
-        where c.level = 'community' and {_SCOPE.format(col='c.unit_code')}
-          and ({'coalesce(r.on_time, false)' if num else 'true'})"""
+        where c.level = 'community' and {_SCOPE.format(col="c.unit_code")}
+          and ({"coalesce(r.on_time, false)" if num else "true"})"""
 
 
 def _quota() -> str:
@@ -243,7 +271,7 @@ def _quota() -> str:
         from intermediate.int_current_submissions as s
         inner join ref.development_quotas as q on q.unit_code = s.unit_code and q.year = s.period_year
         left join intermediate.int_entity_membership as c on c.level = 'community' and c.unit_code = s.unit_code
-        where {_SCOPE.format(col='s.unit_code')} and s.period_year = $year and s.period_quarter = $q2
+        where {_SCOPE.format(col="s.unit_code")} and s.period_year = $year and s.period_quarter = $q2
           and coalesce(q.quota, 0) <> 0"""
 
 
@@ -270,17 +298,25 @@ def _u(num: str, den: str | None = None) -> Spec:
     return Spec(UNIT, ORG_SHEET, _unit(num), _unit(den) if den else None)
 
 
-_K4 = ("in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union "
-       "or has_youth_league or has_women_org)")
+_K4 = (
+    "in_b and (covered_k2 or party_status = '功能型' or instructor or first_secretary or has_union "
+    "or has_youth_league or has_women_org)"
+)
 _FLOW_SUM = "coalesce(f.developed, 0) + coalesce(f.in_mobile, 0) + coalesce(f.revealed, 0) + coalesce(f.absorbed, 0)"
-_FUNDS_NUM = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) >= payroll_prev_year * {_param('funds_ratio_min')} "
-              f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
-_FUNDS_F = (f"{_FUNDS_DEN} and coalesce(party_funds, 0) > payroll_prev_year * {_param('funds_ratio_pretax')} "
-            f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}")
+_FUNDS_NUM = (
+    f"{_FUNDS_DEN} and coalesce(party_funds, 0) >= payroll_prev_year * {_param('funds_ratio_min')} "
+    f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}"
+)
+_FUNDS_F = (
+    f"{_FUNDS_DEN} and coalesce(party_funds, 0) > payroll_prev_year * {_param('funds_ratio_pretax')} "
+    f"and coalesce(party_funds, 0) <= payroll_prev_year * {_param('funds_ratio_max')}"
+)
 _SIX = "'“六有” ' || cast(p.six_count as varchar) || ' 项'"
 _STUDY = "coalesce(p.formation_mode, '') || ' · 本季度学习 ' || cast(p.study_sessions as varchar) || ' 次'"
-_MEETINGS = ("'党员大会 ' || cast(p.general_meetings as varchar) || ' 次 · 支委会 ' || cast(p.committee_meetings as varchar)"
-             " || ' 次 · 正式党员 ' || cast(p.members_formal as varchar) || ' 名'")
+_MEETINGS = (
+    "'党员大会 ' || cast(p.general_meetings as varchar) || ' 次 · 支委会 ' || cast(p.committee_meetings as varchar)"
+    " || ' 次 · 正式党员 ' || cast(p.members_formal as varchar) || ' 名'"
+)
 _EST = "'成立 ' || coalesce(cast(p.established_on as varchar), '—')"
 _MGMT = "case when p.secretary_in_mgmt then '书记为管理层成员' else '书记不是管理层成员' end"
 _VENUE = "case when p.has_venue then '有活动场所' else '无活动场所' end"
@@ -311,18 +347,46 @@ SPECS: dict[str, Spec] = {
     "K7c": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.revealed", "亮明身份")),
     "K7d": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.absorbed", "招聘吸收")),
     "K7": Spec(FLOW_ROW, FLOW_SHEET, _flow(_FLOW_SUM, "四个一批")),
-    "K7q": Spec(FLOW_ROW, FLOW_SHEET, _flow("f.developed", "发展党员", scope_quarter="$q2"), _quota(), ytd=True,
-                den_kind=COMMUNITY, den_sheet=QUOTA_SHEET),
-    "K8": Spec(FLOW_ROW, FLOW_SHEET, _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"),
-               span=True),
-    "K8r": Spec(FLOW_ROW, FLOW_SHEET, _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"),
-                _flow("f.opening", "期初党员数"), span=True),
-    "K7e": Spec(UNIT, ORG_SHEET, _unit("in_b and party_status = '未建立' and coalesce(developed_here, 0) <> 0",
-                                       "u.developed_here", "'本单位发展党员 ' || cast(u.developed_here as varchar)")),
-    "K7f": Spec(UNIT, ORG_SHEET, _unit("in_b and coalesce(activists, 0) <> 0", "u.activists",
-                                       "'入党积极分子 ' || cast(u.activists as varchar)")),
-    "K7g": Spec(UNIT, ORG_SHEET, _unit("in_b and coalesce(applicants, 0) <> 0", "u.applicants",
-                                       "'入党申请人 ' || cast(u.applicants as varchar)")),
+    "K7q": Spec(
+        FLOW_ROW,
+        FLOW_SHEET,
+        _flow("f.developed", "发展党员", scope_quarter="$q2"),
+        _quota(),
+        ytd=True,
+        den_kind=COMMUNITY,
+        den_sheet=QUOTA_SHEET,
+    ),
+    "K8": Spec(
+        FLOW_ROW, FLOW_SHEET, _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"), span=True
+    ),
+    "K8r": Spec(
+        FLOW_ROW,
+        FLOW_SHEET,
+        _flow("coalesce(f.closing_actual, 0) - coalesce(f.opening, 0)", "净增长"),
+        _flow("f.opening", "期初党员数"),
+        span=True,
+    ),
+    "K7e": Spec(
+        UNIT,
+        ORG_SHEET,
+        _unit(
+            "in_b and party_status = '未建立' and coalesce(developed_here, 0) <> 0",
+            "u.developed_here",
+            "'本单位发展党员 ' || cast(u.developed_here as varchar)",
+        ),
+    ),
+    "K7f": Spec(
+        UNIT,
+        ORG_SHEET,
+        _unit("in_b and coalesce(activists, 0) <> 0", "u.activists", "'入党积极分子 ' || cast(u.activists as varchar)"),
+    ),
+    "K7g": Spec(
+        UNIT,
+        ORG_SHEET,
+        _unit(
+            "in_b and coalesce(applicants, 0) <> 0", "u.applicants", "'入党申请人 ' || cast(u.applicants as varchar)"
+        ),
+    ),
     # persons (int_secretaries: district-wide training flags)
     "K9": Spec(PERSON, PO_SHEET, _secretaries("s.k9_trained"), _secretaries("true"), distinct=True),
     "K9b": Spec(PERSON, PO_SHEET, _secretaries("s.k9b_trained"), _secretaries("true"), distinct=True),
@@ -331,14 +395,30 @@ SPECS: dict[str, Spec] = {
     "K11": _u("in_b and is_enterprise and investor_trained", "in_b and is_enterprise"),
     "K12": Spec(EVENT, TRAINING_SHEET, _k12(), distinct=True),
     # 表2 Party organizations (int_community_quarter_measures: orgs)
-    "K13": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k13_pass", detail=_STUDY),
-                _po("existed_whole_quarter", detail=_STUDY)),
-    "K14a": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and org_life_meeting", detail=_EST),
-                 _po("established_before_oct", detail=_EST)),
-    "K14b": Spec(PARTY_ORG, PO_SHEET, _po("established_before_oct and appraisal_held", detail=_EST),
-                 _po("established_before_oct", detail=_EST)),
-    "K15": Spec(PARTY_ORG, PO_SHEET, _po("existed_whole_quarter and k15_pass", detail=_MEETINGS),
-                _po("existed_whole_quarter", detail=_MEETINGS)),
+    "K13": Spec(
+        PARTY_ORG,
+        PO_SHEET,
+        _po("existed_whole_quarter and k13_pass", detail=_STUDY),
+        _po("existed_whole_quarter", detail=_STUDY),
+    ),
+    "K14a": Spec(
+        PARTY_ORG,
+        PO_SHEET,
+        _po("established_before_oct and org_life_meeting", detail=_EST),
+        _po("established_before_oct", detail=_EST),
+    ),
+    "K14b": Spec(
+        PARTY_ORG,
+        PO_SHEET,
+        _po("established_before_oct and appraisal_held", detail=_EST),
+        _po("established_before_oct", detail=_EST),
+    ),
+    "K15": Spec(
+        PARTY_ORG,
+        PO_SHEET,
+        _po("existed_whole_quarter and k15_pass", detail=_MEETINGS),
+        _po("existed_whole_quarter", detail=_MEETINGS),
+    ),
     "K15y": Spec(PARTY_ORG, PO_SHEET, _k15y(True), _k15y(False)),
     "K16": Spec(PARTY_ORG, PO_SHEET, _po("six_count = 6", detail=_SIX), _po("true", detail=_SIX)),
     "K16m": Spec(PARTY_ORG, PO_SHEET, _po("six_count > 0", "p.six_count", _SIX), _po("true", detail=_SIX)),
@@ -346,29 +426,52 @@ SPECS: dict[str, Spec] = {
     "K17f": Spec(UNIT, ORG_SHEET, _unit(_FUNDS_F, detail=_FUNDS_DETAIL)),
     # 表6 ledger rows (int_community_quarter_measures: mobile)
     "K18": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and m.verified_on is not null"), _mobile(_IN)),
-    "K18b": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and coalesce(m.host_party_org_code, '') <> ''"),
-                 _mobile(_IN)),
+    "K18b": Spec(
+        LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and coalesce(m.host_party_org_code, '') <> ''"), _mobile(_IN)
+    ),
     "K18c_in": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_IN} and m.certificate"), _mobile(_IN)),
     "K18c_out": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile(f"{_OUT} and m.certificate"), _mobile(_OUT)),
-    "K18d": Spec(UNIT, ORG_SHEET,
-                 _unit("least(ledger_inflow_active, members_relation_elsewhere) > 0",
-                       "least(u.ledger_inflow_active, u.members_relation_elsewhere)",
-                       "'台账在流动流入 ' || cast(u.ledger_inflow_active as varchar) || '，未转入组织关系党员 ' "
-                       "|| cast(u.members_relation_elsewhere as varchar)"),
-                 _unit("members_relation_elsewhere > 0", "u.members_relation_elsewhere",
-                       "'未转入组织关系党员 ' || cast(u.members_relation_elsewhere as varchar)")),
+    "K18d": Spec(
+        UNIT,
+        ORG_SHEET,
+        _unit(
+            "least(ledger_inflow_active, members_relation_elsewhere) > 0",
+            "least(u.ledger_inflow_active, u.members_relation_elsewhere)",
+            "'台账在流动流入 ' || cast(u.ledger_inflow_active as varchar) || '，未转入组织关系党员 ' "
+            "|| cast(u.members_relation_elsewhere as varchar)",
+        ),
+        _unit(
+            "members_relation_elsewhere > 0",
+            "u.members_relation_elsewhere",
+            "'未转入组织关系党员 ' || cast(u.members_relation_elsewhere as varchar)",
+        ),
+    ),
     "K18e": Spec(LEDGER_ROW, MOBILE_SHEET, _mobile("m.status = '失去联系'")),
-    "K19": _u("in_b and inspection_result = '合格'",
-              "in_b and inspection_result is not null and inspection_result <> '未检'"),
+    "K19": _u(
+        "in_b and inspection_result = '合格'", "in_b and inspection_result is not null and inspection_result <> '未检'"
+    ),
     # submissions (int_first_receipts)
     "K20": Spec(COMMUNITY, "接收记录", _k20(True), _k20(False)),
-    "K21": Spec(PARTY_ORG, PO_SHEET, _po("enterprise_alone and secretary_in_mgmt", detail=_MGMT),
-                _po("enterprise_alone", detail=_MGMT)),
+    "K21": Spec(
+        PARTY_ORG,
+        PO_SHEET,
+        _po("enterprise_alone and secretary_in_mgmt", detail=_MGMT),
+        _po("enterprise_alone", detail=_MGMT),
+    ),
     "K22": _u("in_b and is_enterprise and above_scale and party_mass_dept", "in_b and is_enterprise and above_scale"),
-    "K22w": Spec(UNIT, ORG_SHEET, _unit("in_b and fulltime_party_workers <> 0", "u.fulltime_party_workers",
-                                        "'专职党务工作者 ' || cast(u.fulltime_party_workers as varchar)")),
+    "K22w": Spec(
+        UNIT,
+        ORG_SHEET,
+        _unit(
+            "in_b and fulltime_party_workers <> 0",
+            "u.fulltime_party_workers",
+            "'专职党务工作者 ' || cast(u.fulltime_party_workers as varchar)",
+        ),
+    ),
     "K23": Spec(PARTY_ORG, PO_SHEET, _po("has_venue", detail=_VENUE), _po("true", detail=_VENUE)),
-    "K24": _u("in_b and party_status = '单独建立' and coalesce(double_strong, false)", "in_b and party_status = '单独建立'"),
+    "K24": _u(
+        "in_b and party_status = '单独建立' and coalesce(double_strong, false)", "in_b and party_status = '单独建立'"
+    ),
 }
 # kept for callers of the first version (the 表1 unit-count indicators)
 
@@ -409,6 +512,7 @@ class ExplainRow:
     def party_status(self) -> str:
         return self.detail
 
+
 @dataclass
 class Published:
     indicator_id: str
@@ -432,47 +536,65 @@ def _one_of(items: list[str], limit: int = 40) -> str:
 
 
 def _published(con, indicator: str, unit: str, period: str) -> Published:
-    ids = [r[0] for r in con.execute(
-        "select distinct indicator_id from marts.fct_indicators order by 1").fetchall()]
+    ids = [r[0] for r in con.execute("select distinct indicator_id from marts.fct_indicators order by 1").fetchall()]
     if indicator not in SPECS or indicator not in ids:
-        rows = con.execute("select indicator_id, name_zh from ref.indicators order by sort_order").fetchall() \
-            if _has_relation(con, "ref", "indicators") else [(i, "") for i in ids]
+        rows = (
+            con.execute("select indicator_id, name_zh from ref.indicators order by sort_order").fetchall()
+            if _has_relation(con, "ref", "indicators")
+            else [(i, "") for i in ids]
+        )
         names = dict(rows)
         order = [i for i, _ in rows if i in SPECS] or list(SPECS)
         listing = "；".join(f"{i} {names.get(i, '')}".strip() for i in order if not ids or i in ids)
         raise ExplainError(f"未知指标：{indicator}。可溯源的指标：{listing}")
     entities = con.execute(
         "select distinct level, entity_code, entity_name from intermediate.int_entity_membership "
-        "order by case level when 'district' then 0 when 'street' then 1 else 2 end, entity_code").fetchall()
+        "order by case level when 'district' then 0 when 'street' then 1 else 2 end, entity_code"
+    ).fetchall()
     match = [e for e in entities if e[1] == unit]
     if not match:
         listing = [f"{c} {n}" for lv, c, n in entities if lv != "community"]
         n_comm = sum(1 for e in entities if e[0] == "community")
-        raise ExplainError(f"未知单位：{unit}。可用的单位：{_one_of(listing)}；以及 {n_comm} 个社区（12 位社区代码，"
-                           f"如 {next((c for lv, c, _ in entities if lv == 'community'), '—')}）")
+        raise ExplainError(
+            f"未知单位：{unit}。可用的单位：{_one_of(listing)}；以及 {n_comm} 个社区（12 位社区代码，"
+            f"如 {next((c for lv, c, _ in entities if lv == 'community'), '—')}）"
+        )
     level = match[0][0]
-    periods = [r[0] for r in con.execute(
-        "select distinct period from marts.fct_indicators where indicator_id = ? and entity_code = ? "
-        "and level = ? order by 1", [indicator, unit, level]).fetchall()]
+    periods = [
+        r[0]
+        for r in con.execute(
+            "select distinct period from marts.fct_indicators where indicator_id = ? and entity_code = ? "
+            "and level = ? order by 1",
+            [indicator, unit, level],
+        ).fetchall()
+    ]
     if period not in periods:
         raise ExplainError(f"报告期 {period} 没有 {indicator}（{unit}）的数值。可用的报告期：{_one_of(periods)}")
     row = con.execute(
         "select indicator_id, indicator_name, level, entity_code, entity_name, period, numerator, denominator, value, "
         "kind, null_reason from marts.fct_indicators "
         "where indicator_id = ? and entity_code = ? and level = ? and period = ?",
-        [indicator, unit, level, period]).fetchone()
+        [indicator, unit, level, period],
+    ).fetchone()
     return Published(*row)
 
 
 def _has_relation(con, schema: str, name: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
 
 
 def _has_column(con, schema: str, table: str, column: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
-        "and column_name = ?", [schema, table, column]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+            "and column_name = ?",
+            [schema, table, column],
+        ).fetchone()[0]
+    )
 
 
 def _window(spec: Spec, year_rule: str, period: str) -> tuple[int, int, int]:
@@ -487,17 +609,24 @@ def _window(spec: Spec, year_rule: str, period: str) -> tuple[int, int, int]:
 
 
 def _members(con, sql: str, params: dict) -> list[tuple]:
-    sql = sql.replace("{organizer_code}", "t.organizer_code" if _has_column(
-        con, "intermediate", "int_current_trainings", "organizer_code") else "cast(null as varchar)")
+    sql = sql.replace(
+        "{organizer_code}",
+        "t.organizer_code"
+        if _has_column(con, "intermediate", "int_current_trainings", "organizer_code")
+        else "cast(null as varchar)",
+    )
     used = {k: v for k, v in params.items() if f"${k}" in sql}
-    return con.execute(f"""
+    return con.execute(
+        f"""
         with m (community_code, key, name, detail, value, period, submission_id, source_row) as ({sql})
         select m.community_code, c.entity_name, m.key, m.name, m.detail, m.value, m.period, m.submission_id,
                sub.original_name, sub.correction_no, cast(sub.received_at as varchar), m.source_row
         from m
         left join intermediate.int_entity_membership as c on c.level = 'community' and c.unit_code = m.community_code
         left join raw.submissions as sub on sub.submission_id = m.submission_id
-        order by m.community_code, m.period, m.source_row, m.key""", used).fetchall()
+        order by m.community_code, m.period, m.source_row, m.key""",
+        used,
+    ).fetchall()
 
 
 def explain(indicator: str, unit: str, period: str, con) -> list[ExplainRow]:
@@ -509,8 +638,16 @@ def explain(indicator: str, unit: str, period: str, con) -> list[ExplainRow]:
     indicator, unit, period = indicator.strip(), unit.strip(), period.strip().upper()
     pub = _published(con, indicator, unit, period)
     spec = SPECS[indicator]
-    year_rule = (con.execute("select coalesce(year_rule, '') from ref.indicators where indicator_id = ?",
-                             [indicator]).fetchone() or [""])[0] if _has_relation(con, "ref", "indicators") else ""
+    year_rule = (
+        (
+            con.execute(
+                "select coalesce(year_rule, '') from ref.indicators where indicator_id = ?", [indicator]
+            ).fetchone()
+            or [""]
+        )[0]
+        if _has_relation(con, "ref", "indicators")
+        else ""
+    )
     year, q1, q2 = _window(spec, year_rule, period)
     params = {"level": pub.level, "entity": unit, "year": year, "q1": q1, "q2": q2, "period": period}
     parts = [(NUMERATOR, spec.numerator)] + ([(DENOMINATOR, spec.denominator)] if spec.denominator else [])
@@ -527,15 +664,18 @@ def explain(indicator: str, unit: str, period: str, con) -> list[ExplainRow]:
 def _span_rows(con, spec: Spec, role: str, params: dict) -> list[tuple]:
     """K8 / K8r year (span rule): Σ Q4 期末实有数 − Σ Q1 期初党员数 over communities with both a Q1 and a Q4
     current return; the denominator of K8r is Σ Q1 期初党员数."""
-    both = ("f.unit_code in (select unit_code from intermediate.int_current_submissions where period_year = $year "
-            "and period_quarter = 1 intersect select unit_code from intermediate.int_current_submissions "
-            "where period_year = $year and period_quarter = 4)")
+    both = (
+        "f.unit_code in (select unit_code from intermediate.int_current_submissions where period_year = $year "
+        "and period_quarter = 1 intersect select unit_code from intermediate.int_current_submissions "
+        "where period_year = $year and period_quarter = 4)"
+    )
     closing = _flow("f.closing_actual", "期末实有数（第四季度）", both)
     opening_minus = _flow("-f.opening", "期初党员数（第一季度，减）", both)
     opening = _flow("f.opening", "期初党员数（第一季度）", both)
     if role == NUMERATOR:
-        return (_members(con, closing, {**params, "q1": 4, "q2": 4})
-                + _members(con, opening_minus, {**params, "q1": 1, "q2": 1}))
+        return _members(con, closing, {**params, "q1": 4, "q2": 4}) + _members(
+            con, opening_minus, {**params, "q1": 1, "q2": 1}
+        )
     return _members(con, opening, {**params, "q1": 1, "q2": 1})
 
 
@@ -546,10 +686,23 @@ def _row(role: str, spec: Spec, r: tuple) -> ExplainRow:
     kind, sheet = spec.kind_of(role), spec.sheet_of(role)
     if src is None and kind == COMMUNITY and sheet != QUOTA_SHEET:
         sheet = "接收记录" if sid else REGISTER  # K20: the first accepted return; K10, K20: the register
-    return ExplainRow(role=role, community_code=r[0] or "", community_name=r[1] or "", key=r[2] or "",
-                      name=r[3] or "", detail=r[4] or "", submission_id=sid or "", original_name=r[8] or "",
-                      correction_no=r[9], received_at=r[10] or "", sheet=sheet, row=int(src) if src is not None else 0,
-                      kind=kind, value=value, period=r[6] or "")
+    return ExplainRow(
+        role=role,
+        community_code=r[0] or "",
+        community_name=r[1] or "",
+        key=r[2] or "",
+        name=r[3] or "",
+        detail=r[4] or "",
+        submission_id=sid or "",
+        original_name=r[8] or "",
+        correction_no=r[9],
+        received_at=r[10] or "",
+        sheet=sheet,
+        row=int(src) if src is not None else 0,
+        kind=kind,
+        value=value,
+        period=r[6] or "",
+    )
 
 
 def _total(spec: Spec, rows: list[ExplainRow]) -> int | float:
@@ -559,8 +712,9 @@ def _total(spec: Spec, rows: list[ExplainRow]) -> int | float:
     return int(total) if float(total).is_integer() else total
 
 
-def check_against_published(indicator: str, unit: str, period: str, con,
-                            rows: list[ExplainRow] | None = None) -> tuple[Published, int | None, int | None]:
+def check_against_published(
+    indicator: str, unit: str, period: str, con, rows: list[ExplainRow] | None = None
+) -> tuple[Published, int | None, int | None]:
     """(published value, the members' numerator, the members' denominator or None); the caller compares.
 
     The members' numerator is the count of members (distinct persons / events for K9, K9b, K12) or the sum of
@@ -572,8 +726,11 @@ def check_against_published(indicator: str, unit: str, period: str, con,
     n_num = _total(spec, [r for r in rows if r.role == NUMERATOR])
     if pub.numerator is None and n_num == 0:
         n_num = None
-    n_den = (_total(spec, [r for r in rows if r.role == DENOMINATOR])
-             if spec.denominator and pub.denominator is not None else None)
+    n_den = (
+        _total(spec, [r for r in rows if r.role == DENOMINATOR])
+        if spec.denominator and pub.denominator is not None
+        else None
+    )
     return pub, n_num, n_den
 
 

@@ -75,8 +75,20 @@ create table if not exists finalized.annual_seen_submissions (
 );
 """
 
-CELL_COLUMNS = ("table_no", "row_order", "row_label", "level", "entity_code", "col_order", "col_group", "col_label",
-                "column_name", "value", "is_ratio", "missing")
+CELL_COLUMNS = (
+    "table_no",
+    "row_order",
+    "row_label",
+    "level",
+    "entity_code",
+    "col_order",
+    "col_group",
+    "col_label",
+    "column_name",
+    "value",
+    "is_ratio",
+    "missing",
+)
 SIGNOFF_FIELDS = {  # option -> (column, Chinese label, required for finalize)
     "unit": ("signoff_unit", "填报单位", False),
     "head": ("signoff_head", "单位负责人", True),
@@ -110,9 +122,12 @@ def carry_finalized(old_db: Path, new_db: Path) -> int:
     try:
         ensure_storage(con)
         con.execute(f"ATTACH '{old_db.as_posix()}' AS old_store (READ_ONLY)")
-        have = {r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'old_store' and schema_name = 'finalized'"
-        ).fetchall()}
+        have = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'old_store' and schema_name = 'finalized'"
+            ).fetchall()
+        }
         con.execute("BEGIN")
         for t in FINALIZED_TABLES:
             if t in have:
@@ -148,8 +163,11 @@ def cells_sha256(rows) -> str:
 
 
 def _has_relation(con, schema: str, name: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
 
 
 def verdict_of(con, year: int) -> dict | None:
@@ -162,8 +180,15 @@ def verdict_of(con, year: int) -> dict | None:
     return dict(zip(names, row))
 
 
-def finalize_year(year: int, by: str | None, *, override: str | None = None, signoff: dict | None = None,
-                  db_path: Path, now: dt.datetime | None = None) -> dict:
+def finalize_year(
+    year: int,
+    by: str | None,
+    *,
+    override: str | None = None,
+    signoff: dict | None = None,
+    db_path: Path,
+    now: dt.datetime | None = None,
+) -> dict:
     """Store the next finalized version of ``year`` from the build database; returns what was stored.
 
     Raises :class:`FinalizeError` (Chinese message) when refused: no name, a missing sign-off name, no accepted
@@ -195,54 +220,92 @@ def finalize_year(year: int, by: str | None, *, override: str | None = None, sig
                 raise FinalizeError(f"{year} 年没有已接收的报表，不能定稿")
             if v["verdict"] == "不得上报" and not override:
                 reasons = "\n".join(f"  - {r}" for r in (v["reasons"] or "").split("；") if r)
-                raise FinalizeError(f"{year} 年审核结论为 不得上报，不能定稿；确需上报请加 --override 并写明理由。原因：\n{reasons}")
-            stamp = (now or _utc_now())
+                raise FinalizeError(
+                    f"{year} 年审核结论为 不得上报，不能定稿；确需上报请加 --override 并写明理由。原因：\n{reasons}"
+                )
+            stamp = now or _utc_now()
             if stamp.tzinfo is not None:
                 stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
             con.execute("begin transaction")
             try:
-                version = con.execute("select coalesce(max(version), 0) + 1 from finalized.annual_versions where year = ?",
-                                      [year]).fetchone()[0]
+                version = con.execute(
+                    "select coalesce(max(version), 0) + 1 from finalized.annual_versions where year = ?", [year]
+                ).fetchone()[0]
                 cols = ", ".join(CELL_COLUMNS)
-                con.execute(f"insert into finalized.annual_cells (year, version, {cols}) "
-                            f"select year, ?, {cols} from annual.rpt_annual_cells where year = ?", [version, year])
-                rows = con.execute(f"select {cols} from finalized.annual_cells where year = ? and version = ?",
-                                   [year, version]).fetchall()
+                con.execute(
+                    f"insert into finalized.annual_cells (year, version, {cols}) "
+                    f"select year, ?, {cols} from annual.rpt_annual_cells where year = ?",
+                    [version, year],
+                )
+                rows = con.execute(
+                    f"select {cols} from finalized.annual_cells where year = ? and version = ?", [year, version]
+                ).fetchall()
                 digest = cells_sha256(rows)
                 con.execute(
                     "insert into finalized.annual_versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [year, version, v["verdict"], v["reasons"], v["communities_complete"], v["communities_expected"],
-                     by, stamp, override, digest, signoff.get("unit") or None, signoff["head"], signoff["filled_by"],
-                     signoff["reviewed_by"], signoff.get("phone") or None, report_date])
+                    [
+                        year,
+                        version,
+                        v["verdict"],
+                        v["reasons"],
+                        v["communities_complete"],
+                        v["communities_expected"],
+                        by,
+                        stamp,
+                        override,
+                        digest,
+                        signoff.get("unit") or None,
+                        signoff["head"],
+                        signoff["filled_by"],
+                        signoff["reviewed_by"],
+                        signoff.get("phone") or None,
+                        report_date,
+                    ],
+                )
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
                 raise
         finally:
             con.close()
-    return {"year": year, "version": version, "verdict": v["verdict"], "reasons": v["reasons"], "sha256": digest,
-            "cells": len(rows), "finalized_by": by, "finalized_at": stamp, "override_reason": override}
+    return {
+        "year": year,
+        "version": version,
+        "verdict": v["verdict"],
+        "reasons": v["reasons"],
+        "sha256": digest,
+        "cells": len(rows),
+        "finalized_by": by,
+        "finalized_at": stamp,
+        "override_reason": override,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # After a build: verdict lines and receipt addenda
 # --------------------------------------------------------------------------------------------------
 def _failed_rules(con, year: int) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select rule_id from annual.rpt_annual_rule_results where year = ? and severity = 'E' and not passed "
-        "order by rule_order", [year]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select rule_id from annual.rpt_annual_rule_results where year = ? and severity = 'E' and not passed "
+            "order by rule_order",
+            [year],
+        ).fetchall()
+    ]
 
 
 def _addendum_path(outbox: Path, sub: tuple) -> Path:
     from liangxin.reports import UNKNOWN_PERIOD, UNKNOWN_UNIT, safe_name_part
 
     sid, unit, period = sub[0], sub[1], sub[2]
-    stem = f"{safe_name_part(unit, UNKNOWN_UNIT)}_{safe_name_part(period, UNKNOWN_PERIOD)}_{(sid or '')[:8] or '00000000'}"
+    stem = (
+        f"{safe_name_part(unit, UNKNOWN_UNIT)}_{safe_name_part(period, UNKNOWN_PERIOD)}_{(sid or '')[:8] or '00000000'}"
+    )
     return outbox / "accepted" / f"{stem}.年报审核结论.txt"
 
 
-def record_verdicts(db_path: Path, outbox_dir: Path,
-                    now: dt.datetime | None = None) -> list[str]:
+def record_verdicts(db_path: Path, outbox_dir: Path, now: dt.datetime | None = None) -> list[str]:
     """After a build: one Chinese line per year (verdict, status, reasons); record the verdicts; for each year that
     newly fails an E rule, write an addendum beside the receipts of the accepted submissions not seen by the previous
     record that concern that year (its own returns, and the previous year's — A3).  Returns the lines."""
@@ -262,16 +325,20 @@ def record_verdicts(db_path: Path, outbox_dir: Path,
             ensure_storage(con)
             verdicts = con.execute(
                 "select year, verdict, reasons, status, communities_complete, communities_expected, finalized_version "
-                "from annual.rpt_annual_verdict order by year").fetchall()
+                "from annual.rpt_annual_verdict order by year"
+            ).fetchall()
             new_subs = con.execute(
                 "select s.submission_id, s.unit_code, s.period, s.correction_no from raw.submissions as s "
                 "where s.outcome in ('accepted', 'accepted_with_warnings') and s.submission_id not in "
-                "(select submission_id from finalized.annual_seen_submissions) order by s.received_at").fetchall()
+                "(select submission_id from finalized.annual_seen_submissions) order by s.received_at"
+            ).fetchall()
             for year, verdict, reasons, status, n_ok, n_all, version in verdicts:
                 failed = _failed_rules(con, year)
                 prev = con.execute(
                     "select verdict, failed_rules from finalized.annual_verdict_log "
-                    "where year = ? order by recorded_at desc limit 1", [year]).fetchone()
+                    "where year = ? order by recorded_at desc limit 1",
+                    [year],
+                ).fetchone()
                 label = status if version is None else f"{status}（第{version}版）"
                 line = f"{year} 年报：{verdict}（{label}；四个季度齐全的社区 {n_ok}/{n_all}）"
                 if verdict == "不得上报":
@@ -279,8 +346,10 @@ def record_verdicts(db_path: Path, outbox_dir: Path,
                 newly = [r for r in failed if prev is not None and r not in (prev[1] or "").split(",")]
                 if newly:
                     causes = [c for c in new_subs if str(c[2] or "")[:4] in (str(year), str(year - 1))]
-                    text = (f"{year} 年报因本次接收的报表变为 不得上报（新不通过的规则：{'、'.join(newly)}）。\n"
-                            f"原因：{reasons}\n")
+                    text = (
+                        f"{year} 年报因本次接收的报表变为 不得上报（新不通过的规则：{'、'.join(newly)}）。\n"
+                        f"原因：{reasons}\n"
+                    )
                     who = "、".join(f"{c[1]} {c[2]}" + (f"（更正{c[3]}）" if c[3] else "") for c in causes)
                     line = f"{year} 年报变为 不得上报（{'、'.join(newly)}），由 {who or '本次构建'} 引起：{reasons}"
                     for c in causes:
@@ -288,16 +357,22 @@ def record_verdicts(db_path: Path, outbox_dir: Path,
                         p.parent.mkdir(parents=True, exist_ok=True)
                         tmp = p.with_name(f".{p.name}.tmp")
                         tmp.write_text(
-                            f"回执补充：年报审核结论\n报送：{c[1]} {c[2]}" + (f" 更正{c[3]}" if c[3] else "") +
-                            f"（提交编号 {c[0]}）\n{text}记录时间：{stamp:%Y-%m-%d %H:%M} UTC\n", encoding="utf-8")
+                            f"回执补充：年报审核结论\n报送：{c[1]} {c[2]}"
+                            + (f" 更正{c[3]}" if c[3] else "")
+                            + f"（提交编号 {c[0]}）\n{text}记录时间：{stamp:%Y-%m-%d %H:%M} UTC\n",
+                            encoding="utf-8",
+                        )
                         os.replace(tmp, p)
                 lines.append(line)
                 if prev is None or prev[0] != verdict or (prev[1] or "") != ",".join(failed):
-                    con.execute("insert into finalized.annual_verdict_log values (?, ?, ?, ?, ?)",
-                                [year, verdict, reasons, ",".join(failed), stamp])
+                    con.execute(
+                        "insert into finalized.annual_verdict_log values (?, ?, ?, ?, ?)",
+                        [year, verdict, reasons, ",".join(failed), stamp],
+                    )
             if new_subs:
-                con.executemany("insert into finalized.annual_seen_submissions values (?, ?)",
-                                [[c[0], stamp] for c in new_subs])
+                con.executemany(
+                    "insert into finalized.annual_seen_submissions values (?, ?)", [[c[0], stamp] for c in new_subs]
+                )
         finally:
             con.close()
     return lines

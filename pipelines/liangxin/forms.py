@@ -127,7 +127,14 @@ ORGANIZATIONS = Form(
     primary_key=("uscc",),
     description="Organization register: one row per two-new unit in the community.",
     fields=(
-        F("统一社会信用代码", "uscc", TEXT, REQ, rule="18位，校验位按GB 32100；校验失败为警告（白名单除外）", max_len=18),
+        F(
+            "统一社会信用代码",
+            "uscc",
+            TEXT,
+            REQ,
+            rule="18位，校验位按GB 32100；校验失败为警告（白名单除外）",
+            max_len=18,
+        ),
         F("单位名称", "org_name", TEXT, REQ, rule="必填"),
         F("组织类别", "org_category", CODE, REQ, "org_category", rule="从下拉列表选择"),
         F("控制类型", "control_type", CODE, COND, "control_type", rule="仅非公有制企业填写；社会组织留空"),
@@ -143,10 +150,22 @@ ORGANIZATIONS = Form(
         F("从业预备党员数", "members_probationary", INT, REQ, rule="非负整数"),
         F("其中未转入组织关系党员数", "members_relation_elsewhere", INT, REQ, rule="≤ 正式党员数 + 预备党员数"),
         F("入党申请人数", "applicants", INT, REQ, rule="（2021.1）本单位从业人员中的入党申请人，季末数", since=V2021),
-        F("入党积极分子数", "activists", INT, REQ, rule="（2021.1）本单位从业人员中的入党积极分子，季末数；≤ 入党申请人数",
-          since=V2021),
-        F("本季度在本单位发展党员数", "developed_here", INT, REQ,
-          rule="（2021.1）本季度在本单位从业人员中发展的预备党员（不论由哪个党组织发展）；≤ 从业预备党员数", since=V2021),
+        F(
+            "入党积极分子数",
+            "activists",
+            INT,
+            REQ,
+            rule="（2021.1）本单位从业人员中的入党积极分子，季末数；≤ 入党申请人数",
+            since=V2021,
+        ),
+        F(
+            "本季度在本单位发展党员数",
+            "developed_here",
+            INT,
+            REQ,
+            rule="（2021.1）本季度在本单位从业人员中发展的预备党员（不论由哪个党组织发展）；≤ 从业预备党员数",
+            since=V2021,
+        ),
         F("党组织建立情况", "party_status", CODE, REQ, "party_status", rule="从下拉列表选择"),
         F("所在党组织编码", "party_org_code", TEXT, COND, rule="“未建立”以外必填，须在表2中", max_len=20),
         F("是否选派党建工作指导员", "instructor", BOOL, REQ, rule="是/否"),
@@ -156,10 +175,20 @@ ORGANIZATIONS = Form(
         F("是否建立妇联组织", "has_women_org", BOOL, REQ, rule="是/否"),
         F("是否设立党群工作部", "party_mass_dept", BOOL, REQ, rule="是/否"),
         F("专职党务工作者人数", "fulltime_party_workers", INT, REQ, rule="非负整数"),
-        F("上年职工工资总额（元）", "payroll_prev_year", MONEY, ANNUAL,
-          rule="[年] 单独建立党组织的非公有制企业第四季度必填；其他单位留空"),
-        F("本年提取党建工作经费（元）", "party_funds", MONEY, ANNUAL,
-          rule="[年] 单独建立党组织的非公有制企业第四季度必填；其他单位留空"),
+        F(
+            "上年职工工资总额（元）",
+            "payroll_prev_year",
+            MONEY,
+            ANNUAL,
+            rule="[年] 单独建立党组织的非公有制企业第四季度必填；其他单位留空",
+        ),
+        F(
+            "本年提取党建工作经费（元）",
+            "party_funds",
+            MONEY,
+            ANNUAL,
+            rule="[年] 单独建立党组织的非公有制企业第四季度必填；其他单位留空",
+        ),
         F("出资人本年是否参加培训", "investor_trained", BOOL, ANNUAL, rule="[年] 第四季度必填"),
         F("年检结果", "inspection_result", CODE, ANNUAL, "inspection_result", rule="[年] 第四季度必填"),
         F("是否双强六好", "double_strong", BOOL, ANNUAL, rule="[年] 第四季度必填"),
@@ -181,7 +210,15 @@ PARTY_ORGS = Form(
         F("正式党员数", "members_formal", INT, REQ, rule="按组织关系统计"),
         F("预备党员数", "members_probationary", INT, REQ, rule="按组织关系统计"),
         F("书记姓名", "secretary_name", TEXT, REQ, rule="入库时仅保留姓氏", pii=PII_NAME),
-        F("书记身份证号", "secretary_id", TEXT, REQ, rule="18位，校验位按GB 11643；入库时假名化", max_len=18, pii=PII_ID),
+        F(
+            "书记身份证号",
+            "secretary_id",
+            TEXT,
+            REQ,
+            rule="18位，校验位按GB 11643；入库时假名化",
+            max_len=18,
+            pii=PII_ID,
+        ),
         F("书记产生方式", "secretary_mode", CODE, REQ, "secretary_mode", rule="从下拉列表选择"),
         F("书记是否为管理层成员", "secretary_in_mgmt", BOOL, REQ, rule="是/否（双向进入、交叉任职）"),
         F("副书记人数", "deputies", INT, REQ, rule="非负整数"),
@@ -246,9 +283,15 @@ TRAININGS = Form(
         F("培训名称", "training_name", TEXT, REQ, rule="必填"),
         F("主办层级", "organizer_level", CODE, REQ, "organizer_level", rule="从下拉列表选择"),
         F("主办单位", "organizer", TEXT, REQ, rule="必填"),
-        F("主办单位编码", "organizer_code", TEXT, COND,
-          rule="（2021.1）主办层级为社区党总支时必填：主办社区的12位统计用区划代码（须在单位名册中）；其他层级留空",
-          max_len=12, since=V2021),
+        F(
+            "主办单位编码",
+            "organizer_code",
+            TEXT,
+            COND,
+            rule="（2021.1）主办层级为社区党总支时必填：主办社区的12位统计用区划代码（须在单位名册中）；其他层级留空",
+            max_len=12,
+            since=V2021,
+        ),
         F("培训类型", "training_type", CODE, REQ, "training_type", rule="从下拉列表选择"),
         F("开始日期", "start_on", DATE, REQ, rule="在报告期内"),
         F("结束日期", "end_on", DATE, REQ, rule="在报告期内，且不早于开始日期"),
@@ -285,7 +328,14 @@ MOBILE_MEMBERS = Form(
         F("流动开始日期", "since", DATE, REQ, rule="日期"),
         F("组织关系所在党组织", "home_org", TEXT, REQ, rule="组织关系所在党组织名称"),
         F("现从业单位信用代码", "uscc", TEXT, COND, rule="流入必填且须在表1中；流出留空"),
-        F("编入党组织编码", "host_party_org_code", TEXT, OPTIONAL, rule="流入：编入的党组织；留空=尚未纳入管理", max_len=20),
+        F(
+            "编入党组织编码",
+            "host_party_org_code",
+            TEXT,
+            OPTIONAL,
+            rule="流入：编入的党组织；留空=尚未纳入管理",
+            max_len=20,
+        ),
         F("登记日期", "registered_on", DATE, REQ, rule="凡进必登"),
         F("核实日期", "verified_on", DATE, OPTIONAL, rule="凡登必核；不早于登记日期；留空=尚未核实"),
         F("是否持流动党员活动证", "certificate", BOOL, REQ, rule="是/否"),
@@ -367,8 +417,15 @@ def code_values(list_id: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------------
 # Raw warehouse columns (the loader creates raw.<form.key> with these; dbt sources document them)
 # --------------------------------------------------------------------------------------------------
-SQL_TYPES = {TEXT: "VARCHAR", INT: "BIGINT", MONEY: "DECIMAL(18,2)", NUMBER: "DOUBLE", DATE: "DATE",
-             BOOL: "BOOLEAN", CODE: "VARCHAR"}
+SQL_TYPES = {
+    TEXT: "VARCHAR",
+    INT: "BIGINT",
+    MONEY: "DECIMAL(18,2)",
+    NUMBER: "DOUBLE",
+    DATE: "DATE",
+    BOOL: "BOOLEAN",
+    CODE: "VARCHAR",
+}
 
 LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("submission_id", "VARCHAR", "SHA-256 of the submitted file (lineage)"),
@@ -394,7 +451,10 @@ RECEIPT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("format", "VARCHAR", "文件格式：xlsx / csvzip"),
 )
 BACKFILL_COLUMN: tuple[str, str, str] = (
-    "backfill", "BOOLEAN", "历史补录：接收时注明（liangxin ingest --backfill），按报出日期判断是否逾期")
+    "backfill",
+    "BOOLEAN",
+    "历史补录：接收时注明（liangxin ingest --backfill），按报出日期判断是否逾期",
+)
 RULE_HIT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("submission_id", "VARCHAR", "提交编号：文件的 SHA-256"),
     ("rule_id", "VARCHAR", "规则编号，如 F4、R11"),

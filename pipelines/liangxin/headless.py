@@ -43,19 +43,40 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="lx-chromium-")
         cmd_r, self._cmd_w = os.pipe()  # we write commands, Chromium reads fd 3
         self._res_r, res_w = os.pipe()  # Chromium writes fd 4, we read
-        args = [self.executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", f"--user-data-dir={self._profile}",
-                "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-                "--remote-debugging-pipe", "about:blank"]
+        args = [
+            self.executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--mute-audio",
+            f"--user-data-dir={self._profile}",
+            "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
 
         def _fds() -> None:  # in the child: the pipe ends at fds 3 and 4 (kept open by pass_fds)
             a, b = os.dup(cmd_r), os.dup(res_w)
             os.dup2(a, 3)
             os.dup2(b, 4)
 
-        self.proc = subprocess.Popen(args, preexec_fn=_fds, pass_fds=(3, 4), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, close_fds=True)
+        self.proc = subprocess.Popen(
+            args,
+            preexec_fn=_fds,
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+        )
         os.close(cmd_r)
         os.close(res_w)
         targets = self.call("Target.getTargets")["targetInfos"]
@@ -129,19 +150,30 @@ class Browser:
 
     # ------------------------------------------------------------------ page helpers
     def evaluate(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True,
-                        awaitPromise=True)
+        res = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in res:
             raise BrowserError(f"JavaScript error: {res['exceptionDetails']}")
         return res.get("result", {}).get("value")
 
-    def open(self, url: str, width: int, height: int = 900, mobile: bool | None = None,
-             ready: str = "document.body && document.body.getAttribute('data-ready') === '1'",
-             wait: float = 60.0) -> None:
+    def open(
+        self,
+        url: str,
+        width: int,
+        height: int = 900,
+        mobile: bool | None = None,
+        ready: str = "document.body && document.body.getAttribute('data-ready') === '1'",
+        wait: float = 60.0,
+    ) -> None:
         """Emulate a viewport ``width`` × ``height`` (a phone when narrow) and load ``url`` until ``ready``."""
         mobile = width < 800 if mobile is None else mobile
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
-                  deviceScaleFactor=1, mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
         self.call("Page.navigate", session=True, url=url)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:

@@ -77,7 +77,9 @@ def _manifest_files(root: Path) -> dict[str, dict]:
 # --------------------------------------------------------------------------------------------------
 # Backup
 # --------------------------------------------------------------------------------------------------
-def backup(dest: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, now: dt.datetime | None = None) -> Path:
+def backup(
+    dest: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, now: dt.datetime | None = None
+) -> Path:
     """Write a consistent backup folder under ``dest``; returns its path."""
     import duckdb
 
@@ -151,15 +153,18 @@ def _has_data(p: Path) -> bool:
     return p.is_file() or (p.is_dir() and any(p.iterdir()))
 
 
-def restore(src: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, force: bool = False) -> dict[str, Path]:
+def restore(
+    src: Path | str, *, db_path: Path, archive_dir: Path, outbox_dir: Path, force: bool = False
+) -> dict[str, Path]:
     """Put a verified backup back in place; refuses to overwrite existing data unless ``force``."""
     src = Path(src)
     verify(src)
     db, archive, outbox = Path(db_path), Path(archive_dir), Path(outbox_dir)
     existing = [p for p in (db, Path(str(db) + ".wal"), archive, outbox) if _has_data(p)]
     if existing and not force:
-        raise BackupError("目标位置已有数据，未覆盖（确需覆盖请加 --force）/ refusing to overwrite: "
-                          + ", ".join(map(str, existing)))
+        raise BackupError(
+            "目标位置已有数据，未覆盖（确需覆盖请加 --force）/ refusing to overwrite: " + ", ".join(map(str, existing))
+        )
     db.parent.mkdir(parents=True, exist_ok=True)
     with _lock(db):
         # the database: temp copy + rename; a stale WAL would be replayed onto the restored file
@@ -213,25 +218,33 @@ def reingest_all(archive_dir: Path, *, settings: Settings, db_path: Path, outbox
     if db.exists():
         raise BackupError(f"目标数据库已存在，请指定一个新文件 / target database exists: {db}")
     receipts = _receipts(archive)
-    files = collect_files([p for p in archive.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                           and not p.name.startswith(".")])
+    files = collect_files(
+        [p for p in archive.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")]
+    )
     outcomes = []
     with WriterSession(db, secret=settings.secret(), register=settings.register_csv) as session:
         for f in files:
             rec = receipts.get(f.stem, {})
             received = rec.get("received_at")
-            outcomes.append(ingest_file(
-                f, settings=settings, db_path=db, archive_dir=archive, outbox_dir=outbox_dir or db.parent / "outbox-reingest",
-                received_at=dt.datetime.fromisoformat(received) if received else None,
-                original_name=rec.get("original_name") or f.name, session=session))
+            outcomes.append(
+                ingest_file(
+                    f,
+                    settings=settings,
+                    db_path=db,
+                    archive_dir=archive,
+                    outbox_dir=outbox_dir or db.parent / "outbox-reingest",
+                    received_at=dt.datetime.fromisoformat(received) if received else None,
+                    original_name=rec.get("original_name") or f.name,
+                    session=session,
+                )
+            )
     return outcomes
 
 
 # --------------------------------------------------------------------------------------------------
 # Re-key: the explicit way to change the HMAC secret
 # --------------------------------------------------------------------------------------------------
-def rekey(*, settings: Settings, db_path: Path | None = None, archive_dir: Path | None = None,
-          keep_old: bool = False):
+def rekey(*, settings: Settings, db_path: Path | None = None, archive_dir: Path | None = None, keep_old: bool = False):
     """Re-key the build database with the secret of ``settings`` (``LIANGXIN_HMAC_SECRET``); returns (outcomes,
     old copy or None).  The locations default to those of ``settings``.
 
@@ -243,8 +256,9 @@ def rekey(*, settings: Settings, db_path: Path | None = None, archive_dir: Path 
     settings.secret()  # production: refuses a missing, default or weak new secret before any work
     db = Path(db_path or settings.duckdb)
     archive = Path(archive_dir or settings.archive)
-    if not archive.is_dir() or not any(p.is_file() and not p.name.startswith(".") and p.name != "receipts.jsonl"
-                                       for p in archive.rglob("*")):
+    if not archive.is_dir() or not any(
+        p.is_file() and not p.name.startswith(".") and p.name != "receipts.jsonl" for p in archive.rglob("*")
+    ):
         raise BackupError(f"归档为空，无法重新生成人员键 / nothing archived to re-key from: {archive}")
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f".{db.name}.rekey.tmp")
@@ -257,9 +271,11 @@ def rekey(*, settings: Settings, db_path: Path | None = None, archive_dir: Path 
             outcomes = reingest_all(archive, settings=settings, db_path=tmp, outbox_dir=scratch)
             failed = [o for o in outcomes if o.outcome == "failed"]
             if failed:
-                raise BackupError(f"{len(failed)} 个归档文件重新接收失败，构建库未替换 / "
-                                  f"{len(failed)} archived files failed; nothing replaced: "
-                                  + ", ".join(o.original_name for o in failed[:5]))
+                raise BackupError(
+                    f"{len(failed)} 个归档文件重新接收失败，构建库未替换 / "
+                    f"{len(failed)} archived files failed; nothing replaced: "
+                    + ", ".join(o.original_name for o in failed[:5])
+                )
             from liangxin.finalize import carry_finalized
 
             carry_finalized(db, tmp)  # 定稿 versions are not in the archive: carry them over

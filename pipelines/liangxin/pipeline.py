@@ -164,7 +164,9 @@ def release_dead_runs(instance) -> list[str]:
                 instance.report_run_failed(run, f"运行它的进程（{tags[PID_TAG]}）已终止；已释放其占用的写入槽。")
             freed.append(run_id)
     if freed:
-        console.print(f"[yellow]已释放被中断的运行占用的写入槽：{len(freed)} 个（{', '.join(r[:8] for r in freed)}）[/yellow]")
+        console.print(
+            f"[yellow]已释放被中断的运行占用的写入槽：{len(freed)} 个（{', '.join(r[:8] for r in freed)}）[/yellow]"
+        )
     return freed
 
 
@@ -176,20 +178,35 @@ def _defs(settings: Settings):
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def ingest_through_dagster(targets: list[Path], *, settings: Settings, instance=None, progress: bool = False,
-                           backfill: bool = False, db: Path | None = None, archive: Path | None = None,
-                           outbox: Path | None = None):
+def ingest_through_dagster(
+    targets: list[Path],
+    *,
+    settings: Settings,
+    instance=None,
+    progress: bool = False,
+    backfill: bool = False,
+    db: Path | None = None,
+    archive: Path | None = None,
+    outbox: Path | None = None,
+):
     """Run ``ingest_job`` on files or folders in-process on the home's instance (shown in ``liangxin ui``).
     ``backfill``: historical returns (P4 by 报出日期); ``db``/``archive``/``outbox``: the CLI's overrides."""
     ensure_home(settings)
     job = _defs(settings).resolve_job_def("ingest_job")
-    config = {"paths": [str(p) for p in targets], "progress": progress, "backfill": backfill,
-              "db_path": str(db or ""), "archive_dir": str(archive or ""), "outbox_dir": str(outbox or "")}
+    config = {
+        "paths": [str(p) for p in targets],
+        "progress": progress,
+        "backfill": backfill,
+        "db_path": str(db or ""),
+        "archive_dir": str(archive or ""),
+        "outbox_dir": str(outbox or ""),
+    }
     instance = instance if instance is not None else dagster_instance(settings)
     release_dead_runs(instance)
     result = job.execute_in_process(
         run_config={"ops": {"raw_returns": {"config": config}}, **QUIET},
-        instance=instance, tags=_run_tags(),
+        instance=instance,
+        tags=_run_tags(),
         raise_on_error=False,
     )
     if not result.success:
@@ -230,8 +247,9 @@ def _state_file(settings: Settings) -> Path:
     return settings.home / "build_state.json"
 
 
-def build_and_publish(*, settings: Settings, instance=None, force: bool = False, years: list[int] | None = None,
-                      progress: bool = True) -> dict:
+def build_and_publish(
+    *, settings: Settings, instance=None, force: bool = False, years: list[int] | None = None, progress: bool = True
+) -> dict:
     ensure_home(settings)
     from liangxin import privacy, warehouse
 
@@ -242,8 +260,13 @@ def build_and_publish(*, settings: Settings, instance=None, force: bool = False,
     fp = build_fingerprint(settings)
     state = _state_file(settings)
     dashboard = settings.build / "dashboard" / "index.html"
-    if (not force and state.exists() and json.loads(state.read_text(encoding="utf-8")).get("fingerprint") == fp
-            and settings.serve_duckdb.exists() and dashboard.exists()):
+    if (
+        not force
+        and state.exists()
+        and json.loads(state.read_text(encoding="utf-8")).get("fingerprint") == fp
+        and settings.serve_duckdb.exists()
+        and dashboard.exists()
+    ):
         prev = json.loads(state.read_text(encoding="utf-8"))
         return {**prev.get("outputs", {}), "note": "无新报表，跳过构建"}
 
@@ -256,16 +279,20 @@ def build_and_publish(*, settings: Settings, instance=None, force: bool = False,
         release_dead_runs(instance)
         result = job.execute_in_process(
             run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
-            instance=instance, tags=_run_tags(),
+            instance=instance,
+            tags=_run_tags(),
             raise_on_error=False,
         )
     if not result.success:
         events_log, debug_log = build_progress.dbt_log_paths(settings.home)
-        raise PipelineError(f"构建作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}\n"
-                            f"dbt 日志：{events_log}\ndbt 调试日志：{debug_log}")
+        raise PipelineError(
+            f"构建作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}\n"
+            f"dbt 日志：{events_log}\ndbt 调试日志：{debug_log}"
+        )
     # guard against the known dagster-dbt regression where downstream assets are silently skipped
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
-                    if e.asset_key is not None}
+    materialized = {
+        e.asset_key.to_user_string() for e in result.get_asset_materialization_events() if e.asset_key is not None
+    }
     for key in ("fct_indicators", "serve_snapshot", "static_dashboard", "annual_returns"):
         if key not in materialized:
             raise PipelineError(f"资产 {key} 未物化（Dagster 运行 {result.run_id}）")
@@ -286,9 +313,16 @@ def build_and_publish(*, settings: Settings, instance=None, force: bool = False,
         annual[y] = str(settings.build / "annual" / f"{y}.xlsx")
     from liangxin.finalize import record_verdicts  # each year's verdict; receipt addenda when a year newly fails
 
-    outputs = {"dashboard": str(dashboard), "annual": annual, "indicator_values": n,
-               "asset_checks_passed": len(evaluations), "assets_materialized": len(materialized),
-               "annual_verdicts": record_verdicts(settings.duckdb, settings.outbox)}
-    state.write_text(json.dumps({"fingerprint": build_fingerprint(settings), "outputs": outputs}, ensure_ascii=False),
-                     encoding="utf-8")
+    outputs = {
+        "dashboard": str(dashboard),
+        "annual": annual,
+        "indicator_values": n,
+        "asset_checks_passed": len(evaluations),
+        "assets_materialized": len(materialized),
+        "annual_verdicts": record_verdicts(settings.duckdb, settings.outbox),
+    }
+    state.write_text(
+        json.dumps({"fingerprint": build_fingerprint(settings), "outputs": outputs}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return {**outputs, "note": f"dbt build 完成，发布 {len(annual)} 份年报"}

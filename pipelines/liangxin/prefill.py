@@ -55,7 +55,8 @@ def latest_accepted(unit_code: str, period: str, con, archive_dir: Path) -> Pref
     rows = con.execute(
         "select submission_id, original_name, period, correction_no from raw.submissions "
         "where unit_code = ? and outcome in (?, ?) and period is not null",
-        [unit_code, *ACCEPTED_OUTCOMES]).fetchall()
+        [unit_code, *ACCEPTED_OUTCOMES],
+    ).fetchall()
     best = None
     for sid, name, p, corr in rows:
         try:
@@ -174,8 +175,7 @@ def write_prefilled(unit_code: str, period: str, output: Path, con=None, *, sett
             con.close()
     result = PrefillResult(Path(output), source)
     if source is None:
-        result.message = (f"单位 {unit_code} 在 {period} 之前没有已接收的报表，没有可结转的数据；"
-                          "已生成空白模板。")
+        result.message = f"单位 {unit_code} 在 {period} 之前没有已接收的报表，没有可结转的数据；已生成空白模板。"
     else:
         sheets = read_sheets(source.archived)
         new_year = parse_period(source.period)[0] != parse_period(period)[0]
@@ -203,11 +203,15 @@ def write_prefilled(unit_code: str, period: str, output: Path, con=None, *, sett
                     if r_i == 2:
                         c.comment = Comment("预填模板不带出身份证号（个人信息保护），请重新填写。", AUTHOR)
             result.rows[form.sheet] = len(records)
-        wb.properties.description = (f"预填自 {source.period} 更正序号 {source.correction_no} 的已接收报表"
-                                     f"（{source.original_name}）：表1、表2、表6 为存量数据，表3、表4、表5 及本季度次数为空；"
-                                     "身份证号须重新填写。")
-        result.message = (f"已预填：{source.period} 更正序号 {source.correction_no}（{source.original_name}）"
-                          f"——" + "，".join(f"{k} {n} 行" for k, n in result.rows.items()))
+        wb.properties.description = (
+            f"预填自 {source.period} 更正序号 {source.correction_no} 的已接收报表"
+            f"（{source.original_name}）：表1、表2、表6 为存量数据，表3、表4、表5 及本季度次数为空；"
+            "身份证号须重新填写。"
+        )
+        result.message = (
+            f"已预填：{source.period} 更正序号 {source.correction_no}（{source.original_name}）"
+            f"——" + "，".join(f"{k} {n} 行" for k, n in result.rows.items())
+        )
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")

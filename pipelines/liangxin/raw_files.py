@@ -16,6 +16,7 @@ Parquet layer either — ``export_raw_parquet`` refuses a raw table with an ``*_
 The export is a plain function of two paths; it rewrites the whole layer each time (OVERWRITE), so a re-run is
 idempotent and a file that was taken out of the warehouse disappears from the layer too.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -35,7 +36,8 @@ def raw_tables() -> list[str]:
 
 def _forbidden_columns() -> set[str]:
     return {f.name for form in forms.DATA_FORMS for f in form.fields if f.pii == forms.PII_ID} | {
-        f.name for f in forms.COVER.fields if f.pii == forms.PII_ID}
+        f.name for f in forms.COVER.fields if f.pii == forms.PII_ID
+    }
 
 
 def _quote_path(p: Path) -> str:
@@ -55,8 +57,12 @@ def export_raw_parquet(build_db: Path, out_dir: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        present = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
         for table in raw_tables():
             target = out_dir / table
             if target.exists():
@@ -65,9 +71,14 @@ def export_raw_parquet(build_db: Path, out_dir: Path) -> dict[str, int]:
             if table not in present:
                 counts[table] = 0
                 continue
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                "order by ordinal_position", [table]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                    "order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
             leaked = forbidden & set(cols)
             if leaked:
                 raise ValueError(f"raw.{table} 含身份证号列 {sorted(leaked)}：拒绝导出（原始号码不得离开加载器）")
@@ -76,8 +87,10 @@ def export_raw_parquet(build_db: Path, out_dir: Path) -> dict[str, int]:
             if table in UNPARTITIONED:
                 con.execute(f"copy raw.{table} to {_quote_path(target / 'part-0.parquet')} (format parquet)")
             elif n:
-                con.execute(f"copy raw.{table} to {_quote_path(target)} "
-                            "(format parquet, partition_by (period), overwrite_or_ignore true)")
+                con.execute(
+                    f"copy raw.{table} to {_quote_path(target)} "
+                    "(format parquet, partition_by (period), overwrite_or_ignore true)"
+                )
     finally:
         con.close()
     return counts

@@ -49,8 +49,10 @@ def safe_name_part(value: str | None, fallback: str) -> str:
 
 
 def report_stem(result: ValidationResult) -> str:
-    return (f"{safe_name_part(result.unit_code, UNKNOWN_UNIT)}_{safe_name_part(result.period, UNKNOWN_PERIOD)}_"
-            f"{(result.sha256 or '')[:8] or '00000000'}")
+    return (
+        f"{safe_name_part(result.unit_code, UNKNOWN_UNIT)}_{safe_name_part(result.period, UNKNOWN_PERIOD)}_"
+        f"{(result.sha256 or '')[:8] or '00000000'}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,18 +122,28 @@ def summary_rows(result: ValidationResult, received_at: dt.datetime) -> list[tup
 def guidance(result: ValidationResult) -> str:
     if result.outcome == REJECTED:
         corr = "未填" if result.correction_no is None else result.correction_no  # which 更正序号 was rejected
-        return (f"本次报送（报告期 {result.period or UNKNOWN_PERIOD}，更正序号 {corr}）存在 {len(result.errors)} 条错误，"
-                "已退回，数据未入库。"
-                "请按下列清单逐项修改后重新报送；警告事项请一并核实。")
+        return (
+            f"本次报送（报告期 {result.period or UNKNOWN_PERIOD}，更正序号 {corr}）存在 {len(result.errors)} 条错误，"
+            "已退回，数据未入库。"
+            "请按下列清单逐项修改后重新报送；警告事项请一并核实。"
+        )
     if result.hits:
         return f"本次报送已接收，另有 {len(result.warnings)} 条警告，请核实；如确有差错，请以更正报送（更正序号加1）。"
     return f"本次报送已接收，{NO_PROBLEMS}。"
 
 
 def _hit_cells(i: int, hit: RuleHit) -> list[object]:
-    return [i, hit.rule_id, SEVERITY_ZH.get(hit.severity, hit.severity),
-            scrub_ids(hit.sheet) if hit.sheet is not None else FILE_LEVEL, hit.row, scrub_ids(hit.column),
-            hit.cell, scrub_ids(hit.value), scrub_ids(hit.message)]
+    return [
+        i,
+        hit.rule_id,
+        SEVERITY_ZH.get(hit.severity, hit.severity),
+        scrub_ids(hit.sheet) if hit.sheet is not None else FILE_LEVEL,
+        hit.row,
+        scrub_ids(hit.column),
+        hit.cell,
+        scrub_ids(hit.value),
+        scrub_ids(hit.message),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -162,10 +174,24 @@ def _write_xlsx(result: ValidationResult, received_at: dt.datetime, path: Path) 
         f_title = wb.add_format({"bold": True, "font_size": 16, "align": "left", "valign": "vcenter"})
         f_label = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "valign": "top"})
         f_value = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
-        f_outcome = wb.add_format({"border": 1, "bold": True, "valign": "top",
-                                   "font_color": "#C00000" if result.outcome == REJECTED else "#006100"})
-        f_head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True,
-                                "align": "center", "valign": "vcenter"})
+        f_outcome = wb.add_format(
+            {
+                "border": 1,
+                "bold": True,
+                "valign": "top",
+                "font_color": "#C00000" if result.outcome == REJECTED else "#006100",
+            }
+        )
+        f_head = wb.add_format(
+            {
+                "bold": True,
+                "bg_color": "#FCE4D6",
+                "border": 1,
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
         f_cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         f_error = wb.add_format({"border": 1, "valign": "top", "font_color": "#C00000", "bold": True})
         f_warn = wb.add_format({"border": 1, "valign": "top", "font_color": "#9C5700"})
@@ -234,20 +260,32 @@ def render_html(result: ValidationResult, received_at: dt.datetime) -> str:
         for hit in hits:
             i += 1
             rows.append((hit, _hit_cells(i, hit)))
-        groups.append({"label": label, "rows": rows, "errors": sum(h.severity == ERROR for h in hits),
-                       "warnings": sum(h.severity == WARNING for h in hits)})
+        groups.append(
+            {
+                "label": label,
+                "rows": rows,
+                "errors": sum(h.severity == ERROR for h in hits),
+                "warnings": sum(h.severity == WARNING for h in hits),
+            }
+        )
     return templating.render(
         "receipt.html.j2",
         title=TITLE_REJECTED if result.outcome == REJECTED else TITLE_ACCEPTED,
-        unit=result.unit_code or UNKNOWN_UNIT, period=result.period or UNKNOWN_PERIOD,
-        summary=summary_rows(result, received_at), outcome_label="审核结论",
+        unit=result.unit_code or UNKNOWN_UNIT,
+        period=result.period or UNKNOWN_PERIOD,
+        summary=summary_rows(result, received_at),
+        outcome_label="审核结论",
         outcome_class="outcome-rejected" if result.outcome == REJECTED else "outcome-accepted",
-        guidance=guidance(result), no_problems=NO_PROBLEMS, columns=HIT_COLUMNS, groups=groups,
+        guidance=guidance(result),
+        no_problems=NO_PROBLEMS,
+        columns=HIT_COLUMNS,
+        groups=groups,
     )
 
 
-def write_reports(result: ValidationResult, outbox_dir: Path,
-                  received_at: dt.datetime | None = None) -> tuple[Path, Path]:
+def write_reports(
+    result: ValidationResult, outbox_dir: Path, received_at: dt.datetime | None = None
+) -> tuple[Path, Path]:
     """Write the receipt (accepted) or rejection notice (rejected) of one submission; returns (xlsx, html).
 
     ``received_at`` defaults to now (local time, with its UTC offset).

@@ -57,12 +57,18 @@ def _lit(text: str) -> str:
 def check_contract(models: list[PublicModel]) -> None:
     """Refuse a contract that declares a person-level column in a public model (raises ``ContractError``)."""
     personal = person_columns()
-    bad = [f"{m.name}（{', '.join(sorted({c for c, _ in m.columns if c.lower() in personal}))}）"
-           for m in models if any(c.lower() in personal for c, _ in m.columns)]
+    bad = [
+        f"{m.name}（{', '.join(sorted({c for c, _ in m.columns if c.lower() in personal}))}）"
+        for m in models
+        if any(c.lower() in personal for c, _ in m.columns)
+    ]
     if bad:
-        raise ContractError("服务契约错误：公开模型含个人级字段，拒绝发布服务快照：" + "；".join(bad)
-                            + "。请把这些模型改为 access: protected，或去掉个人级字段。"
-                            + " / a public model has a person-level column")
+        raise ContractError(
+            "服务契约错误：公开模型含个人级字段，拒绝发布服务快照："
+            + "；".join(bad)
+            + "。请把这些模型改为 access: protected，或去掉个人级字段。"
+            + " / a public model has a person-level column"
+        )
 
 
 def _write_published(build: Path, target: Path, models: list[PublicModel]) -> None:
@@ -73,21 +79,28 @@ def _write_published(build: Path, target: Path, models: list[PublicModel]) -> No
         con.execute(f"ATTACH {_lit(str(build))} AS build_src (READ_ONLY)")
         built: dict[tuple[str, str], list[str]] = {}
         for schema, table, column in con.execute(
-                "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = 'build_src' "
-                "ORDER BY schema_name, table_name, column_index").fetchall():
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = 'build_src' "
+            "ORDER BY schema_name, table_name, column_index"
+        ).fetchall():
             built.setdefault((schema, table), []).append(column)
         missing = [m.name for m in models if (m.schema, m.table) not in built]
         if missing:
-            raise ContractError("构建库缺少公开模型，拒绝发布服务快照（请先运行 dbt build / liangxin build）："
-                                + "、".join(missing) + " / public models missing in the build database")
+            raise ContractError(
+                "构建库缺少公开模型，拒绝发布服务快照（请先运行 dbt build / liangxin build）："
+                + "、".join(missing)
+                + " / public models missing in the build database"
+            )
         for m in models:
             leaked = sorted(c for c in built[(m.schema, m.table)] if c.lower() in personal)
             if leaked:  # built columns beyond the declared ones (a contract that is not enforced)
-                raise ContractError(f"服务契约错误：公开模型 {m.name} 含个人级字段 {', '.join(leaked)}，拒绝发布服务快照。"
-                                    " / a public model has a person-level column")
+                raise ContractError(
+                    f"服务契约错误：公开模型 {m.name} 含个人级字段 {', '.join(leaked)}，拒绝发布服务快照。"
+                    " / a public model has a person-level column"
+                )
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(m.schema)}")
-            con.execute(f"CREATE TABLE {_q(m.schema)}.{_q(m.table)} AS "
-                        f"SELECT * FROM build_src.{_q(m.schema)}.{_q(m.table)}")
+            con.execute(
+                f"CREATE TABLE {_q(m.schema)}.{_q(m.table)} AS SELECT * FROM build_src.{_q(m.schema)}.{_q(m.table)}"
+            )
             if m.description:
                 con.execute(f"COMMENT ON TABLE {_q(m.schema)}.{_q(m.table)} IS {_lit(m.description)}")
         con.execute("DETACH build_src")
@@ -140,9 +153,14 @@ def publish_snapshot(build_db: Path, serve_db: Path, *, manifest: Path | None = 
     return serve
 
 
-def connect_readonly(serve_db: Path | None = None, *, memory_limit: str | None = None, threads: int | None = None,
-                     temp_directory: Path | None = None,
-                     max_temp_size: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect_readonly(
+    serve_db: Path | None = None,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: Path | None = None,
+    max_temp_size: str | None = None,
+) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the serving snapshot that cannot touch files outside it.
 
     With ``memory_limit`` / ``threads`` / ``temp_directory`` (``liangxin sql``) the limits are set and the
@@ -150,9 +168,14 @@ def connect_readonly(serve_db: Path | None = None, *, memory_limit: str | None =
     """
     serve = Path(serve_db)
     if not serve.exists():
-        raise FileNotFoundError(f"服务快照不存在，请先运行 liangxin demo 或 liangxin build / serving snapshot not found: {serve}")
-    config: dict[str, object] = {"enable_external_access": False, "autoload_known_extensions": False,
-                                 "autoinstall_known_extensions": False}
+        raise FileNotFoundError(
+            f"服务快照不存在，请先运行 liangxin demo 或 liangxin build / serving snapshot not found: {serve}"
+        )
+    config: dict[str, object] = {
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+    }
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     if threads is not None:

@@ -38,51 +38,73 @@ def _digits(value: object) -> str:
 class Settings(BaseSettings):
     """liangxin's configuration: locations, the person-key secret, limits, sign-off names, Superset."""
 
-    model_config = SettingsConfigDict(env_prefix="LIANGXIN_", env_ignore_empty=True, extra="ignore",
-                                      frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="LIANGXIN_", env_ignore_empty=True, extra="ignore", frozen=True, populate_by_name=True
+    )
 
     # ---- locations (paths.py) ----------------------------------------------------------------------------
-    home: Path = Field(default_factory=lambda: Path.cwd() / "data",
-                       description="Root of the working data (default ./data of the current directory).")
+    home: Path = Field(
+        default_factory=lambda: Path.cwd() / "data",
+        description="Root of the working data (default ./data of the current directory).",
+    )
     inbox: Path | None = Field(None, description="Where communities drop their workbooks (default $HOME/inbox).")
     archive: Path | None = Field(None, description="Every received file by SHA-256 (default $HOME/archive).")
     outbox: Path | None = Field(None, description="Receipt and rejection reports (default $HOME/outbox).")
     duckdb: Path | None = Field(None, description="The build database, one writer (default $HOME/build.duckdb).")
     serve_duckdb: Path | None = Field(None, description="The read-only serving snapshot (default $HOME/serve.duckdb).")
-    build: Path = Field(default_factory=lambda: Path.cwd() / "build",
-                        description="Published outputs: dashboard, annual return (default ./build).")
-    dagster_home: Path | None = Field(None, validation_alias=AliasChoices("DAGSTER_HOME", "dagster_home"),
-                                      description="Dagster instance folder (DAGSTER_HOME; default $HOME/dagster).")
+    build: Path = Field(
+        default_factory=lambda: Path.cwd() / "build",
+        description="Published outputs: dashboard, annual return (default ./build).",
+    )
+    dagster_home: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("DAGSTER_HOME", "dagster_home"),
+        description="Dagster instance folder (DAGSTER_HOME; default $HOME/dagster).",
+    )
 
     # ---- personal data (privacy.py) ------------------------------------------------------------------------
-    hmac_secret: str | None = Field(None, repr=False,
-                                    description="District secret of the person keys (HMAC-SHA256); without it "
-                                                "a public development default is used (refused in production).")
+    hmac_secret: str | None = Field(
+        None,
+        repr=False,
+        description="District secret of the person keys (HMAC-SHA256); without it "
+        "a public development default is used (refused in production).",
+    )
     env: str = Field("", description="Deployment: 'production' refuses a missing, default or weak secret.")
 
     # ---- reading and ingestion (workers.py, ingest.py, validate/core.py, defs/ingestion.py) --------------
-    read_memory_mb: int = Field(READ_MEMORY_MB, description="Address space (MB) a workbook read may add to a "
-                                                            "reading process; below 64 or not a number: 1024.")
-    read_sandbox: bool = Field(True, description="Read each workbook in a memory-limited child process "
-                                                 "('0' reads in this process).")
-    ingest_workers: int | None = Field(None, description="Reading worker processes (default: one per core, up to "
-                                                         "4, for 8 files or more).")
+    read_memory_mb: int = Field(
+        READ_MEMORY_MB,
+        description="Address space (MB) a workbook read may add to a reading process; below 64 or not a number: 1024.",
+    )
+    read_sandbox: bool = Field(
+        True, description="Read each workbook in a memory-limited child process ('0' reads in this process)."
+    )
+    ingest_workers: int | None = Field(
+        None, description="Reading worker processes (default: one per core, up to 4, for 8 files or more)."
+    )
     ingest_batch: int = Field(DEFAULT_BATCH_FILES, description="Files written per transaction (default 25).")
-    inbox_settle_seconds: float = Field(DEFAULT_SETTLE_SECONDS, description="The inbox sensor ignores files "
-                                                                            "modified more recently (copying).")
+    inbox_settle_seconds: float = Field(
+        DEFAULT_SETTLE_SECONDS, description="The inbox sensor ignores files modified more recently (copying)."
+    )
 
     # ---- the city / province register (seeds.py, dbt models/ref, D55) ------------------------------------
-    register_csv: Path | None = Field(None, validation_alias=AliasChoices("LIANGXIN_REGISTER", "register_csv"),
-                                      description="LIANGXIN_REGISTER: an extra register CSV of communities "
-                                                  "(city/province tiers).")
-    development_quotas: Path | None = Field(None, description="Development quotas of the register (default "
-                                                              "development_quotas.csv beside the register).")
+    register_csv: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("LIANGXIN_REGISTER", "register_csv"),
+        description="LIANGXIN_REGISTER: an extra register CSV of communities (city/province tiers).",
+    )
+    development_quotas: Path | None = Field(
+        None, description="Development quotas of the register (default development_quotas.csv beside the register)."
+    )
 
     # ---- build and publishing -----------------------------------------------------------------------------
     disable_dbt_assets: bool = Field(False, description="'1' leaves the dbt assets out of the Dagster definitions.")
-    annual_pdf: bool = Field(True, description="Also convert each annual return to PDF with LibreOffice "
-                                               "(anything but '1' switches it off).")
-    bulletin_issuer: str | None = Field(None, description="Issuer printed on the 单建率通报 (default 中共示范区两新组织党工委).")
+    annual_pdf: bool = Field(
+        True, description="Also convert each annual return to PDF with LibreOffice (anything but '1' switches it off)."
+    )
+    bulletin_issuer: str | None = Field(
+        None, description="Issuer printed on the 单建率通报 (default 中共示范区两新组织党工委)."
+    )
     bulletin_template: Path | None = Field(None, description="A .docx template for the 单建率通报.")
 
     # ---- sign-off names of the annual return (annual.py; finalize reads them as option defaults) ---------
@@ -95,10 +117,16 @@ class Settings(BaseSettings):
     # ---- Superset (superset/server.py, superset/publish.py) ----------------------------------------------
     superset_url: str | None = Field(None, description="Publish to this Superset after each build when set.")
     superset_home: Path | None = Field(None, description="The managed Superset's folder (default $HOME/superset).")
-    superset_venv: Path | None = Field(None, description="Superset's virtual environment (default <superset home>/venv).")
-    superset_secret_key: str | None = Field(None, repr=False, description="Superset SECRET_KEY (required in production).")
+    superset_venv: Path | None = Field(
+        None, description="Superset's virtual environment (default <superset home>/venv)."
+    )
+    superset_secret_key: str | None = Field(
+        None, repr=False, description="Superset SECRET_KEY (required in production)."
+    )
     superset_admin: str | None = Field(None, description="Superset admin user (required in production).")
-    superset_password: str | None = Field(None, repr=False, description="Superset admin password (required in production).")
+    superset_password: str | None = Field(
+        None, repr=False, description="Superset admin password (required in production)."
+    )
     superset_port: int = Field(SUPERSET_PORT, description="Port of the managed Superset (default 8088).")
 
     # ---- coercions that keep the old readers' leniency ---------------------------------------------------
@@ -148,6 +176,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         """Absolute locations; the unset ones derived from the home (as ``paths.py`` did)."""
+
         def res(p: Path) -> Path:
             return Path(p).expanduser().resolve()
 
@@ -169,8 +198,9 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         """The environment only (no .env or secrets files); nothing but the given values in ``from_values``."""
         if _FROM_VALUES.get():
             return (init_settings,)

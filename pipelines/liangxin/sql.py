@@ -42,8 +42,10 @@ EXAMPLES = """示例 / examples:
   liangxin sql -c "select * from marts.kpi_training" --format csv --output k9.csv"""
 
 #: the published tables (the contract's public models) with their descriptions
-TABLES_SQL = ("select schema_name || '.' || table_name as 表, coalesce(comment, '') as 说明 from duckdb_tables() "
-              "where database_name = current_database() and not internal order by schema_name, table_name")
+TABLES_SQL = (
+    "select schema_name || '.' || table_name as 表, coalesce(comment, '') as 说明 from duckdb_tables() "
+    "where database_name = current_database() and not internal order by schema_name, table_name"
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,8 +82,9 @@ def explain_error(exc: duckdb.Error, con: duckdb.DuckDBPyConnection, timeout: fl
     return f"SQL 错误。\n{text}"
 
 
-def run_query(con: duckdb.DuckDBPyConnection, statement: str, timeout: float,
-              max_rows: int | None) -> tuple[list[str], list[tuple], bool]:
+def run_query(
+    con: duckdb.DuckDBPyConnection, statement: str, timeout: float, max_rows: int | None
+) -> tuple[list[str], list[tuple], bool]:
     """(columns, rows, truncated) of one statement; the statement is interrupted after ``timeout`` seconds."""
     timer = threading.Timer(timeout, con.interrupt) if timeout and timeout > 0 else None
     if timer is not None:
@@ -112,8 +115,12 @@ def render_csv(cols: list[str], rows: list[tuple]) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([cell_text(c) for c in cols])
     for r in rows:
-        w.writerow(["" if v is None else v if isinstance(_plain(v), (int, float, decimal.Decimal)) else cell_text(v)
-                    for v in r])
+        w.writerow(
+            [
+                "" if v is None else v if isinstance(_plain(v), (int, float, decimal.Decimal)) else cell_text(v)
+                for v in r
+            ]
+        )
     return buf.getvalue()
 
 
@@ -133,8 +140,10 @@ def render_markdown(cols: list[str], rows: list[tuple]) -> str:
 def write_xlsx(cols: list[str], rows: list[tuple], path: Path) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "constant_memory": True})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "constant_memory": True},
+    )
     ws = wb.add_worksheet("查询结果")
     bold = wb.add_format({"bold": True})
     for c, name in enumerate(cols):

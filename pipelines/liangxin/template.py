@@ -130,38 +130,68 @@ def data_validation(field: forms.Field) -> DataValidation | None:
     """The Excel validation for one column (None for free text)."""
     title = _clip(field.label, 32)  # Excel limits titles to 32 characters, texts to 255
     prompt = _clip(field.rule or TYPE_ZH[field.type], 255)
-    kw = dict(allow_blank=True, showInputMessage=True, showErrorMessage=True, promptTitle=title, prompt=prompt,
-              errorTitle=_clip(f"{field.label}：输入无效", 32), errorStyle="stop")
+    kw = dict(
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=title,
+        prompt=prompt,
+        errorTitle=_clip(f"{field.label}：输入无效", 32),
+        errorStyle="stop",
+    )
     if field.type == forms.CODE:
         values = forms.code_values(field.code_list)
         formula = '"' + ",".join(values) + '"'
         if len(formula) > 257:  # Excel: inline list ≤ 255 characters
             raise ValueError(f"code list {field.code_list} too long for an inline drop-down")
-        return DataValidation(type="list", formula1=formula,
-                              error=_clip("请从下拉列表中选择：" + "、".join(values), 255), **kw)
+        return DataValidation(
+            type="list", formula1=formula, error=_clip("请从下拉列表中选择：" + "、".join(values), 255), **kw
+        )
     if field.type == forms.BOOL:
-        return DataValidation(type="list", formula1='"' + ",".join(forms.BOOL_DISPLAY) + '"',
-                              error="请从下拉列表中选择“是”或“否”。", **kw)
+        return DataValidation(
+            type="list", formula1='"' + ",".join(forms.BOOL_DISPLAY) + '"', error="请从下拉列表中选择“是”或“否”。", **kw
+        )
     if field.type == forms.INT:
-        return DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                              error="请填写大于或等于0的整数。", **kw)
+        return DataValidation(
+            type="whole", operator="greaterThanOrEqual", formula1="0", error="请填写大于或等于0的整数。", **kw
+        )
     if field.type == forms.MONEY:
-        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                              error="请填写大于或等于0的金额（元，最多2位小数）。", **kw)
+        return DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            error="请填写大于或等于0的金额（元，最多2位小数）。",
+            **kw,
+        )
     if field.type == forms.NUMBER:
-        return DataValidation(type="decimal", operator="greaterThan", formula1="0",
-                              error="请填写大于0的数值。", **kw)
+        return DataValidation(type="decimal", operator="greaterThan", formula1="0", error="请填写大于0的数值。", **kw)
     if field.type == forms.DATE:
-        return DataValidation(type="date", operator="between", formula1=str(int(to_excel(DATE_MIN))),
-                              formula2=str(int(to_excel(DATE_MAX))),
-                              error="请填写日期，格式如 2020-03-31。", **kw)
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(int(to_excel(DATE_MIN))),
+            formula2=str(int(to_excel(DATE_MAX))),
+            error="请填写日期，格式如 2020-03-31。",
+            **kw,
+        )
     n = exact_length(field)
     if n:
-        return DataValidation(type="textLength", operator="equal", formula1=str(n),
-                              error=f"请填写{n}位代码（文本格式，不要丢失开头的0）。", **kw)
+        return DataValidation(
+            type="textLength",
+            operator="equal",
+            formula1=str(n),
+            error=f"请填写{n}位代码（文本格式，不要丢失开头的0）。",
+            **kw,
+        )
     if field.max_len:
-        return DataValidation(type="textLength", operator="between", formula1="1", formula2=str(field.max_len),
-                              error=f"长度应为1–{field.max_len}位。", **kw)
+        return DataValidation(
+            type="textLength",
+            operator="between",
+            formula1="1",
+            formula2=str(field.max_len),
+            error=f"长度应为1–{field.max_len}位。",
+            **kw,
+        )
     return None
 
 
@@ -173,24 +203,31 @@ def check_request(unit_code: str, period: str, register_csv: Path | None = None)
     if unit_code not in register:
         raise TemplateError(
             f"填报单位编码 {unit_code!r} 不在单位名册中（seeds/communities.csv）/ "
-            f"unknown unit code {unit_code!r}: not in the unit register", "--unit")
+            f"unknown unit code {unit_code!r}: not in the unit register",
+            "--unit",
+        )
     try:
         parse_period(period)
     except ValueError:
         raise TemplateError(
             f"报告期 {period!r} 格式错误，应为 YYYYQn（如 2020Q3）/ "
-            f"bad period {period!r}: expected YYYYQn, e.g. 2020Q3", "--period") from None
+            f"bad period {period!r}: expected YYYYQn, e.g. 2020Q3",
+            "--period",
+        ) from None
     try:
         seeds.template_version_for(period)
     except ValueError:
         raise TemplateError(
             f"报告期 {period!r} 没有适用的模板版本（seeds/template_versions.csv）/ "
-            f"no template version covers period {period!r}", "--period") from None
+            f"no template version covers period {period!r}",
+            "--period",
+        ) from None
     return register[unit_code]
 
 
-def _write_sheet(ws, form: forms.Form, last_row: int, values: dict[str, object] | None = None,
-                 version: str | None = None) -> None:
+def _write_sheet(
+    ws, form: forms.Form, last_row: int, values: dict[str, object] | None = None, version: str | None = None
+) -> None:
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 36
     for col, field in enumerate(forms.fields_for(form, version), start=1):
@@ -231,8 +268,9 @@ def _write_sheet(ws, form: forms.Form, last_row: int, values: dict[str, object] 
                 c.value = v
 
 
-def build_template(unit_code: str, period: str, unit_name: str | None = None,
-                   register_csv: Path | None = None) -> Workbook:
+def build_template(
+    unit_code: str, period: str, unit_name: str | None = None, register_csv: Path | None = None
+) -> Workbook:
     """The template workbook in memory (see :func:`write_template`)."""
     row = check_request(unit_code, period, register_csv)
     unit_code = unit_code.strip()
@@ -264,8 +302,9 @@ def build_template(unit_code: str, period: str, unit_name: str | None = None,
     return wb
 
 
-def write_template(unit_code: str, period: str, path: Path, unit_name: str | None = None,
-                   register_csv: Path | None = None) -> Path:
+def write_template(
+    unit_code: str, period: str, path: Path, unit_name: str | None = None, register_csv: Path | None = None
+) -> Path:
     """Write the blank return workbook for one community and quarter to ``path`` (.xlsx); returns the path.
 
     Raises :class:`TemplateError` (a ``ValueError``) for an unknown unit code, a malformed period or a

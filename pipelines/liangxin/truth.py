@@ -130,36 +130,118 @@ SHANGHAI_OFFSET = dt.timedelta(hours=8)
 RATIO_QUANTUM = Decimal("1e-10")  # ratios are exact decimals rounded once, half up, at 10 places (D81)
 
 # unit-based indicators: computed at every level over the units below, each USCC once (D80)
-UNIT_IDS = frozenset((
-    "N_U", "N_B", "N_E", "K1", "K2", "K3", "K3b", "K3b_joint", "K3b_functional", "K3b_none", "K4", "K5",
-    "K6_union", "K6_youth", "K6_women", "K6b", "K7e", "K7f", "K7g", "K11", "K17", "K17f", "K18d", "K19", "K22",
-    "K22w", "K24",
-))
+UNIT_IDS = frozenset(
+    (
+        "N_U",
+        "N_B",
+        "N_E",
+        "K1",
+        "K2",
+        "K3",
+        "K3b",
+        "K3b_joint",
+        "K3b_functional",
+        "K3b_none",
+        "K4",
+        "K5",
+        "K6_union",
+        "K6_youth",
+        "K6_women",
+        "K6b",
+        "K7e",
+        "K7f",
+        "K7g",
+        "K11",
+        "K17",
+        "K17f",
+        "K18d",
+        "K19",
+        "K22",
+        "K22w",
+        "K24",
+    )
+)
 # indicators computed from one return alone and summed over communities (quarterly and/or Q4-based yearly)
 _RETURN_IDS = (
-    "M", "K7a", "K7b", "K7c", "K7d", "K7", "K8", "K8r", "K13", "K14a", "K14b", "K15", "K16", "K16m", "K18", "K18b",
-    "K18c_in", "K18c_out", "K18e", "K21", "K23",
+    "M",
+    "K7a",
+    "K7b",
+    "K7c",
+    "K7d",
+    "K7",
+    "K8",
+    "K8r",
+    "K13",
+    "K14a",
+    "K14b",
+    "K15",
+    "K16",
+    "K16m",
+    "K18",
+    "K18b",
+    "K18c_in",
+    "K18c_out",
+    "K18e",
+    "K21",
+    "K23",
 )
 _SPECIAL_IDS = ("K7q", "K9", "K9b", "K10", "K12", "K15y", "K20")
 KNOWN_IDS = frozenset(tuple(UNIT_IDS) + _RETURN_IDS + _SPECIAL_IDS)
 
 T1_COLUMNS = (
-    "上年底总数", "本年增加合计", "发展党员", "恢复党籍", "转入组织关系", "其中整建制转入", "本年减少合计", "出党",
-    "停止党籍", "死亡", "转出组织关系", "其中整建制转出", "本年底应有数", "本年底实有数", "实有数与应有数之差",
+    "上年底总数",
+    "本年增加合计",
+    "发展党员",
+    "恢复党籍",
+    "转入组织关系",
+    "其中整建制转入",
+    "本年减少合计",
+    "出党",
+    "停止党籍",
+    "死亡",
+    "转出组织关系",
+    "其中整建制转出",
+    "本年底应有数",
+    "本年底实有数",
+    "实有数与应有数之差",
 )
 _T1_FLOW = {
-    "发展党员": "developed", "恢复党籍": "restored", "转入组织关系": "transferred_in", "其中整建制转入": "in_whole_unit",
-    "出党": "exited", "停止党籍": "suspended", "死亡": "deceased", "转出组织关系": "transferred_out",
+    "发展党员": "developed",
+    "恢复党籍": "restored",
+    "转入组织关系": "transferred_in",
+    "其中整建制转入": "in_whole_unit",
+    "出党": "exited",
+    "停止党籍": "suspended",
+    "死亡": "deceased",
+    "转出组织关系": "transferred_out",
     "其中整建制转出": "out_whole_unit",
 }
 T2_COLUMNS = (
-    "总数", "从业人员50人以上", "从业人员100人以上", "法定代表人是党员的", "其中兼任企业党组织书记的", "私有经济控制",
-    "港澳台商经济控制", "外商经济控制",
+    "总数",
+    "从业人员50人以上",
+    "从业人员100人以上",
+    "法定代表人是党员的",
+    "其中兼任企业党组织书记的",
+    "私有经济控制",
+    "港澳台商经济控制",
+    "外商经济控制",
 )
 T2_ROWS = (
-    "单位数", "党建工作指导员联系的", "已单独建立党组织", "建立党委的", "建立总支部的", "建立支部的", "已建立联合党支部的",
-    "其中具有3名以上党员的", "联合党支部数", "未建立党组织", "应建尚未建立党组织的", "仅有个别党员的", "没有党员的",
-    "从业人员", "其中党员",
+    "单位数",
+    "党建工作指导员联系的",
+    "已单独建立党组织",
+    "建立党委的",
+    "建立总支部的",
+    "建立支部的",
+    "已建立联合党支部的",
+    "其中具有3名以上党员的",
+    "联合党支部数",
+    "未建立党组织",
+    "应建尚未建立党组织的",
+    "仅有个别党员的",
+    "没有党员的",
+    "从业人员",
+    "其中党员",
 )
 
 
@@ -223,13 +305,17 @@ def _in_b(row, prm) -> bool:
         return False
     if _category(row) == SOCIAL:
         return True
-    return _true(row.get("operating")) and _true(row.get("fixed_premises")) and _ge(
-        row.get("employees"), prm["base_min_employees"])
+    return (
+        _true(row.get("operating"))
+        and _true(row.get("fixed_premises"))
+        and _ge(row.get("employees"), prm["base_min_employees"])
+    )
 
 
 def _passes_k15(org) -> bool:
     return _ge(org.get("general_meetings"), 1) and (
-        _lt(org.get("members_formal"), 7) or _ge(org.get("committee_meetings"), 3))
+        _lt(org.get("members_formal"), 7) or _ge(org.get("committee_meetings"), 3)
+    )
 
 
 def _existed_whole_quarter(org, first_day: dt.date) -> bool:
@@ -420,8 +506,11 @@ def _return_components(ret, period: str, prm) -> dict:
     c["K16m"] = (sum(items), len(orgs))
     c["K23"] = (sum(_true(o.get("has_venue")) for o in orgs), len(orgs))
     # K21: standalone-formed organizations of enterprises (an enterprise of U points to them), D88
-    ent_orgs = {u.get("party_org_code") for u in ret.get("organizations", ())
-                if _in_u(u) and _category(u) == ENTERPRISE and not _blank(u.get("party_org_code"))}
+    ent_orgs = {
+        u.get("party_org_code")
+        for u in ret.get("organizations", ())
+        if _in_u(u) and _category(u) == ENTERPRISE and not _blank(u.get("party_org_code"))
+    }
     alone_orgs = [o for o in orgs if o.get("formation_mode") == "单独组建" and o.get("party_org_code") in ent_orgs]
     c["K21"] = (sum(_true(o.get("secretary_in_mgmt")) for o in alone_orgs), len(alone_orgs))
 
@@ -451,8 +540,11 @@ def _training_facts(ret):
             trained.add(pid)
             if ev.get("organizer_level") in K9B_LEVELS:
                 above.add(pid)
-    district_events = {code for code, t in events.items()
-                       if t.get("organizer_level") == "区级" and t.get("training_type") in SECRETARY_TRAINING}
+    district_events = {
+        code
+        for code, t in events.items()
+        if t.get("organizer_level") == "区级" and t.get("training_type") in SECRETARY_TRAINING
+    }
     return secretaries, trained, above, district_events
 
 
@@ -536,8 +628,16 @@ def _complete_years(periods) -> list[int]:
 
 
 def _record(ind, kind, level, code, period, num, den) -> dict:
-    rec = {"indicator_id": ind, "level": level, "entity_code": code, "period": period, "numerator": num,
-           "denominator": None, "value": None, "null_reason": None}
+    rec = {
+        "indicator_id": ind,
+        "level": level,
+        "entity_code": code,
+        "period": period,
+        "numerator": num,
+        "denominator": None,
+        "value": None,
+        "null_reason": None,
+    }
     if num is None:
         rec["null_reason"] = NOT_COLLECTED
         return rec
@@ -736,8 +836,10 @@ def compute_truth(world, receipts=None) -> list[dict]:
                         pool = trained_y[int(pk)] if i == "K9" else above_y[int(pk)]
                         num, den = len(sec & pool), len(sec)
                     elif is_year and i == "K12":
-                        num, den = len(set().union(*[ysets[(u, pk)]["events"] for u in units
-                                                      if (u, pk) in ysets])), None
+                        num, den = (
+                            len(set().union(*[ysets[(u, pk)]["events"] for u in units if (u, pk) in ysets])),
+                            None,
+                        )
                     else:
                         parts = [r[i] for r in recs if i in r]
                         num = sum(n for n, _ in parts)
@@ -756,9 +858,12 @@ def _org_categories(ret) -> dict:
         code = u.get("party_org_code")
         if not _blank(code):
             pointing[code].append(_category(u))
-    return {o.get("party_org_code"): SOCIAL if pointing.get(o.get("party_org_code")) and all(
-        cat == SOCIAL for cat in pointing[o.get("party_org_code")]) else ENTERPRISE
-        for o in ret.get("party_orgs", ())}
+    return {
+        o.get("party_org_code"): SOCIAL
+        if pointing.get(o.get("party_org_code")) and all(cat == SOCIAL for cat in pointing[o.get("party_org_code")])
+        else ENTERPRISE
+        for o in ret.get("party_orgs", ())
+    }
 
 
 def _t1_empty() -> dict:
@@ -818,7 +923,10 @@ def _t2_community(ret, prm) -> tuple[dict, dict]:
         code = u.get("party_org_code")
         if st == ALONE:
             t = org_type.get(code)
-            rows += ["已单独建立党组织", "建立党委的" if t == "党委" else "建立总支部的" if t == "党总支" else "建立支部的"]
+            rows += [
+                "已单独建立党组织",
+                "建立党委的" if t == "党委" else "建立总支部的" if t == "党总支" else "建立支部的",
+            ]
         elif st in (JOINT, ATTACHED):
             rows.append("已建立联合党支部的")
             if formal >= 3:

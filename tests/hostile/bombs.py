@@ -11,7 +11,6 @@ import struct
 import zipfile
 
 
-
 def _corpus():  # hostile.corpus imports this module: its helpers are looked up when first used
     import hostile.corpus
 
@@ -33,6 +32,7 @@ def sheet_part(data: bytes, sheet: str) -> str:
 def zip_of(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     return _corpus().zip_of(members, method)
 
+
 FAR_ROW = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
 WS_TYPE = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 
@@ -53,33 +53,51 @@ def worksheet_part_not_xml(xlsx: bytes) -> bytes:
     rels = member(xlsx, "xl/_rels/workbook.xml.rels")
     target = part.split("xl/", 1)[1]
     rels = rels.replace(target.encode(), target.replace(".xml", ".bin").encode())
-    return rezip(xlsx, replace={"xl/_rels/workbook.xml.rels": rels, part: _with_far_cell(member(xlsx, part))},
-                 rename={part: part.replace(".xml", ".bin")})
+    return rezip(
+        xlsx,
+        replace={"xl/_rels/workbook.xml.rels": rels, part: _with_far_cell(member(xlsx, part))},
+        rename={part: part.replace(".xml", ".bin")},
+    )
 
 
 def two_sheets_same_name(xlsx: bytes) -> bytes:
     """A second sheet named 封面 whose part holds the far cell: a name -> part map checks the wrong one."""
     cover = member(xlsx, sheet_part(xlsx, "封面"))
     wb = member(xlsx, "xl/workbook.xml").replace(
-        b"<sheets>", ('<sheets><sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-                     'name="封面" sheetId="99" state="visible" r:id="rId99" />').encode(), 1)
+        b"<sheets>",
+        (
+            '<sheets><sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+            'name="封面" sheetId="99" state="visible" r:id="rId99" />'
+        ).encode(),
+        1,
+    )
     rels = member(xlsx, "xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>", b'<Relationship Type="' + WS_TYPE + b'" Target="/xl/worksheets/sheet99.xml" '
-        b'Id="rId99" /></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Type="' + WS_TYPE + b'" Target="/xl/worksheets/sheet99.xml" Id="rId99" /></Relationships>',
+    )
     ct = member(xlsx, "[Content_Types].xml").replace(
-        b"</Types>", b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml" /></Types>')
-    return rezip(xlsx, replace={"xl/workbook.xml": wb, "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": ct},
-                 add={"xl/worksheets/sheet99.xml": _with_far_cell(cover)})
+        b"</Types>",
+        b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml" /></Types>',
+    )
+    return rezip(
+        xlsx,
+        replace={"xl/workbook.xml": wb, "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": ct},
+        add={"xl/worksheets/sheet99.xml": _with_far_cell(cover)},
+    )
 
 
 def shared_strings_count(xlsx: bytes) -> bytes:
     """A shared-string table declaring 2,000,000,000 entries (the reader reserves 48 GB for them)."""
-    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-           b'2006/main" count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>')
+    sst = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>'
+    )
     rels = member(xlsx, "xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId98" /></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId98" /></Relationships>',
+    )
     return rezip(xlsx, replace={"xl/_rels/workbook.xml.rels": rels}, add={"xl/sharedStrings.xml": sst})
 
 
@@ -95,7 +113,8 @@ def single_quoted_far_reference(xlsx: bytes) -> bytes:
     """The far cell written with r='...' (valid XML): a reference pattern that expects double quotes misses it."""
     part = sheet_part(xlsx, "封面")
     xml = member(xlsx, part).replace(
-        b"</sheetData>", b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row></sheetData>")
+        b"</sheetData>", b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row></sheetData>"
+    )
     return rezip(xlsx, replace={part: xml})
 
 
@@ -126,7 +145,7 @@ def lying_size(members: dict[str, bytes], name: str, real: bytes, declared: int 
     cd = data.index(b"PK\x01\x02")  # the first central directory entry
     while True:  # the central entry of `name`
         n = struct.unpack_from("<H", data, cd + 28)[0]
-        if bytes(data[cd + 46:cd + 46 + n]) == enc:
+        if bytes(data[cd + 46 : cd + 46 + n]) == enc:
             break
         cd = data.index(b"PK\x01\x02", cd + 4)
     struct.pack_into("<I", data, cd + 16, crc)
@@ -152,4 +171,3 @@ def big_csv_rows(n_rows: int, n_cols: int, seed: int | None = None) -> bytes:
 def varied_text(n: int) -> str:
     """``n`` CJK characters that do not compress away (no ratio check catches them)."""
     return "".join(chr(0x4E00 + (i * 7919) % 20_000) for i in range(n))
-

@@ -70,8 +70,13 @@ class Case:
 # --------------------------------------------------------------------------------------------------
 # byte-level helpers
 # --------------------------------------------------------------------------------------------------
-def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
-          drop: set[str] | None = None, rename: dict[str, str] | None = None) -> bytes:
+def rezip(
+    data: bytes,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    drop: set[str] | None = None,
+    rename: dict[str, str] | None = None,
+) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -104,8 +109,9 @@ def sheet_part(data: bytes, sheet: str) -> str:
         rels = z.read("xl/_rels/workbook.xml.rels").decode()
     names = re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb)
     rid = dict(names)[sheet]
-    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
-        re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels
+    )
     t = target.group(1)
     return t.lstrip("/") if t.startswith("/") else "xl/" + t
 
@@ -136,6 +142,7 @@ def _builder(mutate: Callable[[ReturnBuilder], object], fmt: str = "xlsx", perio
 
 def _openpyxl(mutate: Callable, period: str = PERIOD):
     """Write the clean return with openpyxl, then let ``mutate(workbook)`` change it before saving."""
+
     def make(path: Path) -> None:
         import openpyxl
 
@@ -172,9 +179,13 @@ def _billion_laughs(tmp: Path) -> bytes:
     data = _clean_xlsx(tmp)
     part = sheet_part(data, "封面")
     xml = member(data, part)
-    lol = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                      for i in range(1, 10)) + b"]>")
+    lol = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+        )
+        + b"]>"
+    )
     body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
     body = body.replace(b"<sheetData>", b"<sheetData>", 1)
     return rezip(data, replace={part: lol + body.replace(b"</sheetData>", b"</sheetData><!-- &lol9; -->", 1)})
@@ -203,8 +214,9 @@ def _absolute_member(tmp: Path) -> bytes:
 
 
 def _dotdot_member(tmp: Path) -> bytes:
-    return zip_of({"../../封面.csv": csv_member_of("cover")} | {f"{f.sheet}.csv": csv_member_of(f.key)
-                                                            for f in forms.DATA_FORMS})
+    return zip_of(
+        {"../../封面.csv": csv_member_of("cover")} | {f"{f.sheet}.csv": csv_member_of(f.key) for f in forms.DATA_FORMS}
+    )
 
 
 def csv_member_of(key: str, encoding: str = "utf-8", bom: bool = False, newline: str = "\r\n") -> bytes:
@@ -222,8 +234,10 @@ def _csvzip(encoding: str = "utf-8", bom: bool = False, newline: str = "\r\n", e
 def _encrypted_ole(tmp: Path) -> bytes:
     """An OLE2 compound file as Excel writes a password-protected workbook (EncryptionInfo + EncryptedPackage)."""
     sector = b"\0" * 512
-    names = b"".join(n.encode("utf-16-le").ljust(64, b"\0") + b"\0" * 64
-                     for n in ("Root Entry", "EncryptionInfo", "EncryptedPackage"))
+    names = b"".join(
+        n.encode("utf-16-le").ljust(64, b"\0") + b"\0" * 64
+        for n in ("Root Entry", "EncryptionInfo", "EncryptedPackage")
+    )
     return OLE2 + b"\0" * 16 + struct.pack("<HH", 0x3E, 3) + b"\0" * 480 + names + sector * 8
 
 
@@ -236,7 +250,8 @@ def _xlsm(tmp: Path) -> bytes:
     data = _clean_xlsx(tmp)
     ct = member(data, "[Content_Types].xml").replace(
         b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     return rezip(data, replace={"[Content_Types].xml": ct}, add={"xl/vbaProject.bin": OLE2 + b"\0" * 1024})
 
 
@@ -257,8 +272,11 @@ def _million_rows(with_cell: bool):
         part = sheet_part(data, "表1 两新组织情况")
         xml = member(data, part)
         xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:AC1048576"/>', xml)
-        last = (b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>' if with_cell
-                else b'<row r="1048576" spans="1:29"/>')
+        last = (
+            b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+            if with_cell
+            else b'<row r="1048576" spans="1:29"/>'
+        )
         return rezip(data, replace={part: xml.replace(b"</sheetData>", last + b"</sheetData>")})
 
     return fn
@@ -309,8 +327,11 @@ def _formula_cached(tmp: Path) -> bytes:
     xml = member(data, part)
     b = clean()
     ref = b.cell("member_flows", 0, "closing_should").encode()
-    xml, n = re.subn(rb'<c r="' + ref + rb'"([^>]*)><v>6</v></c>',
-                     b'<c r="' + ref + b'"><f>B2+C2+D2+E2-H2-I2-J2-K2</f><v>6</v></c>', xml)
+    xml, n = re.subn(
+        rb'<c r="' + ref + rb'"([^>]*)><v>6</v></c>',
+        b'<c r="' + ref + b'"><f>B2+C2+D2+E2-H2-I2-J2-K2</f><v>6</v></c>',
+        xml,
+    )
     assert n == 1, "closing_should cell not found"
     return rezip(data, replace={part: xml})
 
@@ -348,8 +369,12 @@ def case(name, filename, make, expect, why=""):
 # ---- F1: the file itself --------------------------------------------------------------------------
 case("empty", "r.xlsx", lambda p: p.write_bytes(b""), Expect.rejected("F1", "为空"))
 case("plain_text", "r.xlsx", lambda p: p.write_bytes("填报单位编码,报告期\n".encode()), Expect.rejected("F1"))
-case("renamed_pdf", "r.xlsx", lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"),
-     Expect.rejected("F1", "PDF"))
+case(
+    "renamed_pdf",
+    "r.xlsx",
+    lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"),
+    Expect.rejected("F1", "PDF"),
+)
 case("truncated_xlsx", "r.xlsx", _writer(_truncated), Expect.rejected("F1"))
 case("truncated_zip_of_csv", "r.zip", _writer(lambda t: _csvzip()(t)[:300]), Expect.rejected("F1"))
 case("corrupt_member_crc", "r.xlsx", _writer(_corrupt_member), Expect.rejected("F1"))
@@ -366,12 +391,25 @@ case("dotdot_member_path", "r.zip", _writer(_dotdot_member), Expect.rejected("F1
 case("oversized_21mb_sparse", "r.xlsx", _sparse_oversized, Expect.rejected("F1", "过大"))
 case("million_rows_claimed_with_cell", "r.xlsx", _writer(_million_rows(True)), Expect.rejected("F1", "行数过多"))
 case("too_many_columns", "r.xlsx", _writer(_too_many_columns), Expect.rejected("F1"))
-case("utf16_csv", "r.zip", _writer(lambda t: zip_of({"封面.csv": "填报单位编码\r\n".encode("utf-16")})),
-     Expect.rejected("F1", "UTF-16"))
-case("zip_without_csv", "r.zip", _writer(lambda t: zip_of({"readme.txt": b"hi", "a.exe": b"MZ" + b"\0" * 64})),
-     Expect.rejected("F1", ".csv"))
-case("gbk_with_utf8_bom", "r.zip", _writer(_csvzip("gbk", bom=True)), Expect.rejected("F1", "UTF-8"),
-     "a BOM declares UTF-8; GBK bytes after it are not guessed (returns.md §1: detected, never assumed)")
+case(
+    "utf16_csv",
+    "r.zip",
+    _writer(lambda t: zip_of({"封面.csv": "填报单位编码\r\n".encode("utf-16")})),
+    Expect.rejected("F1", "UTF-16"),
+)
+case(
+    "zip_without_csv",
+    "r.zip",
+    _writer(lambda t: zip_of({"readme.txt": b"hi", "a.exe": b"MZ" + b"\0" * 64})),
+    Expect.rejected("F1", ".csv"),
+)
+case(
+    "gbk_with_utf8_bom",
+    "r.zip",
+    _writer(_csvzip("gbk", bom=True)),
+    Expect.rejected("F1", "UTF-8"),
+    "a BOM declares UTF-8; GBK bytes after it are not guessed (returns.md §1: detected, never assumed)",
+)
 
 # ---- F2: sheets and columns -------------------------------------------------------------------------
 case("merged_header_cells", "r.xlsx", _openpyxl(_merged_header), Expect.rejected("F2", "组织类别"))
@@ -381,74 +419,176 @@ case("missing_sheet", "r.xlsx", _builder(lambda b: b.drop_sheet("mobile_members"
 case("missing_column", "r.xlsx", _builder(lambda b: b.drop_column("party_orgs", "lectures")), Expect.rejected("F2"))
 
 # ---- F3: the cover ----------------------------------------------------------------------------------
-case("unit_not_in_register", "r.xlsx", _builder(lambda b: b.set("cover", 0, "unit_code", "330199999999")),
-     Expect.rejected("F3"))
+case(
+    "unit_not_in_register",
+    "r.xlsx",
+    _builder(lambda b: b.set("cover", 0, "unit_code", "330199999999")),
+    Expect.rejected("F3"),
+)
 case("period_in_future", "r.xlsx", _builder(lambda b: b.set("cover", 0, "period", "2031Q1")), Expect.rejected("F3"))
-case("submitted_on_future", "r.xlsx", _builder(lambda b: b.set("cover", 0, "submitted_on", dt.date(2099, 1, 1))),
-     Expect.rejected("F3"))
-case("unknown_template_version", "r.xlsx", _builder(lambda b: b.set("cover", 0, "template_version", "LX-Q-9999.9")),
-     Expect.rejected("F3"))
+case(
+    "submitted_on_future",
+    "r.xlsx",
+    _builder(lambda b: b.set("cover", 0, "submitted_on", dt.date(2099, 1, 1))),
+    Expect.rejected("F3"),
+)
+case(
+    "unknown_template_version",
+    "r.xlsx",
+    _builder(lambda b: b.set("cover", 0, "template_version", "LX-Q-9999.9")),
+    Expect.rejected("F3"),
+)
 
 # ---- F4: cells --------------------------------------------------------------------------------------
-case("formula_without_cached_value", "r.xlsx",
-     _builder(lambda b: b.set("member_flows", 0, "closing_should", Formula("=B2+C2"))), Expect.rejected("F4"))
-case("error_cell_ref", "r.xlsx", _builder(lambda b: b.set("party_orgs", 0, "deputies", ErrorValue("#REF!"))),
-     Expect.rejected("F4", "#REF!"))
-case("negative_count", "r.xlsx", _builder(lambda b: b.set("organizations", 0, "employees", -3)),
-     Expect.rejected("F4", "负数"))
-case("fractional_count", "r.xlsx", _builder(lambda b: b.set("party_orgs", 0, "lectures", 1.5)),
-     Expect.rejected("F4", "小数"))
-case("int_10e20_text", "r.xlsx", _builder(lambda b: b.set("organizations", 3, "employees", "100000000000000000000")),
-     Expect.rejected("F4", "过大"))
-case("int_10e20_number", "r.xlsx", _builder(lambda b: b.set("organizations", 3, "employees", 1e20)),
-     Expect.rejected("F4"))
-case("date_before_1900_text", "r.xlsx", _builder(lambda b: b.set("party_orgs", 0, "established_on", "1899-12-31")),
-     Expect.accepted(), "a real date; no rule bounds 成立日期 from below (stored as 1899-12-31)")
-case("date_garbage", "r.xlsx", _builder(lambda b: b.set("party_orgs", 0, "established_on", "2020-02-30")),
-     Expect.rejected("F4"))
-case("training_date_in_future", "r.xlsx",
-     _builder(lambda b: b.set("trainings", 0, "end_on", dt.date(2099, 12, 31))), Expect.rejected("R14"))
-case("code_not_in_list", "r.xlsx", _builder(lambda b: b.set("organizations", 0, "reg_status", "存续😀")),
-     Expect.rejected("F4"))
+case(
+    "formula_without_cached_value",
+    "r.xlsx",
+    _builder(lambda b: b.set("member_flows", 0, "closing_should", Formula("=B2+C2"))),
+    Expect.rejected("F4"),
+)
+case(
+    "error_cell_ref",
+    "r.xlsx",
+    _builder(lambda b: b.set("party_orgs", 0, "deputies", ErrorValue("#REF!"))),
+    Expect.rejected("F4", "#REF!"),
+)
+case(
+    "negative_count",
+    "r.xlsx",
+    _builder(lambda b: b.set("organizations", 0, "employees", -3)),
+    Expect.rejected("F4", "负数"),
+)
+case(
+    "fractional_count",
+    "r.xlsx",
+    _builder(lambda b: b.set("party_orgs", 0, "lectures", 1.5)),
+    Expect.rejected("F4", "小数"),
+)
+case(
+    "int_10e20_text",
+    "r.xlsx",
+    _builder(lambda b: b.set("organizations", 3, "employees", "100000000000000000000")),
+    Expect.rejected("F4", "过大"),
+)
+case(
+    "int_10e20_number",
+    "r.xlsx",
+    _builder(lambda b: b.set("organizations", 3, "employees", 1e20)),
+    Expect.rejected("F4"),
+)
+case(
+    "date_before_1900_text",
+    "r.xlsx",
+    _builder(lambda b: b.set("party_orgs", 0, "established_on", "1899-12-31")),
+    Expect.accepted(),
+    "a real date; no rule bounds 成立日期 from below (stored as 1899-12-31)",
+)
+case(
+    "date_garbage",
+    "r.xlsx",
+    _builder(lambda b: b.set("party_orgs", 0, "established_on", "2020-02-30")),
+    Expect.rejected("F4"),
+)
+case(
+    "training_date_in_future",
+    "r.xlsx",
+    _builder(lambda b: b.set("trainings", 0, "end_on", dt.date(2099, 12, 31))),
+    Expect.rejected("R14"),
+)
+case(
+    "code_not_in_list",
+    "r.xlsx",
+    _builder(lambda b: b.set("organizations", 0, "reg_status", "存续😀")),
+    Expect.rejected("F4"),
+)
 
 # ---- F6: corrections --------------------------------------------------------------------------------
-case("correction_without_original", "r.xlsx",
-     _builder(lambda b: (b.set("cover", 0, "correction_no", 1), b.set("cover", 0, "correction_reason", "更正"))),
-     Expect.rejected("F6"))
-case("resubmit_base_period_changed", "r.xlsx", _builder(lambda b: b.set("cover", 0, "filled_by", "王五"),
-                                                        period=BASE_PERIOD),
-     Expect.rejected("F6"), "same unit+period+correction 0 as the accepted return: lower-or-equal correction")
+case(
+    "correction_without_original",
+    "r.xlsx",
+    _builder(lambda b: (b.set("cover", 0, "correction_no", 1), b.set("cover", 0, "correction_reason", "更正"))),
+    Expect.rejected("F6"),
+)
+case(
+    "resubmit_base_period_changed",
+    "r.xlsx",
+    _builder(lambda b: b.set("cover", 0, "filled_by", "王五"), period=BASE_PERIOD),
+    Expect.rejected("F6"),
+    "same unit+period+correction 0 as the accepted return: lower-or-equal correction",
+)
 case("byte_identical_resubmission", "r.xlsx", None, Expect.duplicate())  # filled in by the test (base bytes)
 
 # ---- tolerable oddities: accepted ----------------------------------------------------------------------
 case("clean_xlsx", "r.xlsx", _builder(lambda b: None), Expect.accepted())
-case("hidden_sheets_right_names", "r.xlsx", _openpyxl(_hide_all), Expect.accepted(),
-     "hidden sheets are sheets: the spec matches sheets by name, visibility carries no meaning")
+case(
+    "hidden_sheets_right_names",
+    "r.xlsx",
+    _openpyxl(_hide_all),
+    Expect.accepted(),
+    "hidden sheets are sheets: the spec matches sheets by name, visibility carries no meaning",
+)
 case("very_hidden_extra_sheet", "r.xlsx", _openpyxl(_hidden_junk), Expect.accepted("F7"))
-case("million_empty_rows_claimed", "r.xlsx", _writer(_million_rows(False)), Expect.accepted(),
-     "a dimension and an empty row 1,048,576 hold no cells: nothing to read, read in bounded time")
-case("formula_with_cached_value", "r.xlsx", _writer(_formula_cached), Expect.accepted(),
-     "the cached value is the value Excel shows; it is what is read")
+case(
+    "million_empty_rows_claimed",
+    "r.xlsx",
+    _writer(_million_rows(False)),
+    Expect.accepted(),
+    "a dimension and an empty row 1,048,576 hold no cells: nothing to read, read in bounded time",
+)
+case(
+    "formula_with_cached_value",
+    "r.xlsx",
+    _writer(_formula_cached),
+    Expect.accepted(),
+    "the cached value is the value Excel shows; it is what is read",
+)
 case("whole_float_count", "r.xlsx", _builder(lambda b: b.set("organizations", 0, "employees", 30.0)), Expect.accepted())
-case("zero_width_spaces_in_headers", "r.xlsx", _builder(_zwsp_headers), Expect.accepted(),
-     "normalise_header drops format characters (Cf) as it drops spaces")
+case(
+    "zero_width_spaces_in_headers",
+    "r.xlsx",
+    _builder(_zwsp_headers),
+    Expect.accepted(),
+    "normalise_header drops format characters (Cf) as it drops spaces",
+)
 case("fullwidth_headers_digits_sheet", "r.xlsx", _builder(_fullwidth), Expect.accepted())
 case("unicode_rtl_emoji_injection_text", "r.xlsx", _builder(_unicode_values), Expect.accepted())
-case("thousands_separators_text_numbers", "r.xlsx",
-     _builder(lambda b: (b.set("organizations", 0, "employees", " 30 "),
-                         b.set("party_orgs", 0, "fiscal_support", "5,000.00"))), Expect.accepted())
-case("extra_unknown_column", "r.xlsx", _builder(lambda b: b.add_column("organizations", "备注", ["a", "b"])),
-     Expect.accepted("F7"))
+case(
+    "thousands_separators_text_numbers",
+    "r.xlsx",
+    _builder(
+        lambda b: (b.set("organizations", 0, "employees", " 30 "), b.set("party_orgs", 0, "fiscal_support", "5,000.00"))
+    ),
+    Expect.accepted(),
+)
+case(
+    "extra_unknown_column",
+    "r.xlsx",
+    _builder(lambda b: b.add_column("organizations", "备注", ["a", "b"])),
+    Expect.accepted("F7"),
+)
 case("csv_utf8_bom_crlf", "r.zip", _writer(_csvzip("utf-8", bom=True)), Expect.accepted())
 case("csv_gbk_no_bom", "r.zip", _writer(_csvzip("gbk")), Expect.accepted())
-case("csv_utf8_lf_with_junk_members", "r.zip",
-     _writer(_csvzip("utf-8", newline="\n", extra={"__MACOSX/._封面.csv": b"\0\1", "说明.txt": b"readme"})),
-     Expect.accepted("F7"))
-case("cover_of_another_community", f"{OTHER_UNIT}_2020Q3.xlsx", _builder(lambda b: None), Expect.accepted(),
-     "returns.md §1: the file name carries no meaning; a file named for B with A's cover is A's return")
-case("b_named_file_for_a_base_period", f"{OTHER_UNIT}_2021Q1.xlsx",
-     _builder(lambda b: b.set("cover", 0, "approved_by", "钱七"), period=BASE_PERIOD), Expect.rejected("F6"),
-     "A's cover for a unit+period A already reported: F6, whatever the file name says")
+case(
+    "csv_utf8_lf_with_junk_members",
+    "r.zip",
+    _writer(_csvzip("utf-8", newline="\n", extra={"__MACOSX/._封面.csv": b"\0\1", "说明.txt": b"readme"})),
+    Expect.accepted("F7"),
+)
+case(
+    "cover_of_another_community",
+    f"{OTHER_UNIT}_2020Q3.xlsx",
+    _builder(lambda b: None),
+    Expect.accepted(),
+    "returns.md §1: the file name carries no meaning; a file named for B with A's cover is A's return",
+)
+case(
+    "b_named_file_for_a_base_period",
+    f"{OTHER_UNIT}_2021Q1.xlsx",
+    _builder(lambda b: b.set("cover", 0, "approved_by", "钱七"), period=BASE_PERIOD),
+    Expect.rejected("F6"),
+    "A's cover for a unit+period A already reported: F6, whatever the file name says",
+)
+
 
 # ---- bounded reading (issue 19): each of these made the reader attempt a huge allocation or decompression ----
 def _bomb(build):
@@ -468,25 +608,55 @@ def _csv_with(name: str, body: bytes) -> Callable[[Path], bytes]:
 
 from hostile import bombs  # noqa: E402  (imports this module's helpers)
 
-case("cover_cell_at_XFD1048576", "r.xlsx", _writer(_bomb(bombs.cover_cell_at_xfd1048576)),
-     Expect.rejected("F1", "行数过多"))
+case(
+    "cover_cell_at_XFD1048576",
+    "r.xlsx",
+    _writer(_bomb(bombs.cover_cell_at_xfd1048576)),
+    Expect.rejected("F1", "行数过多"),
+)
 case("worksheet_part_not_xml", "r.xlsx", _writer(_bomb(bombs.worksheet_part_not_xml)), Expect.rejected("F1", ".xml"))
 case("two_sheets_same_name", "r.xlsx", _writer(_bomb(bombs.two_sheets_same_name)), Expect.rejected("F1", "同名"))
-case("shared_strings_count_2e9", "r.xlsx", _writer(_bomb(bombs.shared_strings_count)),
-     Expect.rejected("F1", "共享字符串"))
-case("cells_without_references", "r.xlsx", _writer(_bomb(bombs.cells_without_references)),
-     Expect.rejected("F1", "列数过多"))
-case("single_quoted_far_reference", "r.xlsx", _writer(_bomb(bombs.single_quoted_far_reference)),
-     Expect.rejected("F1", "行数过多"))
+case(
+    "shared_strings_count_2e9",
+    "r.xlsx",
+    _writer(_bomb(bombs.shared_strings_count)),
+    Expect.rejected("F1", "共享字符串"),
+)
+case(
+    "cells_without_references",
+    "r.xlsx",
+    _writer(_bomb(bombs.cells_without_references)),
+    Expect.rejected("F1", "列数过多"),
+)
+case(
+    "single_quoted_far_reference",
+    "r.xlsx",
+    _writer(_bomb(bombs.single_quoted_far_reference)),
+    Expect.rejected("F1", "行数过多"),
+)
 case("workbook_moved", "r.xlsx", _writer(_bomb(bombs.workbook_moved)), Expect.rejected("F1", "非标准"))
-case("csv_bzip2_members", "r.zip", _writer(lambda t: bombs.csv_bzip2(_csv_members())),
-     Expect.rejected("F1", "bzip2"))
-case("csv_member_lying_size", "r.zip",
-     _writer(lambda t: bombs.lying_size(_csv_members(), "说明.csv", bombs.big_csv_rows(400_000, 10))),
-     Expect.rejected("F1", "声明的大小"))
-case("csv_cell_too_long", "r.zip", _writer(_csv_with("备注.csv", ("a," + bombs.varied_text(40_000) + "\r\n").encode())),
-     Expect.rejected("F1", "过长"))
-case("csv_too_many_columns", "r.zip", _writer(_csv_with("备注.csv", bombs.big_csv_rows(2, 1500))),
-     Expect.rejected("F1", "列数过多"))
-case("csv_too_many_cells", "r.zip", _writer(_csv_with("备注.csv", bombs.big_csv_rows(3200, 999, seed=1))),
-     Expect.rejected("F1", "单元格总数"))
+case("csv_bzip2_members", "r.zip", _writer(lambda t: bombs.csv_bzip2(_csv_members())), Expect.rejected("F1", "bzip2"))
+case(
+    "csv_member_lying_size",
+    "r.zip",
+    _writer(lambda t: bombs.lying_size(_csv_members(), "说明.csv", bombs.big_csv_rows(400_000, 10))),
+    Expect.rejected("F1", "声明的大小"),
+)
+case(
+    "csv_cell_too_long",
+    "r.zip",
+    _writer(_csv_with("备注.csv", ("a," + bombs.varied_text(40_000) + "\r\n").encode())),
+    Expect.rejected("F1", "过长"),
+)
+case(
+    "csv_too_many_columns",
+    "r.zip",
+    _writer(_csv_with("备注.csv", bombs.big_csv_rows(2, 1500))),
+    Expect.rejected("F1", "列数过多"),
+)
+case(
+    "csv_too_many_cells",
+    "r.zip",
+    _writer(_csv_with("备注.csv", bombs.big_csv_rows(3200, 999, seed=1))),
+    Expect.rejected("F1", "单元格总数"),
+)

@@ -8,22 +8,35 @@ from pathlib import Path
 
 import duckdb
 
-RAW_TABLES = ("submissions", "rule_hits", "organizations", "party_orgs", "member_flows", "trainings",
-              "attendance", "mobile_members")
+RAW_TABLES = (
+    "submissions",
+    "rule_hits",
+    "organizations",
+    "party_orgs",
+    "member_flows",
+    "trainings",
+    "attendance",
+    "mobile_members",
+)
 
 
 def table_names(con, schemas: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
-    rows = con.execute("select table_schema, table_name from information_schema.tables "
-                       "where table_type = 'BASE TABLE' order by 1, 2").fetchall()
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1, 2"
+    ).fetchall()
     return [(s, t) for s, t in rows if schemas is None or s in schemas]
 
 
 def rows_of(con, schema: str, table: str) -> list[str]:
-    cols = [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, table]).fetchall()]
-    return sorted(repr(r) for r in con.execute(f'select * from "{schema}"."{table}"').fetchall()) \
-        if cols else []
+    cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+    return sorted(repr(r) for r in con.execute(f'select * from "{schema}"."{table}"').fetchall()) if cols else []
 
 
 def dump(db: Path | str, schemas: tuple[str, ...] = ("raw",)) -> dict[str, list[str]]:

@@ -38,16 +38,33 @@ def dbt_executable() -> str:
 
 def home_env(home: Path, **extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANGXIN_")}
-    env.update(LIANGXIN_HOME=str(home), LIANGXIN_HMAC_SECRET=SECRET, LIANGXIN_BUILD=str(home / "build"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1", COLUMNS="200",
-               LIANGXIN_DUCKDB=str(home / "build.duckdb"), LIANGXIN_SERVE_DUCKDB=str(home / "serve.duckdb"))
+    env.update(
+        LIANGXIN_HOME=str(home),
+        LIANGXIN_HMAC_SECRET=SECRET,
+        LIANGXIN_BUILD=str(home / "build"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        COLUMNS="200",
+        LIANGXIN_DUCKDB=str(home / "build.duckdb"),
+        LIANGXIN_SERVE_DUCKDB=str(home / "serve.duckdb"),
+    )
     env.update(extra)
     return env
 
 
 def dbt_build_cmd(work: Path) -> list[str]:
-    return [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    return [
+        dbt_executable(),
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
 
 
 LOCKED_DBT = (
@@ -75,7 +92,7 @@ def run(cmd: list[str], env: dict, log: Path, timeout: int = 600, cwd: Path | No
 
 @dataclass
 class Pipeline:
-    root: Path   # the LIANGXIN_HOME
+    root: Path  # the LIANGXIN_HOME
     world: object
     files: dict  # file name -> (unit, period)
     dbt_rc: int = 0
@@ -153,9 +170,13 @@ def nondeterministic(pipe, work: Path, clean: dict) -> set[str]:
     work.mkdir()
     db = work / "build.duckdb"
     shutil.copyfile(pipe.raw_only, db)
-    subprocess.run(dbt_build_cmd(work), env=home_env(work, LIANGXIN_DUCKDB=str(db)), cwd=DBT_PROJECT,
-                   capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        dbt_build_cmd(work),
+        env=home_env(work, LIANGXIN_DUCKDB=str(db)),
+        cwd=DBT_PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     again = all_tables(db)
     return {t for t in set(again) | set(clean) if again.get(t) != clean.get(t)}
-
-

@@ -38,8 +38,14 @@ def one(ingest_file, path, home, rss0, handler, received, settings) -> dict:
     error = None
     o = None
     try:
-        o = ingest_file(path, settings=settings, db_path=home / "build.duckdb", archive_dir=home / "archive",
-                        outbox_dir=home / "outbox", received_at=received)
+        o = ingest_file(
+            path,
+            settings=settings,
+            db_path=home / "build.duckdb",
+            archive_dir=home / "archive",
+            outbox_dir=home / "outbox",
+            received_at=received,
+        )
     except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
         import traceback
 

@@ -30,18 +30,38 @@ def main(home: Path, workers: int, folder: Path) -> None:
             records.append(f"{record.levelname} {record.name} {record.getMessage()}")
 
     logging.getLogger().addHandler(Collect(logging.WARNING))
-    outcomes = ingest_paths([folder], settings=Settings.from_env(), db_path=home / "build.duckdb", archive_dir=home / "archive",
-                            outbox_dir=home / "outbox", progress=False, workers=workers)
+    outcomes = ingest_paths(
+        [folder],
+        settings=Settings.from_env(),
+        db_path=home / "build.duckdb",
+        archive_dir=home / "archive",
+        outbox_dir=home / "outbox",
+        progress=False,
+        workers=workers,
+    )
     shutdown_reader()
-    hwm = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
-               if line.startswith("VmHWM"))
-    json.dump({
-        "outcomes": [{"name": o.original_name, "outcome": o.outcome, "rules": o.rule_counts,
-                      "errors": o.first_errors, "internal_error": o.internal_error} for o in outcomes],
-        "main_hwm_mb": hwm / 1024,
-        "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "logs": records,
-    }, sys.stdout, ensure_ascii=False)
+    hwm = next(
+        int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")
+    )
+    json.dump(
+        {
+            "outcomes": [
+                {
+                    "name": o.original_name,
+                    "outcome": o.outcome,
+                    "rules": o.rule_counts,
+                    "errors": o.first_errors,
+                    "internal_error": o.internal_error,
+                }
+                for o in outcomes
+            ],
+            "main_hwm_mb": hwm / 1024,
+            "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "logs": records,
+        },
+        sys.stdout,
+        ensure_ascii=False,
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ HOSTILE = {  # file name -> (builder of its bytes from a clean xlsx, word the F1
     "a05_no_references.xlsx": (bombs.cells_without_references, "列数过多"),
     "a06_single_quotes.xlsx": (bombs.single_quoted_far_reference, "行数过多"),
     "a07_bzip2.zip": (lambda x: bombs.csv_bzip2(_csv_members()), "bzip2"),
-    "a08_lying_size.zip": (lambda x: bombs.lying_size(_csv_members(), "说明.csv", bombs.big_csv_rows(2_000_000, 10)),
-                           "声明的大小"),
+    "a08_lying_size.zip": (
+        lambda x: bombs.lying_size(_csv_members(), "说明.csv", bombs.big_csv_rows(2_000_000, 10)),
+        "声明的大小",
+    ),
     "a09_bzip2_cover_bomb.zip": (lambda x: _bzip2_cover_bomb(), "bzip2"),
 }
 
@@ -65,10 +67,34 @@ def _raw_member_zip(members: dict[str, bytes], name: str, raw: bytes, size: int)
             c = zlib.compressobj(9, zlib.DEFLATED, -15)
             method, crc, comp, usize = 8, zlib.crc32(d), c.compress(d) + c.flush(), len(d)
         off = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 46, 0x800, method, 0, 0x21, crc, len(comp), usize,
-                           len(enc), 0) + enc + comp
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 46, 46, 0x800, method, 0, 0x21, crc, len(comp),
-                               usize, len(enc), 0, 0, 0, 0, 0, off) + enc
+        out += (
+            struct.pack("<IHHHHHIIIHH", 0x04034B50, 46, 0x800, method, 0, 0x21, crc, len(comp), usize, len(enc), 0)
+            + enc
+            + comp
+        )
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                46,
+                46,
+                0x800,
+                method,
+                0,
+                0x21,
+                crc,
+                len(comp),
+                usize,
+                len(enc),
+                0,
+                0,
+                0,
+                0,
+                0,
+                off,
+            )
+            + enc
+        )
     cd = len(out)
     out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), cd, 0)
     return bytes(out)
@@ -92,8 +118,13 @@ def _run(work: Path, workers: int, extra_env: dict | None = None, inbox: Path | 
     home = work / f"home{workers}{'x' if extra_env else ''}"
     env = dict(os.environ, LIANGXIN_HMAC_SECRET=SECRET, PYTHONPATH=str(HERE.parent), **(extra_env or {}))
     env.pop("LIANGXIN_ENV", None)
-    proc = subprocess.run([sys.executable, str(HERE / "run_ingest.py"), str(home), str(workers),
-                           str(inbox or work / "inbox")], env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "run_ingest.py"), str(home), str(workers), str(inbox or work / "inbox")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     return json.loads(proc.stdout)
@@ -129,9 +160,12 @@ def _within_limits_but_heavy(path: Path, n_rows: int = 30_000, n_cols: int = 30)
     data = ReturnBuilder("2020Q2").to_xlsx(path).read_bytes()
     part = sheet_part(data, "封面")
     cols = [col_letter(c).encode() for c in range(n_cols)]
-    rows = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (cols[c], r, (r * 31 + c) % 1000)
-                                                     for c in range(n_cols)) + b"</row>"
-                    for r in range(5, n_rows + 5))
+    rows = b"".join(
+        b'<row r="%d">' % r
+        + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (cols[c], r, (r * 31 + c) % 1000) for c in range(n_cols))
+        + b"</row>"
+        for r in range(5, n_rows + 5)
+    )
     xml = member(data, part).replace(b"</sheetData>", rows + b"</sheetData>")
     path.write_bytes(rezip(data, replace={part: xml}))
 

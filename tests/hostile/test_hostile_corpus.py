@@ -19,8 +19,14 @@ from liangxin.settings import Settings
 HERE = Path(__file__).resolve().parent
 LIANGXIN = Path(sys.executable).parent / "liangxin"
 SECRET = "hostile-corpus-secret"
-DATA_TABLES = ("raw.organizations", "raw.party_orgs", "raw.member_flows", "raw.trainings", "raw.attendance",
-               "raw.mobile_members")
+DATA_TABLES = (
+    "raw.organizations",
+    "raw.party_orgs",
+    "raw.member_flows",
+    "raw.trainings",
+    "raw.attendance",
+    "raw.mobile_members",
+)
 MAX_RSS_MB = 300.0
 MAX_READER_RSS_MB = 300.0  # the whole reading process (a fresh Python with the reader imported: ~90 MB)
 
@@ -38,8 +44,14 @@ def corpus_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("hostile")
     base = work / "base"
     base_file = ReturnBuilder(BASE_PERIOD).to_xlsx(work / "base.xlsx")
-    o = ingest_file(base_file, settings=Settings.from_env(hmac_secret=SECRET), db_path=base / "build.duckdb",
-                    archive_dir=base / "archive", outbox_dir=base / "outbox", received_at=RECEIVED)
+    o = ingest_file(
+        base_file,
+        settings=Settings.from_env(hmac_secret=SECRET),
+        db_path=base / "build.duckdb",
+        archive_dir=base / "archive",
+        outbox_dir=base / "outbox",
+        received_at=RECEIVED,
+    )
     assert o.outcome in ("accepted", "accepted_with_warnings"), o
     manifest = {}
     for c in CASES:
@@ -55,8 +67,9 @@ def corpus_run(tmp_path_factory):
                 stray.unlink()
         manifest[c.name] = c.filename
     (work / "manifest.json").write_text(json.dumps({"cases": manifest}, ensure_ascii=False))
-    proc = subprocess.run([sys.executable, str(HERE / "run_corpus.py"), str(work)], env=env(),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "run_corpus.py"), str(work)], env=env(), capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     out = json.loads(proc.stdout)
@@ -140,17 +153,34 @@ def test_rejected_files_leave_only_their_receipt_and_reports(corpus_run):
 def test_cli_ingest_of_hostile_sample_exits_0_without_traceback(corpus_run, tmp_path):
     """The submitter-facing CLI on a folder of hostile files: every file gets an outcome, exit code 0."""
     work = corpus_run["work"]
-    sample = ["renamed_pdf", "encrypted_ole2", "xlsm_macros", "billion_laughs", "declared_4gb_member",
-              "oversized_21mb_sparse", "million_rows_claimed_with_cell", "gbk_with_utf8_bom", "error_cell_ref",
-              "int_10e20_text", "merged_header_cells", "clean_xlsx"]
+    sample = [
+        "renamed_pdf",
+        "encrypted_ole2",
+        "xlsm_macros",
+        "billion_laughs",
+        "declared_4gb_member",
+        "oversized_21mb_sparse",
+        "million_rows_claimed_with_cell",
+        "gbk_with_utf8_bom",
+        "error_cell_ref",
+        "int_10e20_text",
+        "merged_header_cells",
+        "clean_xlsx",
+    ]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for i, name in enumerate(sample):
         src = next((work / "files" / name).iterdir())
         (inbox / f"{i:02d}_{name}{src.suffix}").symlink_to(src)
     e = env() | {"LIANGXIN_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
-    proc = subprocess.run([str(LIANGXIN), "ingest", str(inbox), "--no-progress"], env=e, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [str(LIANGXIN), "ingest", str(inbox), "--no-progress"],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     assert "Traceback" not in output and "内部错误" not in output, output[-3000:]

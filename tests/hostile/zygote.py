@@ -56,9 +56,18 @@ def work(cmd: dict) -> None:
         _die_after(liangxin.serving, "_write_published")
     if cmd["action"] == "ingest":
         # the kill hooks patch this process: with die_at, the reports are written here, not by worker processes
-        ingest_paths([Path(p) for p in cmd["paths"]], settings=Settings.from_env(), db_path=Path(cmd["db"]), archive_dir=Path(cmd["archive"]),
-                     outbox_dir=Path(cmd["outbox"]), received_at=RECEIVED, progress=False, slice_seconds=0.3,
-                     workers=0 if cmd.get("die_at") else cmd.get("workers"), batch_files=cmd.get("batch_files"))
+        ingest_paths(
+            [Path(p) for p in cmd["paths"]],
+            settings=Settings.from_env(),
+            db_path=Path(cmd["db"]),
+            archive_dir=Path(cmd["archive"]),
+            outbox_dir=Path(cmd["outbox"]),
+            received_at=RECEIVED,
+            progress=False,
+            slice_seconds=0.3,
+            workers=0 if cmd.get("die_at") else cmd.get("workers"),
+            batch_files=cmd.get("batch_files"),
+        )
     elif cmd["action"] == "publish":
         publish_snapshot(Path(cmd["db"]), Path(cmd["serve"]), manifest=Path(cmd["manifest"]))
     elif cmd["action"] == "publish_loop":  # change the build database, publish, again and again
@@ -110,8 +119,12 @@ def main() -> None:
             _, status = os.waitpid(pid, 0)
         if not killed or not os.WIFSIGNALED(status):
             killed = False if not os.WIFSIGNALED(status) else killed
-        print(json.dumps({"killed": killed and os.WIFSIGNALED(status), "status": status,
-                          "seconds": time.monotonic() - t0}), flush=True)
+        print(
+            json.dumps(
+                {"killed": killed and os.WIFSIGNALED(status), "status": status, "seconds": time.monotonic() - t0}
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

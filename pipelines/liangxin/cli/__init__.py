@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
+
 @app.callback()
 def _main() -> None:
     """两新组织党建统计 (liangxin)."""
@@ -37,8 +38,9 @@ def _main() -> None:
         settings = Settings.from_env()
     except ValidationError as exc:  # e.g. LIANGXIN_SUPERSET_PORT=abc: say which variable, no traceback
         names = [str(e["loc"][0]) if e["loc"] else "?" for e in exc.errors()]
-        wrong = "；".join(f"{n if n.isupper() else 'LIANGXIN_' + n.upper()}: {e['msg']}"
-                         for n, e in zip(names, exc.errors()))
+        wrong = "；".join(
+            f"{n if n.isupper() else 'LIANGXIN_' + n.upper()}: {e['msg']}" for n, e in zip(names, exc.errors())
+        )
         typer.echo(f"环境变量配置有误 / invalid setting: {wrong}", err=True)
         raise typer.Exit(2)
     secure_home(settings)  # and what an older version left readable

@@ -23,10 +23,16 @@ def finalize_command(
     unit: str = typer.Option(None, "--unit", envvar="LIANGXIN_SIGNOFF_UNIT", help="填报单位（盖章）"),
     head: str = typer.Option(None, "--head", envvar="LIANGXIN_SIGNOFF_HEAD", help="单位负责人（必填）"),
     filled_by: str = typer.Option(None, "--filled-by", envvar="LIANGXIN_SIGNOFF_FILLED_BY", help="填表人（必填）"),
-    reviewed_by: str = typer.Option(None, "--reviewed-by", envvar="LIANGXIN_SIGNOFF_REVIEWED_BY", help="审核人（必填）"),
+    reviewed_by: str = typer.Option(
+        None, "--reviewed-by", envvar="LIANGXIN_SIGNOFF_REVIEWED_BY", help="审核人（必填）"
+    ),
     phone: str = typer.Option(None, "--phone", envvar="LIANGXIN_SIGNOFF_PHONE", help="联系电话"),
-    report_date: str = typer.Option(None, "--date", envvar="LIANGXIN_SIGNOFF_DATE", help="报出日期 YYYY-MM-DD（必填，不默认今天）"),
-    rebuild: bool = typer.Option(True, "--rebuild/--no-rebuild", help="定稿后重新构建并发布（年报封面、下一年 A3 读取新版本）"),
+    report_date: str = typer.Option(
+        None, "--date", envvar="LIANGXIN_SIGNOFF_DATE", help="报出日期 YYYY-MM-DD（必填，不默认今天）"
+    ),
+    rebuild: bool = typer.Option(
+        True, "--rebuild/--no-rebuild", help="定稿后重新构建并发布（年报封面、下一年 A3 读取新版本）"
+    ),
 ) -> None:
     """定稿：把当前年报（全部单元格、审核结论、定稿人、时间、SHA-256）存为第 N 版；重建不会覆盖。"""
     from rich.console import Console
@@ -37,13 +43,23 @@ def finalize_command(
     settings = Settings.from_env()  # the edge
     console = Console()
     try:
-        out = finalize_year(year, by, db_path=settings.duckdb, override=override, signoff=dict(
-            unit=unit, head=head, filled_by=filled_by, reviewed_by=reviewed_by, phone=phone, report_date=report_date))
+        out = finalize_year(
+            year,
+            by,
+            db_path=settings.duckdb,
+            override=override,
+            signoff=dict(
+                unit=unit, head=head, filled_by=filled_by, reviewed_by=reviewed_by, phone=phone, report_date=report_date
+            ),
+        )
     except FinalizeError as exc:
         console.print(f"[red]定稿被拒绝：{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2)
-    console.print(f"{year} 年报已定稿（第{out['version']}版）：{out['verdict']}，{out['cells']} 个单元格，"
-                  f"SHA-256 {out['sha256']}，定稿人 {out['finalized_by']}", soft_wrap=True)
+    console.print(
+        f"{year} 年报已定稿（第{out['version']}版）：{out['verdict']}，{out['cells']} 个单元格，"
+        f"SHA-256 {out['sha256']}，定稿人 {out['finalized_by']}",
+        soft_wrap=True,
+    )
     if out["override_reason"]:
         console.print(f"[yellow]强制定稿理由：{out['override_reason']}[/yellow]")
     if rebuild:
@@ -70,8 +86,10 @@ def status_command(
 
     con = connect_readonly(serve_db or Settings.from_env().serve_duckdb)
     try:
-        rows = con.execute("select year, verdict, status, finalized_version, communities_complete, communities_expected, "
-                           "reasons from annual.rpt_annual_verdict order by year").fetchall()
+        rows = con.execute(
+            "select year, verdict, status, finalized_version, communities_complete, communities_expected, "
+            "reasons from annual.rpt_annual_verdict order by year"
+        ).fetchall()
     finally:
         con.close()
     table = Table(title="统计年报审核结论")
@@ -85,7 +103,9 @@ def status_command(
 def _annual_return(
     ctx: typer.Context,
     year: int = typer.Option(None, "--year", help="年份；不给则写出每个有已接收报表的年份。"),
-    output: Path = typer.Option(None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"
+    ),
     serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB）。"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="有 LibreOffice 时同时写出 PDF。"),
 ) -> None:
@@ -99,15 +119,16 @@ def _annual_return(
 
 def write_command(
     year: int = typer.Option(None, "--year", help="年份（用该年第四季度报表的存量与四个季度的流量）。"),
-    output: Path = typer.Option(None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="工作簿路径（默认 build/annual/<年>.xlsx；仅与 --year 一起用）。"
+    ),
     serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB）。"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="有 LibreOffice 时同时写出 PDF。"),
 ) -> None:
     """写出统计年报（封面、表一至表九、审核结果）.xlsx，并写出年报看板页 / write the annual return."""
     from rich.console import Console
 
-    from liangxin.annual import (PdfError, SignOff, annual_years, convert_to_pdf, verdict_line,
-                                 write_annual_return)
+    from liangxin.annual import PdfError, SignOff, annual_years, convert_to_pdf, verdict_line, write_annual_return
     from liangxin.neutral import terminal_text
     from liangxin.settings import Settings
 

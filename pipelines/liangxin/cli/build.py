@@ -10,7 +10,9 @@ console = Console()
 
 def build_command(
     force: bool = typer.Option(False, "--force", help="即使没有新报表也重新构建。"),
-    year: list[int] = typer.Option(None, "--year", help="发布统计年报的年度（可多次给出；默认：每个有第四季度报表的年度）。"),
+    year: list[int] = typer.Option(
+        None, "--year", help="发布统计年报的年度（可多次给出；默认：每个有第四季度报表的年度）。"
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度。"),
 ) -> None:
     """构建与发布：用 dbt 构建数据仓库（全部模型与测试），发布服务快照、静态驾驶舱和统计年报——
@@ -22,7 +24,9 @@ def build_command(
     from liangxin.settings import Settings
 
     try:
-        out = build_and_publish(settings=Settings.from_env(), force=force, years=list(year or []), progress=not no_progress)
+        out = build_and_publish(
+            settings=Settings.from_env(), force=force, years=list(year or []), progress=not no_progress
+        )
     except PipelineError as exc:
         from rich.markup import escape
 

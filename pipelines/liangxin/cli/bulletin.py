@@ -33,7 +33,9 @@ def bulletin_command(
     if write_template:
         write_template.parent.mkdir(parents=True, exist_ok=True)
         default_template().save(str(write_template))
-        console.print(f"内置通报模板已写出：{terminal_text(write_template)}（可编辑文字与样式；占位符见 liangxin.bulletin）")
+        console.print(
+            f"内置通报模板已写出：{terminal_text(write_template)}（可编辑文字与样式；占位符见 liangxin.bulletin）"
+        )
         return
     if not period:
         console.print("[red]请用 --period 指定报告期，如 --period 2021Q4[/red]")
@@ -47,8 +49,14 @@ def bulletin_command(
 
     settings = Settings.from_env()  # the edge: LIANGXIN_BULLETIN_ISSUER / _TEMPLATE, the locations
     try:
-        out = write_bulletin(period, out_dir or settings.build / "bulletin", serve_db or settings.serve_duckdb,
-                             template or settings.bulletin_template, issuer or settings.bulletin_issuer, day)
+        out = write_bulletin(
+            period,
+            out_dir or settings.build / "bulletin",
+            serve_db or settings.serve_duckdb,
+            template or settings.bulletin_template,
+            issuer or settings.bulletin_issuer,
+            day,
+        )
     except (BulletinError, LookupError, FileNotFoundError) as exc:
         console.print(f"[red]{terminal_text(exc)}[/red]")
         raise typer.Exit(2)
@@ -59,5 +67,8 @@ def bulletin_command(
         except PdfError as exc:
             console.print(f"[red]PDF 未写出：{terminal_text(exc)}[/red]")
             raise typer.Exit(1)
-        console.print(f"PDF：[bold]{terminal_text(p)}[/bold]" if p else
-                      "[yellow]未安装 LibreOffice 文字处理组件（Writer），未生成 PDF[/yellow]")
+        console.print(
+            f"PDF：[bold]{terminal_text(p)}[/bold]"
+            if p
+            else "[yellow]未安装 LibreOffice 文字处理组件（Writer），未生成 PDF[/yellow]"
+        )

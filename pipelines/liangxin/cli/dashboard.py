@@ -8,7 +8,9 @@ import typer
 
 
 def dashboard_command(
-    serve_db: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ serving snapshot."),
+    serve_db: Path = typer.Option(
+        None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ serving snapshot."
+    ),
     out: Path = typer.Option(None, "-o", "--out", help="输出目录（默认 build/dashboard）/ output directory."),
 ) -> None:
     """生成领导看板：自包含、可离线打开的 index.html / write the static leadership dashboard."""

@@ -49,8 +49,9 @@ def generate_stage(out: Path, start: str, end: str, seed: int, force: bool) -> t
     files = write_world(world, out, fmt="xlsx", progress=True)
     with console.status("计算真值 / computing the ground truth …"):
         truth = compute_truth(world)
-    (out / "truth.json").write_text(json.dumps({"generated": params, "values": truth}, ensure_ascii=False, default=str),
-                                    encoding="utf-8")
+    (out / "truth.json").write_text(
+        json.dumps({"generated": params, "values": truth}, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     marker.write_text(json.dumps(params), encoding="utf-8")
     return len(files), True
 
@@ -69,8 +70,14 @@ def _submission_counts(db: Path) -> dict[str, int]:
         con.close()
 
 
-def run_demo(settings: Settings, start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201,
-             year: int | None = None, force: bool = False) -> dict:
+def run_demo(
+    settings: Settings,
+    start: str = "2019Q1",
+    end: str = "2021Q4",
+    seed: int = 20201,
+    year: int | None = None,
+    force: bool = False,
+) -> dict:
     from liangxin.pipeline import build_and_publish, ingest_through_dagster
 
     times = StageTimes()
@@ -81,7 +88,11 @@ def run_demo(settings: Settings, start: str = "2019Q1", end: str = "2021Q4", see
 
     t = time.perf_counter()
     n_files, generated = generate_stage(returns_dir, start, end, seed, force)
-    times.add("生成示范数据 generate", time.perf_counter() - t, f"{n_files} 份报表" + ("" if generated else "（已存在，复用）"))
+    times.add(
+        "生成示范数据 generate",
+        time.perf_counter() - t,
+        f"{n_files} 份报表" + ("" if generated else "（已存在，复用）"),
+    )
 
     from liangxin.pipeline import dagster_home, dagster_instance, ensure_home
 
@@ -93,15 +104,18 @@ def run_demo(settings: Settings, start: str = "2019Q1", end: str = "2021Q4", see
     ingest_through_dagster([returns_dir], settings=settings, instance=instance, progress=True, backfill=True)
     after = _submission_counts(settings.duckdb)
     new = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    times.add("接收入库 ingest (Dagster)", time.perf_counter() - t,
-              "新接收 {} / 有警告 {} / 退回 {}".format(new.get("accepted", 0), new.get("accepted_with_warnings", 0),
-                                               new.get("rejected", 0)))
+    times.add(
+        "接收入库 ingest (Dagster)",
+        time.perf_counter() - t,
+        "新接收 {} / 有警告 {} / 退回 {}".format(
+            new.get("accepted", 0), new.get("accepted_with_warnings", 0), new.get("rejected", 0)
+        ),
+    )
 
     t = time.perf_counter()
     # every year with an accepted return gets its annual return (issue 14), or only --year
     built = build_and_publish(settings=settings, instance=instance, force=force, years=[year] if year else None)
-    times.add("构建与发布 dbt build + publish", time.perf_counter() - t,
-              built.get("note", ""))
+    times.add("构建与发布 dbt build + publish", time.perf_counter() - t, built.get("note", ""))
 
     table = Table(title="liangxin demo 汇总 / summary")
     table.add_column("阶段 stage")
@@ -138,7 +152,7 @@ def run_demo(settings: Settings, start: str = "2019Q1", end: str = "2021Q4", see
         f"  • 打开驾驶舱 open the dashboard: {built.get('dashboard', '')}\n"
         f"  • Dagster 界面（本次运行的记录 {dagster_home(settings)}）: liangxin ui\n"
         "  • 指标溯源 explain a number: liangxin explain K1 --unit <街道或社区代码> --period 2021Q4\n"
-        "  • 只读SQL read-only SQL: liangxin sql -c \"select * from marts.kpi_bulletin limit 10\""
+        '  • 只读SQL read-only SQL: liangxin sql -c "select * from marts.kpi_bulletin limit 10"'
     )
     return {"times": times.rows, "submissions": after, **built}
 

@@ -24,6 +24,7 @@ from liangxin.explain import (
 from liangxin.neutral import cell_text, scrub_ids, terminal_text
 from liangxin.settings import Settings
 
+
 def _t(value: object) -> str:
     """Terminal-safe (IDs scrubbed, controls removed, Rich markup escaped)."""
     return terminal_text(scrub_ids("" if value is None else value))
@@ -40,8 +41,23 @@ def _fmt(v: object) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
-CSV_HEADER = ["部分", "成员类型", "社区代码", "社区", "编号", "名称", "说明", "计入值", "报告期", "报表SHA-256",
-              "报表文件", "更正序号", "接收时间", "表", "行"]
+CSV_HEADER = [
+    "部分",
+    "成员类型",
+    "社区代码",
+    "社区",
+    "编号",
+    "名称",
+    "说明",
+    "计入值",
+    "报告期",
+    "报表SHA-256",
+    "报表文件",
+    "更正序号",
+    "接收时间",
+    "表",
+    "行",
+]
 
 
 def explain_command(
@@ -77,10 +93,14 @@ def explain_command(
         value = f"{pub.value:.1%}"
     else:
         value = _fmt(pub.value)
-    console.print(f"[bold]{_t(pub.indicator_id)} {_t(pub.indicator_name)}[/bold]　"
-                  f"{_t(pub.entity_name)}（{_t(pub.entity_code)}）　报告期 {_t(pub.period)}")
-    console.print(f"发布值：{_t(value)}　分子 {_fmt(pub.numerator)}"
-                  + ("" if pub.denominator is None else f"　分母 {_fmt(pub.denominator)}"))
+    console.print(
+        f"[bold]{_t(pub.indicator_id)} {_t(pub.indicator_name)}[/bold]　"
+        f"{_t(pub.entity_name)}（{_t(pub.entity_code)}）　报告期 {_t(pub.period)}"
+    )
+    console.print(
+        f"发布值：{_t(value)}　分子 {_fmt(pub.numerator)}"
+        + ("" if pub.denominator is None else f"　分母 {_fmt(pub.denominator)}")
+    )
     num_keys = {(r.community_code, r.key) for r in rows if r.role == NUMERATOR}
     for role in (NUMERATOR, DENOMINATOR):
         part = [r for r in rows if r.role == role]
@@ -107,13 +127,23 @@ def explain_command(
             console.print(title)
             continue
         t = Table(title=title)
-        cols = ["社区代码"] + ([] if kind == COMMUNITY else [key_label]) + ["名称", "说明"] \
-            + ([] if counted else ["计入"]) + ["来源（报表文件 · 更正序号 · 表 · 行）"]
+        cols = (
+            ["社区代码"]
+            + ([] if kind == COMMUNITY else [key_label])
+            + ["名称", "说明"]
+            + ([] if counted else ["计入"])
+            + ["来源（报表文件 · 更正序号 · 表 · 行）"]
+        )
         for col in cols:
             t.add_column(col, overflow="fold")
         for r in shown:
-            cells = [_t(r.community_code)] + ([] if kind == COMMUNITY else [_t(r.key)]) \
-                + [_t(r.name), _t(r.detail)] + ([] if counted else [_fmt(r.value)]) + [_t(_source(r))]
+            cells = (
+                [_t(r.community_code)]
+                + ([] if kind == COMMUNITY else [_t(r.key)])
+                + [_t(r.name), _t(r.detail)]
+                + ([] if counted else [_fmt(r.value)])
+                + [_t(_source(r))]
+            )
             t.add_row(*cells)
         console.print(t)
     if pub.numerator is None:
@@ -121,9 +151,14 @@ def explain_command(
         console.print("分子未采集（该报告期有报表使用的模板不采集所需字段），不列明细。")
     else:
         ok = n_num == pub.numerator and (n_den is None or n_den == pub.denominator)
-    console.print(("[green]明细与发布值一致[/green]" if ok else
-                   f"[red]明细与发布值不一致：明细分子 {_fmt(n_num)}、分母 {_fmt(n_den)}；"
-                   f"发布分子 {_fmt(pub.numerator)}、分母 {_fmt(pub.denominator)}[/red]"))
+    console.print(
+        (
+            "[green]明细与发布值一致[/green]"
+            if ok
+            else f"[red]明细与发布值不一致：明细分子 {_fmt(n_num)}、分母 {_fmt(n_den)}；"
+            f"发布分子 {_fmt(pub.numerator)}、分母 {_fmt(pub.denominator)}[/red]"
+        )
+    )
     if output is not None:
         import csv
 
@@ -131,9 +166,25 @@ def explain_command(
             w = csv.writer(fh)
             w.writerow(CSV_HEADER)
             for r in rows:
-                w.writerow([r.role, r.kind, _c(r.community_code), _c(r.community_name), _c(r.key), _c(r.name),
-                            _c(r.detail), r.value, _c(r.period), _c(r.submission_id), _c(r.original_name),
-                            r.correction_no, _c(r.received_at), _c(r.sheet), r.row])
+                w.writerow(
+                    [
+                        r.role,
+                        r.kind,
+                        _c(r.community_code),
+                        _c(r.community_name),
+                        _c(r.key),
+                        _c(r.name),
+                        _c(r.detail),
+                        r.value,
+                        _c(r.period),
+                        _c(r.submission_id),
+                        _c(r.original_name),
+                        r.correction_no,
+                        _c(r.received_at),
+                        _c(r.sheet),
+                        r.row,
+                    ]
+                )
         console.print(f"明细已写入：{_t(output)}")
     if not ok:
         raise typer.Exit(1)
@@ -144,4 +195,6 @@ def _source(r: ExplainRow) -> str:
         return r.sheet or "—"
     corr = "—" if r.correction_no is None else r.correction_no
     where = f" · {r.sheet} · 第{r.row}行" if r.row else ""
-    return f"{r.original_name} · 更正{corr}{where}" + (f" · 接收（UTC）{r.received_at[:19]}" if r.sheet == "接收记录" else "")
+    return f"{r.original_name} · 更正{corr}{where}" + (
+        f" · 接收（UTC）{r.received_at[:19]}" if r.sheet == "接收记录" else ""
+    )

@@ -61,8 +61,13 @@ def docs_command(
     from liangxin.ingest import writer_lock
 
     with writer_lock(db):  # dbt opens the build database (catalog queries): not while a build writes it
-        proc = subprocess.run([dbt_executable(), "docs", "generate", *common], env=env, cwd=paths.DBT_PROJECT_DIR,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [dbt_executable(), "docs", "generate", *common],
+            env=env,
+            cwd=paths.DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+        )
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         typer.echo(f"dbt docs generate 失败：\n{tail}", err=True)
@@ -72,8 +77,11 @@ def docs_command(
         return
     typer.echo(f"文档服务：http://127.0.0.1:{port}（Ctrl-C 退出）")
     try:
-        rc = subprocess.call([dbt_executable(), "docs", "serve", "--port", str(port), "--no-browser", *common],
-                             env=env, cwd=paths.DBT_PROJECT_DIR)
+        rc = subprocess.call(
+            [dbt_executable(), "docs", "serve", "--port", str(port), "--no-browser", *common],
+            env=env,
+            cwd=paths.DBT_PROJECT_DIR,
+        )
     except KeyboardInterrupt:
         rc = 0
     raise typer.Exit(rc)
@@ -90,9 +98,16 @@ def paths_command() -> None:
     table = Table(title="liangxin 路径")
     table.add_column("用途")
     table.add_column("路径")
-    for label, value in [("数据目录 home", s.home), ("收件箱 inbox", s.inbox), ("归档 archive", s.archive),
-                         ("回执 outbox", s.outbox), ("构建库 build db", s.duckdb),
-                         ("服务快照 serve db", s.serve_duckdb), ("发布目录 build", s.build),
-                         ("日志 logs", s.logs), ("Dagster 实例", s.dagster_home)]:
+    for label, value in [
+        ("数据目录 home", s.home),
+        ("收件箱 inbox", s.inbox),
+        ("归档 archive", s.archive),
+        ("回执 outbox", s.outbox),
+        ("构建库 build db", s.duckdb),
+        ("服务快照 serve db", s.serve_duckdb),
+        ("发布目录 build", s.build),
+        ("日志 logs", s.logs),
+        ("Dagster 实例", s.dagster_home),
+    ]:
         table.add_row(label, str(value))
     Console().print(table)

@@ -44,8 +44,12 @@ def print_summary(outcomes: list[IngestOutcome], console=None, max_errors: int =
         t.add_column("错误数", justify="right")
         t.add_column("主要错误")
         for o in rejected:
-            t.add_row(escape(o.original_name), escape(f"{o.unit_code or '—'} {o.period or ''}"), str(o.error_count),
-                      escape("\n".join(o.first_errors[:max_errors])))
+            t.add_row(
+                escape(o.original_name),
+                escape(f"{o.unit_code or '—'} {o.period or ''}"),
+                str(o.error_count),
+                escape("\n".join(o.first_errors[:max_errors])),
+            )
         console.print(t)
 
     for o in outcomes:
@@ -54,25 +58,32 @@ def print_summary(outcomes: list[IngestOutcome], console=None, max_errors: int =
             corr = first.get("correction_no")
             console.print(
                 f"[yellow]{DUPLICATE_TITLE}[/yellow]：{escape(o.original_name)}"
-                + (f"（与 {escape(str(first.get('original_name')))} 相同：{escape(str(first.get('unit_code') or '—'))} "
-                   f"{escape(str(first.get('period') or '—'))} 更正序号 {'—' if corr is None else corr}，"
-                   f"{escape(OUTCOME_LABELS.get(first.get('outcome'), str(first.get('outcome') or '—')))}，"
-                   f"接收于 {escape(str(first.get('received_at') or '—'))}）" if first else "")
-                + (f"\n  回执：{escape(str(o.duplicate_receipt))}" if o.duplicate_receipt else ""))
+                + (
+                    f"（与 {escape(str(first.get('original_name')))} 相同：{escape(str(first.get('unit_code') or '—'))} "
+                    f"{escape(str(first.get('period') or '—'))} 更正序号 {'—' if corr is None else corr}，"
+                    f"{escape(OUTCOME_LABELS.get(first.get('outcome'), str(first.get('outcome') or '—')))}，"
+                    f"接收于 {escape(str(first.get('received_at') or '—'))}）"
+                    if first
+                    else ""
+                )
+                + (f"\n  回执：{escape(str(o.duplicate_receipt))}" if o.duplicate_receipt else "")
+            )
     for o in outcomes:
         if o.outcome == FAILED:
             console.print(f"[red]内部错误：{escape(o.original_name)}：{escape(str(o.internal_error))}[/red]")
 
 
 def ingest_command(
-    paths_in: list[Path] = typer.Argument(None, metavar="路径...",
-                                          help="报表文件（.xlsx / .zip）或文件夹；默认：收件箱。"),
+    paths_in: list[Path] = typer.Argument(
+        None, metavar="路径...", help="报表文件（.xlsx / .zip）或文件夹；默认：收件箱。"
+    ),
     db: Path = typer.Option(None, "--db", help="构建库（默认 $LIANGXIN_DUCKDB 或 $LIANGXIN_HOME/build.duckdb）。"),
     archive: Path = typer.Option(None, "--archive", help="归档目录（默认 $LIANGXIN_ARCHIVE）。"),
     outbox: Path = typer.Option(None, "--outbox", help="回执目录（默认 $LIANGXIN_OUTBOX）。"),
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条。"),
-    backfill: bool = typer.Option(False, "--backfill",
-                                  help="历史补录：按报出日期（而非接收时间）判断是否逾期（规则P4），回执注明“历史补录”。"),
+    backfill: bool = typer.Option(
+        False, "--backfill", help="历史补录：按报出日期（而非接收时间）判断是否逾期（规则P4），回执注明“历史补录”。"
+    ),
 ) -> None:
     """接收报表：归档、审核、出具回执并入库。
 
@@ -82,8 +93,9 @@ def ingest_command(
     from rich.logging import RichHandler
 
     # our own INFO lines; the libraries Dagster brings (alembic creating the instance's storage, …) only warn
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(show_path=False)])
+    logging.basicConfig(
+        level=logging.WARNING, format="%(message)s", datefmt="[%X]", handlers=[RichHandler(show_path=False)]
+    )
     logging.getLogger("liangxin").setLevel(logging.INFO)
     from liangxin.pipeline import ensure_home
 
@@ -115,8 +127,15 @@ def ingest_command(
     ingestion_defs.last_outcomes = []
     failure = None
     try:
-        ingest_through_dagster(targets, settings=settings, progress=not no_progress, backfill=backfill, db=db,
-                               archive=archive, outbox=outbox)
+        ingest_through_dagster(
+            targets,
+            settings=settings,
+            progress=not no_progress,
+            backfill=backfill,
+            db=db,
+            archive=archive,
+            outbox=outbox,
+        )
     except PipelineError as exc:  # an internal failure on some file: the others were processed; say which
         failure = exc
     outcomes = list(ingestion_defs.last_outcomes)

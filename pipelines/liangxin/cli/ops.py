@@ -85,6 +85,8 @@ def rekey_command(
         typer.echo(f"未更换密钥 / not re-keyed: {exc}", err=True)
         raise typer.Exit(2)
     print_summary(outcomes)
-    typer.echo(f"已用指纹 {fp[:12]} 的密钥重新生成构建库 / re-keyed: {s.duckdb}"
-               + (f"（旧库保留为 {old}）" if old else "（旧库已删除）"))
+    typer.echo(
+        f"已用指纹 {fp[:12]} 的密钥重新生成构建库 / re-keyed: {s.duckdb}"
+        + (f"（旧库保留为 {old}）" if old else "（旧库已删除）")
+    )
     typer.echo("请运行 liangxin build --force 重建指标与服务快照 / now run `liangxin build --force`")

@@ -49,7 +49,6 @@ def render_table(cols: list[str], rows: list[tuple], truncated: bool, out: Conso
     out.print(f"[dim]{len(rows)} 行{more}[/dim]")
 
 
-
 def emit(cols: list[str], rows: list[tuple], truncated: bool, fmt: str, output: Path | None) -> None:
     if fmt == "table":
         render_table(cols, rows, truncated, console)
@@ -69,14 +68,26 @@ def emit(cols: list[str], rows: list[tuple], truncated: bool, fmt: str, output: 
 
 
 def sql_command(
-    command: str = typer.Option(None, "-c", "--command", help="执行一条查询（或 .tables）后退出 / run one query and exit."),
-    tables: bool = typer.Option(False, "--tables", help="列出可查询的表（服务契约中的公开模型）及说明后退出 / list the published tables."),
-    database: Path = typer.Option(None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ snapshot to open."),
+    command: str = typer.Option(
+        None, "-c", "--command", help="执行一条查询（或 .tables）后退出 / run one query and exit."
+    ),
+    tables: bool = typer.Option(
+        False, "--tables", help="列出可查询的表（服务契约中的公开模型）及说明后退出 / list the published tables."
+    ),
+    database: Path = typer.Option(
+        None, "--db", help="服务快照（默认 $LIANGXIN_SERVE_DUCKDB 或 data/serve.duckdb）/ snapshot to open."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="输出格式 / output format: table | csv | xlsx | markdown."),
-    output: Path = typer.Option(None, "--output", "-o", help="写入文件（xlsx 必须指定）/ write to this file (required for xlsx)."),
-    max_rows: int = typer.Option(None, "--max-rows", help="最多输出行数（终端默认 200，文件默认不限）/ at most this many rows."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="写入文件（xlsx 必须指定）/ write to this file (required for xlsx)."
+    ),
+    max_rows: int = typer.Option(
+        None, "--max-rows", help="最多输出行数（终端默认 200，文件默认不限）/ at most this many rows."
+    ),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="每条查询的时限（秒）/ seconds per statement."),
-    memory_limit: str = typer.Option(DEFAULT_MEMORY, "--memory-limit", help="内存上限 / DuckDB memory_limit, e.g. 1GB."),
+    memory_limit: str = typer.Option(
+        DEFAULT_MEMORY, "--memory-limit", help="内存上限 / DuckDB memory_limit, e.g. 1GB."
+    ),
     threads: int = typer.Option(DEFAULT_THREADS, "--threads", help="线程数 / DuckDB threads."),
     max_temp: str = typer.Option(DEFAULT_MAX_TEMP, "--max-temp", help="临时文件上限 / spill limit, e.g. 2GB."),
 ) -> None:
@@ -119,8 +130,13 @@ def sql_command(
     con = None
     try:
         try:
-            con = connect_readonly(database or Settings.from_env().serve_duckdb, memory_limit=memory_limit, threads=threads, temp_directory=tmp,
-                                   max_temp_size=max_temp)
+            con = connect_readonly(
+                database or Settings.from_env().serve_duckdb,
+                memory_limit=memory_limit,
+                threads=threads,
+                temp_directory=tmp,
+                max_temp_size=max_temp,
+            )
         except FileNotFoundError as exc:
             err_console.print(f"[red]{terminal_text(exc)}[/red]")
             raise typer.Exit(2)

@@ -11,14 +11,19 @@ from rich.table import Table
 
 from liangxin.settings import Settings  # each command is an edge: the environment is read there
 
-app = typer.Typer(name="superset", help="Superset：本地启动/停止、发布看板（领导驾驶舱、单建率通报、统计年报）与按社区的行级权限。",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    name="superset",
+    help="Superset：本地启动/停止、发布看板（领导驾驶舱、单建率通报、统计年报）与按社区的行级权限。",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 
 
 @app.command("up")
-def up_command(serve_db: Optional[Path] = typer.Option(None, "--serve-db", help="服务快照（默认 LIANGXIN_SERVE_DUCKDB）"),
-               ) -> None:
+def up_command(
+    serve_db: Optional[Path] = typer.Option(None, "--serve-db", help="服务快照（默认 LIANGXIN_SERVE_DUCKDB）"),
+) -> None:
     """创建 Superset 自己的虚拟环境（已装则跳过）、写配置、迁移元数据库、建管理员、后台启动 gunicorn。"""
     from liangxin.superset import server
 
@@ -53,9 +58,10 @@ def status_command() -> None:
 
 
 @app.command("publish")
-def publish_command(serve_db: Optional[Path] = typer.Option(None, "--serve-db", help="服务快照（默认 LIANGXIN_SERVE_DUCKDB）"),
-                    url: Optional[str] = typer.Option(None, "--url", help="Superset 地址（默认 LIANGXIN_SUPERSET_URL 或本地）"),
-                    ) -> None:
+def publish_command(
+    serve_db: Optional[Path] = typer.Option(None, "--serve-db", help="服务快照（默认 LIANGXIN_SERVE_DUCKDB）"),
+    url: Optional[str] = typer.Option(None, "--url", help="Superset 地址（默认 LIANGXIN_SUPERSET_URL 或本地）"),
+) -> None:
     """把 dashboards/superset/ 中的看板打包导入 Superset，并建立每个社区的角色与行级权限。"""
     from liangxin.superset.publish import publish
 

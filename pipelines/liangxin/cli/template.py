@@ -12,12 +12,19 @@ import typer
 
 
 def template_command(
-    unit: str = typer.Option(..., "--unit", help="填报单位编码：社区党总支的12位统计用区划代码，须在单位名册"
-                             "（seeds/communities.csv）中 / 12-digit code of the community, from the unit register."),
+    unit: str = typer.Option(
+        ...,
+        "--unit",
+        help="填报单位编码：社区党总支的12位统计用区划代码，须在单位名册"
+        "（seeds/communities.csv）中 / 12-digit code of the community, from the unit register.",
+    ),
     period: str = typer.Option(..., "--period", help="报告期，格式 YYYYQn，如 2020Q3 / report period YYYYQn."),
-    output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlsx 文件路径 / where to write the .xlsx.",
-                                dir_okay=False, writable=True),
-    prefill: bool = typer.Option(False, "--prefill", help="预填：表1、表2、表6 从该单位上一份已接收报表结转，流量表为空。"),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="输出的 .xlsx 文件路径 / where to write the .xlsx.", dir_okay=False, writable=True
+    ),
+    prefill: bool = typer.Option(
+        False, "--prefill", help="预填：表1、表2、表6 从该单位上一份已接收报表结转，流量表为空。"
+    ),
 ) -> None:
     """生成空白季报模板（.xlsx）：封面已预填单位、报告期、模板版本和更正序号0，各表带下拉列表和数据校验。
 

@@ -51,9 +51,17 @@ DEFAULT_COVERAGE_THRESHOLD = 1.0
 NOT_COLLECTED = "未采集"
 
 K3B_CATEGORY_ZH = {
-    "k3b_joint": "联合中应单建", "joint": "联合中应单建", "联合建立": "联合中应单建", "挂靠": "联合中应单建",
-    "k3b_functional": "功能型", "functional": "功能型", "功能型": "功能型",
-    "k3b_none": "未建立", "none": "未建立", "none_should": "未建立", "未建立": "未建立",
+    "k3b_joint": "联合中应单建",
+    "joint": "联合中应单建",
+    "联合建立": "联合中应单建",
+    "挂靠": "联合中应单建",
+    "k3b_functional": "功能型",
+    "functional": "功能型",
+    "功能型": "功能型",
+    "k3b_none": "未建立",
+    "none": "未建立",
+    "none_should": "未建立",
+    "未建立": "未建立",
 }
 
 
@@ -197,8 +205,12 @@ def _compute_bulletin(values, communities_order, quarters) -> dict[str, list[dic
 
 
 #: kpi_bulletin's value and change columns of each bulletin indicator (the contract's columns)
-BULLETIN_COLUMNS = {"K1": ("k1", "k1_change"), "K2": ("k2", "k2_change"), "K3": ("k3", "k3_change"),
-                    "K3b": ("k3b", "k3b_change")}
+BULLETIN_COLUMNS = {
+    "K1": ("k1", "k1_change"),
+    "K2": ("k2", "k2_change"),
+    "K3": ("k3", "k3_change"),
+    "K3b": ("k3b", "k3b_change"),
+}
 
 
 def _load_bulletin(con, table: str, communities_order, quarters):
@@ -228,15 +240,17 @@ def _load_worklist(con, table: str | None) -> tuple[dict[str, list[dict[str, Any
     for d in _rows(con, f"select * from {table}"):
         cat = d["split_category"]
         cat_zh = K3B_CATEGORY_ZH.get(str(cat).strip().lower(), str(cat)) if cat is not None else "—"
-        out.setdefault(str(d["period"]), []).append({
-            "code": str(d["unit_code"]) if d["unit_code"] is not None else None,
-            "cname": _text(d["unit_name"]) if d["unit_name"] is not None else None,
-            "uscc": _text(d["uscc"]) if d["uscc"] is not None else "—",
-            "org": _text(d["org_name"]) if d["org_name"] is not None else "—",
-            "members": _plain(d["members_formal"]),
-            "status": _text(d["party_status"]) if d["party_status"] is not None else "—",
-            "cat": _text(cat_zh),
-        })
+        out.setdefault(str(d["period"]), []).append(
+            {
+                "code": str(d["unit_code"]) if d["unit_code"] is not None else None,
+                "cname": _text(d["unit_name"]) if d["unit_name"] is not None else None,
+                "uscc": _text(d["uscc"]) if d["uscc"] is not None else "—",
+                "org": _text(d["org_name"]) if d["org_name"] is not None else "—",
+                "members": _plain(d["members_formal"]),
+                "status": _text(d["party_status"]) if d["party_status"] is not None else "—",
+                "cat": _text(cat_zh),
+            }
+        )
     for rs in out.values():
         rs.sort(key=lambda r: (r["code"] or "", r["cat"], r["org"]))
     return out, "table"
@@ -262,8 +276,9 @@ def _load_coverage(con, table: str | None, values, community_codes, entities, qu
     if table is not None:
         threshold = None
         for code, period, n, m, complete, t in con.execute(
-                "select entity_code, period, reported_communities, expected_communities, is_complete, "
-                f"complete_threshold from {table}").fetchall():
+            "select entity_code, period, reported_communities, expected_communities, is_complete, "
+            f"complete_threshold from {table}"
+        ).fetchall():
             out.setdefault(str(code), {})[str(period)] = [int(n or 0), int(m or 0), 1 if _truthy(complete) else 0]
             if t is not None:
                 threshold = _to_float(t)
@@ -297,10 +312,19 @@ def _load_coverage(con, table: str | None, values, community_codes, entities, qu
 
 
 #: the page's keys of the 待更正 list → the columns of the mart kpi_pending_corrections
-PENDING_COLUMNS = {"code": "unit_code", "cname": "unit_name", "period": "period", "cause": "previous_period",
-                   "correction": "correction_no", "org_code": "party_org_code", "org": "party_org_name",
-                   "opening": "opening_reported", "closing": "closing_corrected", "diff": "difference",
-                   "reason": "correction_reason"}
+PENDING_COLUMNS = {
+    "code": "unit_code",
+    "cname": "unit_name",
+    "period": "period",
+    "cause": "previous_period",
+    "correction": "correction_no",
+    "org_code": "party_org_code",
+    "org": "party_org_name",
+    "opening": "opening_reported",
+    "closing": "closing_corrected",
+    "diff": "difference",
+    "reason": "correction_reason",
+}
 
 
 def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[list[dict[str, Any]], str]:
@@ -312,8 +336,10 @@ def _load_pending_corrections(con, table: str | None, name_to_code) -> tuple[lis
     numeric = {"correction", "opening", "closing", "diff"}
     out = []
     for d in _rows(con, f"select * from {table}"):
-        row = {k: (None if d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
-               for k, c in PENDING_COLUMNS.items()}
+        row = {
+            k: (None if d[c] is None else _plain(d[c]) if k in numeric else _text(_plain(d[c])))
+            for k, c in PENDING_COLUMNS.items()
+        }
         if row["code"] is None and row["cname"]:
             row["code"] = name_to_code.get(row["cname"])
         out.append(row)
@@ -337,8 +363,7 @@ def _load_no_mass_org(con, table: str | None, quarters: list[str]) -> tuple[dict
         period = str(d["period"])
         if period not in keep:
             continue
-        row = [None if d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c]))
-               for k, c in enumerate(pick)]
+        row = [None if d[c] is None else (_plain(d[c]) if k == 5 else _text(d[c])) for k, c in enumerate(pick)]
         out.setdefault(period, []).append(row)
     for rs in out.values():
         rs.sort(key=lambda r: (r[0] or "", r[2] or ""))
@@ -353,8 +378,11 @@ def _annual_years(con, out_dir: Path | None) -> list[str]:
     if t:
         years |= {str(r[0]) for r in con.execute(f"select distinct year from {t}").fetchall() if r[0] is not None}
     if out_dir is not None and Path(out_dir).is_dir():
-        years |= {m.group(1) for p in Path(out_dir).glob("annual-*.html")
-                  if (m := re.fullmatch(r"annual-(\d{4})\.html", p.name))}
+        years |= {
+            m.group(1)
+            for p in Path(out_dir).glob("annual-*.html")
+            if (m := re.fullmatch(r"annual-(\d{4})\.html", p.name))
+        }
     return sorted(y for y in years if re.fullmatch(r"\d{4}", y))
 
 
@@ -413,16 +441,29 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             if iid in indicators and not indicators[iid]["den_name"]:
                 indicators[iid]["den_name"] = dn
 
-        street_order = {str(s["street_code"]): i for i, s in enumerate(
-            sorted(streets, key=lambda s: (_to_float(s.get("sort_order")) or 0, str(s["street_code"]))))}
+        street_order = {
+            str(s["street_code"]): i
+            for i, s in enumerate(
+                sorted(streets, key=lambda s: (_to_float(s.get("sort_order")) or 0, str(s["street_code"])))
+            )
+        }
         street_names = {str(s["street_code"]): s["street_name"] for s in streets}
-        comm_sorted = sorted(communities, key=lambda c: (street_order.get(str(c["street_code"]), 1e9),
-                                                         _to_float(c.get("sort_order")) or 0, str(c["unit_code"])))
+        comm_sorted = sorted(
+            communities,
+            key=lambda c: (
+                street_order.get(str(c["street_code"]), 1e9),
+                _to_float(c.get("sort_order")) or 0,
+                str(c["unit_code"]),
+            ),
+        )
         for c in comm_sorted:
             code = str(c["unit_code"])
             ent = entities.setdefault(code, {"level": "community", "name": c["unit_name"]})
-            ent.update(name=ent["name"] or c["unit_name"], street=str(c["street_code"]),
-                       street_name=c.get("street_name") or street_names.get(str(c["street_code"])))
+            ent.update(
+                name=ent["name"] or c["unit_name"],
+                street=str(c["street_code"]),
+                street_name=c.get("street_name") or street_names.get(str(c["street_code"])),
+            )
         for s in streets:
             if str(s["street_code"]) in entities:
                 ent = entities[str(s["street_code"])]
@@ -431,12 +472,17 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             ent["name"] = ent["name"] or code
         district = sorted((c for c, e in entities.items() if e["level"] == "district"), key=str)
         if not district:
-            raise DashboardDataError("数据表 fct_indicators 中没有全区（level = 'district'）的指标行，无法生成领导看板。")
+            raise DashboardDataError(
+                "数据表 fct_indicators 中没有全区（level = 'district'）的指标行，无法生成领导看板。"
+            )
         district_code = district[0]
         community_codes = [str(c["unit_code"]) for c in comm_sorted]
-        community_codes += sorted(c for c, e in entities.items() if e["level"] == "community" and c not in community_codes)
-        street_codes = sorted((c for c, e in entities.items() if e["level"] == "street"),
-                              key=lambda c: (street_order.get(c, 1e9), c))
+        community_codes += sorted(
+            c for c, e in entities.items() if e["level"] == "community" and c not in community_codes
+        )
+        street_codes = sorted(
+            (c for c, e in entities.items() if e["level"] == "street"), key=lambda c: (street_order.get(c, 1e9), c)
+        )
         qs = sorted(quarters)
         ys = sorted(years | {q[:4] for q in qs})
         name_to_code = {entities[c]["name"]: c for c in community_codes}
@@ -445,7 +491,9 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
         if not any("K7q" in per for per in values.get(district_code, {}).values()):
             qt = find_table(con, lx.REF_DEVELOPMENT_QUOTAS)
             if qt:
-                for y, quota in con.execute(f"select cast(year as varchar), sum(quota) from {qt} group by 1").fetchall():
+                for y, quota in con.execute(
+                    f"select cast(year as varchar), sum(quota) from {qt} group by 1"
+                ).fetchall():
                     for q in qs:
                         if q.startswith(str(y)):
                             values[district_code].setdefault(q, {}).setdefault("K7q", [None, None, _plain(quota)])
@@ -457,8 +505,11 @@ def load_dashboard_data(serve_db: Path | None = None, out_dir: Path | None = Non
             bulletin, bulletin_source = _compute_bulletin(values, community_codes, qs), "computed"
         worklist, worklist_source = _load_worklist(con, find_table(con, lx.KPI_WORKLIST_SHOULD_FORM))
         coverage, threshold, coverage_source = _load_coverage(
-            con, find_table(con, lx.FCT_REPORTING_COVERAGE), values, community_codes, entities, qs, ys)
-        pending, pending_source = _load_pending_corrections(con, find_table(con, lx.KPI_PENDING_CORRECTIONS), name_to_code)
+            con, find_table(con, lx.FCT_REPORTING_COVERAGE), values, community_codes, entities, qs, ys
+        )
+        pending, pending_source = _load_pending_corrections(
+            con, find_table(con, lx.KPI_PENDING_CORRECTIONS), name_to_code
+        )
         no_mass, no_mass_source = _load_no_mass_org(con, find_table(con, lx.KPI_WORKLIST_NO_MASS_ORG), qs)
         annual_years = _annual_years(con, out_dir)
     finally:
@@ -522,4 +573,3 @@ def headline_numbers(serve_db: Path | None, period: str, entity_code: str | None
     """The headline numbers shown on the cards: K1, K2, K3, K4, K7q, M for the quarter ``period`` and K9 for its year,
     for the district (or ``entity_code``). Missing or NULL values are ``None``."""
     return _headline_from_data(load_dashboard_data(serve_db), period, entity_code)
-

@@ -108,20 +108,32 @@ def _card(data: dict[str, Any], iid: str, period: str, entity: str) -> dict[str,
     if kind in ("ratio", "mean"):
         fraction = f"{fmt_value(num, 'count')} / {fmt_value(den, 'count')}"
         detail = f"分子/分母：{fraction}（分母：{ind['den_name'] or '—'}）"
-        tip = f"{ind['name']}：{fmt_value(v, kind, reason)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，" \
-              f"分母（{ind['den_name']}）{fmt_value(den, 'count')}"
+        tip = (
+            f"{ind['name']}：{fmt_value(v, kind, reason)}；分子（{ind['num_name']}）{fmt_value(num, 'count')}，"
+            f"分母（{ind['den_name']}）{fmt_value(den, 'count')}"
+        )
     else:
         detail = ind["num_name"] or ""
         tip = f"{ind['name']}：{fmt_value(v, kind, reason)}（{ind['num_name']}）"
     cov = data.get("coverage", {}).get(entity, {}).get(p)
     return {
-        "iid": iid, "value_attr": num_attr(v), "period": p, "reported": cov[0] if cov else "",
-        "expected": cov[1] if cov else "", "tip": tip, "name": ind["name"],
-        "scope": f"{p}年度" if yearly else period_label(p), "value": fmt_value(v, kind, reason),
+        "iid": iid,
+        "value_attr": num_attr(v),
+        "period": p,
+        "reported": cov[0] if cov else "",
+        "expected": cov[1] if cov else "",
+        "tip": tip,
+        "name": ind["name"],
+        "scope": f"{p}年度" if yearly else period_label(p),
+        "value": fmt_value(v, kind, reason),
         "change_class": "up" if chg.startswith("▲") else "down" if chg.startswith("▼") else "flat",
-        "change_label": "较上年" if yearly else "较上季", "change": chg, "target": str(ind["target"]),
-        "detail": detail, "coverage_class": "card-coverage" + ("" if cov and cov[2] else " incomplete"),
-        "coverage": coverage_text(cov), "explain": explain_command(iid, entity, p),
+        "change_label": "较上年" if yearly else "较上季",
+        "change": chg,
+        "target": str(ind["target"]),
+        "detail": detail,
+        "coverage_class": "card-coverage" + ("" if cov and cov[2] else " incomplete"),
+        "coverage": coverage_text(cov),
+        "explain": explain_command(iid, entity, p),
     }
 
 
@@ -132,8 +144,13 @@ def explain_command(iid: str, entity: str, period: str) -> str:
 
 def _json_for_script(obj: Any) -> str:
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-               .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -150,8 +167,15 @@ def render_html(data: dict[str, Any]) -> str:
         district=data["meta"]["district_name"],
         snapshot=str(data["meta"]["snapshot_date"] or "—"),
         generated=data["meta"]["generated_at"],
-        periods=[{"value": q, "label": period_label(q), "selected": q == period,
-                  "complete": bool(district_cov.get(q, [0, 0, 0])[2])} for q in reversed(data["quarters"])],
+        periods=[
+            {
+                "value": q,
+                "label": period_label(q),
+                "selected": q == period,
+                "complete": bool(district_cov.get(q, [0, 0, 0])[2]),
+            }
+            for q in reversed(data["quarters"])
+        ],
         banner=banner_text(period, cov, data["meta"].get("default_reason")) if period else "",
         banner_class="complete" if cov and cov[2] else "incomplete",
         annual_years=data.get("annual_years", []),
@@ -174,4 +198,3 @@ def render_dashboard(serve_db: Path, out_dir: Path) -> Path:
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
     return target
-

@@ -31,19 +31,25 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 
     dbt_defs = dbt_definitions(settings)
     dbt_assets = [a for a in (dbt_defs.assets or []) if isinstance(a, dg.AssetsDefinition)]
-    marts = [k for a in dbt_assets for k in a.keys
-             if a.group_names_by_key.get(k) in ("marts", "annual")]
+    marts = [k for a in dbt_assets for k in a.keys if a.group_names_by_key.get(k) in ("marts", "annual")]
     publish = build_publish_assets(marts)
-    build_selection = dg.AssetSelection.assets(*dbt_assets, *publish) if dbt_assets else dg.AssetSelection.assets(*publish)
+    build_selection = (
+        dg.AssetSelection.assets(*dbt_assets, *publish) if dbt_assets else dg.AssetSelection.assets(*publish)
+    )
     build_job = dg.define_asset_job(
-        BUILD_JOB, selection=build_selection,
+        BUILD_JOB,
+        selection=build_selection,
         description="dbt build（全部模型与测试）→ 服务快照 → 静态驾驶舱、统计年报、Superset（如已配置）。",
         hooks={progress_hook},  # the CLI's progress display (a no-op elsewhere)
     )
 
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
-                          request_job=build_job, default_status=dg.DefaultSensorStatus.RUNNING,
-                          description="每次接收成功后重新构建并发布。")
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[ingest_job],
+        request_job=build_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="每次接收成功后重新构建并发布。",
+    )
     def rebuild_after_ingest(context: dg.RunStatusSensorContext):
         # an ingestion that loaded nothing new (only duplicates, D121) changes nothing: no rebuild
         if context.dagster_run.tags.get(NEW_SUBMISSIONS_TAG) == "0":

@@ -23,7 +23,6 @@
   D120).
 """
 
-
 import contextlib
 import json
 import os
@@ -108,8 +107,10 @@ def register_files(settings: Settings) -> list[Path]:
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
     """The dbt vars of a build: the register and its quotas as absolute paths ('' when not set), D55/D151."""
-    return {"liangxin_register": str(settings.register_csv or ""),
-            "liangxin_development_quotas": str(settings.development_quotas or "")}
+    return {
+        "liangxin_register": str(settings.register_csv or ""),
+        "liangxin_development_quotas": str(settings.development_quotas or ""),
+    }
 
 
 def vars_args(settings: Settings) -> list[str]:
@@ -123,9 +124,16 @@ def profile_dir(db_path: Path) -> Path:
 
 
 def profile_text(db_path: Path, threads: int = DBT_THREADS) -> str:
-    return yaml.safe_dump({PROFILE_NAME: {"target": "duckdb", "outputs": {"duckdb": {
-        "type": "duckdb", "path": str(Path(db_path).resolve()), "threads": threads}}}},
-        allow_unicode=True, sort_keys=False)
+    return yaml.safe_dump(
+        {
+            PROFILE_NAME: {
+                "target": "duckdb",
+                "outputs": {"duckdb": {"type": "duckdb", "path": str(Path(db_path).resolve()), "threads": threads}},
+            }
+        },
+        allow_unicode=True,
+        sort_keys=False,
+    )
 
 
 def write_profile(db_path: Path, threads: int = DBT_THREADS) -> Path:
@@ -160,8 +168,7 @@ def dbt_command_args(settings: Settings, db_path: Path | None = None) -> list[st
     """``--project-dir``, ``--profiles-dir`` (the database's own profile, written now) and ``--vars`` of a dbt
     command run for ``settings`` (the build database, or ``db_path``)."""
     db = Path(db_path or settings.duckdb)
-    return ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(write_profile(db)),
-            *vars_args(settings)]
+    return ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(write_profile(db)), *vars_args(settings)]
 
 
 def dbt_target_dir(db_path: Path) -> Path:
@@ -205,9 +212,19 @@ def ensure_manifest(settings: Settings, project_dir: Path | None = None) -> Path
         if all(p.stat().st_mtime <= mtime for p in project_files(project_dir) if p.exists()):
             return manifest
     proc = subprocess.run(
-        [dbt_executable(), "parse", "--project-dir", str(project_dir),
-         "--profiles-dir", str(write_profile(settings.duckdb)), *vars_args(settings)],
-        env=dbt_env(), cwd=project_dir, capture_output=True, text=True,
+        [
+            dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(write_profile(settings.duckdb)),
+            *vars_args(settings),
+        ],
+        env=dbt_env(),
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
@@ -238,9 +255,14 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
 
     project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=profiles)
 
-    @dbt_assets(manifest=manifest, project=project,
-                dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-                backfill_policy=dg.BackfillPolicy.single_run(), pool=DUCKDB_POOL, name="liangxin_dbt")
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=DUCKDB_POOL,
+        name="liangxin_dbt",
+    )
     def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         from liangxin.defs import progress
         from liangxin.ingest import writer_lock
@@ -265,8 +287,13 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
             with open(events_log, "w", encoding="utf-8") as fh:
                 # dagster-dbt re-prints every dbt event on sys.stdout: into the log file, not the terminal
                 # (redirected only while the next event is read, never across a yield)
-                events = iter(dbt.cli(["build", "--log-path", str(events_log.parent), *vars_args(settings)],
-                                      context=context, target_path=target).stream())
+                events = iter(
+                    dbt.cli(
+                        ["build", "--log-path", str(events_log.parent), *vars_args(settings)],
+                        context=context,
+                        target_path=target,
+                    ).stream()
+                )
                 while True:
                     with contextlib.redirect_stdout(fh):
                         try:
@@ -280,21 +307,32 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
                 prog.dbt_done()
 
     manifest_json = json.loads(manifest.read_text(encoding="utf-8"))
-    n_nodes = sum(1 for n in manifest_json.get("nodes", {}).values()
-                  if n.get("resource_type") in ("model", "seed", "snapshot", "test")
-                  and (n.get("config") or {}).get("enabled", True))
+    n_nodes = sum(
+        1
+        for n in manifest_json.get("nodes", {}).values()
+        if n.get("resource_type") in ("model", "seed", "snapshot", "test")
+        and (n.get("config") or {}).get("enabled", True)
+    )
     sources = manifest_json.get("sources", {}).values()
     raw_tables = sorted({s["name"] for s in sources if s.get("schema") == "raw"})
     raw_specs = [
-        dg.AssetSpec(key=dg.AssetKey(["raw", t]), deps=[RAW_ASSET_KEY], group_name="ingestion",
-                     description=f"raw.{t}（由 raw_returns 写入）", kinds={"duckdb"})
+        dg.AssetSpec(
+            key=dg.AssetKey(["raw", t]),
+            deps=[RAW_ASSET_KEY],
+            group_name="ingestion",
+            description=f"raw.{t}（由 raw_returns 写入）",
+            kinds={"duckdb"},
+        )
         for t in raw_tables
     ]
     exe = cli_executable()
     return dg.Definitions(
         assets=[*raw_specs, liangxin_dbt],
-        resources={"dbt": LiangxinDbtCliResource(project_dir=project, profiles_dir=str(profiles),
-                                                 dbt_executable=exe, global_config_flags=cli_flags(exe))},
+        resources={
+            "dbt": LiangxinDbtCliResource(
+                project_dir=project, profiles_dir=str(profiles), dbt_executable=exe, global_config_flags=cli_flags(exe)
+            )
+        },
     )
 
 

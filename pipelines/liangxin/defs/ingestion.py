@@ -13,7 +13,6 @@ Every asset that opens the DuckDB file is in pool ``duckdb_writer`` (1 slot, see
 the cross-process file lock, so the CLI and Dagster never write at the same time.
 """
 
-
 import json
 import time
 from collections import Counter
@@ -59,24 +58,30 @@ def _rule_table(counts: Counter, severity: str) -> dict[str, int]:
     kinds={"duckdb", "python"},
     description="接收的季报原始数据：raw.submissions、raw.rule_hits 与 raw.<表>（每份报表一个事务）。",
     check_specs=[
-        dg.AssetCheckSpec(CHECK_ERRORS, asset="raw_returns",
-                          description="本次接收中被退回的报表（错误级审核规则命中）"),
-        dg.AssetCheckSpec(CHECK_WARNINGS, asset="raw_returns",
-                          description="本次接收中的警告级审核规则命中数"),
+        dg.AssetCheckSpec(
+            CHECK_ERRORS, asset="raw_returns", description="本次接收中被退回的报表（错误级审核规则命中）"
+        ),
+        dg.AssetCheckSpec(CHECK_WARNINGS, asset="raw_returns", description="本次接收中的警告级审核规则命中数"),
     ],
 )
-def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
-                liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
+def raw_returns(
+    context: dg.AssetExecutionContext, config: RawReturnsConfig, liangxin: dg.ResourceParam[LiangxinPaths]
+) -> dg.MaterializeResult:
     targets = [Path(p) for p in config.paths] or [liangxin.inbox()]
     for p in targets:
         if not p.exists():
             context.log.warning(f"文件或目录不存在（可能已被移走），跳过：{p}")
     targets = [p for p in targets if p.exists()]
-    outcomes = ingest_paths(targets, settings=liangxin.settings,
-                            db_path=Path(config.db_path) if config.db_path else liangxin.db(),
-                            archive_dir=Path(config.archive_dir) if config.archive_dir else liangxin.archive(),
-                            outbox_dir=Path(config.outbox_dir) if config.outbox_dir else liangxin.outbox(),
-                            progress=config.progress, inbox_dir=liangxin.inbox(), backfill=config.backfill)
+    outcomes = ingest_paths(
+        targets,
+        settings=liangxin.settings,
+        db_path=Path(config.db_path) if config.db_path else liangxin.db(),
+        archive_dir=Path(config.archive_dir) if config.archive_dir else liangxin.archive(),
+        outbox_dir=Path(config.outbox_dir) if config.outbox_dir else liangxin.outbox(),
+        progress=config.progress,
+        inbox_dir=liangxin.inbox(),
+        backfill=config.backfill,
+    )
     global last_outcomes
     last_outcomes = outcomes  # the CLI's summary after an in-process run (liangxin ingest)
     by_outcome = Counter(o.outcome for o in outcomes)
@@ -85,26 +90,33 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
     for o in outcomes:
         rules.update(o.rule_counts)
         rows.update(o.rows)
-        context.log.info(f"{o.outcome_zh}：{o.original_name}（{o.unit_code} {o.period} 更正{o.correction_no}，"
-                         f"错误 {o.error_count}，警告 {o.warning_count}）")
+        context.log.info(
+            f"{o.outcome_zh}：{o.original_name}（{o.unit_code} {o.period} 更正{o.correction_no}，"
+            f"错误 {o.error_count}，警告 {o.warning_count}）"
+        )
     try:  # the rebuild sensor skips a run that received nothing new (D121)
-        context.instance.add_run_tags(context.run.run_id, {NEW_SUBMISSIONS_TAG: str(
-            sum(1 for o in outcomes if o.outcome not in (DUPLICATE, FAILED)))})
+        context.instance.add_run_tags(
+            context.run.run_id,
+            {NEW_SUBMISSIONS_TAG: str(sum(1 for o in outcomes if o.outcome not in (DUPLICATE, FAILED)))},
+        )
     except Exception as exc:  # noqa: BLE001 - a tag is a hint, never a reason to fail the ingestion
         context.log.warning(f"无法标记运行：{exc}")
     failed = [o for o in outcomes if o.outcome == FAILED]
     if failed:
         raise dg.Failure(
-            description="内部错误，以下文件未能处理：" + "；".join(f"{o.original_name}: {o.internal_error}" for o in failed)
+            description="内部错误，以下文件未能处理："
+            + "；".join(f"{o.original_name}: {o.internal_error}" for o in failed)
         )
     rejected = [o for o in outcomes if o.outcome == REJECTED]
     errors = _rule_table(rules, "E")
     warnings = _rule_table(rules, "W")
     files_md = "\n".join(
         ["| 文件 | 结果 | 单位 | 报告期 | 更正 | 错误 | 警告 |", "|---|---|---|---|---|---|---|"]
-        + [f"| {o.original_name} | {o.outcome_zh} | {o.unit_code or ''} | {o.period or ''} | "
-           f"{'' if o.correction_no is None else o.correction_no} | {o.error_count} | {o.warning_count} |"
-           for o in outcomes]
+        + [
+            f"| {o.original_name} | {o.outcome_zh} | {o.unit_code or ''} | {o.period or ''} | "
+            f"{'' if o.correction_no is None else o.correction_no} | {o.error_count} | {o.warning_count} |"
+            for o in outcomes
+        ]
     )
     metadata = {
         "files": len(outcomes),
@@ -115,17 +127,22 @@ def raw_returns(context: dg.AssetExecutionContext, config: RawReturnsConfig,
     }
     checks = [
         dg.AssetCheckResult(
-            check_name=CHECK_ERRORS, passed=not rejected, severity=dg.AssetCheckSeverity.WARN,
+            check_name=CHECK_ERRORS,
+            passed=not rejected,
+            severity=dg.AssetCheckSeverity.WARN,
             description=f"退回 {len(rejected)} 份报表" if rejected else "无退回报表",
-            metadata={"rejected_files": dg.MetadataValue.json([o.original_name for o in rejected]),
-                      "error_hits_per_rule": dg.MetadataValue.json(errors),
-                      "error_hits": sum(errors.values())},
+            metadata={
+                "rejected_files": dg.MetadataValue.json([o.original_name for o in rejected]),
+                "error_hits_per_rule": dg.MetadataValue.json(errors),
+                "error_hits": sum(errors.values()),
+            },
         ),
         dg.AssetCheckResult(
-            check_name=CHECK_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
+            check_name=CHECK_WARNINGS,
+            passed=not warnings,
+            severity=dg.AssetCheckSeverity.WARN,
             description=f"警告 {sum(warnings.values())} 条" if warnings else "无警告",
-            metadata={"warning_hits_per_rule": dg.MetadataValue.json(warnings),
-                      "warning_hits": sum(warnings.values())},
+            metadata={"warning_hits_per_rule": dg.MetadataValue.json(warnings), "warning_hits": sum(warnings.values())},
         ),
     ]
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
@@ -164,8 +181,12 @@ def scan_inbox(inbox: Path, seen: set[str], settle_seconds: float = 2.0) -> list
     return found
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="每个新文件（按 SHA-256 判断）触发一次接收。")
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="每个新文件（按 SHA-256 判断）触发一次接收。",
+)
 def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.SensorResult:
     seen = set(json.loads(context.cursor)["seen"]) if context.cursor else set()
     settle = liangxin.settings.inbox_settle_seconds
@@ -180,8 +201,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: dg.ResourceParam
     ]
     if not requests:
         return dg.SensorResult(skip_reason=dg.SkipReason("收件箱无新文件"))
-    return dg.SensorResult(run_requests=requests,
-                           cursor=json.dumps({"seen": sorted(seen | {sha for _, sha in new})}))
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps({"seen": sorted(seen | {sha for _, sha in new})}))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,8 +216,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, liangxin: dg.ResourceParam
     kinds={"duckdb"},
     description="每个季度：各社区党总支的当前报表（最高已接收更正序号）与未报社区。",
 )
-def period_submissions(context: dg.AssetExecutionContext,
-                       liangxin: dg.ResourceParam[LiangxinPaths]) -> dg.MaterializeResult:
+def period_submissions(
+    context: dg.AssetExecutionContext, liangxin: dg.ResourceParam[LiangxinPaths]
+) -> dg.MaterializeResult:
     period = context.partition_key
     register = {r["unit_code"]: r.get("unit_name", "") for r in seeds.communities(liangxin.settings.register_csv)}
     current: dict[str, int] = {}
@@ -207,23 +228,33 @@ def period_submissions(context: dg.AssetExecutionContext,
         with writer_lock(db):
             con = warehouse.connect(db, read_only=True)
             try:
-                tables = {r[0] for r in con.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()}
+                tables = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+                    ).fetchall()
+                }
                 if "submissions" in tables:
-                    outcomes.update(dict(con.execute(
-                        "SELECT outcome, count(*) FROM raw.submissions WHERE period = ? GROUP BY 1", [period]
-                    ).fetchall()))
+                    outcomes.update(
+                        dict(
+                            con.execute(
+                                "SELECT outcome, count(*) FROM raw.submissions WHERE period = ? GROUP BY 1", [period]
+                            ).fetchall()
+                        )
+                    )
                     current = {u: corr for (u, _), (_, corr, _) in warehouse.current_returns(con, period).items()}
             finally:
                 con.close()
     missing = sorted(set(register) - set(current))
     context.log.info(f"{period}：已报 {len(current)} 个社区，未报 {len(missing)} 个社区")
-    return dg.MaterializeResult(metadata={
-        "period": period,
-        "communities_in_register": len(register),
-        "communities_with_current_return": len(current),
-        "communities_missing": len(missing),
-        "missing": dg.MetadataValue.json([f"{u} {register[u]}" for u in missing]),
-        "corrections_in_force": dg.MetadataValue.json({u: int(c) for u, c in sorted(current.items())}),
-        **{f"submissions_{OUTCOME_LABELS.get(k, k)}": int(v) for k, v in sorted(outcomes.items())},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "period": period,
+            "communities_in_register": len(register),
+            "communities_with_current_return": len(current),
+            "communities_missing": len(missing),
+            "missing": dg.MetadataValue.json([f"{u} {register[u]}" for u in missing]),
+            "corrections_in_force": dg.MetadataValue.json({u: int(c) for u, c in sorted(current.items())}),
+            **{f"submissions_{OUTCOME_LABELS.get(k, k)}": int(v) for k, v in sorted(outcomes.items())},
+        }
+    )

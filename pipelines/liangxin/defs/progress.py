@@ -39,9 +39,17 @@ class BuildProgress:
 
         # the console is bound to the real stdout now: the dbt asset redirects sys.stdout into its log file
         self.console = Console(file=sys.stdout)
-        self.bar = Progress(TextColumn("[bold]{task.fields[label]}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("{task.description}"), console=self.console,
-                            transient=False, redirect_stdout=False, redirect_stderr=False)
+        self.bar = Progress(
+            TextColumn("[bold]{task.fields[label]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=self.console,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self.steps = self.bar.add_task("", total=steps, label="构建与发布（步骤）")
         self.dbt = None
 

@@ -48,8 +48,9 @@ class SparkWarehouse(dg.ConfigurableResource):
     automation_condition=dg.AutomationCondition.eager(),  # after every raw_returns materialisation
     description="原始层文件：已接收报表按报告期分区导出为 Parquet（raw_parquet/<表>/period=YYYYQn/），供 Spark 目标读取。",
 )
-def raw_parquet(context: dg.AssetExecutionContext, liangxin: LiangxinPaths,
-                spark_warehouse: SparkWarehouse) -> dg.MaterializeResult:
+def raw_parquet(
+    context: dg.AssetExecutionContext, liangxin: LiangxinPaths, spark_warehouse: SparkWarehouse
+) -> dg.MaterializeResult:
     from liangxin.ingest import writer_lock
     from liangxin.raw_files import export_raw_parquet
 
@@ -71,8 +72,9 @@ def raw_parquet(context: dg.AssetExecutionContext, liangxin: LiangxinPaths,
     kinds={"spark", "dbt"},
     description="同一 dbt 项目在 Spark 目标上构建（资源 spark_warehouse.enabled 时）；默认使用 DuckDB，不执行。",
 )
-def spark_warehouse_build(context: dg.AssetExecutionContext, liangxin: LiangxinPaths,
-                          spark_warehouse: SparkWarehouse) -> dg.MaterializeResult:
+def spark_warehouse_build(
+    context: dg.AssetExecutionContext, liangxin: LiangxinPaths, spark_warehouse: SparkWarehouse
+) -> dg.MaterializeResult:
     if not spark_warehouse.enabled:
         context.log.info("Spark 目标未启用（spark_warehouse.enabled = false），数据仓库为 DuckDB")
         return dg.MaterializeResult(metadata={"engine": "duckdb"})
@@ -81,15 +83,19 @@ def spark_warehouse_build(context: dg.AssetExecutionContext, liangxin: LiangxinP
     from liangxin.spark import SparkTarget, dbt_spark_command
 
     db = liangxin.db()
-    target = SparkTarget(home=spark_warehouse.home_dir(db), master=spark_warehouse.master,
-                         shuffle_partitions=spark_warehouse.shuffle_partitions)
+    target = SparkTarget(
+        home=spark_warehouse.home_dir(db),
+        master=spark_warehouse.master,
+        shuffle_partitions=spark_warehouse.shuffle_partitions,
+    )
     target.home.mkdir(parents=True, exist_ok=True)
     cmd = dbt_spark_command(dbt_executable(), paths.DBT_PROJECT_DIR, target, spark_warehouse.layer_dir(db))
     proc = subprocess.run(cmd, cwd=target.home, capture_output=True, text=True)
     if proc.returncode != 0:
         raise dg.Failure(description="Spark 目标构建失败", metadata={"tail": proc.stdout[-4000:]})
-    return dg.MaterializeResult(metadata={"engine": "spark", "master": target.master,
-                                          "warehouse": str(target.warehouse_dir)})
+    return dg.MaterializeResult(
+        metadata={"engine": "spark", "master": target.master, "warehouse": str(target.warehouse_dir)}
+    )
 
 
 def raw_files_definitions() -> dg.Definitions:

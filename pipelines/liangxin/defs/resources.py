@@ -18,9 +18,15 @@ DUCKDB_POOL = "duckdb_writer"
 class LiangxinPaths:
     """The settings of the code location, with optional location overrides (tests, one-off runs)."""
 
-    def __init__(self, settings: Settings, *, db_path: str | Path | None = None,
-                 inbox_dir: str | Path | None = None, archive_dir: str | Path | None = None,
-                 outbox_dir: str | Path | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db_path: str | Path | None = None,
+        inbox_dir: str | Path | None = None,
+        archive_dir: str | Path | None = None,
+        outbox_dir: str | Path | None = None,
+    ):
         self.settings = settings
         self.db_path, self.inbox_dir, self.archive_dir, self.outbox_dir = db_path, inbox_dir, archive_dir, outbox_dir
 

@@ -25,8 +25,13 @@ class Ctx:
         self.world, self.unit, self.period, self.rng, self.fmt = world, unit, period, rng, fmt
         self.ret = world.returns[(unit, period)]
         self.sheets = return_sheets(self.ret)
-        self.by_key = {k: s for k, s in zip(("cover", "organizations", "party_orgs", "member_flows", "trainings",
-                                              "attendance", "mobile_members"), self.sheets)}
+        self.by_key = {
+            k: s
+            for k, s in zip(
+                ("cover", "organizations", "party_orgs", "member_flows", "trainings", "attendance", "mobile_members"),
+                self.sheets,
+            )
+        }
         self.entries: list[dict] = []
         version = self.ret["cover"][0].get("template_version") if self.ret.get("cover") else None
         self.version = version
@@ -43,8 +48,15 @@ class Ctx:
         sh = self.by_key[key]
         sh.rows[i][self.col(key, name)] = value
         if record:
-            self.entries.append({"sheet": sh.name, "row": i + 2, "column": FORMS_BY_KEY[key].field(name).label,
-                                 "value": _show(value), "note": note})
+            self.entries.append(
+                {
+                    "sheet": sh.name,
+                    "row": i + 2,
+                    "column": FORMS_BY_KEY[key].field(name).label,
+                    "value": _show(value),
+                    "note": note,
+                }
+            )
 
     def rows(self, key):
         return self.by_key[key].rows
@@ -164,8 +176,15 @@ def d_duplicate_key(c):
     if not rows:
         return None
     rows.append(list(rows[0]))
-    c.entries.append({"sheet": c.by_key["trainings"].name, "row": len(rows) + 1, "column": "培训编号",
-                      "value": rows[0][0], "note": "重复的培训编号"})
+    c.entries.append(
+        {
+            "sheet": c.by_key["trainings"].name,
+            "row": len(rows) + 1,
+            "column": "培训编号",
+            "value": rows[0][0],
+            "note": "重复的培训编号",
+        }
+    )
     return "F5", "E"
 
 
@@ -180,8 +199,13 @@ def d_missing_difference_note(c):
     for i, r in enumerate(c.rows("member_flows")):
         if c.get("member_flows", i, "closing_should") >= 1:
             c.set("member_flows", i, "exited", c.get("member_flows", i, "exited") + 1, "出党+1", record=False)
-            c.set("member_flows", i, "closing_should", c.get("member_flows", i, "closing_should") - 1,
-                  "期末应有数≠期末实有数且无差额说明（出党同步+1，R11成立；R13警告随之出现）")
+            c.set(
+                "member_flows",
+                i,
+                "closing_should",
+                c.get("member_flows", i, "closing_should") - 1,
+                "期末应有数≠期末实有数且无差额说明（出党同步+1，R11成立；R13警告随之出现）",
+            )
             return "R12", "E"
     return None
 
@@ -241,8 +265,13 @@ def d_end_before_start(c):
 def d_verified_before_registered(c):
     for i, r in enumerate(c.rows("mobile_members")):
         if c.get("mobile_members", i, "verified_on") is not None:
-            c.set("mobile_members", i, "verified_on",
-                  c.get("mobile_members", i, "registered_on") - dt.timedelta(days=3), "核实日期早于登记日期")
+            c.set(
+                "mobile_members",
+                i,
+                "verified_on",
+                c.get("mobile_members", i, "registered_on") - dt.timedelta(days=3),
+                "核实日期早于登记日期",
+            )
             return "R15", "E"
     return None
 
@@ -260,8 +289,13 @@ def d_closing_mismatch(c):
         return None
     for i, r in enumerate(c.rows("party_orgs")):
         if c.get("party_orgs", i, "members_formal") != 6:
-            c.set("party_orgs", i, "members_formal", c.get("party_orgs", i, "members_formal") + 1,
-                  "表2正式党员数+1，与表3期末实有数不符")
+            c.set(
+                "party_orgs",
+                i,
+                "members_formal",
+                c.get("party_orgs", i, "members_formal") + 1,
+                "表2正式党员数+1，与表3期末实有数不符",
+            )
             return "X2", "E"
     return None
 
@@ -304,7 +338,10 @@ def d_standalone_points_to_joint(c):
     # X7: a unit declared 单独建立 while it points to a joint organization (issue 13's example)
     joint = {r[0] for r in c.rows("party_orgs") if r[c.col("party_orgs", "org_type")] == "联合党支部"}
     for i, r in enumerate(c.rows("organizations")):
-        if r[c.col("organizations", "party_status")] == "联合建立" and r[c.col("organizations", "party_org_code")] in joint:
+        if (
+            r[c.col("organizations", "party_status")] == "联合建立"
+            and r[c.col("organizations", "party_org_code")] in joint
+        ):
             c.set("organizations", i, "party_status", "单独建立", "单独建立却指向联合党支部")
             return "X7", "E"
     return None
@@ -350,8 +387,9 @@ def d_missing_new_column(c):
     for r in sh.rows:
         r.pop(j)
     c.names["organizations"].pop(j)
-    c.entries.append({"sheet": sh.name, "row": 1, "column": label, "value": None,
-                      "note": "2021.1 模板缺少新增的必填列"})
+    c.entries.append(
+        {"sheet": sh.name, "row": 1, "column": label, "value": None, "note": "2021.1 模板缺少新增的必填列"}
+    )
     return "F2", "E"
 
 
@@ -376,10 +414,21 @@ def d_opening_mismatch(c):
         return None
     for i, r in enumerate(c.rows("member_flows")):
         if c.get("member_flows", i, "opening") > 0:
-            c.set("member_flows", i, "transferred_out", c.get("member_flows", i, "transferred_out") + 1,
-                  "转出+1", record=False)
-            c.set("member_flows", i, "opening", c.get("member_flows", i, "opening") + 1,
-                  "期初≠上季度期末实有数（转出同步+1，R11成立）；上期报表已入库时为E，否则为W")
+            c.set(
+                "member_flows",
+                i,
+                "transferred_out",
+                c.get("member_flows", i, "transferred_out") + 1,
+                "转出+1",
+                record=False,
+            )
+            c.set(
+                "member_flows",
+                i,
+                "opening",
+                c.get("member_flows", i, "opening") + 1,
+                "期初≠上季度期末实有数（转出同步+1，R11成立）；上期报表已入库时为E，否则为W",
+            )
             return "P1", "E"
     return None
 
@@ -390,18 +439,29 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 def d_fullwidth_digits(c):
     for i in range(min(3, len(c.rows("organizations")))):
-        c.set("organizations", i, "employees", str(c.get("organizations", i, "employees")).translate(FULLWIDTH),
-              "全角数字（文本）")
+        c.set(
+            "organizations",
+            i,
+            "employees",
+            str(c.get("organizations", i, "employees")).translate(FULLWIDTH),
+            "全角数字（文本）",
+        )
     return (None, None) if c.entries else None
 
 
 def d_text_dates(c):
     cells = [("trainings", i, n) for i in range(len(c.rows("trainings"))) for n in ("start_on", "end_on")]
-    cells += [("mobile_members", i, n) for i in range(len(c.rows("mobile_members"))) for n in ("since", "registered_on")]
+    cells += [
+        ("mobile_members", i, n) for i in range(len(c.rows("mobile_members"))) for n in ("since", "registered_on")
+    ]
     if len(cells) < 3:
         return None
-    spellings = (lambda d: d.isoformat(), lambda d: f"{d.year}/{d.month}/{d.day}",
-                 lambda d: f"{d.year}年{d.month}月{d.day}日", lambda d: f"{d.year}.{d.month:02d}.{d.day:02d}")
+    spellings = (
+        lambda d: d.isoformat(),
+        lambda d: f"{d.year}/{d.month}/{d.day}",
+        lambda d: f"{d.year}年{d.month}月{d.day}日",
+        lambda d: f"{d.year}.{d.month:02d}.{d.day:02d}",
+    )
     c.set("cover", 0, "submitted_on", spellings[0](c.get("cover", 0, "submitted_on")), "文本日期")
     for (key, i, name), f in zip(cells, spellings[1:]):
         c.set(key, i, name, f(c.get(key, i, name)), "文本日期")
@@ -439,8 +499,9 @@ def d_spaces_around(c):
 
 
 def d_gbk_csv(c):
-    c.entries.append({"sheet": None, "row": None, "column": None, "value": "gb18030",
-                      "note": "以GB18030编码的CSV压缩包报送"})
+    c.entries.append(
+        {"sheet": None, "row": None, "column": None, "value": "gb18030", "note": "以GB18030编码的CSV压缩包报送"}
+    )
     return None, None
 
 
@@ -513,8 +574,15 @@ def apply_defects(world, out_dir, spec, seed: int = 0, fmt: str = "xlsx", encodi
             else:
                 write_return(None, path, fmt, encoding, sheets=c.sheets)
             for e in c.entries:
-                manifest.append({"file": str(path.relative_to(out_dir)), "defect": name, **e,
-                                 "expected_rule": rule, "expected_severity": sev})
+                manifest.append(
+                    {
+                        "file": str(path.relative_to(out_dir)),
+                        "defect": name,
+                        **e,
+                        "expected_rule": rule,
+                        "expected_severity": sev,
+                    }
+                )
         if done < count:
             raise ValueError(f"缺陷 {name} 只找到 {done} 个可用文件（需要 {count}） not enough files for {name}")
     (out_dir / "defects.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

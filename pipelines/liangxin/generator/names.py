@@ -22,9 +22,36 @@ GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂丹萍红玉兰英慧婷雪琳�
 
 # birthplace region codes (GB/T 2260) used for citizen IDs: mostly the province, some migrants
 ID_REGIONS = (
-    "330102", "330105", "330106", "330108", "330110", "330122", "330182", "330203", "330302", "330402",
-    "330521", "330621", "330702", "330881", "331002", "341202", "341221", "360102", "360721", "410102",
-    "410823", "411302", "420102", "421127", "430104", "431102", "510104", "511321", "362424", "350583",
+    "330102",
+    "330105",
+    "330106",
+    "330108",
+    "330110",
+    "330122",
+    "330182",
+    "330203",
+    "330302",
+    "330402",
+    "330521",
+    "330621",
+    "330702",
+    "330881",
+    "331002",
+    "341202",
+    "341221",
+    "360102",
+    "360721",
+    "410102",
+    "410823",
+    "411302",
+    "420102",
+    "421127",
+    "430104",
+    "431102",
+    "510104",
+    "511321",
+    "362424",
+    "350583",
 )
 
 PLACE_WORDS = (
@@ -48,8 +75,21 @@ ENTERPRISE_TRADES = {
     "R": ("文化传媒", "文化创意", "体育发展"),
 }
 ENTERPRISE_SUFFIX = ("有限公司", "有限公司", "有限公司", "股份有限公司", "有限责任公司")
-INDUSTRY_WEIGHTS = (("C", 12), ("E", 6), ("F", 30), ("G", 6), ("H", 8), ("I", 12), ("K", 5), ("L", 10),
-                    ("M", 5), ("O", 4), ("P", 2), ("Q", 2), ("R", 3))
+INDUSTRY_WEIGHTS = (
+    ("C", 12),
+    ("E", 6),
+    ("F", 30),
+    ("G", 6),
+    ("H", 8),
+    ("I", 12),
+    ("K", 5),
+    ("L", 10),
+    ("M", 5),
+    ("O", 4),
+    ("P", 2),
+    ("Q", 2),
+    ("R", 3),
+)
 SOCIAL_NAME = {
     "社会团体": ("{p}商会", "示范区{p}行业协会", "示范区{p}志愿者协会", "{p}文化促进会", "示范区{p}商会"),
     "民办非企业单位": ("{p}社会工作服务中心", "{p}养老服务中心", "{p}幼儿园", "{p}培训学校", "{p}社区服务中心"),
@@ -58,15 +98,47 @@ SOCIAL_NAME = {
     "会计师事务所": ("{p}会计师事务所（普通合伙）",),
     "税务师事务所": ("{p}税务师事务所有限公司",),
 }
-SOCIAL_INDUSTRY = {"社会团体": "S", "民办非企业单位": "Q", "基金会": "S", "律师事务所": "L",
-                   "会计师事务所": "L", "税务师事务所": "L"}
-USCC_PREFIX = {"非公有制企业": "91", "社会团体": "51", "民办非企业单位": "52", "基金会": "53", "律师事务所": "31",
-               "会计师事务所": "91", "税务师事务所": "91"}
-HOME_ORG_TEMPLATES = ("{prov}{county}{town}镇{village}村党支部", "{prov}{county}{town}街道{village}社区党委",
-                      "{prov}{county}{village}中学党支部", "{prov}{county}{town}镇机关党支部")
+SOCIAL_INDUSTRY = {
+    "社会团体": "S",
+    "民办非企业单位": "Q",
+    "基金会": "S",
+    "律师事务所": "L",
+    "会计师事务所": "L",
+    "税务师事务所": "L",
+}
+USCC_PREFIX = {
+    "非公有制企业": "91",
+    "社会团体": "51",
+    "民办非企业单位": "52",
+    "基金会": "53",
+    "律师事务所": "31",
+    "会计师事务所": "91",
+    "税务师事务所": "91",
+}
+HOME_ORG_TEMPLATES = (
+    "{prov}{county}{town}镇{village}村党支部",
+    "{prov}{county}{town}街道{village}社区党委",
+    "{prov}{county}{village}中学党支部",
+    "{prov}{county}{town}镇机关党支部",
+)
 PROVINCES = ("河南省", "安徽省", "江西省", "湖南省", "湖北省", "四川省", "贵州省", "浙江省", "福建省", "山东省")
-HOME_COUNTY = ("临泉县", "固始县", "上饶县", "祁东县", "巴东县", "仁寿县", "遵义县", "淳安县", "龙泉市", "泗县",
-               "太和县", "商城县", "鄱阳县", "邵东县", "广安县")
+HOME_COUNTY = (
+    "临泉县",
+    "固始县",
+    "上饶县",
+    "祁东县",
+    "巴东县",
+    "仁寿县",
+    "遵义县",
+    "淳安县",
+    "龙泉市",
+    "泗县",
+    "太和县",
+    "商城县",
+    "鄱阳县",
+    "邵东县",
+    "广安县",
+)
 
 
 def person_name(rng: random.Random, female: bool) -> str:
@@ -124,8 +196,12 @@ class Issuer:
             if prefix.startswith("9"):
                 body = prefix + region + "MA" + "".join(rng.choice(alphabet) for _ in range(7))
             else:
-                body = prefix + region + "".join(rng.choice(alphabet[:10]) for _ in range(2)) + \
-                    "".join(rng.choice(alphabet) for _ in range(7))
+                body = (
+                    prefix
+                    + region
+                    + "".join(rng.choice(alphabet[:10]) for _ in range(2))
+                    + "".join(rng.choice(alphabet) for _ in range(7))
+                )
             code = body + uscc_check_char(body)
             if code not in self._usccs:
                 self._usccs.add(code)
@@ -170,8 +246,11 @@ class Issuer:
     def home_org(self) -> str:
         rng = self.rng
         return rng.choice(HOME_ORG_TEMPLATES).format(
-            prov=rng.choice(PROVINCES), county=rng.choice(HOME_COUNTY), town=rng.choice(PLACE_WORDS),
-            village=rng.choice(PLACE_WORDS))
+            prov=rng.choice(PROVINCES),
+            county=rng.choice(HOME_COUNTY),
+            town=rng.choice(PLACE_WORDS),
+            village=rng.choice(PLACE_WORDS),
+        )
 
 
 def weighted(rng: random.Random, pairs) -> str:
@@ -190,7 +269,7 @@ def poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
     if lam > 30:
-        return max(0, int(round(rng.gauss(lam, lam ** 0.5))))
+        return max(0, int(round(rng.gauss(lam, lam**0.5))))
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= rng.random()

@@ -34,8 +34,14 @@ from .names import (
 TIERS = {"district": 1, "city": 10, "province": 100}
 DISTRICT_CODE = "330199"
 
-SOCIAL_WEIGHTS = (("社会团体", 35), ("民办非企业单位", 45), ("基金会", 5), ("律师事务所", 8), ("会计师事务所", 4),
-                  ("税务师事务所", 3))
+SOCIAL_WEIGHTS = (
+    ("社会团体", 35),
+    ("民办非企业单位", 45),
+    ("基金会", 5),
+    ("律师事务所", 8),
+    ("会计师事务所", 4),
+    ("税务师事务所", 3),
+)
 CONTROL_WEIGHTS = (("私有经济控制", 93), ("港澳台商经济控制", 4), ("外商经济控制", 3))
 
 # sizes per community (the district has 60: 13,000 units, 600 social organizations …)
@@ -85,11 +91,43 @@ class World:
 # Entities
 # ---------------------------------------------------------------------------------------------------
 class Unit:
-    __slots__ = ("uscc", "name", "cat", "is_ent", "control", "industry", "comm", "operating", "premises",
-                 "employees", "above", "lr_member", "lr_secretary", "mf", "mp", "mre", "extra", "status",
-                 "org", "instructor", "first_secretary", "union", "youth", "women", "pmd", "ftw", "investor",
-                 "pinned", "closed_in", "moved_in", "prev_comm", "payroll_wage", "funds_ratio", "inspection",
-                 "double_strong")
+    __slots__ = (
+        "uscc",
+        "name",
+        "cat",
+        "is_ent",
+        "control",
+        "industry",
+        "comm",
+        "operating",
+        "premises",
+        "employees",
+        "above",
+        "lr_member",
+        "lr_secretary",
+        "mf",
+        "mp",
+        "mre",
+        "extra",
+        "status",
+        "org",
+        "instructor",
+        "first_secretary",
+        "union",
+        "youth",
+        "women",
+        "pmd",
+        "ftw",
+        "investor",
+        "pinned",
+        "closed_in",
+        "moved_in",
+        "prev_comm",
+        "payroll_wage",
+        "funds_ratio",
+        "inspection",
+        "double_strong",
+    )
 
     def __init__(self):
         self.pinned = False
@@ -104,8 +142,28 @@ class Unit:
 
 
 class Org:
-    __slots__ = ("code", "name", "otype", "mode", "est", "comm", "units", "sec", "sec_since", "sec_mode",
-                 "sec_mgmt", "deputies", "workers", "venue", "six", "formal", "prob", "pool", "new_in", "trained")
+    __slots__ = (
+        "code",
+        "name",
+        "otype",
+        "mode",
+        "est",
+        "comm",
+        "units",
+        "sec",
+        "sec_since",
+        "sec_mode",
+        "sec_mgmt",
+        "deputies",
+        "workers",
+        "venue",
+        "six",
+        "formal",
+        "prob",
+        "pool",
+        "new_in",
+        "trained",
+    )
 
     def __init__(self):
         self.units = []
@@ -117,8 +175,19 @@ class Org:
 
 
 class Mobile:
-    __slots__ = ("person", "direction", "since", "home_org", "uscc", "host", "registered", "verified",
-                 "certificate", "events", "comm")
+    __slots__ = (
+        "person",
+        "direction",
+        "since",
+        "home_org",
+        "uscc",
+        "host",
+        "registered",
+        "verified",
+        "certificate",
+        "events",
+        "comm",
+    )
 
 
 def _rand_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -132,8 +201,32 @@ def _money(x: float) -> Decimal:
 # ---------------------------------------------------------------------------------------------------
 # Registers for the tiers
 # ---------------------------------------------------------------------------------------------------
-STREET_WORDS = ("东湖", "西溪", "南山", "北苑", "文华", "翠屏", "新城", "滨江", "长河", "古荡", "湖墅", "潮鸣",
-                "紫阳", "望江", "闸弄", "丁桥", "笕桥", "彭埠", "九堡", "四季", "白杨", "下沙", "浦沿", "西兴")
+STREET_WORDS = (
+    "东湖",
+    "西溪",
+    "南山",
+    "北苑",
+    "文华",
+    "翠屏",
+    "新城",
+    "滨江",
+    "长河",
+    "古荡",
+    "湖墅",
+    "潮鸣",
+    "紫阳",
+    "望江",
+    "闸弄",
+    "丁桥",
+    "笕桥",
+    "彭埠",
+    "九堡",
+    "四季",
+    "白杨",
+    "下沙",
+    "浦沿",
+    "西兴",
+)
 
 
 def synthetic_register(tier: str, rng: random.Random) -> list[dict]:
@@ -164,9 +257,17 @@ def synthetic_register(tier: str, rng: random.Random) -> list[dict]:
                         used.add(w)
                         break
                 order += 1
-                rows.append({"unit_code": f"{scode}{c + 1:03d}", "unit_name": f"{w}社区党总支", "street_code": scode,
-                             "street_name": sname, "district_code": dcode, "district_name": dname,
-                             "sort_order": str(order)})
+                rows.append(
+                    {
+                        "unit_code": f"{scode}{c + 1:03d}",
+                        "unit_name": f"{w}社区党总支",
+                        "street_code": scode,
+                        "street_name": sname,
+                        "district_code": dcode,
+                        "district_name": dname,
+                        "sort_order": str(order),
+                    }
+                )
     return rows
 
 
@@ -193,9 +294,14 @@ class _Builder:
         self.org_by_code: dict[str, Org] = {}
         self.org_seq: dict[str, int] = {c: 0 for c in self.comm_codes}
         self.mobile: dict[str, list[Mobile]] = {c: [] for c in self.comm_codes}
-        self.cover_people = {c: (self.iss.person(0.5)[0], self.iss.person(0.5)[0],
-                                 f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}")
-                             for c in self.comm_codes}
+        self.cover_people = {
+            c: (
+                self.iss.person(0.5)[0],
+                self.iss.person(0.5)[0],
+                f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}",
+            )
+            for c in self.comm_codes
+        }
         self.returns: dict[tuple[str, str], dict[str, list[dict]]] = {}
         self.stats: dict = {}
         self.flows: dict[str, dict] = {}  # org code -> this quarter's flow numbers
@@ -290,7 +396,9 @@ class _Builder:
             o.sec_mode = weighted(rng, (("选任", 60), ("委任", 20), ("兼任", 15), ("聘任", 5)))
             o.sec_mgmt = rng.random() < 0.7
         big = otype in ("党委", "党总支")
-        o.deputies = [self.iss.person() for _ in range(rng.randint(1, 2) if big else (1 if n >= 7 and rng.random() < 0.5 else 0))]
+        o.deputies = [
+            self.iss.person() for _ in range(rng.randint(1, 2) if big else (1 if n >= 7 and rng.random() < 0.5 else 0))
+        ]
         o.workers = [self.iss.person() for _ in range(rng.randint(1, 3) if big else (1 if rng.random() < 0.5 else 0))]
         o.venue = rng.random() < (0.97 if big else 0.85)
         o.six = [rng.random() < (0.95 if big else 0.8) for _ in range(6)]
@@ -332,8 +440,10 @@ class _Builder:
             # ``take`` pops from the end: put the 三有 enterprises last (stable sort keeps the shuffled order
             # within each group), so organized units come from the base and the tiny ones stay unorganized;
             # a few 三有 enterprises are left in the unorganized part (the coverage gap of the base)
-            first_pick = [u.operating and u.premises and u.employees >= BASE_MIN
-                          and rng.random() >= BASE_LEFT_UNCOVERED for u in ent_free]
+            first_pick = [
+                u.operating and u.premises and u.employees >= BASE_MIN and rng.random() >= BASE_LEFT_UNCOVERED
+                for u in ent_free
+            ]
             ent_free = [u for _, u in sorted(zip(first_pick, ent_free), key=lambda t: t[0])]
 
             def take(pool: list[Unit]) -> Unit:
@@ -352,8 +462,23 @@ class _Builder:
                     n = rng.randint(51, 66)
                     self.make_base_unit(u, n * 3, n * 10)
                 else:
-                    n = int(weighted(rng, (("3", 32), ("4", 25), ("5", 15), ("6", 9), ("7", 7), ("8", 5),
-                                           ("10", 3), ("12", 2), ("16", 1), ("25", 1))))
+                    n = int(
+                        weighted(
+                            rng,
+                            (
+                                ("3", 32),
+                                ("4", 25),
+                                ("5", 15),
+                                ("6", 9),
+                                ("7", 7),
+                                ("8", 5),
+                                ("10", 3),
+                                ("12", 2),
+                                ("16", 1),
+                                ("25", 1),
+                            ),
+                        )
+                    )
                     self.make_base_unit(u, max(12, n * 3), max(40, n * 15))
                 suffix = {"党委": "委员会", "党总支": "总支部委员会", "党支部": "支部委员会"}[kind]
                 est = _rand_date(rng, dt.date(2003, 1, 1), first - dt.timedelta(days=30))
@@ -379,8 +504,10 @@ class _Builder:
                 size = int(weighted(rng, (("2", 5), ("3", 10), ("4", 20), ("5", 65))))
                 if len(ent_free) < size + 5:
                     break
-                members = [take(social_free if social_free and rng.random() < JOINT_SOCIAL_SHARE else ent_free)
-                           for _ in range(size)]
+                members = [
+                    take(social_free if social_free and rng.random() < JOINT_SOCIAL_SHARE else ent_free)
+                    for _ in range(size)
+                ]
                 self.make_joint(comm, members, _rand_date(rng, dt.date(2008, 1, 1), first - dt.timedelta(days=30)))
             # affiliated (挂靠) units under a building branch
             if rng.random() < 0.5 and len(ent_free) > 10:
@@ -394,8 +521,14 @@ class _Builder:
                 n = max(3, sum(u.mf - u.mre for u in members) + rng.randint(1, 3))
                 est = _rand_date(rng, dt.date(2010, 1, 1), first - dt.timedelta(days=30))
                 # R6 (spec rev. 2): 挂靠组建 is a joint mode, so the building branch is a 联合党支部
-                o = self.new_org(comm, "联合党支部", "挂靠组建",
-                                 f"中共{self.comm_short(comm)}{rng.choice(PLACE_WORDS)}商务楼宇支部委员会", est, n)
+                o = self.new_org(
+                    comm,
+                    "联合党支部",
+                    "挂靠组建",
+                    f"中共{self.comm_short(comm)}{rng.choice(PLACE_WORDS)}商务楼宇支部委员会",
+                    est,
+                    n,
+                )
                 o.units = [u.uscc for u in members]
                 for u in members:
                     u.status, u.org = "挂靠", o.code
@@ -451,17 +584,24 @@ class _Builder:
         n = max(3, sum(u.mf + u.mp - u.mre for u in members))
         mode = weighted(rng, (("联合组建", 80), ("区域组建", 12), ("行业组建", 8)))
         seq = len(self.orgs[comm]) + 1
-        o = self.new_org(comm, "联合党支部", mode,
-                         f"中共{self.comm_short(comm)}{rng.choice(PLACE_WORDS)}第{seq}联合支部委员会", est, n,
-                         joint=True)
+        o = self.new_org(
+            comm,
+            "联合党支部",
+            mode,
+            f"中共{self.comm_short(comm)}{rng.choice(PLACE_WORDS)}第{seq}联合支部委员会",
+            est,
+            n,
+            joint=True,
+        )
         o.units = [u.uscc for u in members]
         for u in members:
             u.status, u.org = "联合建立", o.code
             u.instructor = rng.random() < INSTRUCTOR_P["联合建立"]
         return o
 
-    def add_mobile(self, comm: str, direction: str, since: dt.date, not_before: dt.date | None = None,
-                   p_end: dt.date | None = None) -> None:
+    def add_mobile(
+        self, comm: str, direction: str, since: dt.date, not_before: dt.date | None = None, p_end: dt.date | None = None
+    ) -> None:
         """A ledger row; registered before ``not_before`` (initial rows) or within [since, p_end]."""
         rng = self.rng
         m = Mobile()
@@ -470,8 +610,11 @@ class _Builder:
         m.since = since
         if p_end is None:  # initial rows: registered and mostly verified before the first quarter
             m.registered = min(since + dt.timedelta(days=rng.randint(0, 30)), not_before - dt.timedelta(days=1))
-            m.verified = (min(m.registered + dt.timedelta(days=rng.randint(0, 40)), not_before - dt.timedelta(days=1))
-                          if rng.random() < 0.9 else None)
+            m.verified = (
+                min(m.registered + dt.timedelta(days=rng.randint(0, 40)), not_before - dt.timedelta(days=1))
+                if rng.random() < 0.9
+                else None
+            )
         else:
             m.registered = min(since + dt.timedelta(days=rng.randint(0, 20)), p_end)
             m.verified = m.registered + dt.timedelta(days=rng.randint(0, 60)) if rng.random() < 0.85 else None
@@ -479,16 +622,18 @@ class _Builder:
         m.events = [(m.registered, "在流动")]
         if direction == "流入":
             m.home_org = self.iss.home_org()
-            cands = [u for u in self.units[comm] if u.is_ent and u.operating and u.closed_in is None
-                     and u.moved_in is None]
+            cands = [
+                u for u in self.units[comm] if u.is_ent and u.operating and u.closed_in is None and u.moved_in is None
+            ]
             u = rng.choice(cands)
             u.pinned = True
             m.uscc = u.uscc
             if u.org is not None and u.status != "功能型" and rng.random() < 0.75:
                 m.host = u.org
             elif rng.random() < 0.5 and self.orgs[comm]:
-                m.host = rng.choice([o for o in self.orgs[comm] if o.otype == "联合党支部" and o.mode != "挂靠组建"]
-                                    or self.orgs[comm]).code
+                m.host = rng.choice(
+                    [o for o in self.orgs[comm] if o.otype == "联合党支部" and o.mode != "挂靠组建"] or self.orgs[comm]
+                ).code
             else:
                 m.host = None
             if m.host is not None and self.org_by_code[m.host].est > m.registered:
@@ -523,7 +668,9 @@ class _Builder:
                         u.closed_in = p
                     elif r < 0.004 and len(self.comm_codes) > 1:
                         street = self.comm_row[comm]["street_code"]
-                        targets = [c for c in self.comm_codes if c != comm and self.comm_row[c]["street_code"] == street]
+                        targets = [
+                            c for c in self.comm_codes if c != comm and self.comm_row[c]["street_code"] == street
+                        ]
                         targets = targets or [c for c in self.comm_codes if c != comm]
                         u.moved_in, u.prev_comm = p, comm
                         u.comm = rng.choice(targets)
@@ -553,8 +700,14 @@ class _Builder:
         if idx > 0:
             for comm in self.comm_codes:
                 for u in self.units[comm]:
-                    if (u.status == "未建立" and u.mf >= 3 and u.closed_in is None and u.comm == comm
-                            and u.moved_in is None and rng.random() < 0.08):
+                    if (
+                        u.status == "未建立"
+                        and u.mf >= 3
+                        and u.closed_in is None
+                        and u.comm == comm
+                        and u.moved_in is None
+                        and rng.random() < 0.08
+                    ):
                         est = _rand_date(rng, ps, pe - dt.timedelta(days=5))
                         n = u.mf
                         o = self.new_org(comm, "党支部", "单独组建", f"中共{u.name}支部委员会", est, n)
@@ -567,9 +720,17 @@ class _Builder:
                         self.flows[o.code] = {"opening": 0, "transferred_in": n}
                 if rng.random() < NEW_JOINT_PER_COMMUNITY_QUARTER * (len(self.units[comm]) / UNITS_PER_COMMUNITY):
                     # uncovered units of the base (三有 enterprises, social organizations) with 0–2 members
-                    cands = [u for u in self.units[comm] if u.status == "未建立" and u.closed_in is None
-                             and u.comm == comm and u.moved_in is None and u.operating and u.mf <= 2
-                             and (not u.is_ent or (u.premises and u.employees >= BASE_MIN))]
+                    cands = [
+                        u
+                        for u in self.units[comm]
+                        if u.status == "未建立"
+                        and u.closed_in is None
+                        and u.comm == comm
+                        and u.moved_in is None
+                        and u.operating
+                        and u.mf <= 2
+                        and (not u.is_ent or (u.premises and u.employees >= BASE_MIN))
+                    ]
                     if len(cands) >= 3:
                         rng.shuffle(cands)
                         members = cands[: rng.randint(2, min(5, len(cands)))]
@@ -617,9 +778,19 @@ class _Builder:
         for o in all_orgs:
             if o.code in self.flows:  # established this quarter: opening 0, members transferred in
                 fl = self.flows[o.code]
-                fl.update(developed=0, restored=0, in_mobile=0, in_whole_unit=0, exited=0, suspended=0,
-                          deceased=0, transferred_out=0, out_whole_unit=0,
-                          revealed=0, absorbed=0)
+                fl.update(
+                    developed=0,
+                    restored=0,
+                    in_mobile=0,
+                    in_whole_unit=0,
+                    exited=0,
+                    suspended=0,
+                    deceased=0,
+                    transferred_out=0,
+                    out_whole_unit=0,
+                    revealed=0,
+                    absorbed=0,
+                )
                 fl["closing"] = o.formal + o.prob
                 continue
             n = o.formal + o.prob
@@ -648,10 +819,21 @@ class _Builder:
             o.prob += developed
             closing = o.formal + o.prob
             self.flows[o.code] = {
-                "opening": n, "developed": developed, "restored": restored, "transferred_in": t_in,
-                "in_mobile": in_mob, "in_whole_unit": in_whole, "exited": exited, "suspended": suspended,
-                "deceased": deceased, "transferred_out": t_out, "out_whole_unit": out_whole, "closing": closing,
-                "revealed": poisson(rng, n * 0.004), "absorbed": poisson(rng, n * 0.003)}
+                "opening": n,
+                "developed": developed,
+                "restored": restored,
+                "transferred_in": t_in,
+                "in_mobile": in_mob,
+                "in_whole_unit": in_whole,
+                "exited": exited,
+                "suspended": suspended,
+                "deceased": deceased,
+                "transferred_out": t_out,
+                "out_whole_unit": out_whole,
+                "closing": closing,
+                "revealed": poisson(rng, n * 0.004),
+                "absorbed": poisson(rng, n * 0.003),
+            }
         # units follow their standalone / functional organization
         for comm in self.comm_codes:
             for u in self.units[comm]:
@@ -691,9 +873,16 @@ class _Builder:
         rng = self.rng
         days = 1 if hours <= 4 else 2 if hours <= 12 else 3
         start = _rand_date(rng, ps + dt.timedelta(days=3), pe - dt.timedelta(days=days + 2))
-        return {"training_code": code, "training_name": name, "organizer_level": level, "organizer": organizer,
-                "training_type": ttype, "start_on": start, "end_on": start + dt.timedelta(days=days - 1),
-                "hours": float(hours)}
+        return {
+            "training_code": code,
+            "training_name": name,
+            "organizer_level": level,
+            "organizer": organizer,
+            "training_type": ttype,
+            "start_on": start,
+            "end_on": start + dt.timedelta(days=days - 1),
+            "hours": float(hours),
+        }
 
     def attend(self, comm, ev, person, role, org_code=None, uscc=None) -> None:
         key = (comm, ev["training_code"])
@@ -701,8 +890,16 @@ class _Builder:
         if person[1] in seen:
             return
         seen.add(person[1])
-        self._att[comm].append({"training_code": ev["training_code"], "person_name": person[0],
-                                "person_id": person[1], "role": role, "party_org_code": org_code, "uscc": uscc})
+        self._att[comm].append(
+            {
+                "training_code": ev["training_code"],
+                "person_name": person[0],
+                "person_id": person[1],
+                "role": role,
+                "party_org_code": org_code,
+                "uscc": uscc,
+            }
+        )
         evs = self._events[comm]
         if ev["training_code"] not in evs:
             evs[ev["training_code"]] = ev
@@ -723,15 +920,31 @@ class _Builder:
         for dcode, dname in districts.items():
             organizer = f"中共{dname}委组织部"
             if quarter == 2:  # induction for secretaries appointed since last year's course
-                ev = self.event(f"QJ{dcode}-{year}-01", f"{year}年两新组织新任党组织书记任职培训", "区级", organizer,
-                                "任职培训", ps, pe_event, 16)
+                ev = self.event(
+                    f"QJ{dcode}-{year}-01",
+                    f"{year}年两新组织新任党组织书记任职培训",
+                    "区级",
+                    organizer,
+                    "任职培训",
+                    ps,
+                    pe_event,
+                    16,
+                )
                 for o in by_district[dcode]:
                     if o.sec_since >= dt.date(year - 1, 4, 1) and rng.random() < 0.9:
                         self.attend(o.comm, ev, o.sec, "书记", o.code)
                         o.trained.add(year)
             if quarter in (3, 4):
-                ev = self.event(f"QJ{dcode}-{year}-0{quarter - 1}", f"{year}年两新组织党组织书记集中轮训（第{quarter - 2}期）",
-                                "区级", organizer, "集中培训", ps, pe_event, 24)
+                ev = self.event(
+                    f"QJ{dcode}-{year}-0{quarter - 1}",
+                    f"{year}年两新组织党组织书记集中轮训（第{quarter - 2}期）",
+                    "区级",
+                    organizer,
+                    "集中培训",
+                    ps,
+                    pe_event,
+                    24,
+                )
                 for o in by_district[dcode]:
                     if year in o.trained:
                         continue
@@ -749,8 +962,16 @@ class _Builder:
             for o in live:
                 by_street[self.comm_row[o.comm]["street_code"]].append(o)
             for scode, sname in streets.items():
-                ev = self.event(f"JD{scode}-{year}-01", f"{sname}{year}年两新组织党务工作者培训班", "街道",
-                                f"中共{sname}工作委员会", "党务干部培训", ps, pe_event, 8)
+                ev = self.event(
+                    f"JD{scode}-{year}-01",
+                    f"{sname}{year}年两新组织党务工作者培训班",
+                    "街道",
+                    f"中共{sname}工作委员会",
+                    "党务干部培训",
+                    ps,
+                    pe_event,
+                    8,
+                )
                 for o in by_street[scode]:
                     if o.workers and rng.random() < 0.3:
                         self.attend(o.comm, ev, o.workers[0], "党务工作者", o.code)
@@ -759,18 +980,37 @@ class _Builder:
             h = self._community_plan(comm, year)
             cname = self.comm_row[comm]["unit_name"]
             if h["cadre"] == quarter:
-                ev = self.event(f"SQ{comm}-{year}-01", f"{self.comm_short(comm)}{year}年党务干部培训班", "社区党总支",
-                                cname, "党务干部培训", ps, pe_event, 4)
+                ev = self.event(
+                    f"SQ{comm}-{year}-01",
+                    f"{self.comm_short(comm)}{year}年党务干部培训班",
+                    "社区党总支",
+                    cname,
+                    "党务干部培训",
+                    ps,
+                    pe_event,
+                    4,
+                )
                 for o in self.orgs[comm]:
                     if o.est <= ps and rng.random() < 0.45:
                         self.attend(comm, ev, o.sec, "书记", o.code)
                         for w in o.workers[:1]:
                             self.attend(comm, ev, w, "党务工作者", o.code)
             if h["investor"] == quarter:
-                ev = self.event(f"SQ{comm}-{year}-02", f"{self.comm_short(comm)}{year}年出资人培训会", "社区党总支",
-                                cname, "出资人培训", ps, pe_event, 3)
-                cands = [u for u in self.units[comm] if u.is_ent and u.closed_in is None and u.comm == comm
-                         and u.moved_in is None and u.operating]
+                ev = self.event(
+                    f"SQ{comm}-{year}-02",
+                    f"{self.comm_short(comm)}{year}年出资人培训会",
+                    "社区党总支",
+                    cname,
+                    "出资人培训",
+                    ps,
+                    pe_event,
+                    3,
+                )
+                cands = [
+                    u
+                    for u in self.units[comm]
+                    if u.is_ent and u.closed_in is None and u.comm == comm and u.moved_in is None and u.operating
+                ]
                 cands.sort(key=lambda u: (u.status == "未建立", -u.employees))
                 k = min(len(cands), rng.randint(4, 9))
                 trained = self.investor_trained_year.setdefault(year, set())
@@ -786,8 +1026,16 @@ class _Builder:
             for o in self.orgs[comm]:
                 if o.est <= ps and rng.random() < 0.02:
                     seq += 1
-                    ev = self.event(f"{o.code}-{year}{quarter}{seq:02d}", f"{o.name}{year}年第{quarter}季度集中学习",
-                                    "本党组织", o.name, "党员学习", ps, pe_event, 2)
+                    ev = self.event(
+                        f"{o.code}-{year}{quarter}{seq:02d}",
+                        f"{o.name}{year}年第{quarter}季度集中学习",
+                        "本党组织",
+                        o.name,
+                        "党员学习",
+                        ps,
+                        pe_event,
+                        2,
+                    )
                     self.attend(comm, ev, o.sec, "书记", o.code)
                     while len(o.pool) < 8:
                         o.pool.append(self.iss.person())
@@ -799,8 +1047,10 @@ class _Builder:
         plan = self._plans.get(key)
         if plan is None:
             rng = self.rng
-            plan = {"cadre": rng.choice((2, 3)) if rng.random() < 0.9 else 0,
-                    "investor": rng.choice((3, 4)) if rng.random() < 0.85 else 0}
+            plan = {
+                "cadre": rng.choice((2, 3)) if rng.random() < 0.9 else 0,
+                "investor": rng.choice((3, 4)) if rng.random() < 0.85 else 0,
+            }
             self._plans[key] = plan
         return plan
 
@@ -816,9 +1066,18 @@ class _Builder:
             submitted = deadline + dt.timedelta(days=rng.randint(1, 20))
         else:
             submitted = deadline - dt.timedelta(days=rng.randint(0, 12))
-        cover = {"unit_code": comm, "unit_name": self.comm_row[comm]["unit_name"], "period": p,
-                 "template_version": seeds.template_version_for(p), "correction_no": 0, "correction_reason": None,
-                 "filled_by": filled, "approved_by": approved, "phone": phone, "submitted_on": submitted}
+        cover = {
+            "unit_code": comm,
+            "unit_name": self.comm_row[comm]["unit_name"],
+            "period": p,
+            "template_version": seeds.template_version_for(p),
+            "correction_no": 0,
+            "correction_reason": None,
+            "filled_by": filled,
+            "approved_by": approved,
+            "phone": phone,
+            "submitted_on": submitted,
+        }
         units_rows = []
         trained = self.investor_trained_year.get(year, set())
         for u in self.units[comm]:
@@ -841,13 +1100,27 @@ class _Builder:
             fl = self.flows[o.code]
             org_rows.append(self.org_row(o, q4))
             closing = o.formal + o.prob
-            flow_rows.append({
-                "party_org_code": o.code, "opening": fl["opening"], "developed": fl["developed"],
-                "restored": fl["restored"], "transferred_in": fl["transferred_in"], "in_mobile": fl["in_mobile"],
-                "in_whole_unit": fl["in_whole_unit"], "exited": fl["exited"], "suspended": fl["suspended"],
-                "deceased": fl["deceased"], "transferred_out": fl["transferred_out"],
-                "out_whole_unit": fl["out_whole_unit"], "closing_should": closing, "closing_actual": closing,
-                "revealed": fl["revealed"], "absorbed": fl["absorbed"], "difference_note": None})
+            flow_rows.append(
+                {
+                    "party_org_code": o.code,
+                    "opening": fl["opening"],
+                    "developed": fl["developed"],
+                    "restored": fl["restored"],
+                    "transferred_in": fl["transferred_in"],
+                    "in_mobile": fl["in_mobile"],
+                    "in_whole_unit": fl["in_whole_unit"],
+                    "exited": fl["exited"],
+                    "suspended": fl["suspended"],
+                    "deceased": fl["deceased"],
+                    "transferred_out": fl["transferred_out"],
+                    "out_whole_unit": fl["out_whole_unit"],
+                    "closing_should": closing,
+                    "closing_actual": closing,
+                    "revealed": fl["revealed"],
+                    "absorbed": fl["absorbed"],
+                    "difference_note": None,
+                }
+            )
         mobile_rows = []
         for m in self.mobile[comm]:
             if m.registered > pe:
@@ -858,41 +1131,81 @@ class _Builder:
                     status, changed = s, d
             if status in MOBILE_LEFT and changed < ps:
                 continue  # the ledger is a stock: a row that left is listed once, in its quarter, then dropped
-            mobile_rows.append({
-                "person_name": m.person[0], "person_id": m.person[1], "direction": m.direction, "since": m.since,
-                "home_org": m.home_org, "uscc": m.uscc, "host_party_org_code": m.host,
-                "registered_on": m.registered, "verified_on": m.verified if m.verified and m.verified <= pe else None,
-                "certificate": m.certificate, "status": status})
-        ret = {"cover": [cover], "organizations": units_rows, "party_orgs": org_rows, "member_flows": flow_rows,
-               "trainings": list(self._events[comm].values()), "attendance": list(self._att[comm]),
-               "mobile_members": mobile_rows}
+            mobile_rows.append(
+                {
+                    "person_name": m.person[0],
+                    "person_id": m.person[1],
+                    "direction": m.direction,
+                    "since": m.since,
+                    "home_org": m.home_org,
+                    "uscc": m.uscc,
+                    "host_party_org_code": m.host,
+                    "registered_on": m.registered,
+                    "verified_on": m.verified if m.verified and m.verified <= pe else None,
+                    "certificate": m.certificate,
+                    "status": status,
+                }
+            )
+        ret = {
+            "cover": [cover],
+            "organizations": units_rows,
+            "party_orgs": org_rows,
+            "member_flows": flow_rows,
+            "trainings": list(self._events[comm].values()),
+            "attendance": list(self._att[comm]),
+            "mobile_members": mobile_rows,
+        }
         # a unit with its own (standalone) organization: the persons that organization admitted are the ones
         # developed in the unit (returns.md developed_here; R18 developed_here ≤ 从业预备党员数 holds: they are
         # among the organization's probationary members, which the unit reports)
-        own = {u.uscc: self.flows[u.org]["developed"] for u in self.units[comm]
-               if u.status == "单独建立" and u.org in self.flows and u.comm == comm}
+        own = {
+            u.uscc: self.flows[u.org]["developed"]
+            for u in self.units[comm]
+            if u.status == "单独建立" and u.org in self.flows and u.comm == comm
+        }
         fill_version_fields(ret, self.seed, own)
         return ret
 
     def unit_row(self, u: Unit, status: str, q4: bool, investor_trained: bool) -> dict:
         rng = self.rng
         row = {
-            "uscc": u.uscc, "org_name": u.name, "org_category": u.cat, "control_type": u.control,
-            "industry_section": u.industry, "reg_status": status, "operating": u.operating,
-            "fixed_premises": u.premises, "employees": u.employees, "above_scale": u.above,
-            "legal_rep_member": u.lr_member or u.lr_secretary, "legal_rep_secretary": u.lr_secretary,
-            "members_formal": u.mf, "members_probationary": u.mp, "members_relation_elsewhere": u.mre,
-            "party_status": u.status, "party_org_code": u.org, "instructor": u.instructor,
-            "first_secretary": u.first_secretary, "has_union": u.union, "has_youth_league": u.youth,
-            "has_women_org": u.women, "party_mass_dept": u.pmd, "fulltime_party_workers": u.ftw,
-            "payroll_prev_year": None, "party_funds": None, "investor_trained": None, "inspection_result": None,
-            "double_strong": None}
+            "uscc": u.uscc,
+            "org_name": u.name,
+            "org_category": u.cat,
+            "control_type": u.control,
+            "industry_section": u.industry,
+            "reg_status": status,
+            "operating": u.operating,
+            "fixed_premises": u.premises,
+            "employees": u.employees,
+            "above_scale": u.above,
+            "legal_rep_member": u.lr_member or u.lr_secretary,
+            "legal_rep_secretary": u.lr_secretary,
+            "members_formal": u.mf,
+            "members_probationary": u.mp,
+            "members_relation_elsewhere": u.mre,
+            "party_status": u.status,
+            "party_org_code": u.org,
+            "instructor": u.instructor,
+            "first_secretary": u.first_secretary,
+            "has_union": u.union,
+            "has_youth_league": u.youth,
+            "has_women_org": u.women,
+            "party_mass_dept": u.pmd,
+            "fulltime_party_workers": u.ftw,
+            "payroll_prev_year": None,
+            "party_funds": None,
+            "investor_trained": None,
+            "inspection_result": None,
+            "double_strong": None,
+        }
         if q4:
             if u.is_ent and u.status == "单独建立":
                 payroll = u.employees * u.payroll_wage * rng.uniform(0.9, 1.1)
                 kind = u.funds_ratio or "in"
-                ratio = {"in": (0.0055, 0.0095), "high": (0.011, 0.019), "low": (0.0, 0.0042),
-                         "over": (0.022, 0.03)}[kind]
+                ratio = {"in": (0.0055, 0.0095), "high": (0.011, 0.019), "low": (0.0, 0.0042), "over": (0.022, 0.03)}[
+                    kind
+                ]
                 r = rng.uniform(*ratio) if kind != "low" or rng.random() < 0.7 else 0.0
                 row["payroll_prev_year"] = _money(round(payroll))
                 row["party_funds"] = _money(round(payroll * r, 2))
@@ -908,24 +1221,46 @@ class _Builder:
         rng = self.rng
         n = o.formal + o.prob
         big = o.otype in ("党委", "党总支")
-        committee = (rng.choice((1, 2, 3, 3, 3)) if (o.formal >= 7 or big) else rng.choice((0, 0, 1, 3)))
+        committee = rng.choice((1, 2, 3, 3, 3)) if (o.formal >= 7 or big) else rng.choice((0, 0, 1, 3))
         row = {
-            "party_org_code": o.code, "party_org_name": o.name, "org_type": o.otype, "formation_mode": o.mode,
-            "established_on": o.est, "members_formal": o.formal, "members_probationary": o.prob,
-            "secretary_name": o.sec[0], "secretary_id": o.sec[1], "secretary_mode": o.sec_mode,
-            "secretary_in_mgmt": o.sec_mgmt, "deputies": len(o.deputies), "party_workers": len(o.workers),
+            "party_org_code": o.code,
+            "party_org_name": o.name,
+            "org_type": o.otype,
+            "formation_mode": o.mode,
+            "established_on": o.est,
+            "members_formal": o.formal,
+            "members_probationary": o.prob,
+            "secretary_name": o.sec[0],
+            "secretary_id": o.sec[1],
+            "secretary_mode": o.sec_mode,
+            "secretary_in_mgmt": o.sec_mgmt,
+            "deputies": len(o.deputies),
+            "party_workers": len(o.workers),
             "has_venue": o.venue,
-            "six_premises": None, "six_facilities": None, "six_signage": None, "six_flag": None, "six_books": None,
+            "six_premises": None,
+            "six_facilities": None,
+            "six_signage": None,
+            "six_flag": None,
+            "six_books": None,
             "six_rules": None,
-            "general_meetings": 1 if rng.random() < 0.93 else 0, "committee_meetings": committee,
-            "group_meetings": rng.randint(0, 3) if n >= 7 else 0, "lectures": 1 if rng.random() < 0.85 else 0,
+            "general_meetings": 1 if rng.random() < 0.93 else 0,
+            "committee_meetings": committee,
+            "group_meetings": rng.randint(0, 3) if n >= 7 else 0,
+            "lectures": 1 if rng.random() < 0.85 else 0,
             "study_sessions": rng.randint(1, 3) if rng.random() < 0.95 else 0,
-            "org_life_meeting": None, "appraisal_held": None, "appraisal_participants": None,
-            "appraisal_unqualified": None, "dues_refund": None, "fiscal_support": None, "award_subsidy": None}
+            "org_life_meeting": None,
+            "appraisal_held": None,
+            "appraisal_participants": None,
+            "appraisal_unqualified": None,
+            "dues_refund": None,
+            "fiscal_support": None,
+            "award_subsidy": None,
+        }
         if q4:
             o.six = [s or rng.random() < 0.3 for s in o.six]
-            for k, v in zip(("six_premises", "six_facilities", "six_signage", "six_flag", "six_books", "six_rules"),
-                            o.six):
+            for k, v in zip(
+                ("six_premises", "six_facilities", "six_signage", "six_flag", "six_books", "six_rules"), o.six
+            ):
                 row[k] = v
             held = rng.random() < 0.9
             row["org_life_meeting"] = rng.random() < 0.92
@@ -948,8 +1283,15 @@ class _Builder:
                 self.progress(p)
         quotas = _quotas(self.tier, self.comm_codes, self.periods, self.rng)
         deadlines = {p: seeds.deadlines().get(p) or (period_end(p) + dt.timedelta(days=15)) for p in self.periods}
-        return World(communities=self.register, periods=list(self.periods), returns=self.returns, quotas=quotas,
-                     deadlines=deadlines, tier=self.tier, seed=self.seed)
+        return World(
+            communities=self.register,
+            periods=list(self.periods),
+            returns=self.returns,
+            quotas=quotas,
+            deadlines=deadlines,
+            tier=self.tier,
+            seed=self.seed,
+        )
 
 
 def fill_version_fields(ret: dict[str, list[dict]], seed: int, own_developed: dict[str, int] | None = None) -> None:
@@ -1001,8 +1343,14 @@ def _quotas(tier, comm_codes, periods, rng) -> dict[tuple[str, int], int]:
     return {(c, y): rng.randint(2, 5) for c in comm_codes for y in years}
 
 
-def build_world(tier: str = "district", start: str = "2019Q1", end: str = "2021Q4", seed: int = 20201,
-                communities: int | None = None, progress=None) -> World:
+def build_world(
+    tier: str = "district",
+    start: str = "2019Q1",
+    end: str = "2021Q4",
+    seed: int = 20201,
+    communities: int | None = None,
+    progress=None,
+) -> World:
     """Build the synthetic world and derive every return from it.
 
     ``tier``: district (the 60 communities of seeds/communities.csv), city (×10) or province (×100, synthetic
@@ -1045,10 +1393,20 @@ def world_stats(world: World) -> dict:
         d = per_year.setdefault(y, {"developed": 0, "attendance": 0})
         d["developed"] += sum(f["developed"] for f in ret["member_flows"])
         d["attendance"] += len(ret["attendance"])
-    return {"period": last, "units": units, "base": base, "eligible": eligible, "standalone_orgs": standalone,
-            "joint_branches": joint, "joint_units": joint_units, "members": members, "inflow": inflow,
-            "outflow": outflow, "per_year": per_year,
-            "party_orgs": sum(len(world.returns[(c["unit_code"], last)]["party_orgs"]) for c in world.communities)}
+    return {
+        "period": last,
+        "units": units,
+        "base": base,
+        "eligible": eligible,
+        "standalone_orgs": standalone,
+        "joint_branches": joint,
+        "joint_units": joint_units,
+        "members": members,
+        "inflow": inflow,
+        "outflow": outflow,
+        "per_year": per_year,
+        "party_orgs": sum(len(world.returns[(c["unit_code"], last)]["party_orgs"]) for c in world.communities),
+    }
 
 
 __all__ = ["World", "build_world", "synthetic_register", "world_stats"]

@@ -37,7 +37,9 @@ def return_sheets(ret: dict[str, list[dict]]) -> list[Sheet]:
     for form in FORMS:
         fields = fields_for(form, version)
         names = [f.name for f in fields]
-        out.append(Sheet(form.sheet, [f.label for f in fields], [[r.get(n) for n in names] for r in ret.get(form.key, [])]))
+        out.append(
+            Sheet(form.sheet, [f.label for f in fields], [[r.get(n) for n in names] for r in ret.get(form.key, [])])
+        )
     return out
 
 
@@ -145,8 +147,9 @@ def _threads() -> int:
         return threading.active_count()
 
 
-def write_world(world, out_dir, fmt: str = "xlsx", encoding: str = "utf-8", progress: bool = True,
-                workers: int | None = None) -> list[Path]:
+def write_world(
+    world, out_dir, fmt: str = "xlsx", encoding: str = "utf-8", progress: bool = True, workers: int | None = None
+) -> list[Path]:
     """Write every return of the world: ``<out>/<period>/<unit_code>_<period>.xlsx|.zip``; returns the paths.
 
     ``workers`` > 1 writes in forked worker processes (default: the number of CPUs, 1 where fork is missing);

@@ -45,7 +45,23 @@ from liangxin.ingest.receive import ingest_file
 from liangxin.ingest.session import WriterSession
 
 __all__ = [
-    "ARCHIVE_MODE", "DUPLICATE_TITLE", "FAILED", "OUTCOME_LABELS", "PARALLEL_MIN_FILES", "SUFFIXES", "IngestOutcome",
-    "WriterSession", "append_receipt", "archive_file", "collect_files", "duplicate_text", "file_sha256", "ingest_file",
-    "ingest_paths", "leave_inbox", "peek_cover", "sha256_bytes", "writer_lock",
+    "ARCHIVE_MODE",
+    "DUPLICATE_TITLE",
+    "FAILED",
+    "OUTCOME_LABELS",
+    "PARALLEL_MIN_FILES",
+    "SUFFIXES",
+    "IngestOutcome",
+    "WriterSession",
+    "append_receipt",
+    "archive_file",
+    "collect_files",
+    "duplicate_text",
+    "file_sha256",
+    "ingest_file",
+    "ingest_paths",
+    "leave_inbox",
+    "peek_cover",
+    "sha256_bytes",
+    "writer_lock",
 ]

@@ -37,12 +37,21 @@ def _worker_count(n_files: int, workers: int | None, configured: int | None = No
     return min(os.cpu_count() or 1, 4) if (os.cpu_count() or 1) > 1 else 0
 
 
-def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | None = None,
-                 archive_dir: Path | None = None,
-                 outbox_dir: Path | None = None, received_at: dt.datetime | None = None,
-                 progress: bool = True, slice_seconds: float | None = None, batch_files: int | None = None,
-                 workers: int | None = None, inbox_dir: Path | None = None,
-                 backfill: bool = False) -> list[IngestOutcome]:
+def ingest_paths(
+    paths_in: list[Path],
+    *,
+    settings: Settings,
+    db_path: Path | None = None,
+    archive_dir: Path | None = None,
+    outbox_dir: Path | None = None,
+    received_at: dt.datetime | None = None,
+    progress: bool = True,
+    slice_seconds: float | None = None,
+    batch_files: int | None = None,
+    workers: int | None = None,
+    inbox_dir: Path | None = None,
+    backfill: bool = False,
+) -> list[IngestOutcome]:
     """Ingest files and folders (see :func:`collect_files`) in order; an internal failure on one file is
     recorded as outcome ``failed`` and the others continue.
 
@@ -62,8 +71,10 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         # a worker process re-running a script's top level (no ``if __name__ == "__main__":`` guard):
         # refuse at once instead of waiting forever for the writer lock its parent holds
-        raise RuntimeError("ingest_paths called while a worker process starts: guard the calling script "
-                           "with `if __name__ == \"__main__\":` (or set LIANGXIN_INGEST_WORKERS=0)")
+        raise RuntimeError(
+            "ingest_paths called while a worker process starts: guard the calling script "
+            'with `if __name__ == "__main__":` (or set LIANGXIN_INGEST_WORKERS=0)'
+        )
     secret = settings.secret()  # SecretConfigurationError before any file is touched
     files = collect_files(paths_in)
     db = Path(db_path) if db_path is not None else settings.duckdb
@@ -76,8 +87,9 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
         slice_seconds = float("inf")
     if batch_files is None:
         batch_files = settings.ingest_batch  # LIANGXIN_INGEST_BATCH, default 25
-    session = WriterSession(db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret,
-                            register=settings.register_csv)
+    session = WriterSession(
+        db, slice_seconds, batch_files=batch_files, outbox_dir=outbox_dir, secret=secret, register=settings.register_csv
+    )
     session.backfill = backfill  # ``backfill``: historical returns, P4 judged by 报出日期 (receipts: 历史补录)
     n_workers = _worker_count(len(files), workers, settings.ingest_workers)
     pool = None
@@ -88,8 +100,12 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
         from liangxin.workers import reader_init
 
         try:  # spawn: never fork a process that may already run threads (Dagster, Rich)
-            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=reader_init, initargs=(settings.read_memory_mb,))
+            pool = ProcessPoolExecutor(
+                n_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=reader_init,
+                initargs=(settings.read_memory_mb,),
+            )
             session.pool = pool
         except (OSError, ValueError) as exc:  # pragma: no cover - no process support here
             log.warning("无法启动并行读取进程（%s），改为逐个读取", exc)
@@ -98,8 +114,9 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
 
     def failed_outcome(f: Path, exc: BaseException) -> IngestOutcome:
         log.error("内部错误：%s：%s\n%s", f.name, exc, traceback.format_exc())
-        return IngestOutcome(path=f, original_name=f.name, sha256="", outcome=FAILED,
-                             internal_error=f"{type(exc).__name__}: {exc}")
+        return IngestOutcome(
+            path=f, original_name=f.name, sha256="", outcome=FAILED, internal_error=f"{type(exc).__name__}: {exc}"
+        )
 
     def submit(f: Path) -> None:
         nonlocal pool
@@ -157,9 +174,16 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
     if progress and files:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(TextColumn("[bold]接收报表"), BarColumn(), MofNCompleteColumn(), TextColumn("个文件"),
-                       TextColumn("{task.fields[rows]:,} 行"), TimeElapsedColumn(),
-                       TextColumn("{task.description}"), transient=True)
+        bar = Progress(
+            TextColumn("[bold]接收报表"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("个文件"),
+            TextColumn("{task.fields[rows]:,} 行"),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            transient=True,
+        )
         task = bar.add_task("", total=len(files), rows=0)
         bar.start()
     n_rows = 0
@@ -192,10 +216,19 @@ def ingest_paths(paths_in: list[Path], *, settings: Settings, db_path: Path | No
                 bar.stop()
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-    first_in_batch = {o.sha256: {"original_name": o.original_name, "unit_code": o.unit_code,
-                                 "unit_name": o.unit_name, "period": o.period, "correction_no": o.correction_no,
-                                 "outcome": o.outcome, "received_at": "本批次"}
-                      for o in outcomes if o.outcome not in (DUPLICATE, FAILED) and o.sha256}
+    first_in_batch = {
+        o.sha256: {
+            "original_name": o.original_name,
+            "unit_code": o.unit_code,
+            "unit_name": o.unit_name,
+            "period": o.period,
+            "correction_no": o.correction_no,
+            "outcome": o.outcome,
+            "received_at": "本批次",
+        }
+        for o in outcomes
+        if o.outcome not in (DUPLICATE, FAILED) and o.sha256
+    }
     for o in outcomes:
         if o.outcome == DUPLICATE:
             _duplicate_receipt(o, outbox_dir, first_in_batch)

@@ -75,8 +75,11 @@ def collect_files(paths_in: list[Path]) -> list[Path]:
     for p in paths_in:
         p = Path(p)
         if p.is_dir():
-            files += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                      and not f.name.startswith(("~$", "."))]
+            files += [
+                f
+                for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", "."))
+            ]
         else:
             files.append(p)
     seen: set[Path] = set()

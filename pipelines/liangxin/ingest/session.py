@@ -42,8 +42,16 @@ class WriterSession:
     receives them again.
     """
 
-    def __init__(self, db: Path, slice_seconds: float = 2.0, batch_files: int = 1, outbox_dir: Path | None = None,
-                 *, secret: bytes, register: Path | None = None):
+    def __init__(
+        self,
+        db: Path,
+        slice_seconds: float = 2.0,
+        batch_files: int = 1,
+        outbox_dir: Path | None = None,
+        *,
+        secret: bytes,
+        register: Path | None = None,
+    ):
         self.db = db
         self.secret = secret  # the person-key secret (``Settings.secret()``), checked against the warehouse
         self.register = register  # the extra unit register (``Settings.register_csv``), for the validator

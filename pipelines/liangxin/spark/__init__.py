@@ -10,6 +10,7 @@ Everything takes explicit arguments (paths, Spark master, partitions); nothing r
 - ``read_table``: a built model read back from the Spark warehouse directory with DuckDB (the tables are plain
   Parquet directories), so checks and exports need no second JVM.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,7 @@ def spark_conf(t: SparkTarget) -> dict[str, str]:
         "spark.default.parallelism": str(t.shuffle_partitions),
         "spark.sql.warehouse.dir": str(t.warehouse_dir.resolve()),
         # the Hive metastore (Derby) in the home, not in whatever the current directory is
-        "spark.hadoop.javax.jdo.option.ConnectionURL":
-            f"jdbc:derby:;databaseName={t.metastore_dir.resolve()};create=true",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={t.metastore_dir.resolve()};create=true",
         # same calendar as DuckDB: timestamps are wall-clock (the loader stores UTC), dates proleptic Gregorian
         "spark.sql.session.timeZone": "UTC",
         # ANSI mode (Spark 4 default): overflow and bad casts are errors, as in DuckDB
@@ -81,26 +81,53 @@ def spark_conf(t: SparkTarget) -> dict[str, str]:
 def write_profiles(t: SparkTarget) -> Path:
     """Write ``<home>/profiles/profiles.yml`` with the spark target; returns the directory (``--profiles-dir``)."""
     t.profiles_dir.mkdir(parents=True, exist_ok=True)
-    profile = {PROFILE: {"target": TARGET, "outputs": {TARGET: {
-        "type": "spark",
-        "method": "session",
-        "host": "localhost",  # unused by the session method, required by the profile schema
-        "schema": "default",
-        "threads": 1,  # one session, one driver: dbt threads would only contend for the 2 local cores
-        "server_side_parameters": spark_conf(t),
-    }}}}
+    profile = {
+        PROFILE: {
+            "target": TARGET,
+            "outputs": {
+                TARGET: {
+                    "type": "spark",
+                    "method": "session",
+                    "host": "localhost",  # unused by the session method, required by the profile schema
+                    "schema": "default",
+                    "threads": 1,  # one session, one driver: dbt threads would only contend for the 2 local cores
+                    "server_side_parameters": spark_conf(t),
+                }
+            },
+        }
+    }
     (t.profiles_dir / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
     return t.profiles_dir
 
 
-def dbt_spark_command(dbt_exe: str, project_dir: Path, t: SparkTarget, raw_parquet_dir: Path,
-                      command: str = "build", extra: list[str] | None = None) -> list[str]:
+def dbt_spark_command(
+    dbt_exe: str,
+    project_dir: Path,
+    t: SparkTarget,
+    raw_parquet_dir: Path,
+    command: str = "build",
+    extra: list[str] | None = None,
+) -> list[str]:
     """The dbt command line of a build on the spark target (run it with ``cwd=t.home``: Spark writes
     ``derby.log`` and scratch files into the working directory)."""
     vars_ = {"raw_parquet_dir": str(Path(raw_parquet_dir).resolve())}
-    return [dbt_exe, command, "--project-dir", str(project_dir), "--profiles-dir", str(write_profiles(t)),
-            "--target", TARGET, "--target-path", str(t.target_path), "--log-path", str(t.log_path),
-            "--vars", json.dumps(vars_), *(extra or [])]
+    return [
+        dbt_exe,
+        command,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(write_profiles(t)),
+        "--target",
+        TARGET,
+        "--target-path",
+        str(t.target_path),
+        "--log-path",
+        str(t.log_path),
+        "--vars",
+        json.dumps(vars_),
+        *(extra or []),
+    ]
 
 
 def table_dir(t: SparkTarget, schema: str, table: str) -> Path:

@@ -79,8 +79,9 @@ def _communities(bundle: Bundle) -> list[tuple[str, str, str]]:
     if snap.has(lx.REF_COMMUNITIES):
         con = duckdb.connect(str(snap.path), read_only=True, config={"enable_external_access": False})
         try:
-            return con.execute(f"select unit_code, unit_name, district_code from {lx.quoted(lx.REF_COMMUNITIES)} "
-                               "order by unit_code").fetchall()
+            return con.execute(
+                f"select unit_code, unit_name, district_code from {lx.quoted(lx.REF_COMMUNITIES)} order by unit_code"
+            ).fetchall()
         finally:
             con.close()
     import csv
@@ -146,8 +147,7 @@ def _converge_security(api: Api, bundle: Bundle, ids: dict[str, int], log=print)
         rid = _ensure_role(api, name, roles)
         current = set(role_index.get(name, {}).get("permission_ids", []))
         if current != set(perm_ids):
-            api.request("POST", f"/security/roles/{rid}/permissions",
-                        json={"permission_view_menu_ids": perm_ids})
+            api.request("POST", f"/security/roles/{rid}/permissions", json={"permission_view_menu_ids": perm_ids})
 
     # row-level security: one rule per community and community column
     by_column: dict[str, list[int]] = {}
@@ -162,8 +162,15 @@ def _converge_security(api: Api, bundle: Bundle, ids: dict[str, int], log=print)
         for column, tables in sorted(by_column.items()):
             rule_name = f"{role}:{column or '无社区列'}"
             clause = f"{column} = '{code}'" if column else "1 = 0"
-            body = {"name": rule_name, "filter_type": "Regular", "tables": sorted(tables), "roles": [roles[role]],
-                    "clause": clause, "group_key": "", "description": f"{name}：只能查看本社区的数据"}
+            body = {
+                "name": rule_name,
+                "filter_type": "Regular",
+                "tables": sorted(tables),
+                "roles": [roles[role]],
+                "clause": clause,
+                "group_key": "",
+                "description": f"{name}：只能查看本社区的数据",
+            }
             if rule_name in existing:
                 api.request("PUT", f"/rowlevelsecurity/{existing[rule_name]['id']}", json=body)
             else:
@@ -172,8 +179,15 @@ def _converge_security(api: Api, bundle: Bundle, ids: dict[str, int], log=print)
     return {"roles": role_names, "rls_rules": n_rules, "role_ids": {n: roles[n] for n in role_names}}
 
 
-def publish(serve_db: Path | str | None = None, url: str | None = None, user: str | None = None,
-            password: str | None = None, log=print, *, app: AppSettings) -> dict[str, Any]:
+def publish(
+    serve_db: Path | str | None = None,
+    url: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    log=print,
+    *,
+    app: AppSettings,
+) -> dict[str, Any]:
     """Build the bundle from ``serve_db`` (default: ``app``'s snapshot), import it into Superset at ``url``
     (default ``LIANGXIN_SUPERSET_URL``, else the local one) and converge roles and RLS."""
     from liangxin.superset import server
@@ -189,12 +203,20 @@ def publish(serve_db: Path | str | None = None, url: str | None = None, user: st
     security = _converge_security(api, bundle, ids, log=log)
     for note in bundle.omitted:
         log(f"未发布 / omitted: {note}")
-    result = {"url": url, "dashboards": {k: v["title"] for k, v in bundle.dashboards.items()},
-              "charts": len(bundle.charts), "datasets": {k: ids[k] for k in bundle.datasets},
-              "omitted": bundle.omitted, "seconds": time.monotonic() - t0, **security}
-    log(f"已发布 / published {len(bundle.dashboards)} dashboards, {len(bundle.charts)} charts, "
+    result = {
+        "url": url,
+        "dashboards": {k: v["title"] for k, v in bundle.dashboards.items()},
+        "charts": len(bundle.charts),
+        "datasets": {k: ids[k] for k in bundle.datasets},
+        "omitted": bundle.omitted,
+        "seconds": time.monotonic() - t0,
+        **security,
+    }
+    log(
+        f"已发布 / published {len(bundle.dashboards)} dashboards, {len(bundle.charts)} charts, "
         f"{len(ids)} datasets, {len(security['roles'])} roles, {security['rls_rules']} RLS rules "
-        f"to {url} in {result['seconds']:.1f} s")
+        f"to {url} in {result['seconds']:.1f} s"
+    )
     return result
 
 

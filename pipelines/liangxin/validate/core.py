@@ -32,8 +32,19 @@ from liangxin.validate.result import ERROR, WARNING, ParsedRow, RuleHit, Validat
 log = logging.getLogger(__name__)
 
 # text fields compared as identifiers: NFKC, no inner spaces; UPPER for USCC and ID numbers
-KEY_FIELDS = frozenset({"unit_code", "period", "template_version", "party_org_code", "host_party_org_code",
-                        "training_code", "uscc", "secretary_id", "person_id"})
+KEY_FIELDS = frozenset(
+    {
+        "unit_code",
+        "period",
+        "template_version",
+        "party_org_code",
+        "host_party_org_code",
+        "training_code",
+        "uscc",
+        "secretary_id",
+        "person_id",
+    }
+)
 UPPER_FIELDS = frozenset({"period", "uscc", "secretary_id", "person_id"})
 PARTY_ORG_CODE_FIELDS = frozenset({"party_org_code", "host_party_org_code"})
 PARTY_ORG_CODE_RE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
@@ -51,8 +62,17 @@ class Hits:
         self._count: Counter = Counter()
         self._over: Counter = Counter()
 
-    def add(self, rule: str, severity: str, sheet: str | None, row: int | None, column: str | None,
-            value: object, message: str, cell: str | None = None) -> None:
+    def add(
+        self,
+        rule: str,
+        severity: str,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        value: object,
+        message: str,
+        cell: str | None = None,
+    ) -> None:
         key = (rule, severity, sheet)
         self._count[key] += 1
         if self._count[key] > self.cap:
@@ -76,8 +96,17 @@ class Hits:
 
     def finish(self) -> list[RuleHit]:
         for (rule, severity, sheet), n in self._over.items():
-            self.hits.append(RuleHit(rule, severity, sheet, None, None, None,
-                                     f"[{rule}] 同类问题过多，另有 {n} 处未逐一列出；请按上述提示全面检查本表后重新报送"))
+            self.hits.append(
+                RuleHit(
+                    rule,
+                    severity,
+                    sheet,
+                    None,
+                    None,
+                    None,
+                    f"[{rule}] 同类问题过多，另有 {n} 处未逐一列出；请按上述提示全面检查本表后重新报送",
+                )
+            )
         self._over.clear()
         return self.hits
 
@@ -115,8 +144,17 @@ class Checker:
         self.version: str | None = None  # template version audited against (see template_version_of)
 
     # hit helpers ---------------------------------------------------------------------------
-    def hit(self, rule: str, severity: str, form_key: str, row: ParsedRow | int | None, name: str | None,
-            message: str, value: object = None, use_found: bool = True) -> None:
+    def hit(
+        self,
+        rule: str,
+        severity: str,
+        form_key: str,
+        row: ParsedRow | int | None,
+        name: str | None,
+        message: str,
+        value: object = None,
+        use_found: bool = True,
+    ) -> None:
         sd = self.sheets[form_key]
         rownum = row.source_row if isinstance(row, ParsedRow) else row
         label = sd.form.field(name).label if name else None
@@ -124,7 +162,9 @@ class Checker:
             value = sd.found.get(row.source_row, {}).get(name)
         elif use_found and name and form_key == "cover" and value is None:
             value = self.cover_found.get(name)
-        self.hits.add(rule, severity, sd.form.sheet, rownum, label, value, message, sd.cell(name, rownum) if name else None)
+        self.hits.add(
+            rule, severity, sd.form.sheet, rownum, label, value, message, sd.cell(name, rownum) if name else None
+        )
 
     def label(self, form_key: str, name: str) -> str:
         return forms.FORMS_BY_KEY[form_key].field(name).label
@@ -175,9 +215,11 @@ def _field_parsers(f: forms.Field):
     else:  # pragma: no cover - every forms type is handled above
         text = _as_is
     if native is None:
+
         def native(raw, text=text):
             s = nz.clean_text(raw)
             return _BLANK if s is None else text(s)
+
     parsers = _FIELD_PARSERS[f] = (text, native)
     return parsers
 
@@ -209,6 +251,7 @@ def _sheet_parsers(f: forms.Field, form_key: str | None = None):
     text, native = _field_parsers(f)
     limit = limit_for(form_key, f) if form_key is not None and f.type in (INT, MONEY, NUMBER) else None
     if limit is not None:
+
         def bounded(parse, limit=limit):
             def parse_bounded(x):
                 value, problem = parse(x)
@@ -217,16 +260,19 @@ def _sheet_parsers(f: forms.Field, form_key: str | None = None):
                     if problem is not None:
                         return None, problem
                 return value, problem
+
             return parse_bounded
 
         text, native = bounded(text), bounded(native)
     if f.name in PARTY_ORG_CODE_FIELDS:
+
         def checked(parse):
             def parse_checked(x):
                 value, problem = parse(x)
                 if problem is None and value is not None and not PARTY_ORG_CODE_RE.match(str(value)):
                     return None, _BAD_PARTY_ORG_CODE
                 return value, problem
+
             return parse_checked
 
         text, native = checked(text), checked(native)
@@ -277,20 +323,41 @@ def match_sheets(ck: Checker, sheets: list[RawSheet]) -> None:
         form = forms.form_for_sheet(raw.name)
         if form is None:
             if _sheet_has_content(raw):
-                ck.hits.add("F7", WARNING, raw.name, None, None, None,
-                            f"工作表“{raw.name}”不属于本报表，已忽略；报表应只含 封面、表1–表6")
+                ck.hits.add(
+                    "F7",
+                    WARNING,
+                    raw.name,
+                    None,
+                    None,
+                    None,
+                    f"工作表“{raw.name}”不属于本报表，已忽略；报表应只含 封面、表1–表6",
+                )
             continue
         sd = ck.sheets[form.key]
         if sd.present:
-            ck.hits.add("F2", ERROR, form.sheet, None, None, raw.name,
-                        f"工作表“{form.sheet}”出现了不止一次（“{sd.raw.name}”与“{raw.name}”），请只保留一个")
+            ck.hits.add(
+                "F2",
+                ERROR,
+                form.sheet,
+                None,
+                None,
+                raw.name,
+                f"工作表“{form.sheet}”出现了不止一次（“{sd.raw.name}”与“{raw.name}”），请只保留一个",
+            )
             continue
         sd.raw = raw
         _match_columns(ck, sd)
     for form in forms.FORMS:
         if not ck.sheets[form.key].present:
-            ck.hits.add("F2", ERROR, form.sheet, None, None, None,
-                        f"缺少工作表“{form.sheet}”；请使用规定模板，工作表名称须与模板一致")
+            ck.hits.add(
+                "F2",
+                ERROR,
+                form.sheet,
+                None,
+                None,
+                None,
+                f"缺少工作表“{form.sheet}”；请使用规定模板，工作表名称须与模板一致",
+            )
 
 
 def _sheet_has_content(raw: RawSheet) -> bool:
@@ -307,20 +374,29 @@ def _match_columns(ck: Checker, sd: SheetData) -> None:
             continue
         f = by_label.get(forms.normalise_header(text))
         if f is None:
-            ck.hits.add("F7", WARNING, form.sheet, 1, text, text,
-                        f"表头“{text}”不是本表的栏目，该列已忽略", f"{col_letter(c)}1")
+            ck.hits.add(
+                "F7", WARNING, form.sheet, 1, text, text, f"表头“{text}”不是本表的栏目，该列已忽略", f"{col_letter(c)}1"
+            )
             continue
         if f.name in sd.col_of:
             first = col_letter(sd.col_of[f.name])
-            ck.hits.add("F2", ERROR, form.sheet, 1, f.label, text,
-                        f"栏目“{f.label}”重复出现（{first}列与{col_letter(c)}列），每个栏目只能有一列",
-                        f"{col_letter(c)}1")
+            ck.hits.add(
+                "F2",
+                ERROR,
+                form.sheet,
+                1,
+                f.label,
+                text,
+                f"栏目“{f.label}”重复出现（{first}列与{col_letter(c)}列），每个栏目只能有一列",
+                f"{col_letter(c)}1",
+            )
             continue
         sd.col_of[f.name] = c
     for f in form.fields:
         if f.name not in sd.col_of:
-            ck.hits.add("F2", ERROR, form.sheet, 1, f.label, None,
-                        f"缺少必需的栏目“{f.label}”；表头须在第1行，名称须与模板一致")
+            ck.hits.add(
+                "F2", ERROR, form.sheet, 1, f.label, None, f"缺少必需的栏目“{f.label}”；表头须在第1行，名称须与模板一致"
+            )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -364,12 +440,27 @@ def parse_sheet(ck: Checker, sd: SheetData) -> None:
                 values[name] = None
                 if (r, c) in raw.errors:
                     err = found[name] = raw.errors[(r, c)]
-                    hits.add("F4", ERROR, sheet, rownum, label, err,
-                             f"“{label}”为错误值 {err}；请修正公式或填写数值", f"{col_letter(c)}{rownum}")
+                    hits.add(
+                        "F4",
+                        ERROR,
+                        sheet,
+                        rownum,
+                        label,
+                        err,
+                        f"“{label}”为错误值 {err}；请修正公式或填写数值",
+                        f"{col_letter(c)}{rownum}",
+                    )
                 else:
-                    hits.add("F4", ERROR, sheet, rownum, label, None,
-                             f"“{label}”是没有计算结果的公式；请在 Excel 中打开、计算并保存，或直接填写数值",
-                             f"{col_letter(c)}{rownum}")
+                    hits.add(
+                        "F4",
+                        ERROR,
+                        sheet,
+                        rownum,
+                        label,
+                        None,
+                        f"“{label}”是没有计算结果的公式；请在 Excel 中打开、计算并保存，或直接填写数值",
+                        f"{col_letter(c)}{rownum}",
+                    )
                 continue
             kind = type(cell)
             if kind is str or kind is float and (cell or str(cell) == "0.0"):  # not -0.0: see above
@@ -388,9 +479,18 @@ def parse_sheet(ck: Checker, sd: SheetData) -> None:
                 value, problem = parse_native(cell)
             found[name] = fv
             if problem is not None:
-                hits.add("F4", ERROR, sheet, rownum, label, fv,
-                         f"“{label}”的值“{fv}”{problem}" if problem.startswith(RANGE_PROBLEM)
-                         else f"“{label}”的值“{fv}”无法识别：{problem}", f"{col_letter(c)}{rownum}")
+                hits.add(
+                    "F4",
+                    ERROR,
+                    sheet,
+                    rownum,
+                    label,
+                    fv,
+                    f"“{label}”的值“{fv}”{problem}"
+                    if problem.startswith(RANGE_PROBLEM)
+                    else f"“{label}”的值“{fv}”无法识别：{problem}",
+                    f"{col_letter(c)}{rownum}",
+                )
                 value = None
             values[name] = value
         if form.single_row:
@@ -424,17 +524,23 @@ def required_now(f: forms.Field, values: dict[str, object], q4: bool, form_key: 
 
 def _may_be_required(f: forms.Field, q4: bool, form_key: str) -> bool:
     """False only where :func:`required_now` is False for every row."""
-    return f.required == REQ or (f.required == ANNUAL and q4) or (
-        form_key == "attendance" and f.name in ("party_org_code", "uscc")) or (
-        form_key == "trainings" and f.name == "organizer_code")
+    return (
+        f.required == REQ
+        or (f.required == ANNUAL and q4)
+        or (form_key == "attendance" and f.name in ("party_org_code", "uscc"))
+        or (form_key == "trainings" and f.name == "organizer_code")
+    )
 
 
 def check_required(ck: Checker, sd: SheetData) -> None:
     form = sd.form
     # fields whose column is present (a missing column is F2, not a blank cell) and that required_now can
     # answer True for in this return (the others are never required, whatever the row holds)
-    fields = [(f, f.name, sd.col_of[f.name]) for f in form.fields
-              if f.name in sd.col_of and _may_be_required(f, ck.q4, form.key)]
+    fields = [
+        (f, f.name, sd.col_of[f.name])
+        for f in form.fields
+        if f.name in sd.col_of and _may_be_required(f, ck.q4, form.key)
+    ]
     no_value = sd.raw.formula_no_value
     for row in sd.rows:
         v = row.values
@@ -448,15 +554,25 @@ def check_required(ck: Checker, sd: SheetData) -> None:
                 why = ""
                 if f.required == ANNUAL:
                     why = "（[年] 第四季度报表必填"
-                    why += "，单独建立党组织的非公有制企业）" if f.name in ("payroll_prev_year", "party_funds") else "）"
+                    why += (
+                        "，单独建立党组织的非公有制企业）" if f.name in ("payroll_prev_year", "party_funds") else "）"
+                    )
                 elif form.key == "attendance" and f.name == "party_org_code":
                     why = f"（参训身份为{v.get('role')}时必填）"
                 elif form.key == "attendance" and f.name == "uscc":
                     why = "（参训身份为出资人时必填）"
                 elif form.key == "trainings" and f.name == "organizer_code":
                     why = "（主办层级为社区党总支时必填：主办社区的12位统计用区划代码）"
-                ck.hits.add("F4", ERROR, form.sheet, row.source_row, f.label, None,
-                            f"“{f.label}”不能为空{why}", sd.cell(f.name, row.source_row))
+                ck.hits.add(
+                    "F4",
+                    ERROR,
+                    form.sheet,
+                    row.source_row,
+                    f.label,
+                    None,
+                    f"“{f.label}”不能为空{why}",
+                    sd.cell(f.name, row.source_row),
+                )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -485,8 +601,7 @@ def _f1(message: str) -> RuleHit:
     return RuleHit("F1", ERROR, None, None, None, None, f"[F1] {message}", None)
 
 
-def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 200_000,
-                 cap: int = 200) -> Prepared:
+def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 200_000, cap: int = 200) -> Prepared:
     """Read and parse one file without any context: F1 (open), F7/F2 (sheets, columns), F4 (cells)."""
     path = Path(path)
     result = ValidationResult(path=path, sha256="", size=0, original_name=original_name or path.name)
@@ -498,7 +613,9 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
         result.size = size
         if size > MAX_FILE_BYTES:
             result.sha256 = file_sha256(path)[0]  # hashed in chunks, never held whole
-            raise FileRejected(f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），拒收")
+            raise FileRejected(
+                f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），拒收"
+            )
         data = path.read_bytes()
         result.size = len(data)
         result.sha256 = bytes_sha256(data)
@@ -506,8 +623,7 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
         del data
         result.format = book.format
         for name in book.ignored_members:
-            ck.hits.add("F7", WARNING, name, None, None, None,
-                        f"压缩包内的文件“{name}”不是 .csv 工作表，已忽略")
+            ck.hits.add("F7", WARNING, name, None, None, None, f"压缩包内的文件“{name}”不是 .csv 工作表，已忽略")
         reading = False
         match_sheets(ck, book.sheets)
         parse_sheet(ck, ck.sheets["cover"])
@@ -534,16 +650,16 @@ def prepare_file(path: Path, original_name: str | None = None, max_rows: int = 2
         if reading:
             prep.failure = _f1(f"文件无法读取（{type(exc).__name__}）；请使用规定模板另存为 .xlsx 后重新报送")
         else:
-            prep.failure = _f1(f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；"
-                               "请联系区委组织部统计人员处理")
+            prep.failure = _f1(
+                f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理"
+            )
     if prep.failure is not None:
         prep.segments, prep.sheets, prep.cover = [], {}, None
     return prep
 
 
 def _memory_message(memory_mb: int) -> str:
-    return (f"读取文件所需内存超过上限（{memory_mb} MB），疑似恶意或异常文件，拒收；"
-            "请用 Excel 重新保存为 .xlsx 后报送")
+    return f"读取文件所需内存超过上限（{memory_mb} MB），疑似恶意或异常文件，拒收；请用 Excel 重新保存为 .xlsx 后报送"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -562,8 +678,9 @@ def _reader_pool(memory_mb: int = READ_MEMORY_MB):
 
         from liangxin.workers import reader_init
 
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=reader_init,
-                                   initargs=(memory_mb,))
+        pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=reader_init, initargs=(memory_mb,)
+        )
         _READER = (os.getpid(), memory_mb, pool)
     return _READER[2]
 
@@ -576,8 +693,15 @@ def shutdown_reader() -> None:
     _READER = None
 
 
-def prepare_file_bounded(path: Path, original_name: str | None = None, max_rows: int = 200_000,
-                         cap: int = 200, *, memory_mb: int = READ_MEMORY_MB, sandbox: bool = True) -> Prepared:
+def prepare_file_bounded(
+    path: Path,
+    original_name: str | None = None,
+    max_rows: int = 200_000,
+    cap: int = 200,
+    *,
+    memory_mb: int = READ_MEMORY_MB,
+    sandbox: bool = True,
+) -> Prepared:
     """:func:`prepare_file` in a reader process under the memory ceiling (:mod:`liangxin.workers`).
 
     The ingesting process holds the warehouse connection and the writer lock, so it never runs the cell
@@ -641,14 +765,22 @@ def finish_validation(prep: Prepared, ctx: ValidationContext) -> ValidationResul
             rules.run_all(ck)
         except (MemoryError, RecursionError) as exc:
             ck.hits = Hits(ctx.max_hits_per_rule_sheet)
-            ck.hits.add("F1", ERROR, None, None, None, None,
-                        f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收")
+            ck.hits.add(
+                "F1", ERROR, None, None, None, None, f"文件过于复杂，无法在限定资源内读取（{type(exc).__name__}），拒收"
+            )
             ck.cover, ck.sheets = None, {}
         except Exception as exc:  # noqa: BLE001 - rule F1: never a traceback for the submitter
             log.exception("unexpected error while validating %s", result.path)
             ck.hits = Hits(ctx.max_hits_per_rule_sheet)
-            ck.hits.add("F1", ERROR, None, None, None, None,
-                        f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理")
+            ck.hits.add(
+                "F1",
+                ERROR,
+                None,
+                None,
+                None,
+                None,
+                f"文件已读取，但审核过程中发生内部错误（{type(exc).__name__}）；请联系区委组织部统计人员处理",
+            )
             ck.cover, ck.sheets = None, {}
     result.hits = ck.hits.finish()
     result.backfill = bool(ctx.backfill)
@@ -696,8 +828,11 @@ def _lacking(ck: Checker) -> list[tuple[SheetData, forms.Field]]:
         sd = ck.sheets.get(form.key)
         if sd is None or not sd.present:
             continue
-        out += [(sd, f) for f in form.fields if f.since is not None and
-                (ck.version is None or not forms.version_has(f, ck.version))]
+        out += [
+            (sd, f)
+            for f in form.fields
+            if f.since is not None and (ck.version is None or not forms.version_has(f, ck.version))
+        ]
     return out
 
 
@@ -708,8 +843,13 @@ def _without_version_hits(segment: Hits, ck: Checker, rule: str) -> Hits:
     if not drop:
         return segment
     out = Hits(segment.cap)
-    out.hits = [h for h in segment.hits if not (
-        h.rule_id == rule and (h.sheet, h.column) in drop and (rule != "F2" or (h.row == 1 and h.value is None)))]
+    out.hits = [
+        h
+        for h in segment.hits
+        if not (
+            h.rule_id == rule and (h.sheet, h.column) in drop and (rule != "F2" or (h.row == 1 and h.value is None))
+        )
+    ]
     out._count, out._over = Counter(), segment._over
     return out
 
@@ -723,9 +863,17 @@ def ignore_later_columns(ck: Checker) -> None:
         col = sd.col_of.pop(f.name, None)
         if col is None:
             continue
-        ck.hits.add("F7", WARNING, sd.form.sheet, 1, f.label, f.label,
-                    f"表头“{f.label}”是模板版本 {f.since} 起的栏目，本报表封面的模板版本 {ck.version} 没有此栏目，"
-                    "该列已忽略（不入库）", f"{col_letter(col)}1")
+        ck.hits.add(
+            "F7",
+            WARNING,
+            sd.form.sheet,
+            1,
+            f.label,
+            f.label,
+            f"表头“{f.label}”是模板版本 {f.since} 起的栏目，本报表封面的模板版本 {ck.version} 没有此栏目，"
+            "该列已忽略（不入库）",
+            f"{col_letter(col)}1",
+        )
         for row in sd.rows:
             row.values[f.name] = None
             found = sd.found.get(row.source_row)

@@ -103,7 +103,9 @@ def check_signature(data: bytes) -> None:
     if data.startswith(OLE2_MAGIC) or data.startswith(OLE2_MAGIC[:4]):
         if any(s in data for s in _ENCRYPTION_STREAMS):
             raise FileRejected("文件已加密（设置了打开密码），无法读取；请取消密码后另存为 .xlsx 再报送")
-        raise FileRejected("文件为旧版 Excel 97-2003（.xls）或其他 OLE 复合文档格式；请另存为 .xlsx（Excel 工作簿）再报送")
+        raise FileRejected(
+            "文件为旧版 Excel 97-2003（.xls）或其他 OLE 复合文档格式；请另存为 .xlsx（Excel 工作簿）再报送"
+        )
     if data.startswith(b"%PDF"):
         raise FileRejected("文件是 PDF，不是 Excel 工作簿；请报送 .xlsx 文件或 CSV 压缩包")
     if not data:
@@ -141,14 +143,15 @@ def check_zip_directory(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
             raise FileRejected("压缩包或工作簿已加密（设置了密码），无法读取；请取消密码后再报送")
         if info.compress_type not in ALLOWED_METHODS:
             method = _METHOD_NAMES.get(info.compress_type, f"方式 {info.compress_type}")
-            raise FileRejected(f"压缩包内文件“{info.filename}”使用了不允许的压缩方式（{method}）；只接受常规 zip "
-                               "压缩（deflate）或不压缩（stored），请用常规方式重新压缩后报送")
+            raise FileRejected(
+                f"压缩包内文件“{info.filename}”使用了不允许的压缩方式（{method}）；只接受常规 zip "
+                "压缩（deflate）或不压缩（stored），请用常规方式重新压缩后报送"
+            )
         total += info.file_size
         if total > MAX_TOTAL_UNCOMPRESSED:
             raise FileRejected(f"解压后总大小超过 {MAX_TOTAL_UNCOMPRESSED // 1024 // 1024} MB，疑似压缩炸弹，拒收")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise FileRejected(
-                f"压缩包内文件“{info.filename}”压缩比超过 {MAX_RATIO}:1，疑似压缩炸弹，拒收")
+            raise FileRejected(f"压缩包内文件“{info.filename}”压缩比超过 {MAX_RATIO}:1，疑似压缩炸弹，拒收")
     return infos
 
 
@@ -159,9 +162,9 @@ def _corrupt(info: zipfile.ZipInfo) -> FileRejected:
 def _compressed_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     """The member's stored (compressed) bytes: the local header is checked against the central directory."""
     off = info.header_offset
-    if off < 0 or data[off:off + 4] != b"PK\x03\x04" or len(data) < off + 30:
+    if off < 0 or data[off : off + 4] != b"PK\x03\x04" or len(data) < off + 30:
         raise _corrupt(info)
-    method, = struct.unpack_from("<H", data, off + 8)
+    (method,) = struct.unpack_from("<H", data, off + 8)
     n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
     if method != info.compress_type:
         raise _corrupt(info)
@@ -172,8 +175,9 @@ def _compressed_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     return memoryview(data)[start:end]
 
 
-def inflate_member(data: bytes, info: zipfile.ZipInfo, keep: bool = True, markers: tuple[bytes, ...] = (),
-                   limit: int | None = None) -> tuple[bytes | None, bool]:
+def inflate_member(
+    data: bytes, info: zipfile.ZipInfo, keep: bool = True, markers: tuple[bytes, ...] = (), limit: int | None = None
+) -> tuple[bytes | None, bool]:
     """Decompress one member with a streaming cap; ``(bytes or None, whether a marker occurs)``.
 
     Without ``limit`` the member must decompress to exactly its declared size with a matching CRC: output
@@ -199,8 +203,9 @@ def inflate_member(data: bytes, info: zipfile.ZipInfo, keep: bool = True, marker
                 out = out[: len(out) - (total - size)]
                 total = size
             else:
-                raise FileRejected(f"压缩包内文件“{info.filename}”解压后超过其声明的大小（{info.file_size} 字节），"
-                                   "疑似压缩炸弹，拒收")
+                raise FileRejected(
+                    f"压缩包内文件“{info.filename}”解压后超过其声明的大小（{info.file_size} 字节），疑似压缩炸弹，拒收"
+                )
         if markers and not found:
             window = tail + out
             found = any(m in window for m in markers)
@@ -213,7 +218,7 @@ def inflate_member(data: bytes, info: zipfile.ZipInfo, keep: bool = True, marker
         if limit is None and len(raw) != info.file_size:
             raise _corrupt(info)
         for i in range(0, min(len(raw), size), _INFLATE_CHUNK):
-            take(bytes(raw[i:min(i + _INFLATE_CHUNK, size)]))
+            take(bytes(raw[i : min(i + _INFLATE_CHUNK, size)]))
     else:
         d = zlib.decompressobj(-15)
         pos = 0
@@ -222,7 +227,7 @@ def inflate_member(data: bytes, info: zipfile.ZipInfo, keep: bool = True, marker
                 if d.unconsumed_tail:
                     inp = d.unconsumed_tail
                 elif pos < len(raw):
-                    inp = raw[pos:pos + _INFLATE_CHUNK]
+                    inp = raw[pos : pos + _INFLATE_CHUNK]
                     pos += _INFLATE_CHUNK
                 else:
                     inp = b""
@@ -314,8 +319,9 @@ def inspect_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Pa
         else:
             _, found = inflate_member(data, info, keep=False, markers=(_SHEET_MARKER, _SST_MARKER))
             if found:
-                raise FileRejected(f"工作簿部件“{info.filename}”含工作表或共享字符串内容，但不是 .xml 文件，"
-                                   "疑似恶意文件，拒收")
+                raise FileRejected(
+                    f"工作簿部件“{info.filename}”含工作表或共享字符串内容，但不是 .xml 文件，疑似恶意文件，拒收"
+                )
     by_lower = {k.lower(): k for k in parts}
     ct = parts.get(by_lower.get("[content_types].xml", ""), b"")
     if b"macroenabled" in ct.lower():
@@ -324,8 +330,7 @@ def inspect_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Pa
     if wb_name is None:
         raise FileRejected("xlsx 工作簿缺少 xl/workbook.xml，文件已损坏")
     _check_package_root(parts.get(by_lower.get("_rels/.rels", ""), None))
-    sheets = _sheet_parts(parts[wb_name], parts.get(by_lower.get("xl/_rels/workbook.xml.rels", ""), None),
-                          by_lower)
+    sheets = _sheet_parts(parts[wb_name], parts.get(by_lower.get("xl/_rels/workbook.xml.rels", ""), None), by_lower)
     names = {part: name for name, part in sheets}
     extents: dict[str, tuple[int, int]] = {}
     total = 0
@@ -333,8 +338,10 @@ def inspect_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Pa
         for m in _UNIQUE_COUNT.finditer(body):
             n = m.group(1).strip()
             if not n.isdigit() or int(n) > MAX_SHARED_STRINGS:
-                raise FileRejected(f"工作簿部件“{part}”声明的共享字符串数量“{n.decode('ascii', 'replace')[:20]}”"
-                                   f"超过上限 {MAX_SHARED_STRINGS:,} 个，拒收")
+                raise FileRejected(
+                    f"工作簿部件“{part}”声明的共享字符串数量“{n.decode('ascii', 'replace')[:20]}”"
+                    f"超过上限 {MAX_SHARED_STRINGS:,} 个，拒收"
+                )
         if _SHEET_MARKER not in body:
             continue
         shown = names.get(part, part)
@@ -344,7 +351,9 @@ def inspect_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Pa
         if cols > MAX_COLUMNS:
             raise FileRejected(f"工作表“{shown}”列数过多（{cols} 列，上限 {MAX_COLUMNS} 列），拒收")
         if rows * cols > MAX_CELLS:
-            raise FileRejected(f"工作表“{shown}”的数据区域过大（{rows} 行 × {cols} 列，上限 {MAX_CELLS:,} 个单元格），拒收")
+            raise FileRejected(
+                f"工作表“{shown}”的数据区域过大（{rows} 行 × {cols} 列，上限 {MAX_CELLS:,} 个单元格），拒收"
+            )
         total += rows * cols
         if total > MAX_WORKBOOK_CELLS:
             raise FileRejected(f"工作簿单元格总数过多（超过 {MAX_WORKBOOK_CELLS:,} 个），拒收")
@@ -447,8 +456,6 @@ def _open_xlsx(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> Work
     return Workbook(format="xlsx", sheets=sheets)
 
 
-
-
 def _longest_run(xml: bytes) -> int:
     """Length of the longest stretch of ``xml`` without a ``<`` (linear, in slices of about 1 MiB that end at a
     ``<``, so memory stays bounded; a regex for a long run would rescan every stretch from each position)."""
@@ -459,6 +466,8 @@ def _longest_run(xml: bytes) -> int:
         longest = max(longest, max(map(len, xml[pos:end].split(b"<"))))
         pos = end
     return longest
+
+
 _RICH_RUN = re.compile(rb"<(?:[^\s<>/:!?]+:)?r[\s>]")
 
 
@@ -474,8 +483,10 @@ def _check_text_lengths(raw: RawSheet, sheet_xml: bytes, parts: dict[str, bytes]
     for r0, row in enumerate(raw.rows):
         for c0, v in enumerate(row):
             if type(v) is str and len(v) > MAX_CELL_CHARS:
-                raise FileRejected(f"工作表“{raw.name}”单元格 {col_letter(c0)}{r0 + 1} 的文本过长（{len(v):,} 个字符，"
-                                   f"上限 {MAX_CELL_CHARS:,} 个），拒收")
+                raise FileRejected(
+                    f"工作表“{raw.name}”单元格 {col_letter(c0)}{r0 + 1} 的文本过长（{len(v):,} 个字符，"
+                    f"上限 {MAX_CELL_CHARS:,} 个），拒收"
+                )
 
 
 # Cell references.  The fast path holds when every cell start tag is ``<c r="A1"`` (r the first attribute,
@@ -533,8 +544,10 @@ def _count_cell_tags(xml: bytes) -> int:
     return n
 
 
-_TAG_SCAN = re.compile(rb"<(/?)(?:[^\s<>/:!?]+:)?(c|row)(?=[\s/>])((?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)"
-                       rb"\s*(/?)>")
+_TAG_SCAN = re.compile(
+    rb"<(/?)(?:[^\s<>/:!?]+:)?(c|row)(?=[\s/>])((?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)"
+    rb"\s*(/?)>"
+)
 _ROW_START = re.compile(rb"<(?:[^\s<>/:!?]+:)?row[\s/>]")
 _ATTR = re.compile(rb"""([^\s=<>/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF_STRICT = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
@@ -545,8 +558,9 @@ def _sheet_extent_exact(xml: bytes) -> tuple[int, int]:
     the previous cell of the row; a row's ``r`` sets the row, each row end moves to the next row."""
     if xml.find(b"<!") >= 0 or xml.find(b"<?", 8) >= 0:
         # comments, CDATA or processing instructions may hide markup from the reader but not from this scan
-        raise FileRejected("工作表 XML 含注释或 CDATA 且单元格缺少标准引用，无法确定数据范围，拒收；"
-                           "请用 Excel 重新保存为 .xlsx")
+        raise FileRejected(
+            "工作表 XML 含注释或 CDATA 且单元格缺少标准引用，无法确定数据范围，拒收；请用 Excel 重新保存为 .xlsx"
+        )
     n_tags = _count_cell_tags(xml) + sum(1 for _ in _ROW_START.finditer(xml))
     row = col = 0  # 0-based, as the reader
     max_row = max_col = -1
@@ -633,7 +647,7 @@ def decode_csv(data: bytes, member: str) -> str:
     """UTF-8 (with or without BOM) or GB18030 (GBK is a subset); anything else is F1."""
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileRejected(f"“{member}”以 UTF-8 标记开头，但内容不是有效的 UTF-8 编码") from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -678,8 +692,10 @@ def _open_csv_zip(data: bytes, infos: list[zipfile.ZipInfo], max_rows: int) -> W
                     raise FileRejected(f"压缩包内 CSV 单元格总数过多（超过 {MAX_WORKBOOK_CELLS:,} 个），拒收")
                 if row and max(map(len, row)) > MAX_CELL_CHARS:
                     c0 = next(c for c, v in enumerate(row) if len(v) > MAX_CELL_CHARS)
-                    raise FileRejected(f"“{shown}”第 {i + 1} 行第 {c0 + 1} 列的文本过长（{len(row[c0]):,} 个字符，"
-                                       f"上限 {MAX_CELL_CHARS:,} 个），拒收")
+                    raise FileRejected(
+                        f"“{shown}”第 {i + 1} 行第 {c0 + 1} 列的文本过长（{len(row[c0]):,} 个字符，"
+                        f"上限 {MAX_CELL_CHARS:,} 个），拒收"
+                    )
                 raw.rows.append([c if c != "" else None for c in row])
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
@@ -798,8 +814,14 @@ def _peek_xlsx(data: bytes, infos: list[zipfile.ZipInfo], is_cover) -> list[list
         t = el.get("Target") or ""
         targets[el.get("Id")] = t[1:] if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
     rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    part = next((targets.get(el.get(rid)) for el in ET.fromstring(wb).iter()
-                 if (el.tag.endswith("}sheet") or el.tag == "sheet") and is_cover(el.get("name") or "")), None)
+    part = next(
+        (
+            targets.get(el.get(rid))
+            for el in ET.fromstring(wb).iter()
+            if (el.tag.endswith("}sheet") or el.tag == "sheet") and is_cover(el.get("name") or "")
+        ),
+        None,
+    )
     if not part or not part.lower().endswith(".xml"):
         return []
     sheet = small(part)
@@ -826,9 +848,9 @@ def _peek_xlsx(data: bytes, infos: list[zipfile.ZipInfo], is_cover) -> list[list
             ref = _REF_STRICT.fullmatch(attrs.get(b"r", b"").strip())
             c0 = _column_number(ref.group(1)) - 1 if ref and ref.group(1) else c_next
             c_next = c0 + 1
-            if not 0 <= c0 < MAX_COLUMNS or cseg[gt - 1:gt] == b"/":
+            if not 0 <= c0 < MAX_COLUMNS or cseg[gt - 1 : gt] == b"/":
                 continue
-            inner = cseg[gt + 1:]
+            inner = cseg[gt + 1 :]
             kind = attrs.get(b"t", b"n")
             if kind == b"inlineStr":
                 cells[c0] = "".join(_xml_text(t) for t in _PEEK_T.findall(inner))

@@ -68,28 +68,51 @@ def check_cover(ck) -> None:
     if not sd.present:
         return
     if ck.cover is None:
-        ck.hits.add("F3", ERROR, sd.form.sheet, 2, None, None,
-                    "封面没有填写内容；封面第2行应填写填报单位编码、报告期、模板版本等信息")
+        ck.hits.add(
+            "F3",
+            ERROR,
+            sd.form.sheet,
+            2,
+            None,
+            None,
+            "封面没有填写内容；封面第2行应填写填报单位编码、报告期、模板版本等信息",
+        )
         return
     c = ck.cover
     row = ck.cover_row
     for f in sd.form.fields:
-        if f.required == forms.REQ and c.get(f.name) is None and f.name in sd.col_of \
-                and ck.cover_found.get(f.name) is None:
+        if (
+            f.required == forms.REQ
+            and c.get(f.name) is None
+            and f.name in sd.col_of
+            and ck.cover_found.get(f.name) is None
+        ):
             ck.hit("F3", ERROR, "cover", row, f.name, f"封面“{f.label}”未填写；封面各项均为必填")
     ctx = ck.ctx
     unit = c.get("unit_code")
     if unit is not None:
         reg = ctx.get_register().get(unit)
         if reg is None:
-            ck.hit("F3", ERROR, "cover", row, "unit_code",
-                   f"填报单位编码“{unit}”不在单位名册中；应为本社区党总支的12位统计用区划代码")
+            ck.hit(
+                "F3",
+                ERROR,
+                "cover",
+                row,
+                "unit_code",
+                f"填报单位编码“{unit}”不在单位名册中；应为本社区党总支的12位统计用区划代码",
+            )
         else:
             ck.unit_code = unit
             name = c.get("unit_name")
             if name is not None and name != reg.get("unit_name"):
-                ck.hit("F3", WARNING, "cover", row, "unit_name",
-                       f"填报单位名称“{name}”与单位名册不一致；名册中编码 {unit} 的名称为“{reg.get('unit_name')}”")
+                ck.hit(
+                    "F3",
+                    WARNING,
+                    "cover",
+                    row,
+                    "unit_name",
+                    f"填报单位名称“{name}”与单位名册不一致；名册中编码 {unit} 的名称为“{reg.get('unit_name')}”",
+                )
     period = c.get("period")
     if period is not None:
         try:
@@ -98,8 +121,14 @@ def check_cover(ck) -> None:
             ck.hit("F3", ERROR, "cover", row, "period", f"报告期“{period}”格式不正确；应为 YYYYQn，如 2020Q3")
         else:
             if periods.period_start(period) > ctx.received_on:
-                ck.hit("F3", ERROR, "cover", row, "period",
-                       f"报告期 {period} 尚未开始（接收日期 {ctx.received_on.isoformat()}）；不能报送未来报告期")
+                ck.hit(
+                    "F3",
+                    ERROR,
+                    "cover",
+                    row,
+                    "period",
+                    f"报告期 {period} 尚未开始（接收日期 {ctx.received_on.isoformat()}）；不能报送未来报告期",
+                )
             else:
                 ck.period = period
                 ck.q4 = periods.is_q4(period)
@@ -116,12 +145,24 @@ def check_cover(ck) -> None:
             except ValueError:
                 right = ""
             span = f"{lo} 至 {hi}" if hi else f"{lo} 起"
-            ck.hit("F3", ERROR, "cover", row, "template_version",
-                   f"模板版本“{tv}”适用于{span}的报告期，不适用于报告期 {ck.period}{right}；请使用规定模板重新填报")
+            ck.hit(
+                "F3",
+                ERROR,
+                "cover",
+                row,
+                "template_version",
+                f"模板版本“{tv}”适用于{span}的报告期，不适用于报告期 {ck.period}{right}；请使用规定模板重新填报",
+            )
     sub = c.get("submitted_on")
     if sub is not None and sub > ctx.received_on:
-        ck.hit("F3", ERROR, "cover", row, "submitted_on",
-               f"报出日期 {sub.isoformat()} 晚于接收日期 {ctx.received_on.isoformat()}；报出日期不得晚于接收日期")
+        ck.hit(
+            "F3",
+            ERROR,
+            "cover",
+            row,
+            "submitted_on",
+            f"报出日期 {sub.isoformat()} 晚于接收日期 {ctx.received_on.isoformat()}；报出日期不得晚于接收日期",
+        )
     # F6 corrections
     cn = c.get("correction_no")
     if cn is not None:
@@ -130,16 +171,34 @@ def check_cover(ck) -> None:
         if ck.unit_code and ck.period:
             accepted = sorted(ctx.accepted_corrections(ck.unit_code, ck.period) or [])
             if cn > 0 and not accepted:
-                ck.hit("F6", ERROR, "cover", row, "correction_no",
-                       f"更正序号为 {cn}，但本单位 {ck.period} 尚无已接收的报表，无可更正；首次报送更正序号应为 0")
+                ck.hit(
+                    "F6",
+                    ERROR,
+                    "cover",
+                    row,
+                    "correction_no",
+                    f"更正序号为 {cn}，但本单位 {ck.period} 尚无已接收的报表，无可更正；首次报送更正序号应为 0",
+                )
             elif accepted and cn <= accepted[-1]:
                 nxt = accepted[-1] + 1
                 if cn == 0:
-                    ck.hit("F6", ERROR, "cover", row, "correction_no",
-                           f"本单位 {ck.period} 的报表已接收（更正序号 {accepted[-1]}）；如需修改，请以更正序号 {nxt} 报送更正")
+                    ck.hit(
+                        "F6",
+                        ERROR,
+                        "cover",
+                        row,
+                        "correction_no",
+                        f"本单位 {ck.period} 的报表已接收（更正序号 {accepted[-1]}）；如需修改，请以更正序号 {nxt} 报送更正",
+                    )
                 else:
-                    ck.hit("F6", ERROR, "cover", row, "correction_no",
-                           f"更正序号 {cn} 不大于已接收的更正序号 {accepted[-1]}；请以更正序号 {nxt} 报送更正")
+                    ck.hit(
+                        "F6",
+                        ERROR,
+                        "cover",
+                        row,
+                        "correction_no",
+                        f"更正序号 {cn} 不大于已接收的更正序号 {accepted[-1]}；请以更正序号 {nxt} 报送更正",
+                    )
     check_p4(ck)
 
 
@@ -158,15 +217,28 @@ def check_p4(ck) -> None:
     if ctx.backfill:
         sub = ck.cover.get("submitted_on")
         if sub is not None and sub > deadline:
-            ck.hit("P4", WARNING, "cover", row, "submitted_on",
-                   f"历史补录：按报出日期判断，报出日期 {sub.isoformat()} 晚于 {ck.period} 的报送截止日期 "
-                   f"{deadline.isoformat()}（逾期报送）")
+            ck.hit(
+                "P4",
+                WARNING,
+                "cover",
+                row,
+                "submitted_on",
+                f"历史补录：按报出日期判断，报出日期 {sub.isoformat()} 晚于 {ck.period} 的报送截止日期 "
+                f"{deadline.isoformat()}（逾期报送）",
+            )
         return
     received = ctx.receipt_date_shanghai()
     if received > deadline:
-        ck.hits.add("P4", WARNING, forms.COVER.sheet, row, None, received.isoformat(),
-                    f"首次报送的接收日期 {received.isoformat()}（北京时间）晚于 {ck.period} 的报送截止日期 "
-                    f"{deadline.isoformat()}（逾期报送）")
+        ck.hits.add(
+            "P4",
+            WARNING,
+            forms.COVER.sheet,
+            row,
+            None,
+            received.isoformat(),
+            f"首次报送的接收日期 {received.isoformat()}（北京时间）晚于 {ck.period} 的报送截止日期 "
+            f"{deadline.isoformat()}（逾期报送）",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -201,8 +273,14 @@ def check_keys(ck) -> None:
             if key in seen:
                 labels = "+".join(form.field(k).label for k in form.primary_key)
                 shown = " / ".join(str(k) for k in key)
-                ck.hit("F5", ERROR, form.key, row, form.primary_key[-1] if len(key) > 1 else form.primary_key[0],
-                       f"{labels}“{shown}”重复（与第 {seen[key]} 行相同）；每个{labels}只能填写一行")
+                ck.hit(
+                    "F5",
+                    ERROR,
+                    form.key,
+                    row,
+                    form.primary_key[-1] if len(key) > 1 else form.primary_key[0],
+                    f"{labels}“{shown}”重复（与第 {seen[key]} 行相同）；每个{labels}只能填写一行",
+                )
             else:
                 seen[key] = row.source_row
 
@@ -216,35 +294,65 @@ def check_identity(ck) -> None:
         if u is None:
             continue
         if u.startswith(checks.USCC_PREFIX_INDIVIDUAL):
-            ck.hit("I1", ERROR, "organizations", row, "uscc",
-                   f"统一社会信用代码“{u}”以 92 开头，为个体工商户，不属于两新组织，不应列入表1")
+            ck.hit(
+                "I1",
+                ERROR,
+                "organizations",
+                row,
+                "uscc",
+                f"统一社会信用代码“{u}”以 92 开头，为个体工商户，不属于两新组织，不应列入表1",
+            )
         elif not checks.uscc_valid(u) and u not in allow:
             expected = ""
             try:
-                expected = f"（按前17位计算，校验位应为 {checks.uscc_check_char(u[:17])}）" if len(u) == 18 else \
-                    f"（应为18位，实际 {len(u)} 位）"
+                expected = (
+                    f"（按前17位计算，校验位应为 {checks.uscc_check_char(u[:17])}）"
+                    if len(u) == 18
+                    else f"（应为18位，实际 {len(u)} 位）"
+                )
             except ValueError:
                 expected = "（含不允许的字符；应为数字及大写字母，不含 I、O、Z、S、V）"
-            ck.hit("I1", WARNING, "organizations", row, "uscc",
-                   f"统一社会信用代码“{u}”未通过 GB 32100 校验{expected}；请核对")
+            ck.hit(
+                "I1",
+                WARNING,
+                "organizations",
+                row,
+                "uscc",
+                f"统一社会信用代码“{u}”未通过 GB 32100 校验{expected}；请核对",
+            )
         if ck.unit_code and ck.period and row.values.get("reg_status") == "存续":
             others = set(ctx.uscc_owners(u, ck.period) or set()) - {ck.unit_code}
             if others:
-                ck.hit("I3", WARNING, "organizations", row, "uscc",
-                       f"统一社会信用代码“{u}”同时出现在 {'、'.join(sorted(others))} 的 {ck.period} 报表中；"
-                       "单位迁移时，迁入社区填“存续”，迁出社区应填“迁出”")
+                ck.hit(
+                    "I3",
+                    WARNING,
+                    "organizations",
+                    row,
+                    "uscc",
+                    f"统一社会信用代码“{u}”同时出现在 {'、'.join(sorted(others))} 的 {ck.period} 报表中；"
+                    "单位迁移时，迁入社区填“存续”，迁出社区应填“迁出”",
+                )
         cat = row.values.get("org_category")
         allowed = USCC_PREFIX_CATEGORIES.get(u[:2])
         if cat is not None and allowed is not None and cat not in allowed:
-            ck.hit("I5", WARNING, "organizations", row, "org_category",
-                   f"组织类别“{cat}”与统一社会信用代码“{u}”的登记管理部门代码 {u[:2]} 不符；代码以 {u[:2]} 开头的单位"
-                   f"组织类别应为 {'、'.join(allowed)}；请核对组织类别或信用代码")
+            ck.hit(
+                "I5",
+                WARNING,
+                "organizations",
+                row,
+                "org_category",
+                f"组织类别“{cat}”与统一社会信用代码“{u}”的登记管理部门代码 {u[:2]} 不符；代码以 {u[:2]} 开头的单位"
+                f"组织类别应为 {'、'.join(allowed)}；请核对组织类别或信用代码",
+            )
     for key, name in (("party_orgs", "secretary_id"), ("attendance", "person_id"), ("mobile_members", "person_id")):
         for row in _rows(ck, key):
             pid = row.values.get(name)
             if pid is not None and not checks.id_valid(pid):
-                why = "应为18位" if len(pid) != 18 else (
-                    "出生日期无效" if pid[:17].isdigit() and checks.id_birth_date(pid) is None else "校验位错误")
+                why = (
+                    "应为18位"
+                    if len(pid) != 18
+                    else ("出生日期无效" if pid[:17].isdigit() and checks.id_birth_date(pid) is None else "校验位错误")
+                )
                 ck.hit("I2", ERROR, key, row, name, f"身份证号“{pid}”未通过 GB 11643 校验（{why}）；请核对")
     if ck.unit_code:
         for row in _rows(ck, "party_orgs"):
@@ -253,8 +361,14 @@ def check_identity(ck) -> None:
                 continue
             owner = ctx.party_org_owner(code)
             if owner is not None and owner != ck.unit_code:
-                ck.hit("I4", ERROR, "party_orgs", row, "party_org_code",
-                       f"党组织编码“{code}”已属于 {owner} 报送的党组织；党组织编码在全区唯一，同一党组织只能由一个社区报送")
+                ck.hit(
+                    "I4",
+                    ERROR,
+                    "party_orgs",
+                    row,
+                    "party_org_code",
+                    f"党组织编码“{code}”已属于 {owner} 报送的党组织；党组织编码在全区唯一，同一党组织只能由一个社区报送",
+                )
 
 
 # 表1 R1–R5, R16, R18 ---------------------------------------------------------------------------------------
@@ -263,46 +377,106 @@ def check_organizations(ck) -> None:
     for row in _rows(ck, "organizations"):
         v = row.values
         if v.get("legal_rep_secretary") is True and v.get("legal_rep_member") is False:
-            ck.hit("R1", ERROR, "organizations", row, "legal_rep_secretary",
-                   "法定代表人兼任党组织书记，则“法定代表人是否党员”应为“是”")
-        formal, prob, elsewhere, emp = (v.get(k) for k in
-                                        ("members_formal", "members_probationary", "members_relation_elsewhere",
-                                         "employees"))
+            ck.hit(
+                "R1",
+                ERROR,
+                "organizations",
+                row,
+                "legal_rep_secretary",
+                "法定代表人兼任党组织书记，则“法定代表人是否党员”应为“是”",
+            )
+        formal, prob, elsewhere, emp = (
+            v.get(k) for k in ("members_formal", "members_probationary", "members_relation_elsewhere", "employees")
+        )
         if None not in (formal, prob, elsewhere) and elsewhere > formal + prob:
-            ck.hit("R2", ERROR, "organizations", row, "members_relation_elsewhere",
-                   f"其中未转入组织关系党员数 {elsewhere} 大于从业正式党员数与预备党员数之和 {formal + prob}；应不大于该和")
+            ck.hit(
+                "R2",
+                ERROR,
+                "organizations",
+                row,
+                "members_relation_elsewhere",
+                f"其中未转入组织关系党员数 {elsewhere} 大于从业正式党员数与预备党员数之和 {formal + prob}；应不大于该和",
+            )
         if None not in (formal, prob, emp) and formal + prob > emp + 1:
-            ck.hit("R2", ERROR, "organizations", row, "employees",
-                   f"从业党员数 {formal + prob}（正式 {formal} + 预备 {prob}）超过从业人员数 {emp} + 1（出资人）；请核对")
+            ck.hit(
+                "R2",
+                ERROR,
+                "organizations",
+                row,
+                "employees",
+                f"从业党员数 {formal + prob}（正式 {formal} + 预备 {prob}）超过从业人员数 {emp} + 1（出资人）；请核对",
+            )
         status, code = v.get("party_status"), v.get("party_org_code")
         if status is not None:
             if status != NOT_ESTABLISHED and code is None and _cell_blank(ck, "organizations", row, "party_org_code"):
-                ck.hit("R3", ERROR, "organizations", row, "party_org_code",
-                       f"党组织建立情况为“{status}”，须填写所在党组织编码")
+                ck.hit(
+                    "R3",
+                    ERROR,
+                    "organizations",
+                    row,
+                    "party_org_code",
+                    f"党组织建立情况为“{status}”，须填写所在党组织编码",
+                )
             elif status == NOT_ESTABLISHED and code is not None:
-                ck.hit("R3", ERROR, "organizations", row, "party_org_code",
-                       "党组织建立情况为“未建立”，所在党组织编码应留空")
+                ck.hit(
+                    "R3",
+                    ERROR,
+                    "organizations",
+                    row,
+                    "party_org_code",
+                    "党组织建立情况为“未建立”，所在党组织编码应留空",
+                )
         if status == SEPARATE and formal is not None and formal < min_formal:
-            ck.hit("R4", WARNING, "organizations", row, "members_formal",
-                   f"单独建立党组织的单位从业正式党员数应不少于 {min_formal} 名，实际 {formal} 名；请核对")
+            ck.hit(
+                "R4",
+                WARNING,
+                "organizations",
+                row,
+                "members_formal",
+                f"单独建立党组织的单位从业正式党员数应不少于 {min_formal} 名，实际 {formal} 名；请核对",
+            )
         cat, ctl = v.get("org_category"), v.get("control_type")
         if cat == forms.ENTERPRISE and ctl is None and _cell_blank(ck, "organizations", row, "control_type"):
             ck.hit("R5", ERROR, "organizations", row, "control_type", "非公有制企业须填写控制类型")
         elif cat is not None and cat != forms.ENTERPRISE and ctl is not None:
-            ck.hit("R5", ERROR, "organizations", row, "control_type",
-                   f"组织类别为“{cat}”（社会组织），控制类型应留空；控制类型仅非公有制企业填写")
+            ck.hit(
+                "R5",
+                ERROR,
+                "organizations",
+                row,
+                "control_type",
+                f"组织类别为“{cat}”（社会组织），控制类型应留空；控制类型仅非公有制企业填写",
+            )
         if cat == forms.ENTERPRISE and status == FUNCTIONAL:
-            ck.hit("R16", WARNING, "organizations", row, "party_status",
-                   "组织类别为非公有制企业，党组织建立情况却为“功能型”；功能型党组织只在社会组织中建立，请核对")
+            ck.hit(
+                "R16",
+                WARNING,
+                "organizations",
+                row,
+                "party_status",
+                "组织类别为非公有制企业，党组织建立情况却为“功能型”；功能型党组织只在社会组织中建立，请核对",
+            )
         # R18 (2021.1): the values are NULL (not collected) in older versions, so nothing is compared there
         applicants, activists, here = v.get("applicants"), v.get("activists"), v.get("developed_here")
         if applicants is not None and activists is not None and activists > applicants:
-            ck.hit("R18", ERROR, "organizations", row, "activists",
-                   f"入党积极分子数 {activists} 大于入党申请人数 {applicants}；积极分子从申请人中确定，应不大于申请人数")
+            ck.hit(
+                "R18",
+                ERROR,
+                "organizations",
+                row,
+                "activists",
+                f"入党积极分子数 {activists} 大于入党申请人数 {applicants}；积极分子从申请人中确定，应不大于申请人数",
+            )
         if here is not None and prob is not None and here > prob:
-            ck.hit("R18", ERROR, "organizations", row, "developed_here",
-                   f"本季度在本单位发展党员数 {here} 大于从业预备党员数 {prob}；本季度新发展的党员均为预备党员，"
-                   "应不大于从业预备党员数")
+            ck.hit(
+                "R18",
+                ERROR,
+                "organizations",
+                row,
+                "developed_here",
+                f"本季度在本单位发展党员数 {here} 大于从业预备党员数 {prob}；本季度新发展的党员均为预备党员，"
+                "应不大于从业预备党员数",
+            )
 
 
 def _cell_blank(ck, key, row, name) -> bool:
@@ -325,22 +499,46 @@ def check_party_orgs(ck) -> None:
         formal, prob = v.get("members_formal"), v.get("members_probationary")
         cm = v.get("committee_meetings")
         if ot == "党支部" and formal is not None and formal >= 7 and cm is not None and cm < 1:
-            ck.hit("R7", WARNING, "party_orgs", row, "committee_meetings",
-                   f"正式党员 {formal} 名的党支部本季度应召开支委会，实际 0 次")
+            ck.hit(
+                "R7",
+                WARNING,
+                "party_orgs",
+                row,
+                "committee_meetings",
+                f"正式党员 {formal} 名的党支部本季度应召开支委会，实际 0 次",
+            )
         if formal is not None and prob is not None:
             total = formal + prob
             need = {"党总支": 50, "党委": 100}.get(ot)
             if need and total < need:
-                ck.hit("R8", WARNING, "party_orgs", row, "org_type",
-                       f"{ot}党员数一般应不少于 {need} 名，实际 {total} 名；请核对党组织类别")
+                ck.hit(
+                    "R8",
+                    WARNING,
+                    "party_orgs",
+                    row,
+                    "org_type",
+                    f"{ot}党员数一般应不少于 {need} 名，实际 {total} 名；请核对党组织类别",
+                )
             part, unq = v.get("appraisal_participants"), v.get("appraisal_unqualified")
             if part is not None and part > total:
-                ck.hit("R9", ERROR, "party_orgs", row, "appraisal_participants",
-                       f"参加评议党员数 {part} 大于党员数 {total}（正式+预备）；应不大于党员数")
+                ck.hit(
+                    "R9",
+                    ERROR,
+                    "party_orgs",
+                    row,
+                    "appraisal_participants",
+                    f"参加评议党员数 {part} 大于党员数 {total}（正式+预备）；应不大于党员数",
+                )
         part, unq = v.get("appraisal_participants"), v.get("appraisal_unqualified")
         if part is not None and unq is not None and unq > part:
-            ck.hit("R9", ERROR, "party_orgs", row, "appraisal_unqualified",
-                   f"评定不合格党员数 {unq} 大于参加评议党员数 {part}；应不大于参加评议党员数")
+            ck.hit(
+                "R9",
+                ERROR,
+                "party_orgs",
+                row,
+                "appraisal_unqualified",
+                f"评定不合格党员数 {unq} 大于参加评议党员数 {part}；应不大于参加评议党员数",
+            )
 
 
 # 表3 R10–R13, R17 -------------------------------------------------------------------------------------
@@ -359,30 +557,69 @@ def check_member_flows(ck) -> None:
     for row in _rows(ck, "member_flows"):
         v = row.values
         rev, absd, code = v.get("revealed"), v.get("absorbed"), v.get("party_org_code")
-        if has_units and rev is not None and absd is not None and code is not None and code in working \
-                and rev + absd > working[code]:
-            ck.hit("R17", WARNING, "member_flows", row, "revealed",
-                   f"亮明身份纳入管理人数 {rev} + 招聘吸收党员职工人数 {absd} = {rev + absd}，大于表1中所在党组织为"
-                   f"“{code}”的单位从业党员数合计 {working[code]}（正式+预备）；亮明身份和招聘吸收的党员应在这些单位从业，请核对")
-        for part, whole in (("in_mobile", "transferred_in"), ("in_whole_unit", "transferred_in"),
-                            ("out_whole_unit", "transferred_out")):
+        if (
+            has_units
+            and rev is not None
+            and absd is not None
+            and code is not None
+            and code in working
+            and rev + absd > working[code]
+        ):
+            ck.hit(
+                "R17",
+                WARNING,
+                "member_flows",
+                row,
+                "revealed",
+                f"亮明身份纳入管理人数 {rev} + 招聘吸收党员职工人数 {absd} = {rev + absd}，大于表1中所在党组织为"
+                f"“{code}”的单位从业党员数合计 {working[code]}（正式+预备）；亮明身份和招聘吸收的党员应在这些单位从业，请核对",
+            )
+        for part, whole in (
+            ("in_mobile", "transferred_in"),
+            ("in_whole_unit", "transferred_in"),
+            ("out_whole_unit", "transferred_out"),
+        ):
             if v.get(part) is not None and v.get(whole) is not None and v[part] > v[whole]:
-                ck.hit("R10", ERROR, "member_flows", row, part,
-                       f"“{ck.label('member_flows', part)}”{v[part]} 大于“{ck.label('member_flows', whole)}”"
-                       f"{v[whole]}；其中数应不大于总数")
+                ck.hit(
+                    "R10",
+                    ERROR,
+                    "member_flows",
+                    row,
+                    part,
+                    f"“{ck.label('member_flows', part)}”{v[part]} 大于“{ck.label('member_flows', whole)}”"
+                    f"{v[whole]}；其中数应不大于总数",
+                )
         items = [v.get(k) for k in FLOW_PLUS + FLOW_MINUS]
         should, actual = v.get("closing_should"), v.get("closing_actual")
         if None not in items and should is not None:
             expected = sum(items[:4]) - sum(items[4:])
             if should != expected:
-                ck.hit("R11", ERROR, "member_flows", row, "closing_should",
-                       f"期末应有数应为 期初+发展+恢复+转入−出党−停止−死亡−转出 = {expected}，实际填 {should}")
+                ck.hit(
+                    "R11",
+                    ERROR,
+                    "member_flows",
+                    row,
+                    "closing_should",
+                    f"期末应有数应为 期初+发展+恢复+转入−出党−停止−死亡−转出 = {expected}，实际填 {should}",
+                )
         if should is not None and actual is not None and should != actual:
             if v.get("difference_note") is None:
-                ck.hit("R12", ERROR, "member_flows", row, "difference_note",
-                       f"期末实有数 {actual} 与期末应有数 {should} 不等，须填写差额说明")
-            ck.hit("R13", WARNING, "member_flows", row, "closing_actual",
-                   f"期末实有数 {actual} 与期末应有数 {should} 相差 {actual - should}；请核实党员队伍变动")
+                ck.hit(
+                    "R12",
+                    ERROR,
+                    "member_flows",
+                    row,
+                    "difference_note",
+                    f"期末实有数 {actual} 与期末应有数 {should} 不等，须填写差额说明",
+                )
+            ck.hit(
+                "R13",
+                WARNING,
+                "member_flows",
+                row,
+                "closing_actual",
+                f"期末实有数 {actual} 与期末应有数 {should} 相差 {actual - should}；请核实党员队伍变动",
+            )
 
 
 # 表4 R14 -----------------------------------------------------------------------------------------
@@ -393,14 +630,26 @@ def check_trainings(ck) -> None:
         v = row.values
         s, e = v.get("start_on"), v.get("end_on")
         if s is not None and e is not None and s > e:
-            ck.hit("R14", ERROR, "trainings", row, "end_on",
-                   f"结束日期 {e.isoformat()} 早于开始日期 {s.isoformat()}；结束日期应不早于开始日期")
+            ck.hit(
+                "R14",
+                ERROR,
+                "trainings",
+                row,
+                "end_on",
+                f"结束日期 {e.isoformat()} 早于开始日期 {s.isoformat()}；结束日期应不早于开始日期",
+            )
         if ck.period:
             for name, d in (("start_on", s), ("end_on", e)):
                 if d is not None and not (p0 <= d <= p1):
-                    ck.hit("R14", ERROR, "trainings", row, name,
-                           f"{ck.label('trainings', name)} {d.isoformat()} 不在报告期 {ck.period}"
-                           f"（{p0.isoformat()} 至 {p1.isoformat()}）内")
+                    ck.hit(
+                        "R14",
+                        ERROR,
+                        "trainings",
+                        row,
+                        name,
+                        f"{ck.label('trainings', name)} {d.isoformat()} 不在报告期 {ck.period}"
+                        f"（{p0.isoformat()} 至 {p1.isoformat()}）内",
+                    )
         h = v.get("hours")
         if h is not None and not h > 0:
             ck.hit("R14", ERROR, "trainings", row, "hours", f"学时应大于 0，实际为 {h:g}")
@@ -412,8 +661,14 @@ def check_mobile(ck) -> None:
         v = row.values
         reg, ver = v.get("registered_on"), v.get("verified_on")
         if reg is not None and ver is not None and ver < reg:
-            ck.hit("R15", ERROR, "mobile_members", row, "verified_on",
-                   f"核实日期 {ver.isoformat()} 早于登记日期 {reg.isoformat()}；应不早于登记日期")
+            ck.hit(
+                "R15",
+                ERROR,
+                "mobile_members",
+                row,
+                "verified_on",
+                f"核实日期 {ver.isoformat()} 早于登记日期 {reg.isoformat()}；应不早于登记日期",
+            )
         d, u = v.get("direction"), v.get("uscc")
         if d == "流入" and u is None and _cell_blank(ck, "mobile_members", row, "uscc"):
             ck.hit("R15", ERROR, "mobile_members", row, "uscc", "流入党员须填写现从业单位信用代码（表1中的单位）")
@@ -431,14 +686,26 @@ def check_cross(ck) -> None:
             for row in _rows(ck, key):
                 code = row.values.get("party_org_code")
                 if code is not None and code not in orgs2:
-                    ck.hit("X1", ERROR, key, row, "party_org_code",
-                           f"党组织编码“{code}”不在表2 党组织情况中；应填写表2中已列出的党组织")
+                    ck.hit(
+                        "X1",
+                        ERROR,
+                        key,
+                        row,
+                        "party_org_code",
+                        f"党组织编码“{code}”不在表2 党组织情况中；应填写表2中已列出的党组织",
+                    )
     flows = {r.values["party_org_code"]: r for r in _rows(ck, "member_flows") if r.values.get("party_org_code")}
     if has.get("member_flows"):
         for code, row in orgs2.items():
             if code not in flows:
-                ck.hit("X1", ERROR, "party_orgs", row, "party_org_code",
-                       f"党组织“{code}”在表3 党员队伍变动情况中没有对应行；表2每个党组织须在表3填报一行")
+                ck.hit(
+                    "X1",
+                    ERROR,
+                    "party_orgs",
+                    row,
+                    "party_org_code",
+                    f"党组织“{code}”在表3 党员队伍变动情况中没有对应行；表2每个党组织须在表3填报一行",
+                )
     for code, frow in flows.items():
         orow = orgs2.get(code)
         if orow is None:
@@ -446,24 +713,45 @@ def check_cross(ck) -> None:
         formal, prob = orow.values.get("members_formal"), orow.values.get("members_probationary")
         actual = frow.values.get("closing_actual")
         if None not in (formal, prob, actual) and actual != formal + prob:
-            ck.hit("X2", ERROR, "member_flows", frow, "closing_actual",
-                   f"期末实有数 {actual} 与表2第 {orow.source_row} 行该党组织正式党员数 + 预备党员数 "
-                   f"{formal + prob} 不一致；两者应相等")
+            ck.hit(
+                "X2",
+                ERROR,
+                "member_flows",
+                frow,
+                "closing_actual",
+                f"期末实有数 {actual} 与表2第 {orow.source_row} 行该党组织正式党员数 + 预备党员数 "
+                f"{formal + prob} 不一致；两者应相等",
+            )
     if has.get("organizations"):
         units = _rows(ck, "organizations")
         cover = Counter(r.values.get("party_org_code") for r in units if r.values.get("party_org_code"))
-        own = Counter(r.values.get("party_org_code") for r in units
-                      if r.values.get("party_org_code") and r.values.get("party_status") == SEPARATE)
+        own = Counter(
+            r.values.get("party_org_code")
+            for r in units
+            if r.values.get("party_org_code") and r.values.get("party_status") == SEPARATE
+        )
         for code, row in orgs2.items():
             n = cover.get(code, 0)
             if row.values.get("org_type") == "联合党支部" and not 2 <= n <= 5:
-                ck.hit("X3", WARNING, "party_orgs", row, "org_type",
-                       f"联合党支部“{code}”覆盖表1中 {n} 个单位；联合党支部一般应覆盖 2–5 个单位")
+                ck.hit(
+                    "X3",
+                    WARNING,
+                    "party_orgs",
+                    row,
+                    "org_type",
+                    f"联合党支部“{code}”覆盖表1中 {n} 个单位；联合党支部一般应覆盖 2–5 个单位",
+                )
             if row.values.get("formation_mode") == SEPARATE_MODE and own.get(code, 0) != 1:
                 k = own.get(code, 0)
-                ck.hit("X4", ERROR, "party_orgs", row, "formation_mode",
-                       f"单独组建的党组织“{code}”在表1中有 {k} 个单位的党组织建立情况为“单独建立”（共 {n} 个单位指向它）；"
-                       "应恰好有 1 个单位（其本单位）为“单独建立”，其他指向它的单位应为“挂靠”")
+                ck.hit(
+                    "X4",
+                    ERROR,
+                    "party_orgs",
+                    row,
+                    "formation_mode",
+                    f"单独组建的党组织“{code}”在表1中有 {k} 个单位的党组织建立情况为“单独建立”（共 {n} 个单位指向它）；"
+                    "应恰好有 1 个单位（其本单位）为“单独建立”，其他指向它的单位应为“挂靠”",
+                )
         check_x7(ck, units, orgs2)
     check_x8(ck)
     if has.get("trainings"):
@@ -471,17 +759,35 @@ def check_cross(ck) -> None:
         for row in _rows(ck, "attendance"):
             tc = row.values.get("training_code")
             if tc is not None and tc not in codes4:
-                ck.hit("X5", ERROR, "attendance", row, "training_code",
-                       f"培训编号“{tc}”不在表4 培训情况中；应填写表4中已列出的培训")
+                ck.hit(
+                    "X5",
+                    ERROR,
+                    "attendance",
+                    row,
+                    "training_code",
+                    f"培训编号“{tc}”不在表4 培训情况中；应填写表4中已列出的培训",
+                )
     usccs = {r.values.get("uscc") for r in _rows(ck, "organizations")}
     for row in _rows(ck, "mobile_members"):
         host, u = row.values.get("host_party_org_code"), row.values.get("uscc")
         if has.get("party_orgs") and host is not None and host not in orgs2:
-            ck.hit("X6", ERROR, "mobile_members", row, "host_party_org_code",
-                   f"编入党组织编码“{host}”不在表2 党组织情况中；应填写表2中已列出的党组织")
+            ck.hit(
+                "X6",
+                ERROR,
+                "mobile_members",
+                row,
+                "host_party_org_code",
+                f"编入党组织编码“{host}”不在表2 党组织情况中；应填写表2中已列出的党组织",
+            )
         if has.get("organizations") and u is not None and u not in usccs:
-            ck.hit("X6", ERROR, "mobile_members", row, "uscc",
-                   f"现从业单位信用代码“{u}”不在表1 两新组织情况中；应填写表1中已列出的单位")
+            ck.hit(
+                "X6",
+                ERROR,
+                "mobile_members",
+                row,
+                "uscc",
+                f"现从业单位信用代码“{u}”不在表1 两新组织情况中；应填写表1中已列出的单位",
+            )
 
 
 def check_x7(ck, units, orgs2) -> None:
@@ -507,8 +813,9 @@ def check_x7(ck, units, orgs2) -> None:
         elif status == FUNCTIONAL and fm != FUNCTIONAL:
             why = "“功能型”的单位应指向组建方式为“功能型”的党组织"
         if why:
-            ck.hit("X7", ERROR, "organizations", row, "party_status",
-                   f"党组织建立情况为“{status}”，与{what}不符；{why}")
+            ck.hit(
+                "X7", ERROR, "organizations", row, "party_status", f"党组织建立情况为“{status}”，与{what}不符；{why}"
+            )
 
 
 def check_x8(ck) -> None:
@@ -519,11 +826,23 @@ def check_x8(ck) -> None:
         if code is None or level is None:
             continue
         if level != COMMUNITY_LEVEL:
-            ck.hit("X8", ERROR, "trainings", row, "organizer_code",
-                   f"主办层级为“{level}”，主办单位编码应留空（仅主办层级为社区党总支时填写主办社区的编码），实际填写“{code}”")
+            ck.hit(
+                "X8",
+                ERROR,
+                "trainings",
+                row,
+                "organizer_code",
+                f"主办层级为“{level}”，主办单位编码应留空（仅主办层级为社区党总支时填写主办社区的编码），实际填写“{code}”",
+            )
         elif code not in register:
-            ck.hit("X8", ERROR, "trainings", row, "organizer_code",
-                   f"主办单位编码“{code}”不在单位名册中；主办层级为社区党总支时应填写主办社区党总支的12位统计用区划代码")
+            ck.hit(
+                "X8",
+                ERROR,
+                "trainings",
+                row,
+                "organizer_code",
+                f"主办单位编码“{code}”不在单位名册中；主办层级为社区党总支时应填写主办社区党总支的12位统计用区划代码",
+            )
 
 
 # P1–P3, P6 -------------------------------------------------------------------------------------------
@@ -537,8 +856,15 @@ def check_periods(ck) -> None:
     if prev is None:
         nonzero = [r for r in flows if r.values.get("opening")]
         if nonzero:
-            ck.hits.add("P1", WARNING, forms.MEMBER_FLOWS.sheet, None, ck.label("member_flows", "opening"), None,
-                        f"未找到本单位上一报告期 {before} 已接收的报表，{len(nonzero)} 个党组织的期初党员数无法与上期期末实有数核对")
+            ck.hits.add(
+                "P1",
+                WARNING,
+                forms.MEMBER_FLOWS.sheet,
+                None,
+                ck.label("member_flows", "opening"),
+                None,
+                f"未找到本单位上一报告期 {before} 已接收的报表，{len(nonzero)} 个党组织的期初党员数无法与上期期末实有数核对",
+            )
         return
     for row in flows:
         code, opening = row.values.get("party_org_code"), row.values.get("opening")
@@ -546,22 +872,36 @@ def check_periods(ck) -> None:
             continue
         expected = prev.party_orgs.get(code, 0)
         if opening != expected:
-            why = f"上期（{before}）期末实有数为 {expected}" if code in prev.party_orgs else \
-                f"该党组织不在上期（{before}）报表中，新建党组织期初应为 0"
+            why = (
+                f"上期（{before}）期末实有数为 {expected}"
+                if code in prev.party_orgs
+                else f"该党组织不在上期（{before}）报表中，新建党组织期初应为 0"
+            )
             ck.hit("P1", ERROR, "member_flows", row, "opening", f"期初党员数 {opening} 与上期不衔接：{why}")
     present = {r.values.get("party_org_code") for r in _rows(ck, "party_orgs")}
     if ck.sheets["party_orgs"].present:
         for code in sorted(set(prev.party_orgs) - present):
-            ck.hits.add("P2", WARNING, forms.PARTY_ORGS.sheet, None, ck.label("party_orgs", "party_org_code"), code,
-                        f"上期（{before}）报表中的党组织“{code}”本期未列出；如已撤销或转出，请在报送说明中说明")
+            ck.hits.add(
+                "P2",
+                WARNING,
+                forms.PARTY_ORGS.sheet,
+                None,
+                ck.label("party_orgs", "party_org_code"),
+                code,
+                f"上期（{before}）报表中的党组织“{code}”本期未列出；如已撤销或转出，请在报送说明中说明",
+            )
     params = ck.ctx.get_parameters()
     ratio = float(params.get("p3_change_ratio", "0.2"))
     absolute = int(params.get("p3_change_abs", "5"))
     totals = (
         ("organizations", "两新组织单位数（表1行数）", len(_rows(ck, "organizations")), prev.units),
         ("party_orgs", "党组织数（表2行数）", len(_rows(ck, "party_orgs")), prev.party_org_count),
-        ("member_flows", "党员数（表3期末实有数合计）",
-         sum(_n(r.values.get("closing_actual")) for r in flows), prev.members),
+        (
+            "member_flows",
+            "党员数（表3期末实有数合计）",
+            sum(_n(r.values.get("closing_actual")) for r in flows),
+            prev.members,
+        ),
     )
     for key, what, now, then in totals:
         if not ck.sheets[key].present:
@@ -569,9 +909,16 @@ def check_periods(ck) -> None:
         diff = now - then
         if abs(diff) >= absolute and abs(diff) > ratio * then:
             pct = f"{diff / then:+.0%}" if then else "上期为 0"
-            ck.hits.add("P3", WARNING, forms.FORMS_BY_KEY[key].sheet, None, None, str(now),
-                        f"{what}由上期（{before}）的 {then} 变为 {now}（{diff:+d}，{pct}），"
-                        f"变动超过 {ratio:.0%} 且不少于 {absolute}；请核实")
+            ck.hits.add(
+                "P3",
+                WARNING,
+                forms.FORMS_BY_KEY[key].sheet,
+                None,
+                None,
+                str(now),
+                f"{what}由上期（{before}）的 {then} 变为 {now}（{diff:+d}，{pct}），"
+                f"变动超过 {ratio:.0%} 且不少于 {absolute}；请核实",
+            )
 
 
 def check_p6(ck) -> None:
@@ -593,10 +940,19 @@ def check_p6(ck) -> None:
         if old == new:
             continue
         where = f"本次报送的期末实有数为 {new}" if row is not None else "该党组织不在本次报送的表3中（期末视为 0）"
-        msg = (f"{nxt.period} 已接收的报表（更正序号 {nxt.correction_no}）中党组织“{code}”的期初党员数为 {old}，"
-               f"{where}，两期不衔接（原值 {old} → 新值 {new}）；该报表已列入待更正清单，请报送 {nxt.period} 的更正")
+        msg = (
+            f"{nxt.period} 已接收的报表（更正序号 {nxt.correction_no}）中党组织“{code}”的期初党员数为 {old}，"
+            f"{where}，两期不衔接（原值 {old} → 新值 {new}）；该报表已列入待更正清单，请报送 {nxt.period} 的更正"
+        )
         if row is not None:
             ck.hit("P6", WARNING, "member_flows", row, "closing_actual", msg, value=f"{old} → {new}")
         else:
-            ck.hits.add("P6", WARNING, forms.MEMBER_FLOWS.sheet, None, ck.label("member_flows", "party_org_code"),
-                        f"{code}: {old} → {new}", msg)
+            ck.hits.add(
+                "P6",
+                WARNING,
+                forms.MEMBER_FLOWS.sheet,
+                None,
+                ck.label("member_flows", "party_org_code"),
+                f"{code}: {old} → {new}",
+                msg,
+            )

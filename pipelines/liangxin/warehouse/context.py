@@ -29,6 +29,8 @@ CURRENT_RETURNS_SQL = f"""
         WHERE outcome IN ('{ACCEPTED}', '{ACCEPTED_WITH_WARNINGS}') AND unit_code IS NOT NULL AND period IS NOT NULL
     ) WHERE rn = 1
 """
+
+
 def current_returns(con: duckdb.DuckDBPyConnection, period: str | None = None) -> dict[tuple[str, str], tuple]:
     """(unit_code, period) -> (submission_id, correction_no, received_at) of the current returns in ``raw``."""
     sql = f"SELECT unit_code, period, submission_id, correction_no, received_at FROM ({CURRENT_RETURNS_SQL})"
@@ -42,7 +44,8 @@ def _previous_return(orgs: dict[object, object], units: int, party_org_count: in
 
     return PreviousReturn(
         party_orgs={k: int(v or 0) for k, v in orgs.items() if k is not None},
-        units=int(units), party_org_count=int(party_org_count),
+        units=int(units),
+        party_org_count=int(party_org_count),
         members=int(sum(int(v or 0) for v in orgs.values())),
     )
 
@@ -104,14 +107,18 @@ class WarehouseContext:
         from liangxin.validate.context import NextReturn
 
         openings = self.con.execute(
-            "SELECT party_org_code, opening FROM raw.member_flows WHERE submission_id = ?", [row[0]]).fetchall()
-        return NextReturn(period=period, correction_no=int(row[1]),
-                          openings={k: int(v or 0) for k, v in openings if k is not None})
+            "SELECT party_org_code, opening FROM raw.member_flows WHERE submission_id = ?", [row[0]]
+        ).fetchall()
+        return NextReturn(
+            period=period, correction_no=int(row[1]), openings={k: int(v or 0) for k, v in openings if k is not None}
+        )
 
     def _previous_from_db(self, sid: str):
-        orgs = dict(self.con.execute(
-            "SELECT party_org_code, closing_actual FROM raw.member_flows WHERE submission_id = ?", [sid]
-        ).fetchall())
+        orgs = dict(
+            self.con.execute(
+                "SELECT party_org_code, closing_actual FROM raw.member_flows WHERE submission_id = ?", [sid]
+            ).fetchall()
+        )
         units = self.con.execute("SELECT count(*) FROM raw.organizations WHERE submission_id = ?", [sid]).fetchone()[0]
         n_orgs = self.con.execute("SELECT count(*) FROM raw.party_orgs WHERE submission_id = ?", [sid]).fetchone()[0]
         return _previous_return(orgs, units, n_orgs)
@@ -234,9 +241,16 @@ class SessionIndex(WarehouseContext):
                 [period, sids],
             ).fetchall():
                 orgs[s_id][code] = closing
-            counts = {t: dict(self.con.execute(
-                f"SELECT submission_id, count(*) FROM raw.{t} WHERE period = ? AND list_contains(?, submission_id) "
-                "GROUP BY 1", [period, sids]).fetchall()) for t in ("organizations", "party_orgs")}
+            counts = {
+                t: dict(
+                    self.con.execute(
+                        f"SELECT submission_id, count(*) FROM raw.{t} WHERE period = ? AND list_contains(?, submission_id) "
+                        "GROUP BY 1",
+                        [period, sids],
+                    ).fetchall()
+                )
+                for t in ("organizations", "party_orgs")
+            }
             self._db_previous[period] = {
                 s: _previous_return(orgs[s], counts["organizations"].get(s, 0), counts["party_orgs"].get(s, 0))
                 for s in sids
@@ -252,8 +266,12 @@ class SessionIndex(WarehouseContext):
     def note(self, result: ValidationResult, received_at: dt.datetime) -> None:
         """Record a file about to be written (accepted files change later answers)."""
         self._noted_shas.add(result.sha256)
-        if result.outcome not in ACCEPTED_OUTCOMES or result.unit_code is None or result.period is None \
-                or result.correction_no is None:
+        if (
+            result.outcome not in ACCEPTED_OUTCOMES
+            or result.unit_code is None
+            or result.period is None
+            or result.correction_no is None
+        ):
             return
         unit, period, corr = result.unit_code, result.period, int(result.correction_no)
         at = _utc_naive(received_at)
@@ -264,14 +282,25 @@ class SessionIndex(WarehouseContext):
         rows = result.rows or {}
         orgs = {r.values.get("party_org_code"): r.values.get("closing_actual") for r in rows.get("member_flows", [])}
         new = _Noted(
-            submission_id=result.sha256, correction_no=corr, received_at=at,
+            submission_id=result.sha256,
+            correction_no=corr,
+            received_at=at,
             previous=_previous_return(orgs, len(rows.get("organizations", [])), len(rows.get("party_orgs", []))),
-            usccs=frozenset(str(r.values["uscc"]).upper() for r in rows.get("organizations", [])
-                            if r.values.get("uscc") is not None and r.values.get("reg_status") == "存续"),
-            org_codes=frozenset(r.values["party_org_code"] for r in rows.get("party_orgs", [])
-                                if r.values.get("party_org_code") is not None),
-            openings={r.values["party_org_code"]: int(r.values.get("opening") or 0)
-                      for r in rows.get("member_flows", []) if r.values.get("party_org_code") is not None},
+            usccs=frozenset(
+                str(r.values["uscc"]).upper()
+                for r in rows.get("organizations", [])
+                if r.values.get("uscc") is not None and r.values.get("reg_status") == "存续"
+            ),
+            org_codes=frozenset(
+                r.values["party_org_code"]
+                for r in rows.get("party_orgs", [])
+                if r.values.get("party_org_code") is not None
+            ),
+            openings={
+                r.values["party_org_code"]: int(r.values.get("opening") or 0)
+                for r in rows.get("member_flows", [])
+                if r.values.get("party_org_code") is not None
+            },
         )
         inv = self._noted_uscc_inv.setdefault(period, {})
         for u in old.usccs if old is not None else ():

@@ -16,8 +16,13 @@ from liangxin.warehouse.transform import _scrubber_for, scrub_id_text, transform
 # Bulk insert
 # --------------------------------------------------------------------------------------------------
 _ARROW_TYPES = {
-    "VARCHAR": "string", "INTEGER": "int32", "BIGINT": "int64", "DOUBLE": "float64", "BOOLEAN": "bool_",
-    "DATE": "date32", "TIMESTAMP": "timestamp",
+    "VARCHAR": "string",
+    "INTEGER": "int32",
+    "BIGINT": "int64",
+    "DOUBLE": "float64",
+    "BOOLEAN": "bool_",
+    "DATE": "date32",
+    "TIMESTAMP": "timestamp",
 }
 
 
@@ -33,8 +38,9 @@ def _arrow_column(values: list[object], sql_type: str):
     return pa.array(values, type=getattr(pa, kind)())
 
 
-def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str, str]],
-                 records: Iterable[dict[str, object]]) -> int:
+def _bulk_insert(
+    con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str, str]], records: Iterable[dict[str, object]]
+) -> int:
     """Insert dict records into raw.<table> from an in-memory Arrow table (DuckDB scans it without copying).
 
     Parameter binding costs ~2-3 ms per row and a JSON temp file ~5 ms per table; an Arrow table with
@@ -58,8 +64,9 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[st
     )
     con.register("_liangxin_batch", batch)
     try:
-        con.execute(f"INSERT INTO raw.{_q(table)} ({', '.join(_q(c) for c in names)}) "
-                    f"SELECT {select} FROM _liangxin_batch")
+        con.execute(
+            f"INSERT INTO raw.{_q(table)} ({', '.join(_q(c) for c in names)}) SELECT {select} FROM _liangxin_batch"
+        )
     finally:
         con.unregister("_liangxin_batch")
     return n
@@ -74,19 +81,23 @@ def _utc_naive(ts: dt.datetime) -> dt.datetime:
     return ts
 
 
-def submission_records(result: ValidationResult, received_at: dt.datetime, original_name: str | None,
-                       secret: bytes) -> dict[str, list[dict[str, object]]]:
+def submission_records(
+    result: ValidationResult, received_at: dt.datetime, original_name: str | None, secret: bytes
+) -> dict[str, list[dict[str, object]]]:
     """The raw-table records of one received file (personal data transformed), by table name."""
     cover_in = dict(result.cover or {})
-    for k, v in (("unit_code", result.unit_code), ("unit_name", result.unit_name), ("period", result.period),
-                 ("correction_no", result.correction_no)):
+    for k, v in (
+        ("unit_code", result.unit_code),
+        ("unit_name", result.unit_name),
+        ("period", result.period),
+        ("correction_no", result.correction_no),
+    ):
         if cover_in.get(k) is None and v is not None:
             cover_in[k] = v
     cover = transform_row(forms.COVER, cover_in, secret)
     sub = {
         "submission_id": result.sha256,
-        "original_name": scrub_id_text(original_name if original_name is not None else result.original_name,
-                                       secret),
+        "original_name": scrub_id_text(original_name if original_name is not None else result.original_name, secret),
         "received_at": _utc_naive(received_at),
         "size_bytes": result.size,
         "outcome": result.outcome,
@@ -101,16 +112,26 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
         "submissions": [sub],
         "rule_hits": [
             {
-                "submission_id": result.sha256, "rule_id": h.rule_id, "severity": h.severity,
-                "sheet": sc.text(h.sheet), "row": h.row, "column_header": sc.text(h.column),
+                "submission_id": result.sha256,
+                "rule_id": h.rule_id,
+                "severity": h.severity,
+                "sheet": sc.text(h.sheet),
+                "row": h.row,
+                "column_header": sc.text(h.column),
                 "value": sc.hit_value(h.column, h.value),
-                "message": sc.text(h.message), "cell": h.cell, "hit_no": i,
+                "message": sc.text(h.message),
+                "cell": h.cell,
+                "hit_no": i,
             }
             for i, h in enumerate(result.hits)
         ],
     }
-    lineage = {"submission_id": result.sha256, "unit_code": result.unit_code, "period": result.period,
-               "correction_no": result.correction_no}
+    lineage = {
+        "submission_id": result.sha256,
+        "unit_code": result.unit_code,
+        "period": result.period,
+        "correction_no": result.correction_no,
+    }
     for form in forms.DATA_FORMS:
         rows = (result.rows or {}).get(form.key, []) if result.outcome != REJECTED else []
         out[form.key] = [
@@ -120,9 +141,9 @@ def submission_records(result: ValidationResult, received_at: dt.datetime, origi
     return out
 
 
-def load_submissions(con: duckdb.DuckDBPyConnection,
-                     items: list[tuple[ValidationResult, dt.datetime, str | None]],
-                     secret: bytes) -> list[dict[str, int]]:
+def load_submissions(
+    con: duckdb.DuckDBPyConnection, items: list[tuple[ValidationResult, dt.datetime, str | None]], secret: bytes
+) -> list[dict[str, int]]:
     """Write several received files in ONE transaction (one insert per table); rows written per file.
 
     Always a ``raw.submissions`` row and its ``raw.rule_hits``; data rows only when not rejected.
@@ -154,9 +175,13 @@ def load_submissions(con: duckdb.DuckDBPyConnection,
     return counts
 
 
-def load_submission(con: duckdb.DuckDBPyConnection, result: ValidationResult, received_at: dt.datetime,
-                    original_name: str | None = None, *, secret: bytes) -> dict[str, int]:
+def load_submission(
+    con: duckdb.DuckDBPyConnection,
+    result: ValidationResult,
+    received_at: dt.datetime,
+    original_name: str | None = None,
+    *,
+    secret: bytes,
+) -> dict[str, int]:
     """Write one received file in ONE transaction; returns rows written per table (see load_submissions)."""
     return load_submissions(con, [(result, received_at, original_name)], secret)[0]
-
-

@@ -29,8 +29,10 @@ def _base_type(sql_type: str) -> str:
 
 def table_columns() -> dict[str, list[tuple[str, str, str]]]:
     """table name (without schema) -> (column, SQL type with its storage constraint, description)."""
-    return {t: [(c, f"{typ} {CONSTRAINTS[(t, c)]}" if (t, c) in CONSTRAINTS else typ, d) for c, typ, d in cols]
-            for t, cols in forms.raw_tables().items()}
+    return {
+        t: [(c, f"{typ} {CONSTRAINTS[(t, c)]}" if (t, c) in CONSTRAINTS else typ, d) for c, typ, d in cols]
+        for t, cols in forms.raw_tables().items()
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -82,8 +84,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -
     ingestion, the dbt build asset, re-ingestion — opens the build database through here with its secret."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     have: dict[str, set[str]] = {}
-    for t, c in con.execute("SELECT table_name, column_name FROM information_schema.columns "
-                            "WHERE table_schema = 'raw'").fetchall():
+    for t, c in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'raw'"
+    ).fetchall():
         have.setdefault(t, set()).add(c)
     for table, cols in table_columns().items():
         if table not in have:
@@ -114,21 +117,27 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def record_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str, note: str) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {KEYING_TABLE} (fingerprint VARCHAR NOT NULL, "
-                "recorded_at TIMESTAMP NOT NULL, note VARCHAR)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {KEYING_TABLE} (fingerprint VARCHAR NOT NULL, "
+        "recorded_at TIMESTAMP NOT NULL, note VARCHAR)"
+    )
     con.execute(f"DELETE FROM {KEYING_TABLE}")
-    con.execute(f"INSERT INTO {KEYING_TABLE} VALUES (?, ?, ?)",
-                [fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), note])
+    con.execute(
+        f"INSERT INTO {KEYING_TABLE} VALUES (?, ?, ?)",
+        [fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), note],
+    )
 
 
 def mismatch_message(stored: str, current: str) -> str:
     dev = "（开发默认密钥）" if stored == privacy.DEV_FINGERPRINT else ""
     cur_dev = "（开发默认密钥）" if current == privacy.DEV_FINGERPRINT else ""
-    return (f"区级密钥与构建库不符：构建库的人员键由指纹 {stored[:12]}{dev} 的密钥生成，当前 LIANGXIN_HMAC_SECRET "
-            f"的指纹为 {current[:12]}{cur_dev}。继续会把新旧两种人员键混在一起，已停止，未接收、未构建任何内容。"
-            "若是环境变量设错，请改回原密钥；确需更换密钥，请执行 liangxin rekey（从归档重新接收全部文件）。/ "
-            "LIANGXIN_HMAC_SECRET does not match the secret this warehouse was keyed with; "
-            "restore it, or run `liangxin rekey` to re-key from the archive.")
+    return (
+        f"区级密钥与构建库不符：构建库的人员键由指纹 {stored[:12]}{dev} 的密钥生成，当前 LIANGXIN_HMAC_SECRET "
+        f"的指纹为 {current[:12]}{cur_dev}。继续会把新旧两种人员键混在一起，已停止，未接收、未构建任何内容。"
+        "若是环境变量设错，请改回原密钥；确需更换密钥，请执行 liangxin rekey（从归档重新接收全部文件）。/ "
+        "LIANGXIN_HMAC_SECRET does not match the secret this warehouse was keyed with; "
+        "restore it, or run `liangxin rekey` to re-key from the archive."
+    )
 
 
 def check_keying(con: duckdb.DuckDBPyConnection, secret: bytes) -> str:
@@ -164,5 +173,3 @@ def check_secret_for(db: Path | str, secret: bytes) -> None:
         con.close()
     if stored is not None and stored != fp:
         raise privacy.SecretMismatchError(mismatch_message(stored, fp))
-
-

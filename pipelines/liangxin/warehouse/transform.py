@@ -17,7 +17,9 @@ from liangxin.validate.result import ValidationResult
 _ID_RE = neutral.ID_RE  # one definition of an ID-shaped string (liangxin.neutral)
 _PII_ID_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_ID}
 _PII_NAME_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_NAME}
-_PII_PHONE_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_PHONE}
+_PII_PHONE_LABELS = {
+    forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.pii == forms.PII_PHONE
+}
 _USCC_LABELS = {forms.normalise_header(f.label) for fm in forms.FORMS for f in fm.fields if f.name == "uscc"}
 
 
@@ -25,8 +27,14 @@ def is_free_text(f: forms.Field) -> bool:
     """A field whose value is prose a submitter types (更正说明, 差额说明, names of units, organizations,
     trainings …): ID-shaped strings in it are scrubbed on ingestion.  Codes and keys are not free text
     (their rules already constrain them) and are stored as received."""
-    return (f.type == forms.TEXT and f.pii is None and f.code_list is None and f.max_len is None
-            and f.name not in ("uscc", "period", "template_version") and not f.name.endswith("_code"))
+    return (
+        f.type == forms.TEXT
+        and f.pii is None
+        and f.code_list is None
+        and f.max_len is None
+        and f.name not in ("uscc", "period", "template_version")
+        and not f.name.endswith("_code")
+    )
 
 
 def scrub_id_text(s: str | None, secret: bytes) -> str | None:
@@ -49,8 +57,11 @@ def _plan(form: forms.Form) -> tuple[tuple[str, ...], tuple[tuple[str, str, str]
     plan = _PLANS.get(form.key)
     if plan is None:
         plain = tuple(f.name for f in form.fields if f.pii is None)
-        pii = tuple((f.name, f.pii, f.name[: -len("_id")] if f.pii == forms.PII_ID else f.name)
-                    for f in form.fields if f.pii is not None)
+        pii = tuple(
+            (f.name, f.pii, f.name[: -len("_id")] if f.pii == forms.PII_ID else f.name)
+            for f in form.fields
+            if f.pii is not None
+        )
         free = tuple(f.name for f in form.fields if is_free_text(f))
         plan = _PLANS[form.key] = (plain, pii, free)
     return plan
@@ -152,5 +163,3 @@ def _scrubber_for(result: ValidationResult, secret: bytes) -> _Scrubber:
         elif h.value and label in _PII_PHONE_LABELS:
             sc.add(h.value, privacy.mask_phone(h.value))
     return sc
-
-
