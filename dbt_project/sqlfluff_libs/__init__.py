@@ -53,6 +53,11 @@ globals()["return"] = _return  # ``return`` is a Python keyword: it can only be 
 execute = False
 
 
+def var(name, default=None):
+    """dbt's var: no --vars while linting, so the default (the register-less build, as in a plain dbt run)."""
+    return default
+
+
 def env_var(name, default=""):
     """dbt's env_var: the environment, else the default (the register-less build when unset)."""
     return os.environ.get(name, default)
