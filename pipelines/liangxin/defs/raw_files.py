@@ -49,7 +49,7 @@ class SparkWarehouse(dg.ConfigurableResource):
     description="原始层文件：已接收报表按报告期分区导出为 Parquet（raw_parquet/<表>/period=YYYYQn/），供 Spark 目标读取。",
 )
 def raw_parquet(
-    context: dg.AssetExecutionContext, liangxin: LiangxinPaths, spark_warehouse: SparkWarehouse
+    context: dg.AssetExecutionContext, liangxin: dg.ResourceParam[LiangxinPaths], spark_warehouse: SparkWarehouse
 ) -> dg.MaterializeResult:
     from liangxin.ingest import writer_lock
     from liangxin.raw_files import export_raw_parquet
@@ -73,7 +73,7 @@ def raw_parquet(
     description="同一 dbt 项目在 Spark 目标上构建（资源 spark_warehouse.enabled 时）；默认使用 DuckDB，不执行。",
 )
 def spark_warehouse_build(
-    context: dg.AssetExecutionContext, liangxin: LiangxinPaths, spark_warehouse: SparkWarehouse
+    context: dg.AssetExecutionContext, liangxin: dg.ResourceParam[LiangxinPaths], spark_warehouse: SparkWarehouse
 ) -> dg.MaterializeResult:
     if not spark_warehouse.enabled:
         context.log.info("Spark 目标未启用（spark_warehouse.enabled = false），数据仓库为 DuckDB")
