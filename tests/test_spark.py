@@ -177,6 +177,7 @@ def test_raw_parquet_asset_exports_the_layer_in_the_writer_pool(tmp_path):
     from liangxin.defs.raw_files import SparkWarehouse, raw_parquet, spark_warehouse_build
     from liangxin.defs.resources import DUCKDB_POOL, LiangxinPaths
     from liangxin.definitions import defs
+    from liangxin.settings import Settings
 
     graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey("raw_parquet"))
@@ -189,7 +190,7 @@ def test_raw_parquet_asset_exports_the_layer_in_the_writer_pool(tmp_path):
     res = dg.materialize(
         [raw_parquet, spark_warehouse_build],
         resources={
-            "liangxin": LiangxinPaths(db_path=str(db)),
+            "liangxin": LiangxinPaths(Settings.from_values({"home": str(tmp_path / "home")}), db_path=str(db)),
             "spark_warehouse": SparkWarehouse(raw_parquet_dir=str(layer)),
         },
     )
