@@ -162,8 +162,9 @@ def test_only_the_settings_module_reads_the_environment():
 def _in_config_template(grep_line: str) -> bool:
     path, lineno = grep_line.split(":")[:2]
     text = (REPO / path).read_text(encoding="utf-8")
-    start = text.index("CONFIG_TEMPLATE = '''")
-    end = text.index("'''", start + len("CONFIG_TEMPLATE = '''"))
+    quote = '"""' if 'CONFIG_TEMPLATE = """' in text else "'''"  # ruff format prefers double quotes
+    start = text.index(f"CONFIG_TEMPLATE = {quote}")
+    end = text.index(quote, start + len(f"CONFIG_TEMPLATE = {quote}"))
     first = text[:start].count("\n") + 1
     last = text[:end].count("\n") + 1
     return first <= int(lineno) <= last

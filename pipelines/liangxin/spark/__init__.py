@@ -1,6 +1,6 @@
 """The spark target of the dbt project (issue 18, docs/scale-out.md).
 
-Everything takes explicit arguments (paths, Spark master, partitions); nothing reads or writes ``os.environ``
+Everything takes explicit arguments (paths, Spark master, partitions); nothing reads or writes the process environment
 (the settings object wires these at the edge).
 
 - ``write_profiles``: a profiles.yml with the ``spark`` target (dbt-spark, ``method: session``) in a directory
