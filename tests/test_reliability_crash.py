@@ -132,9 +132,12 @@ def test_ingest_sigkill_then_rerun_equals_clean_run(zygote, folder, tmp_path):
     while kills < 12 and cycle < 12:
         cycle += 1
         home = tmp_path / f"crash{cycle}"
-        for span in (duration, duration / 2):  # two crashes in a row, the second while re-running
+        # two crashes in a row, the second while re-running.  The first is stratified over the whole run (cycle k
+        # dies in the k-th sixth; six cycles usually make the 12 kills): reading and auditing take most of the time
+        # and the DuckDB writes come last, so uniform delays could all land before the first transaction
+        for delay in (duration * ((cycle - 1) % 6 + RNG.random()) / 6, RNG.uniform(0.0, duration / 2)):
             # odd cycles with worker processes (killed with their parent), even ones without
-            r = _ingest(zygote, home, folder, delay=RNG.uniform(0.0, span), workers=None if cycle % 2 else 0)
+            r = _ingest(zygote, home, folder, delay=delay, workers=None if cycle % 2 else 0)
             kills += r["killed"]
             db = home / "build.duckdb"
             if db.exists():
