@@ -2,7 +2,8 @@
 workbooks → Dagster ingestion → the Dagster build job (dbt build in its own process) → serving snapshot — gives
 indicators for communities that are not in the district seeds, equal to the generator's truth.
 
-A small city world: the first 10 communities of the city register (district 330201, two streets), one quarter,
+A small city world: the first 62 communities of the city register (all 60 of district 330201 and two of 330202:
+a city has several districts, and the annual tables must keep them apart), one quarter,
 written by ``liangxin generate`` exactly as an operator would (``register.csv`` and ``development_quotas.csv``
 beside the workbooks).  The register is given as a *relative* path: dbt runs with the project folder as its
 working directory, so the pipeline must hand it an absolute one.
@@ -20,7 +21,7 @@ from test_end_to_end import _compare
 
 pytestmark = pytest.mark.slow
 
-PERIOD, SEED, N = "2021Q4", 20201, 10
+PERIOD, SEED, N = "2021Q4", 20201, 62
 
 
 def _clear_register_caches():
@@ -122,7 +123,7 @@ def test_ref_layer_is_seeds_plus_register(city):
         seed = {r[0] for r in build.execute("select unit_code from ref.communities_seed").fetchall()}
     finally:
         build.close()
-    city_codes = {c for c in codes if c.startswith("330201")}
+    city_codes = {c for c in codes if c.startswith(("330201", "330202"))}
     assert len(seed) == 60 and seed <= codes and len(city_codes) == N and len(codes) == 60 + N
     assert streets.get("330201001") == "330201" and streets.get("330201002") == "330201"
     assert quotas > 0
@@ -141,7 +142,7 @@ def test_city_indicators_equal_the_truth(city):
         con.close()
     warehouse = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows if (r[1], r[2]) in entities}
     k1 = {k: v for k, v in warehouse.items() if k[0] == "K1" and k[1] == "community"}
-    assert len(k1) == N and all(k[2].startswith("330201") for k in k1)
+    assert len(k1) == N and all(k[2].startswith(("330201", "330202")) for k in k1)
     assert all(v[1] for v in k1.values())  # a real denominator (党建基数), not an empty community
     # K20 is judged on receipt times (D84), which truth.json (written before anything is received) cannot know;
     # test_end_to_end compares K20 with the receipt facts
@@ -149,7 +150,7 @@ def test_city_indicators_equal_the_truth(city):
     warehouse = {k: v for k, v in warehouse.items() if k[0] != "K20"}
     n = _compare(truth, warehouse)
     print(f"\n{n} city indicator values compared with the generator's truth: all equal")
-    assert n > 400  # 10 communities + 2 streets + 1 district, one quarter: 403 values
+    assert n > 400
 
 
 def test_dashboard_lists_the_city_communities(city):
@@ -157,3 +158,28 @@ def test_dashboard_lists_the_city_communities(city):
     with open(city["out"] / "register.csv", encoding="utf-8") as fh:
         first = fh.read().splitlines()[1].split(",")
     assert first[0] in html and first[1] in html
+
+
+def test_two_districts_keep_their_own_annual_rows(city):
+    """表四's quarterly rows of each district follow that district's own rows (they all had row 14 before, and a
+    city's build failed its uniqueness test on rpt_annual_cells)."""
+    con = duckdb.connect(str(city["tmp"] / "data" / "build.duckdb"), read_only=True)
+    try:
+        districts = con.execute(
+            "select entity_code, row_order from annual.rpt_annual_t4 where level = 'district' and period_type = "
+            "'year' order by row_order"
+        ).fetchall()
+        quarters = con.execute(
+            "select entity_code, row_order from annual.rpt_annual_t4 where level = 'district' and period_type = "
+            "'quarter' order by row_order"
+        ).fetchall()
+        dup = con.execute(
+            "select count(*) from (select year, table_no, row_order, col_order from annual.rpt_annual_cells "
+            "group by all having count(*) > 1)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    first = dict(districts)  # with the seeds' district 330199, which has no returns here
+    assert {"330201", "330202"} <= set(first) and len(set(first.values())) == len(first)
+    assert sorted(quarters) == [(d, first[d] + 14) for d in ("330201", "330202")]  # 2021Q4 = quarter 4
+    assert dup == 0

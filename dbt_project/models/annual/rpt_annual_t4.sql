@@ -75,7 +75,7 @@ entity_rows as (
 quarter_rows as (
     select
         p.year, i.period, 'quarter' as period_type, i.level, i.entity_code, e.entity_name,
-        10 + p.quarter as row_order,
+        e.row_order + 10 + p.quarter as row_order,  -- after its own district (a city has several)
         coalesce(i.developed, 0), coalesce(i.transferred_mobile, 0), coalesce(i.revealed, 0),
         coalesce(i.absorbed, 0), coalesce(i.total, 0), i.quota, i.completion_rate,
         i.developed_unformed, i.activists, i.applicants
