@@ -25,6 +25,7 @@ LIANGXIN = Path(sys.executable).parent / "liangxin"
 
 
 from hostile.writers import write_return  # noqa: E402  (the generator's own writer)
+from procs import alive, cmdline  # noqa: E402
 
 
 def variant(ret: dict, *, correction_no: int | None = None, break_r11: bool = False) -> dict:
@@ -443,23 +444,6 @@ def _children(pid: int) -> set[int]:
     return {int(a) for a, b in (line.split() for line in out.splitlines()) if int(b) == pid}
 
 
-def _cmdline(pid: int) -> str:
-    """The command line of ``pid``, or '' when it exited since ``ps`` listed it (a short-lived child: the race
-    that failed this test under load)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited (nobody reaped it yet)
-
-
 @pytest.mark.slow
 def test_worker_processes_exit_when_the_ingesting_process_is_killed(tmp_path, ten_files):
     folder, extra = ten_files
@@ -473,15 +457,15 @@ def test_worker_processes_exit_when_the_ingesting_process_is_killed(tmp_path, te
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and p.poll() is None and time.monotonic() < deadline:
-        workers |= {c for c in _children(p.pid) if "spawn_main" in _cmdline(c)}
+        workers |= {c for c in _children(p.pid) if "spawn_main" in cmdline(c)}
         time.sleep(0.02)
     assert len(workers) >= 2, "the ingest finished before its worker processes were seen"
     p.send_signal(signal.SIGKILL)
     p.wait()
     deadline = time.monotonic() + 15
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = [w for w in workers if _alive(w)]
+    left = [w for w in workers if alive(w)]
     for w in left:  # do not leave them behind either way
         os.kill(w, signal.SIGKILL)
     assert not left, f"worker processes outlived the killed ingest: {left}"

@@ -31,6 +31,7 @@ import pytest
 
 from hostile.pipeline import home_env
 from hostile.writers import write_return
+from procs import alive
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -375,14 +376,6 @@ def test_cli_build_run_is_in_the_home_dagster_instance(home):
 # --------------------------------------------------------------------------------------------------
 # issue 19: dbt in its own process group, dying with its parent
 # --------------------------------------------------------------------------------------------------
-def _zombie(pid: int) -> bool:
-    """True when ``pid`` has exited but was not reaped yet (``os.kill(pid, 0)`` still succeeds for it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return False
-
-
 def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
     from liangxin.defs.dbt import CHILD, cli_executable
 
@@ -408,11 +401,7 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
     parent.wait()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        if _zombie(pid):  # it exited; its new parent has not reaped it yet (slow under load)
+        if not alive(pid):  # gone, or exited and not reaped yet
             break
         try:  # reap it if it became our child's orphan adopted by us (not usual)
             os.waitpid(pid, os.WNOHANG)
