@@ -248,8 +248,19 @@ def _state_file(settings: Settings) -> Path:
 
 
 def build_and_publish(
-    *, settings: Settings, instance=None, force: bool = False, years: list[int] | None = None, progress: bool = True
+    *,
+    settings: Settings,
+    instance=None,
+    force: bool = False,
+    years: list[int] | None = None,
+    progress: bool = True,
+    full_refresh: bool = False,
 ) -> dict:
+    """Build the warehouse (dbt), publish the serving snapshot, the dashboard and the annual returns.
+
+    The dbt build is incremental by report period (only the periods whose current returns changed are recomputed,
+    :mod:`liangxin.partitions`); ``full_refresh`` recomputes every period (implies ``force``)."""
+    force = force or full_refresh
     ensure_home(settings)
     from liangxin import privacy, warehouse
 
@@ -278,7 +289,13 @@ def build_and_publish(
         instance = instance if instance is not None else dagster_instance(settings)
         release_dead_runs(instance)
         result = job.execute_in_process(
-            run_config={"ops": {"annual_returns": {"config": {"years": list(years or [])}}}, **QUIET},
+            run_config={
+                "ops": {
+                    "annual_returns": {"config": {"years": list(years or [])}},
+                    "liangxin_dbt": {"config": {"full_refresh": full_refresh}},
+                },
+                **QUIET,
+            },
             instance=instance,
             tags=_run_tags(),
             raise_on_error=False,

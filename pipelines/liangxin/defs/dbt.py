@@ -42,7 +42,7 @@ from liangxin import paths
 from liangxin.defs.resources import DUCKDB_POOL
 from liangxin.settings import Settings, child_env
 
-DBT_THREADS = 2  # the threads of the build's dbt profile (as the project's own profiles.yml)
+DBT_THREADS = os.cpu_count() or 2  # the threads of the build's dbt profile: one per core (issue 17)
 PROFILE_NAME = "liangxin"  # dbt_project.yml's profile
 
 RAW_ASSET_KEY = dg.AssetKey("raw_returns")
@@ -103,6 +103,21 @@ def dbt_executable() -> str:
 def register_files(settings: Settings) -> list[Path]:
     """The city/province register files dbt reads besides the seeds (``models/ref``, decisions D55)."""
     return settings.register_files()
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt build asset."""
+
+    full_refresh: bool = False  # recompute every report period (``dbt build --full-refresh``), D211
+
+
+def reference_digest(settings: Settings) -> str:
+    """The digest of what the incremental models assume unchanged between builds: the dbt project's files (models,
+    macros, tests, seeds) and the register (D211).  When it changes, the next build is full."""
+    from liangxin.partitions import reference_digest as digest
+
+    files = [p for p in project_files() if "target" not in p.parts]
+    return digest([*files, *register_files(settings)])
 
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
@@ -263,7 +278,8 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
         pool=DUCKDB_POOL,
         name="liangxin_dbt",
     )
-    def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+        from liangxin import partitions
         from liangxin.defs import progress
         from liangxin.ingest import writer_lock
         from liangxin.warehouse import connect, ensure_schema
@@ -273,8 +289,11 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
             con = connect(db)
             try:
                 ensure_schema(con, secret=settings.secret())  # the raw sources exist before the first return
+                # which report periods this build recomputes (issue 17, D210–D213): written to meta.build_plan
+                plan = partitions.begin_build(con, reference_digest(settings), full=config.full_refresh)
             finally:
                 con.close()
+            context.log.info(plan.describe())
             write_profile(db)  # (again: a removed home is rebuilt from nothing)
             target = dbt_target_dir(db)
             seed_partial_parse(target)
@@ -289,7 +308,13 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
                 # (redirected only while the next event is read, never across a yield)
                 events = iter(
                     dbt.cli(
-                        ["build", "--log-path", str(events_log.parent), *vars_args(settings)],
+                        [
+                            "build",
+                            *(["--full-refresh"] if plan.full else []),
+                            "--log-path",
+                            str(events_log.parent),
+                            *vars_args(settings),
+                        ],
                         context=context,
                         target_path=target,
                     ).stream()
@@ -303,6 +328,13 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
                     if prog is not None:
                         prog.dbt_node(_event_node(event))
                     yield event
+            # dbt finished without an error (a failed model or data test raised above): record this build's
+            # fingerprints; a build that did not get here leaves the status 'running' and the next one is full
+            con = connect(db)
+            try:
+                partitions.finish_build(con, plan)
+            finally:
+                con.close()
             if prog is not None:
                 prog.dbt_done()
 

@@ -79,7 +79,8 @@ def create_database(path: Path | str, secret: bytes | None = None) -> bool:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> None:
-    """Create schema ``raw`` and its tables if they do not exist (idempotent), and (given the person-key
+    """Create schema ``raw`` and its tables, and the build-plan tables in ``meta``, if they do not exist
+    (idempotent), and (given the person-key
     ``secret``) check that it is the one the warehouse is keyed with (``check_keying``): every writer —
     ingestion, the dbt build asset, re-ingestion — opens the build database through here with its secret."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
@@ -96,6 +97,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, secret: bytes | None = None) -
         for c, t, _ in cols:  # a database made before a column was defined (e.g. backfill): add it, empty
             if c not in have[table]:
                 con.execute(f"ALTER TABLE raw.{_q(table)} ADD COLUMN IF NOT EXISTS {_q(c)} {_base_type(t)}")
+    from liangxin.partitions import ensure_meta  # the build plan of the incremental dbt models (D210)
+
+    ensure_meta(con)
     if secret is not None:
         check_keying(con, secret)
 
