@@ -68,14 +68,21 @@ def test_runner_tiny_district(tmp_path):
     assert eq["equal"], eq["examples"]
     assert eq["values_compared"] > 0 and eq["t1_values"] > 0  # K1–K3 and 表一 (2021 is a complete year)
     assert {t["id"] for t in data["targets"]} >= {
+        "district_correction",
+        "city_correction",
         "district_e2e",
-        "city_one_quarter",
         "province_one_quarter",
         "province_rss",
-        "city_incremental",
         "city_query_p95",
         "ingest_vs_baseline",
+        "test_suite",
     }
+    # the correction (the last quarter of the first community) rebuilt only its period; the same run's baseline
+    # rebuilt every period from the same inputs
+    inc = data["stages"]["incremental"]
+    assert inc["plan"] == {"status": "ok", "mode": "incremental", "periods": "2021Q4", "reason": None}
+    assert inc["full_refresh"]["plan"]["mode"] == "full"
+    assert inc["dashboard_s"] > 0 and inc["by_type"]["model"]["n"] > 0
     assert all(t["pass"] is None for t in data["targets"])  # a reduced world is never judged
     for key in ("cores", "ram_bytes", "cpu_model", "versions"):
         assert key in data["machine"]
