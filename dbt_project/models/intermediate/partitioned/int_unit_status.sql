@@ -1,10 +1,5 @@
 -- 单位状态：当前报送表1的每一行（社区 × 报告期 × 统一社会信用代码），标出 U / B / E 口径与建立情况分类（D1–D3），
--- 附同一报送表6中指向本单位的在流动流入台账行数（K18d，D85）（按报告期增量，D210）
-{{ config(
-    materialized=period_partitioned_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_build_periods() }}"
-) }}
+-- 附同一报送表6中指向本单位的在流动流入台账行数（K18d，D85）
 with orgs as (
     select * from {{ ref('int_current_organizations') }} where {{ in_build_periods('period') }}
 ),

@@ -1,10 +1,5 @@
 -- 各层级的单位口径（D80，kpis.md“跨社区计数”）：层级（社区/街道/区）× 实体 × 季度 × 统一社会信用代码，每个 U 内单位一行。
--- 两个社区当前报送都列为存续的同一单位（规则 I3）在各自社区各计一次，在街道、区只计一次：取社区编码最小的那一行。（按报告期增量，D210）
-{{ config(
-    materialized=period_partitioned_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_build_periods() }}"
-) }}
+-- 两个社区当前报送都列为存续的同一单位（规则 I3）在各自社区各计一次，在街道、区只计一次：取社区编码最小的那一行。
 with u as (
     select * from {{ ref('int_unit_status') }} where in_u and {{ in_build_periods('period') }}
 ),

@@ -1,0 +1,3 @@
+-- 当前报送的行：stg_returns__mobile_members 中属于 int_current_submissions 的行
+{{ current_rows('stg_returns__mobile_members') }}
+where {{ in_build_periods('c.period') }}
