@@ -373,33 +373,80 @@ def test_a_correction_changes_indicators_and_annual_tables_as_the_truth_says(pip
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "annual", "ref")
 
 
-def test_the_incremental_build_after_the_correction_equals_a_full_build_cell_by_cell(pipeline):
+def _earlier_year_correction(world):
+    """A 2019Q4 correction (an earlier year than the 2020Q3 one) that makes the 2019 annual rule A10 warn: one
+    unit of a community now says its investor was trained (出资人参加培训), with no 出资人 attendance in 2019."""
+    trained = {
+        a.get("uscc")
+        for (unit, period), ret in world.returns.items()
+        if period.startswith("2019")
+        for a in ret.get("attendance", [])
+        if a.get("role") == "出资人"
+    }
+    for (unit, period), ret in sorted(world.returns.items()):
+        if period != "2019Q4" or unit == CORRECTED[0]:
+            continue
+        ret = copy.deepcopy(ret)
+        for u in ret["organizations"]:
+            uscc = u.get("uscc") or ""
+            if u["reg_status"] == "存续" and not uscc.startswith("92") and not u.get("investor_trained"):
+                if uscc not in trained:
+                    u["investor_trained"] = True
+                    ret["cover"][0]["correction_no"] = 1
+                    ret["cover"][0]["correction_reason"] = "更正出资人参加培训情况"
+                    ret["cover"][0]["submitted_on"] = dt.date(2020, 1, 15)
+                    return (unit, period), uscc, ret
+    raise AssertionError("no unit to correct in 2019Q4")
+
+
+def _a10_hits(build, year):
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        return con.execute(
+            "select hit_count from annual.rpt_annual_rule_results where year = ? and rule_id = 'A10'", [year]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_incremental_builds_equal_a_full_build_cell_by_cell(pipeline):
     """Issue 17: the build after the 2020Q3 correction (the test above) recomputed only 2020Q3 in the incremental
-    models; a full rebuild of the same inputs gives the same rows in every table of every built schema (flows,
-    stocks, indicators, and the annual tables of every year)."""
+    models; then a 2019Q4 correction (an earlier year) that makes the 2019 annual rule A10 warn recomputes only
+    2019Q4 and still rebuilds the 2019 annual tables (no stale annual cell).  A full rebuild of the same inputs then
+    gives the same rows in every table of every built schema (flows, stocks, indicators, annual tables and rule
+    results of every year)."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
     from hostile.dump import diff, dump
     from liangxin import partitions
-    from liangxin.pipeline import build_and_publish
+    from liangxin.generator import write_return
+    from liangxin.pipeline import build_and_publish, ingest_through_dagster
 
     build = pipeline["tmp"] / "data" / "build.duckdb"
-    con = duckdb.connect(str(build), read_only=True)
-    try:
-        last = partitions.last_build(con)
-    finally:
-        con.close()
-    assert last == {"status": "ok", "mode": "incremental", "periods": CORRECTED[1], "reason": None}, last
+
+    def last():
+        con = duckdb.connect(str(build), read_only=True)
+        try:
+            return partitions.last_build(con)
+        finally:
+            con.close()
+
+    assert last() == {"status": "ok", "mode": "incremental", "periods": CORRECTED[1], "reason": None}
+    a10_before = _a10_hits(build, 2019)
+    key, uscc, ret = _earlier_year_correction(pipeline["world"])
+    path = pipeline["tmp"] / "corrections" / f"{key[0]}_{key[1]}_更正1.xlsx"
+    write_return(ret, path, fmt="xlsx")
+    ingest_through_dagster([path], settings=Settings.from_env(), instance=pipeline["instance"])
+    build_and_publish(settings=Settings.from_env(), instance=pipeline["instance"], years=[2019])
+    assert last() == {"status": "ok", "mode": "incremental", "periods": "2019Q4", "reason": None}
+    assert _a10_hits(build, 2019) == a10_before + 1, uscc  # the 2019 annual rule results were rebuilt
+
     incremental = dump(build, BUILT_SCHEMAS)
     assert {"intermediate.int_unit_level", "marts.fct_indicators", "annual.rpt_annual_cells"} <= set(incremental)
-    build_and_publish(settings=Settings.from_env(), instance=pipeline["instance"], full_refresh=True, years=[2020])
-    con = duckdb.connect(str(build), read_only=True)
-    try:
-        assert partitions.last_build(con)["mode"] == "full"
-    finally:
-        con.close()
+    build_and_publish(settings=Settings.from_env(), instance=pipeline["instance"], full_refresh=True, years=[2019])
+    assert last()["mode"] == "full"
     full = dump(build, BUILT_SCHEMAS)
     assert set(full) == set(incremental)
     changed = diff(full, incremental)
