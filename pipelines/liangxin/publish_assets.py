@@ -61,6 +61,9 @@ def build_publish_assets(upstream: list[dg.AssetKey]) -> list:
         group_name="publish",
         kinds={"html", "plotly"},
         description="领导驾驶舱静态页面 build/dashboard/index.html（离线可用）。",
+        # first of the publishing steps after the snapshot: the refreshed dashboard is what a correction waits for;
+        # the annual returns (seconds of openpyxl per year) follow (issue 17, D216)
+        op_tags={"dagster/priority": "10"},
     )
     def static_dashboard(
         context: dg.AssetExecutionContext, liangxin: dg.ResourceParam[LiangxinPaths]
