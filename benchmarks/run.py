@@ -1072,7 +1072,10 @@ def evaluate_targets(tier: str, quarters: int, stages: dict, reduced: bool) -> l
     full = not reduced
     inc = stages.get("incremental", {})
     full_refresh = inc.get("full_refresh") or {}
-    # file in the inbox → refreshed serve.duckdb and dashboard; baseline: the same correction, every period rebuilt
+    # file in the inbox → refreshed serve.duckdb and dashboard; baseline: the same correction with every period
+    # rebuilt (definitions and ingest_job as measured, then the full build job → dashboard)
+    parts = [inc.get("defs_s"), inc.get("ingest_s"), full_refresh.get("dashboard_s")]
+    correction_baseline = sum(parts) if None not in parts else None
     for t, limit in (("district", 5), ("city", 10)):
         add(
             f"{t}_correction",
@@ -1081,7 +1084,7 @@ def evaluate_targets(tier: str, quarters: int, stages: dict, reduced: bool) -> l
             inc.get("dashboard_s"),
             limit,
             "s",
-            baseline=full_refresh.get("dashboard_s"),
+            baseline=correction_baseline,
         )
     e2e = [s("ingest_all", "wall_s"), s("dbt_build", "wall_s"), s("publish", "wall_s"), s("dashboard", "wall_s")]
     add(
