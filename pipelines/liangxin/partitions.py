@@ -1,4 +1,4 @@
-"""Incremental builds by report period (issue 17, decisions D210–D213).
+"""Incremental builds by report period (issue 17, decisions D210–D216).
 
 The heavy, period-local dbt models (``int_current_*`` rows of the current returns, ``int_unit_status``,
 ``int_unit_level``) are dbt ``incremental`` models on DuckDB: a build recomputes only the report periods whose
@@ -20,7 +20,8 @@ whole project, the fixed cost this work removes):
 A build is *full* (``dbt build --full-refresh``, every period) when the previous build did not finish (the
 status row says ``running``: a crash, a failed model or a failed data test), when nothing was recorded yet, when
 the reference inputs changed (the dbt project files, the seeds, the register: their digest is recorded) or when
-the caller asks for it (``liangxin build --full-refresh``).  Only a build that finished records its fingerprints.
+the caller asks for it (``liangxin build --full-refresh``).  Only a build that finished, over the whole dbt project
+(not a subset of the models materialised from the Dagster UI), records its fingerprints.
 """
 
 from __future__ import annotations

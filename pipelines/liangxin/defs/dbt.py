@@ -335,12 +335,19 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
                         prog.dbt_node(_event_node(event))
                     yield event
             # dbt finished without an error (a failed model or data test raised above): record this build's
-            # fingerprints; a build that did not get here leaves the status 'running' and the next one is full
-            con = connect(db)
-            try:
-                partitions.finish_build(con, plan)
-            finally:
-                con.close()
+            # fingerprints; a build that did not get here leaves the status 'running' and the next one is full.
+            # A subset of the models (materialised from the Dagster UI) may have left a partitioned model behind:
+            # it records nothing either, so the next build is full (D211)
+            if context.is_subset:
+                context.log.info(
+                    "部分模型构建：下次构建为全量 / a subset of the models was built: the next build is full"
+                )
+            else:
+                con = connect(db)
+                try:
+                    partitions.finish_build(con, plan)
+                finally:
+                    con.close()
             if prog is not None:
                 prog.dbt_done()
 
