@@ -39,7 +39,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     build_job = dg.define_asset_job(
         BUILD_JOB,
         selection=build_selection,
-        description="dbt build（全部模型与测试）→ 服务快照 → 静态驾驶舱、统计年报、Superset（如已配置）。",
+        description="dbt build（模型与测试，按报告期增量）→ 服务快照 → 静态驾驶舱、统计年报、Superset（如已配置）。",
         hooks={progress_hook},  # the CLI's progress display (a no-op elsewhere)
     )
 
