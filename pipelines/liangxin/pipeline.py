@@ -14,7 +14,6 @@ steps); dbt's own log goes to ``$LIANGXIN_HOME/logs/`` and a failure names that 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -215,21 +214,12 @@ def ingest_through_dagster(
 
 
 def build_fingerprint(settings: Settings) -> dict:
-    """What the build depends on: the accepted submissions, the dbt project files, the seeds and the register."""
+    """What the build depends on: the accepted submissions, and the reference inputs (the dbt project files, the
+    seeds and the register: the digest the incremental build also keys on, ``defs.dbt.reference_digest``)."""
     import duckdb
 
-    from liangxin.defs.dbt import project_files
+    from liangxin.defs.dbt import reference_digest
 
-    from liangxin.defs.dbt import register_files
-
-    h = hashlib.sha256()
-    for p in sorted(project_files()):
-        if p.is_file() and "target" not in p.parts:
-            h.update(str(p.relative_to(paths.PROJECT_ROOT)).encode())
-            h.update(p.read_bytes())
-    for p in register_files(settings):  # the city/province register (LIANGXIN_REGISTER) is an input of the build
-        h.update(str(p).encode())
-        h.update(p.read_bytes() if p.is_file() else b"<missing>")
     subs: list = []
     db = settings.duckdb
     if db.exists():
@@ -240,7 +230,7 @@ def build_fingerprint(settings: Settings) -> dict:
             subs = []
         finally:
             con.close()
-    return {"project": h.hexdigest(), "submissions": [list(r) for r in subs]}
+    return {"project": reference_digest(settings), "submissions": [list(r) for r in subs]}
 
 
 def _state_file(settings: Settings) -> Path:
