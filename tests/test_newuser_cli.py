@@ -387,7 +387,11 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
         encoding="utf-8",
     )
     parent_src = (  # the "dbt" is a Python that sleeps: the real dbt is the child's first argument (cli_flags)
-        "import subprocess, sys, time\n"
+        "import signal, subprocess, sys, time\n"
+        # a parent that ignores and blocks SIGTERM: both are inherited by its children. Dagster sets SIGTERM to the
+        # SIGINT handler, which is SIG_IGN in a process started in the background by a shell (a cron job, `&`)
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})\n"
         f"subprocess.Popen([{str(CHILD)!r}, {sys.executable!r}, {str(sleeper)!r}, {str(pid_file)!r}])\n"
         "time.sleep(120)\n"
     )
@@ -409,8 +413,16 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
             pass
         time.sleep(0.1)
     else:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            status = ""
+        facts = {k: v.strip() for k, v in (ln.split(":", 1) for ln in status.splitlines() if ":" in ln)}
         os.kill(pid, signal.SIGKILL)
-        pytest.fail("the dbt child outlived its killed parent")
+        pytest.fail(
+            "the dbt child outlived its killed parent: "
+            + ", ".join(f"{k}={facts.get(k)}" for k in ("State", "PPid", "SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd"))
+        )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ dagster-dbt starts ``dbt_executable`` with a plain ``subprocess.Popen``; this fi
 
 - moves into a process group of its own (``setpgid``), so a Ctrl-C at the terminal reaches the build's Python
   process, which forwards an interrupt to dbt itself, and a kill of the group kills dbt with it;
-- asks Linux to send it SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``), so
+- restores SIGTERM's default action and unblocks it (an ignored or blocked SIGTERM is inherited across ``exec``)
+  and asks Linux to send it SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``, kept across ``exec``), so
   killing ``liangxin build`` never leaves a dbt child writing to the database after the writer lock is gone;
   if the parent already died before that, it exits at once.
 
@@ -33,6 +34,11 @@ def main() -> None:
     except OSError:
         pass
     if sys.platform.startswith("linux"):
+        # SIGTERM must be able to kill: a disposition of SIG_IGN and a blocked mask survive fork and exec, and
+        # Dagster sets SIGTERM to the SIGINT handler, which is SIG_IGN in a process that a shell started in the
+        # background (a cron job, `cmd &`): dbt would then outlive its parent (D218)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
