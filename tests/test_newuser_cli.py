@@ -421,7 +421,9 @@ def test_dbt_child_has_its_own_group_and_dies_with_its_parent(tmp_path):
         os.kill(pid, signal.SIGKILL)
         pytest.fail(
             "the dbt child outlived its killed parent: "
-            + ", ".join(f"{k}={facts.get(k)}" for k in ("State", "PPid", "SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd"))
+            + ", ".join(
+                f"{k}={facts.get(k)}" for k in ("State", "PPid", "SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd")
+            )
         )
 
 
