@@ -83,6 +83,34 @@ def test_build_shows_progress_and_no_dbt_log_lines(home):
     assert (home["home"] / "logs" / "dbt.log").exists()
 
 
+def test_build_with_dbt_as_a_child_process_gives_the_same_warehouse(home):
+    """``LIANGXIN_DBT_IN_PROCESS=0``: dbt as a child process (through dbt_child.py), the way before D219. The models
+    and the checks are the same as the in-process build's, and so is every mart row."""
+    db = home["home"] / "build.duckdb"
+
+    def marts() -> dict[str, list]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            tables = [
+                f"{s}.{t}"
+                for s, t in con.execute(
+                    "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'annual')"
+                ).fetchall()
+            ]
+            return {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall())) for t in tables}
+        finally:
+            con.close()
+
+    before = marts()
+    assert len(before) >= 20, sorted(before)
+    r = run(["build", "--force", "--no-progress"], {**home["env"], "LIANGXIN_DBT_IN_PROCESS": "0"}, home["top"])
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "Completed successfully" in (home["home"] / "logs" / "dbt-build.log").read_text(encoding="utf-8")
+    after = marts()
+    assert sorted(after) == sorted(before)
+    assert [t for t in before if after[t] != before[t]] == []
+
+
 def test_failed_build_names_the_log_and_the_last_error(home, tmp_path):
     bad = tmp_path / "quotas.csv"
     bad.write_text("unit_code,year,quota\n330199001001,2020,not-a-number\n", encoding="utf-8")

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
 
     # ---- build and publishing -----------------------------------------------------------------------------
     disable_dbt_assets: bool = Field(False, description="'1' leaves the dbt assets out of the Dagster definitions.")
+    dbt_in_process: bool = Field(
+        True, description="Run dbt in the build's own process with a warm parse; '0' starts it as a child process."
+    )
     annual_pdf: bool = Field(
         True, description="Also convert each annual return to PDF with LibreOffice (anything but '1' switches it off)."
     )
@@ -157,6 +160,11 @@ class Settings(BaseSettings):
     @classmethod
     def _disable_dbt(cls, v: object) -> bool:
         return v if isinstance(v, bool) else _digits(v) == "1"
+
+    @field_validator("dbt_in_process", mode="before")
+    @classmethod
+    def _dbt_in_process(cls, v: object) -> bool:
+        return v if isinstance(v, bool) else _digits(v) != "0"
 
     @field_validator("annual_pdf", mode="before")
     @classmethod

@@ -286,7 +286,7 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
     )
     def liangxin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         from liangxin import partitions
-        from liangxin.defs import progress
+        from liangxin.defs import dbt_inprocess, progress
         from liangxin.ingest import writer_lock
         from liangxin.warehouse import connect, ensure_schema
 
@@ -296,7 +296,8 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
             try:
                 ensure_schema(con, secret=settings.secret())  # the raw sources exist before the first return
                 # which report periods this build recomputes (issue 17, D210–D213): written to meta.build_plan
-                plan = partitions.begin_build(con, reference_digest(settings), full=config.full_refresh)
+                digest = reference_digest(settings)
+                plan = partitions.begin_build(con, digest, full=config.full_refresh)
             finally:
                 con.close()
             context.log.info(plan.describe())
@@ -309,22 +310,29 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
             if prog is not None:
                 prog.dbt_start(n_nodes)
             context.log.info(f"dbt 日志 / dbt log: {events_log}")
+            build_args = ["build", *(["--full-refresh"] if plan.full else REFERENCE_UNCHANGED_ARGS)]
+            if settings.dbt_in_process:  # dbtRunner in this process, the parse kept warm (D219)
+                invocation = dbt_inprocess.build_invocation(
+                    build_args,
+                    context=context,
+                    project_dir=paths.DBT_PROJECT_DIR,
+                    profiles_dir=profiles,
+                    target_path=target,
+                    log_path=events_log.parent,
+                    dbt_vars=dbt_vars(settings),
+                    digest=digest,
+                    cli_version=dbt._cli_version,
+                )
+            else:  # a child process (dagster-dbt's way, through dbt_child.py)
+                invocation = dbt.cli(
+                    [*build_args, "--log-path", str(events_log.parent), *vars_args(settings)],
+                    context=context,
+                    target_path=target,
+                )
             with open(events_log, "w", encoding="utf-8") as fh:
                 # dagster-dbt re-prints every dbt event on sys.stdout: into the log file, not the terminal
                 # (redirected only while the next event is read, never across a yield)
-                events = iter(
-                    dbt.cli(
-                        [
-                            "build",
-                            *(["--full-refresh"] if plan.full else REFERENCE_UNCHANGED_ARGS),
-                            "--log-path",
-                            str(events_log.parent),
-                            *vars_args(settings),
-                        ],
-                        context=context,
-                        target_path=target,
-                    ).stream()
-                )
+                events = iter(invocation.stream())
                 while True:
                     with contextlib.redirect_stdout(fh):
                         try:
