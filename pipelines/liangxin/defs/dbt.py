@@ -224,31 +224,67 @@ def project_files(project_dir: Path | None = None):
     yield from paths.SEEDS_DIR.glob("*.csv")
 
 
+def _manifest_current(manifest: Path, project_dir: Path) -> bool:
+    if not manifest.exists():
+        return False
+    mtime = manifest.stat().st_mtime
+    return all(p.stat().st_mtime <= mtime for p in project_files(project_dir) if p.exists())
+
+
 def ensure_manifest(settings: Settings, project_dir: Path | None = None) -> Path:
-    """Run ``dbt parse`` when target/manifest.json is missing or older than any project file."""
+    """Run ``dbt parse`` when target/manifest.json is missing or older than any project file.
+
+    Several processes may load the definitions at once (a code server and a CLI, parallel test workers): the parse
+    runs under an exclusive lock on ``target/.parse.lock`` and is skipped when another process made the manifest
+    current while this one waited, so two dbt parses never write the same target folder."""
+    import fcntl
+
     project_dir = Path(project_dir or paths.DBT_PROJECT_DIR)
     manifest = project_dir / "target" / "manifest.json"
-    if manifest.exists():
-        mtime = manifest.stat().st_mtime
-        if all(p.stat().st_mtime <= mtime for p in project_files(project_dir) if p.exists()):
+    if _manifest_current(manifest, project_dir):
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if _manifest_current(manifest, project_dir):
             return manifest
-    proc = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--project-dir",
-            str(project_dir),
-            "--profiles-dir",
-            str(write_profile(settings.duckdb)),
-            *vars_args(settings),
-        ],
-        env=dbt_env(),
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+        return _parse(settings, project_dir, manifest)
+
+
+def _parse(settings: Settings, project_dir: Path, manifest: Path) -> Path:
+    """``dbt parse`` into a fresh folder beside the target (seeded with the partial parse), then the manifest and the
+    partial parse are moved into the target by rename: a process reading them sees the old or the new file."""
+    import tempfile
+
+    target = manifest.parent
+    with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as tmp:
+        work = Path(tmp)
+        if (target / "partial_parse.msgpack").exists():
+            shutil.copyfile(target / "partial_parse.msgpack", work / "partial_parse.msgpack")
+        proc = subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(write_profile(settings.duckdb)),
+                "--target-path",
+                str(work),
+                "--log-path",
+                str(work),
+                *vars_args(settings),
+            ],
+            env=dbt_env(),
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+        for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):  # the manifest last
+            if (work / name).exists():
+                os.replace(work / name, target / name)
     return manifest
 
 
