@@ -626,6 +626,15 @@ def _incremental(cfg: dict) -> dict:
             "plan": _last_plan(home / "build.duckdb"),
             **_dbt_breakdown(_run_results(home)),
         }
+        # the same process again, nothing changed: its parse is warm (D219), as in a long-running process
+        t4 = time.time()
+        pipeline.build_and_publish(settings=settings, instance=instance, force=True)
+        full["warm_rebuild"] = {
+            "seconds": serve.stat().st_mtime - t4,
+            "dashboard_s": dashboard.stat().st_mtime - t4,
+            "plan": _last_plan(home / "build.duckdb"),
+            **_dbt_breakdown(_run_results(home)),
+        }
     con = __import__("duckdb").connect(str(home / "build.duckdb"), read_only=True)
     try:
         outcomes = dict(
@@ -682,7 +691,8 @@ def _incremental_detail(r: dict, f) -> str:
             f"defs {f(r.get('defs_s'))} + ingest_job {f(r.get('ingest_s'))} + build job → snapshot "
             f"{f(r.get('build_s'))} s, → dashboard {f(r.get('dashboard_s'))} s (whole job {f(r.get('job_s'))} s; "
             f"{plan.get('mode')} {plan.get('periods')}; dbt {f(r.get('dbt_elapsed_s'))} s; "
-            f"full rebuild → dashboard {f(fr.get('dashboard_s'))} s, dbt {f(fr.get('dbt_elapsed_s'))} s)"
+            f"full rebuild → dashboard {f(fr.get('dashboard_s'))} s, dbt {f(fr.get('dbt_elapsed_s'))} s; "
+            f"warm process, nothing changed → dashboard {f((fr.get('warm_rebuild') or {}).get('dashboard_s'))} s)"
         )
     return f"ingest {f(r.get('ingest_s'))} + dbt {f(r.get('dbt_build_s'))} + publish {f(r.get('publish_s'))} s"
 
