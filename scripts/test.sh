@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a clean clone: creates .venv, installs the project with its pinned
 # dependencies, installs the Debian packages the tests drive (LibreOffice, Chromium, CJK fonts) when
-# missing, then runs pytest.  Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not slow"`).
+# missing, then runs pytest on every core.  Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not slow"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +35,13 @@ fi
 
 export LIANGXIN_REQUIRE_LIBREOFFICE=1 LIANGXIN_REQUIRE_CHROMIUM=1
 export PATH="$PWD/.venv/bin:$PATH"   # dbt and dagster must be on PATH
+# one pytest worker per core (pytest-xdist), a test module's tests on one worker (its module fixtures built once);
+# LIANGXIN_TEST_WORKERS=0 runs everything in this process
+workers="${LIANGXIN_TEST_WORKERS:-auto}"
+xdist=()
+if [ "$workers" != "0" ]; then xdist=(-n "$workers" --dist loadfile); fi
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${xdist[@]}" "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
