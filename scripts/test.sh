@@ -38,10 +38,12 @@ export PATH="$PWD/.venv/bin:$PATH"   # dbt and dagster must be on PATH
 # one pytest worker per core (pytest-xdist), a test module's tests on one worker (its module fixtures built once);
 # LIANGXIN_TEST_WORKERS=0 runs everything in this process
 workers="${LIANGXIN_TEST_WORKERS:-auto}"
-xdist=()
-if [ "$workers" != "0" ]; then xdist=(-n "$workers" --dist loadfile); fi
+opts=()
+if [ "$workers" != "0" ]; then opts=(-n "$workers" --dist loadfile); fi
+# the 30 slowest tests are listed at the end (what to look at when the suite gets slower)
+opts+=(--durations=30)
 set +e
-.venv/bin/python -m pytest "${xdist[@]}" "$@"
+.venv/bin/python -m pytest "${opts[@]}" "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -82,3 +82,25 @@ def world(request, make_world):
     """The generated world of a test module: :data:`DEFAULT_WORLD` (the 60 communities of the district register,
     2020Q1–2020Q2), or what the module's ``WORLD = {...}`` changes of it."""
     return make_world(**getattr(request.module, "WORLD", {}))
+
+
+# The longest modules first. pytest-xdist (scripts/test.sh: --dist loadfile) hands whole modules to its workers in
+# collection order, so a long module collected last (Superset, Spark, …) would run alone at the end while the other
+# core waits. Sorting is stable: the order inside a module, and of every other module, is unchanged.
+LONGEST_MODULES = (
+    "test_superset.py",  # a real Superset server (about 4–5 min to stand up)
+    "test_end_to_end.py",  # the whole district through Dagster, several builds
+    "test_spark.py",  # the dbt project on Spark
+    "test_reliability_crash.py",  # builds killed and re-run
+    "test_newuser_cli.py",
+    "test_city_register.py",
+    "test_benchmarks_smoke.py",
+    "test_dashboard.py",
+    "test_reliability_concurrency.py",
+    "test_settings.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
