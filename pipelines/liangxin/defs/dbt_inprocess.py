@@ -14,8 +14,8 @@ build runs dbt's own programmatic entry point (``dbtRunner``) in a thread of thi
 
 One build at a time per process (:data:`_RUN_LOCK`): dbt keeps global state (flags, the event manager, the
 dbt-duckdb environment).  A kill of the process kills dbt with it (no child to outlive it).  An interrupt
-(Ctrl-C, a Dagster run termination) waits for dbt's current nodes to finish: a thread cannot be killed, and the
-writer lock must not be released while dbt still writes.
+(Ctrl-C, a Dagster run termination) waits until dbt has finished the build: a thread cannot be killed, and the
+writer lock must not be released while dbt still writes (a second Ctrl-C, or a kill, ends the process at once).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.asset_utils import extract_runtime_selection_from_args, get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from dagster_dbt.dagster_dbt_translator import DagsterDbtTranslator
@@ -153,8 +152,8 @@ class InProcessDbtInvocation(DbtCliInvocation):
                 if item["info"]["level"] == "error":
                     self._error_messages.append(item["info"]["msg"])
                 yield item
-        except DagsterExecutionInterruptedError:
-            self._thread.join()  # dbt finishes its running nodes; the writer lock stays held meanwhile
+        except BaseException:  # an interrupt (Dagster's or Ctrl-C), or the consumer stopped reading
+            self._thread.join()  # dbt finishes first: the caller's writer lock must outlive dbt's writes
             raise
         finally:
             self._finished = True
