@@ -164,6 +164,49 @@ def test_a_subset_of_the_models_makes_the_next_build_full(home):
     assert "未完成" in after["reason"], after
 
 
+def test_a_failed_incremental_build_keeps_the_served_snapshot_and_the_next_build_is_full(home):
+    """Issue 17's bad input: an incremental build that fails (here a partitioned table of the warehouse lost a
+    column, so dbt's insert of the rebuilt periods fails) publishes nothing — ``serve.duckdb`` keeps its bytes — and
+    leaves its plan unfinished, so the next build recomputes every period and repairs the table."""
+    import hashlib
+
+    from liangxin import partitions
+
+    db, serve = home["home"] / "build.duckdb", home["home"] / "serve.duckdb"
+
+    def status() -> dict:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return partitions.last_build(con)
+        finally:
+            con.close()
+
+    ok = run(["build", "--force", "--no-progress"], home["env"], home["top"])
+    assert ok.returncode == 0 and status()["status"] == "ok", ok.stdout[-3000:] + ok.stderr[-3000:]
+    served = hashlib.sha256(serve.read_bytes()).hexdigest()
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("alter table intermediate.int_current_organizations drop column source_row")
+    finally:
+        con.close()
+    bad = run(["build", "--force", "--no-progress"], home["env"], home["top"])
+    out = bad.stdout + bad.stderr
+    assert bad.returncode == 1 and "构建作业失败" in out, out[-3000:]
+    assert "source_row" in out, out[-3000:]  # the last error names what failed
+    assert status()["status"] == "running" and status()["mode"] == "incremental"  # never recorded as finished
+    assert hashlib.sha256(serve.read_bytes()).hexdigest() == served  # the previous snapshot is still served
+    again = run(["build", "--force", "--no-progress"], home["env"], home["top"])
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    after = status()
+    assert after["status"] == "ok" and after["mode"] == "full" and "未完成" in after["reason"], after
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = {r[0] for r in con.execute("describe intermediate.int_current_organizations").fetchall()}
+    finally:
+        con.close()
+    assert "source_row" in cols  # the full build rebuilt the table
+
+
 def test_failed_build_names_the_log_and_the_last_error(home, tmp_path):
     bad = tmp_path / "quotas.csv"
     bad.write_text("unit_code,year,quota\n330199001001,2020,not-a-number\n", encoding="utf-8")
