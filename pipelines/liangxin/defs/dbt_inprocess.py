@@ -16,6 +16,10 @@ One build at a time per process (:data:`_RUN_LOCK`): dbt keeps global state (fla
 dbt-duckdb environment).  A kill of the process kills dbt with it (no child to outlive it).  An interrupt
 (Ctrl-C, a Dagster run termination) waits until dbt has finished the build: a thread cannot be killed, and the
 writer lock must not be released while dbt still writes (a second Ctrl-C, or a kill, ends the process at once).
+
+It leans on internals of the pinned versions (pyproject): dagster-dbt 0.29's ``DbtCliInvocation`` and selection
+helpers, and dbt-duckdb 1.11's ``DuckDBConnectionManager._ENV``.  An upgrade of either must pass
+``tests/test_dbt_inprocess.py``, ``tests/test_end_to_end.py`` and ``tests/test_newuser_cli.py`` again.
 """
 
 from __future__ import annotations
