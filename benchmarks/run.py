@@ -457,6 +457,7 @@ def dashboard_queries(con) -> list[tuple[str, str, list]]:
     """The SQL ``liangxin.dashboard.load_dashboard_data`` runs on the serving contract's fixed names
     (``liangxin.contract``), plus typical filters (name, sql, params)."""
     from liangxin import contract as lx
+    from liangxin.dashboard import data as dd
     from liangxin.dashboard import find_table
 
     t = {
@@ -488,13 +489,12 @@ def dashboard_queries(con) -> list[tuple[str, str, list]]:
             ["marts", "fct_indicators"],
         ),
         ("dash.indicators", f"select * from {t[lx.REF_INDICATORS]}", []),
-        (
-            "dash.fct_all",
-            "select indicator_id, level, entity_code, entity_name, period, period_type, "
-            "cast(value as double), cast(numerator as double), cast(denominator as double), "
-            f"denominator_name, snapshot_date, null_reason from {fct}",
-            [],
-        ),
+        # the loader's own statements (liangxin.dashboard.data): every cell, then names, denominator names and
+        # snapshot dates read once each
+        ("dash.fct_cells", dd.FCT_CELLS_SQL.format(table=fct), []),
+        ("dash.fct_entities", dd.FCT_ENTITIES_SQL.format(table=fct), []),
+        ("dash.fct_den_names", dd.FCT_DEN_NAMES_SQL.format(table=fct), []),
+        ("dash.fct_snapshots", dd.FCT_SNAPSHOTS_SQL.format(table=fct), []),
         ("dash.communities", f"select * from {t[lx.REF_COMMUNITIES]}", []),
         ("dash.streets", f"select * from {t[lx.REF_STREETS]}", []),
     ]

@@ -434,6 +434,31 @@ def test_bulletin_computed_when_table_absent(tmp_path):
     assert card_values(page)["K1"] == "0.12"
 
 
+def test_names_denominators_and_snapshots_are_read_once_per_entity_indicator_and_period(tmp_path):
+    """The loader reads names, denominator names and snapshot dates by entity, indicator and period (not per cell):
+    an empty name on one row does not hide the entity's name, the latest snapshot of a period wins, and a row whose
+    period is neither a quarter nor a year contributes nothing (values typed here by hand)."""
+    db = make_snapshot(tmp_path / "s.duckdb")
+    con = duckdb.connect(str(db))
+    con.executemany(
+        "insert into marts.fct_indicators values (?, ?, ?, ?, ?, 'quarter', 1, 2, 0.5, ?, ?, null)",
+        [
+            ("K13", "community", C1, "", "2021Q1", None, "2021-04-25"),  # empty name; a later snapshot of 2021Q1
+            ("K13", "community", C2, None, "2021Q1", "整季度存在的党组织数", None),
+            # not a period of the page: its entity, name, denominator name and snapshot are all left out
+            ("K14", "community", "330199009009", "不应出现社区", "合计", "不应出现分母", "2030-01-01"),
+        ],
+    )
+    con.close()
+    data = load_dashboard_data(db)
+    assert data["entities"][C1]["name"] == "金桥社区党总支" and data["entities"][C2]["name"] == "银杏社区党总支"
+    assert "330199009009" not in data["entities"] and "合计" not in data["quarters"] + data["years"]
+    assert data["snapshots"] == {"2020": SNAP, "2021": SNAP, "2020Q4": SNAP, "2021Q1": "2021-04-25"}
+    assert data["values"][C1]["2021Q1"]["K13"] == [0.5, 1, 2]
+    assert list(data["entities"])[:2] == [D, S]  # the order of first appearance in fct_indicators
+    assert data["entities"][D]["level"] == "district" and data["entities"][C2]["level"] == "community"
+
+
 def test_competition_ranking_ties_and_nulls():
     assert _competition_rank([("a", 0.5), ("b", 0.3), ("c", 0.5), ("d", None), ("e", 0.2)]) == {
         "a": 1,
