@@ -50,3 +50,33 @@ def test_a_failed_parse_is_not_kept(parse_args, tmp_path):
     with dbt_inprocess._RUN_LOCK:
         assert dbt_inprocess.warm_manifest(("k",), bad) is None
     assert dbt_inprocess._MANIFESTS == {}
+
+
+def test_the_build_profile_limits_duckdbs_memory(tmp_path):
+    """The dbt build's DuckDB has a memory limit (D220: a province build peaked at 4.2 GB without one) and dbt-duckdb
+    applies it: DuckDB itself reports the limit of the profile (512MB = 488.2 MiB); 'default' leaves DuckDB's own."""
+    from dbt.cli.main import dbtRunner
+
+    from liangxin.settings import Settings
+
+    db = tmp_path / "build.duckdb"
+    assert Settings.from_values({}).duckdb_memory_limit == "1GB"
+    assert "memory_limit" not in dbt_defs.profile_text(db, memory_limit="default")
+    args = dbt_inprocess.common_args(
+        paths.DBT_PROJECT_DIR,
+        dbt_defs.write_profile(db, memory_limit="512MB"),
+        tmp_path / "dbt-target",
+        tmp_path / "logs",
+        json.dumps({"liangxin_register": "", "liangxin_development_quotas": ""}),
+    )
+    dbt_inprocess.forget_manifests()
+    with dbt_inprocess._RUN_LOCK:
+        manifest = dbt_inprocess.warm_manifest(("memory-limit",), args)
+        try:
+            res = dbtRunner(manifest=manifest).invoke(
+                ["show", *args, "--inline", "select current_setting('memory_limit') as m"]
+            )
+        finally:
+            dbt_inprocess.release_duckdb()
+    assert res.success, res.exception
+    assert res.result.results[0].agate_table.rows[0][0] == "488.2 MiB"

@@ -26,6 +26,9 @@ READ_MEMORY_MB = 1024  # default address-space ceiling of a reading process (wor
 DEFAULT_BATCH_FILES = 25  # files per ingest transaction (ingest.py)
 DEFAULT_SETTLE_SECONDS = 2.0  # the inbox sensor ignores files modified more recently
 SUPERSET_PORT = 8088
+# DuckDB's memory limit in the dbt build (defs/dbt.py profile): without it DuckDB may take 80% of RAM, and a province
+# build peaked at 4.2 GB (2026-12-04); with it the large joins and aggregations spill to a temp folder (D220)
+DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 _FROM_VALUES: contextvars.ContextVar[bool] = contextvars.ContextVar("liangxin_settings_from_values", default=False)
@@ -99,6 +102,11 @@ class Settings(BaseSettings):
 
     # ---- build and publishing -----------------------------------------------------------------------------
     disable_dbt_assets: bool = Field(False, description="'1' leaves the dbt assets out of the Dagster definitions.")
+    duckdb_memory_limit: str = Field(
+        DUCKDB_MEMORY_LIMIT,
+        description="DuckDB's memory limit in the dbt build (default 1GB; larger operators spill to disk); "
+        "'default' leaves DuckDB's own (80% of RAM).",
+    )
     dbt_in_process: bool = Field(
         True, description="Run dbt in the build's own process with a warm parse; '0' starts it as a child process."
     )

@@ -40,7 +40,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from liangxin import paths
 from liangxin.defs.resources import DUCKDB_POOL
-from liangxin.settings import Settings, child_env
+from liangxin.settings import DUCKDB_MEMORY_LIMIT, Settings, child_env
 
 DBT_THREADS = os.cpu_count() or 2  # the threads of the build's dbt profile: one per core (issue 17)
 PROFILE_NAME = "liangxin"  # dbt_project.yml's profile
@@ -144,29 +144,29 @@ def profile_dir(db_path: Path) -> Path:
     return db.parent / "dbt-profile" / db.name
 
 
-def profile_text(db_path: Path, threads: int = DBT_THREADS) -> str:
+def profile_text(db_path: Path, threads: int = DBT_THREADS, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> str:
+    output: dict[str, Any] = {"type": "duckdb", "path": str(Path(db_path).resolve()), "threads": threads}
+    if memory_limit and memory_limit.strip().lower() != "default":
+        # DuckDB spills what does not fit to <database>.tmp/ (its default temp folder) instead of growing (D220)
+        output["settings"] = {"memory_limit": memory_limit.strip()}
     return yaml.safe_dump(
-        {
-            PROFILE_NAME: {
-                "target": "duckdb",
-                "outputs": {"duckdb": {"type": "duckdb", "path": str(Path(db_path).resolve()), "threads": threads}},
-            }
-        },
+        {PROFILE_NAME: {"target": "duckdb", "outputs": {"duckdb": output}}},
         allow_unicode=True,
         sort_keys=False,
     )
 
 
-def write_profile(db_path: Path, threads: int = DBT_THREADS) -> Path:
+def write_profile(db_path: Path, threads: int = DBT_THREADS, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> Path:
     """Write the dbt ``profiles.yml`` of one build database (folder 0700, file 0600); returns its folder.
 
-    Rewritten only when its content changes (dbt's partial parse keys on the profile), atomically (a concurrent
-    reader sees the old or the new file, never a half-written one)."""
+    ``memory_limit``: DuckDB's ``memory_limit`` for the build (``Settings.duckdb_memory_limit``; ``default`` leaves
+    DuckDB's own).  Rewritten only when its content changes (dbt's partial parse keys on the profile), atomically (a
+    concurrent reader sees the old or the new file, never a half-written one)."""
     folder = profile_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True, mode=paths.PRIVATE_DIR)
     paths.make_private(folder)
     target = folder / "profiles.yml"
-    text = profile_text(db_path, threads)
+    text = profile_text(db_path, threads, memory_limit)
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         tmp = folder / f".profiles.yml.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.PRIVATE_FILE)
@@ -189,7 +189,13 @@ def dbt_command_args(settings: Settings, db_path: Path | None = None) -> list[st
     """``--project-dir``, ``--profiles-dir`` (the database's own profile, written now) and ``--vars`` of a dbt
     command run for ``settings`` (the build database, or ``db_path``)."""
     db = Path(db_path or settings.duckdb)
-    return ["--project-dir", str(paths.DBT_PROJECT_DIR), "--profiles-dir", str(write_profile(db)), *vars_args(settings)]
+    return [
+        "--project-dir",
+        str(paths.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(write_profile(db, memory_limit=settings.duckdb_memory_limit)),
+        *vars_args(settings),
+    ]
 
 
 def dbt_target_dir(db_path: Path) -> Path:
@@ -268,7 +274,7 @@ def _parse(settings: Settings, project_dir: Path, manifest: Path) -> Path:
                 "--project-dir",
                 str(project_dir),
                 "--profiles-dir",
-                str(write_profile(settings.duckdb)),
+                str(write_profile(settings.duckdb, memory_limit=settings.duckdb_memory_limit)),
                 "--target-path",
                 str(work),
                 "--log-path",
@@ -294,7 +300,7 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
         return dg.Definitions()
     manifest = ensure_manifest(settings)
     db = settings.duckdb
-    profiles = write_profile(db)
+    profiles = write_profile(db, memory_limit=settings.duckdb_memory_limit)
 
     class Translator(DagsterDbtTranslator):
         def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -337,7 +343,7 @@ def dbt_definitions(settings: Settings) -> dg.Definitions:
             finally:
                 con.close()
             context.log.info(plan.describe())
-            write_profile(db)  # (again: a removed home is rebuilt from nothing)
+            write_profile(db, memory_limit=settings.duckdb_memory_limit)  # (again: a removed home is rebuilt)
             target = dbt_target_dir(db)
             seed_partial_parse(target)
             events_log, _debug_log = progress.dbt_log_paths(settings.home)
