@@ -341,7 +341,7 @@ select 'rpt_annual_t5' as table_name, u.year, 'community' as level, u.unit_code 
 from {{ ref('ann_units') }} as u
 where u.in_u and u.investor_trained
   and not exists (
-      select 1 from {{ ref('int_training_attendance') }} as a
+      select 1 from {{ ref('fct_training_attendance') }} as a
       where a.year = u.year and a.role = '出资人' and a.uscc = u.uscc
   )
 {% endmacro %}

@@ -7,7 +7,7 @@ Every indicator of ``seeds/indicators.csv`` is explained, by the counting unit o
 |------------------------------------------|-----------------------------|-------------------------------------|
 | 表1 unit counts (N_U … K6b, K11, K17, K19, K22, K24; sums K7e–g, K18d, K22w) | units (统一社会信用代码), one per level (D80) | ``int_unit_level`` |
 | 表2 Party organizations (K13–K16m, K21, K23) | Party organizations (党组织编码) | ``int_party_org_quarter``          |
-| 表3 sums (M, K7a–d, K7, K7q, K8, K8r)     | 表3 rows and their values   | ``int_member_flow``                 |
+| 表3 sums (M, K7a–d, K7, K7q, K8, K8r)     | 表3 rows and their values   | ``fct_member_flow``                 |
 | 表6 ledger (K18–K18c, K18e)              | ledger rows (person key)    | ``int_current_mobile_members``      |
 | secretaries (K9, K9b)                    | persons (person key only)   | ``int_secretaries``                 |
 | classes (K10) / events (K12)             | communities / 培训编号      | ``int_k10_organizers`` / ``int_k12_events`` |
@@ -106,7 +106,7 @@ def _flow(value: str, label: str, extra: str = "true", scope_quarter: str | None
     return f"""
         select f.unit_code, f.party_org_code, po.party_org_name, '{label} ' || cast({value} as varchar), {value},
                f.period, f.submission_id, f.source_row
-        from intermediate.int_member_flow as f
+        from marts.fct_member_flow as f
         left join intermediate.int_party_org_quarter as po
                on po.submission_id = f.submission_id and po.party_org_code = f.party_org_code
         where not f.is_functional and {_SCOPE.format(col="f.unit_code")}
@@ -178,7 +178,7 @@ def _mobile(pred: str) -> str:
 
 def _secretaries(pred: str) -> str:
     """本年书记 (int_secretaries), each with one 表2 row naming them (the year's latest) and, when trained, the
-    training that counted (int_training_attendance, district-wide)."""
+    training that counted (fct_training_attendance, district-wide)."""
     return f"""
         select s.unit_code, s.person_key, '',
                case when s.k9b_trained then '已参加上级任职/集中培训'
@@ -194,7 +194,7 @@ def _secretaries(pred: str) -> str:
         ) as p on p.unit_code = s.unit_code and p.year = s.year and p.secretary_key = s.person_key
         left join (
             select year, person_key, min(training_code) as training_code
-            from intermediate.int_training_attendance
+            from marts.fct_training_attendance
             where role = '书记' and training_type in ('任职培训', '集中培训')
             group by year, person_key
         ) as t on t.year = s.year and t.person_key = s.person_key

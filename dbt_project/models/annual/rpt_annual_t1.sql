@@ -19,7 +19,7 @@ org_rows as (
             sum(coalesce(mf.{{ c }}, 0)) as {{ c }},
         {% endfor -%}
         sum(case when mf.quarter = 4 then coalesce(mf.closing_actual, 0) else 0 end) as year_end_actual
-    from {{ ref('int_member_flow') }} as mf
+    from {{ ref('fct_member_flow') }} as mf
     left join {{ ref('ann_org_category') }} as oc
         on mf.unit_code = oc.unit_code and mf.year = oc.year and mf.party_org_code = oc.party_org_code
     where not mf.is_functional

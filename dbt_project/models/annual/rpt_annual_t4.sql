@@ -80,7 +80,7 @@ quarter_rows as (
         coalesce(i.absorbed, 0), coalesce(i.total, 0), i.quota, i.completion_rate,
         i.developed_unformed, i.activists, i.applicants
     from ind as i
-    inner join {{ ref('int_periods') }} as p on i.period = p.period
+    inner join {{ ref('dim_period') }} as p on i.period = p.period
     inner join ent as e on e.level = i.level and e.entity_code = i.entity_code and e.year = p.year
     where i.level = 'district' and i.period_type = 'quarter'
 ),
@@ -91,7 +91,7 @@ cat_base as (
         sum(coalesce(mf.in_mobile, 0)) as transferred_mobile,
         sum(coalesce(mf.revealed, 0)) as revealed,
         sum(coalesce(mf.absorbed, 0)) as absorbed
-    from {{ ref('int_member_flow') }} as mf
+    from {{ ref('fct_member_flow') }} as mf
     inner join cy on mf.unit_code = cy.unit_code and mf.year = cy.year and cy.complete
     left join {{ ref('ann_org_category') }} as oc
         on mf.unit_code = oc.unit_code and mf.year = oc.year and mf.party_org_code = oc.party_org_code

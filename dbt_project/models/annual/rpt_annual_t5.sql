@@ -31,7 +31,7 @@ att as (
         count(distinct case when a.role = '出资人' then a.person_key end) as investors_trained,
         count(*) as person_times,
         sum(coalesce(a.hours, 0)) as person_hours
-    from {{ ref('int_training_attendance') }} as a
+    from {{ ref('fct_training_attendance') }} as a
     inner join mem as m on a.unit_code = m.unit_code
     group by m.level, m.entity_code, a.year
 ),

@@ -1,10 +1,10 @@
--- 年报行实体：完整年份（int_periods 的年度）× 层级（区/街道/社区）× 实体，其下至少一个社区本年有当前报送；附第四季度报送标志与排序
+-- 年报行实体：完整年份（dim_period 的年度）× 层级（区/街道/社区）× 实体，其下至少一个社区本年有当前报送；附第四季度报送标志与排序
 with subs as (
     select unit_code, period_year as year, max(case when period_quarter = 4 then 1 else 0 end) as has_q4
     from {{ ref('int_current_submissions') }}
     where
         cast(period_year as {{ dbt.type_string() }}) in (
-            select period from {{ ref('int_periods') }} where period_type = 'year'
+            select period from {{ ref('dim_period') }} where period_type = 'year'
         )
     group by unit_code, period_year
 ),

@@ -47,7 +47,7 @@ flows as (
         sum(case when not is_functional then coalesce(in_mobile, 0) else 0 end) as k7b,
         sum(case when not is_functional then coalesce(revealed, 0) else 0 end) as k7c,
         sum(case when not is_functional then coalesce(absorbed, 0) else 0 end) as k7d
-    from {{ ref('int_member_flow') }}
+    from {{ ref('fct_member_flow') }}
     group by submission_id
 ),
 orgs as (

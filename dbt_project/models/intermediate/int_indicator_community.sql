@@ -6,7 +6,7 @@ cq as (
     select * from {{ ref('int_indicator_community_quarter') }}
 ),
 periods as (
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('dim_period') }}
 ),
 quarter_rows as (
     select cq.indicator_id, cq.unit_code, cq.period, 'quarter' as period_type, cq.numerator, cq.denominator

@@ -108,7 +108,7 @@ collected as (
     inner join ind as i on q.indicator_id = i.indicator_id
 ),
 periods as (
-    select period from {{ ref('int_periods') }}
+    select period from {{ ref('dim_period') }}
 )
 select c.indicator_id, c.level, c.entity_code, c.period, 'quarter' as period_type, c.numerator, c.denominator
 from collected as c

@@ -22,7 +22,7 @@ owners as (
             or (e.organizer_code is null and c.unit_name = e.organizer)
 ),
 years as (
-    select year from {{ ref('int_periods') }} where period_type = 'year'
+    select year from {{ ref('dim_period') }} where period_type = 'year'
 )
 select
     c.unit_code,

@@ -3,7 +3,7 @@ with po as (
     select * from {{ ref('int_current_party_orgs') }}
 ),
 periods as (
-    select period, period_start from {{ ref('int_periods') }} where period_type = 'quarter'
+    select period, period_start from {{ ref('dim_period') }} where period_type = 'quarter'
 )
 select
     po.unit_code,

@@ -9,6 +9,6 @@ select
             and organizer_level in ('区级', '街道', '社区党总支') then 1
         else 0
     end) = 1 as k9b_trained
-from {{ ref('int_training_attendance') }}
+from {{ ref('fct_training_attendance') }}
 where person_key is not null
 group by year, person_key

@@ -5,7 +5,7 @@
 -- value 为精确小数 DECIMAL(38,10)（D81，不经浮点）；value 为空时 null_reason 说明原因：未采集（模板版本不采集所需字段，
 -- D83）或 分母为0。
 -- 记录存在与否（D7、D40、D41）：社区无当前报送则无记录（K20 除外）；街道、区当其下至少一个社区有记录时才有记录；
--- 年度值只对四个季度都在报告期序列中的完整年份计算（int_periods）。
+-- 年度值只对四个季度都在报告期序列中的完整年份计算（dim_period）。
 -- 计数指标：numerator = value，denominator 为空；比率/均值：value = numerator ÷ denominator，分母为 0 时为空。
 with ind as (
     select * from {{ ref('indicators') }}
@@ -117,7 +117,7 @@ distinct_rows as (
     where
         ind.yearly
         and cast(d.year as {{ dbt.type_string() }}) in (
-            select period from {{ ref('int_periods') }} where period_type = 'year'
+            select period from {{ ref('dim_period') }} where period_type = 'year'
         )
 ),
 all_rows as (
@@ -161,4 +161,4 @@ select
 from all_rows as r
 inner join ind on r.indicator_id = ind.indicator_id
 inner join entities as e on r.level = e.level and r.entity_code = e.entity_code
-inner join {{ ref('int_periods') }} as p on r.period = p.period
+inner join {{ ref('dim_period') }} as p on r.period = p.period

@@ -2,12 +2,12 @@
 --   已报社区数 N：名册中本期有当前（已接收，含有警告）报送的社区；年度为四个季度都有当前报送的社区；
 --   应报社区数 M：名册中属于该实体的社区数（与 K10、K20 的分母同一名册）；
 --   已报比例 = N ÷ M；N ÷ M ≥ 种子 dashboard_parameters 的 coverage_complete_min 时为完整（看板的默认报告期）。
--- 报告期取 int_periods（与 fct_indicators 同一序列）；名册中每个社区在每个报告期都有一行（未报为 0/1）。
+-- 报告期取 dim_period（与 fct_indicators 同一序列）；名册中每个社区在每个报告期都有一行（未报为 0/1）。
 with mem as (
     select * from {{ ref('int_entity_membership') }}
 ),
 periods as (
-    select period, period_type, period_end from {{ ref('int_periods') }}
+    select period, period_type, period_end from {{ ref('dim_period') }}
 ),
 cur as (
     select unit_code, period, period_year from {{ ref('int_current_submissions') }}

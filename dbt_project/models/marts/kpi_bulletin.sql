@@ -1,7 +1,7 @@
 -- 单建率通报：名册中每个社区 × 每个季度的 K1、K2、K3、K3b，较上季度变化（任一为 NULL 则 NULL），
 -- 按 K1 降序在全区社区中排名（标准竞争排名 1, 2, 2, 4；K1 为 NULL 的社区不排名 = NULL，列于最后）
 with quarters as (
-    select period, previous_period, period_end from {{ ref('int_periods') }} where period_type = 'quarter'
+    select period, previous_period, period_end from {{ ref('dim_period') }} where period_type = 'quarter'
 ),
 grid as (
     select

@@ -5,7 +5,7 @@ with subs as (
     select * from {{ ref('int_current_submissions') }}
 ),
 quarters as (
-    select period, previous_period from {{ ref('int_periods') }} where period_type = 'quarter'
+    select period, previous_period from {{ ref('dim_period') }} where period_type = 'quarter'
 ),
 pairs as (
     select
