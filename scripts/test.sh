@@ -22,6 +22,8 @@ need=()
 dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# poppler's pdftotext: the annual return's page-count tests read the PDF LibreOffice writes
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # not `fc-list | grep -q`: grep -q exits at the first match, fc-list then dies of SIGPIPE and, with pipefail,
 # the pipeline fails now and then although the font is installed (the flaky font check)
 fonts="$(fc-list 2>/dev/null || true)"

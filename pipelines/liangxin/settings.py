@@ -27,7 +27,7 @@ DEFAULT_BATCH_FILES = 25  # files per ingest transaction (ingest.py)
 DEFAULT_SETTLE_SECONDS = 2.0  # the inbox sensor ignores files modified more recently
 SUPERSET_PORT = 8088
 # DuckDB's memory limit in the dbt build (defs/dbt.py profile): without it DuckDB may take 80% of RAM, and a province
-# build peaked at 4.2 GB (2026-12-04); with it the large joins and aggregations spill to a temp folder (D220)
+# build peaked at 3.9 GiB (2026-12-04), 1.35 GiB with it: the large joins and aggregations spill to a temp folder (D220)
 DUCKDB_MEMORY_LIMIT = "1GB"
 
 

@@ -402,7 +402,7 @@ _PAGE_PERIOD = r"regexp_full_match(cast(period as varchar), '[0-9][0-9][0-9][0-9
 
 #: every indicator cell of ``fct_indicators`` with only the columns a cell needs.  Names, denominator names and
 #: snapshot dates repeat on every row of an entity, indicator or period: they are read once, by the statements
-#: below, instead of being converted to Python once per row (at city tier that halves the loader's time).
+#: below, instead of being converted to Python once per row (D221: the loader 0.44 s → 0.33 s on the district demo).
 FCT_CELLS_SQL = (
     "select indicator_id, entity_code, cast(period as varchar), cast(value as double), cast(numerator as double), "
     "cast(denominator as double), null_reason from {table}"
@@ -425,7 +425,7 @@ FCT_SNAPSHOTS_SQL = (
 
 
 def _period_kind(period: str) -> str | None:
-    """ "q" for a quarter (2026Q3), "y" for a year (2026), None for anything else (the row is left out)."""
+    """The kind of a period: "q" a quarter (2026Q3), "y" a year (2026), None anything else (its rows are left out)."""
     if PERIOD_RE.match(period):
         return "q"
     return "y" if re.fullmatch(r"\d{4}", period) else None
