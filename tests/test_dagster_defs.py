@@ -212,3 +212,29 @@ def test_dbt_assets_parse_the_project_when_needed_and_wire_downstream_of_raw_ret
     assert dbt_keys
     assert all(graph.get(k).pools == {DUCKDB_POOL} for k in dbt_keys)
     assert (tmp_path / "dbt_project" / "target" / "manifest.json").exists()
+
+
+def test_sigterm_is_given_back_after_dagsters_interrupt_handling():
+    """D223: Dagster's interrupt handling leaves SIGTERM with SIGINT's original disposition, which is 'ignored' in a
+    process a shell started in the background; ``pipeline.sigterm_kept`` (around every in-process run) restores it."""
+    import signal
+
+    from dagster._utils.interrupts import capture_interrupts
+
+    from liangxin.pipeline import sigterm_kept
+
+    old_int, old_term = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background start
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with capture_interrupts():
+            pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # the mechanism, without the fix
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with sigterm_kept():
+            with capture_interrupts():
+                pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)

@@ -14,7 +14,10 @@ steps); dbt's own log goes to ``$LIANGXIN_HOME/logs/`` and a failure names that 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
 from pathlib import Path
 
 from rich.console import Console
@@ -169,6 +172,24 @@ def release_dead_runs(instance) -> list[str]:
     return freed
 
 
+@contextlib.contextmanager
+def sigterm_kept():
+    """Give SIGTERM its disposition back after an in-process Dagster run (D223).
+
+    Dagster's interrupt handling (``dagster._utils.interrupts``) sets SIGTERM to the SIGINT handler and, on the way
+    out, to SIGINT's original one; in a process that a shell started in the background SIGINT is ignored, so SIGTERM
+    stayed ignored for the rest of the process and for every child it started: a ``multiprocessing`` pool's
+    ``terminate`` then waited forever for workers that could not be ended (a CI run hung in the benchmark smoke test
+    this way), and dbt's child outlived its parent (D218).  Signals can only be set from the main thread."""
+    main = threading.current_thread() is threading.main_thread()
+    saved = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        yield
+    finally:
+        if main and saved is not None and signal.getsignal(signal.SIGTERM) is not saved:
+            signal.signal(signal.SIGTERM, saved)
+
+
 def _defs(settings: Settings):
     return definitions_for(settings)
 
@@ -202,12 +223,13 @@ def ingest_through_dagster(
     }
     instance = instance if instance is not None else dagster_instance(settings)
     release_dead_runs(instance)
-    result = job.execute_in_process(
-        run_config={"ops": {"raw_returns": {"config": config}}, **QUIET},
-        instance=instance,
-        tags=_run_tags(),
-        raise_on_error=False,
-    )
+    with sigterm_kept():
+        result = job.execute_in_process(
+            run_config={"ops": {"raw_returns": {"config": config}}, **QUIET},
+            instance=instance,
+            tags=_run_tags(),
+            raise_on_error=False,
+        )
     if not result.success:
         raise PipelineError(f"接收作业失败（Dagster 运行 {result.run_id}）：\n{_failure_text(result)}")
     return result
@@ -275,7 +297,7 @@ def build_and_publish(
 
     job = _defs(settings).resolve_job_def("build_and_publish_job")
     n_steps = len(job.graph.node_defs)
-    with build_progress.showing(n_steps, enabled=progress):
+    with build_progress.showing(n_steps, enabled=progress), sigterm_kept():
         instance = instance if instance is not None else dagster_instance(settings)
         release_dead_runs(instance)
         result = job.execute_in_process(

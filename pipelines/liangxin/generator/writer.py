@@ -187,6 +187,10 @@ def write_world(
                 for _ in pool.imap(_write_one, range(len(keys)), chunksize=4):
                     if bar is not None:
                         bar.advance(task)
+                # the workers end on their own: leaving the block only terminates (SIGTERM) the pool, and a process
+                # whose SIGTERM is ignored (inherited, D223) would never end, so the exit would wait forever
+                pool.close()
+                pool.join()
         else:
             for i in range(len(keys)):
                 _write_one(i)
