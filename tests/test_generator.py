@@ -475,4 +475,3 @@ def test_cli_generate(tmp_path):
         assert zf.read("封面.csv").startswith("\ufeff".encode("utf-8"))
     bad = CliRunner().invoke(app, ["generate", "--defects", "no_such_defect:1", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0
-
